@@ -1,0 +1,139 @@
+package accounts
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn"
+	"golang.org/x/crypto/argon2"
+
+	"keysmith/app/errs"
+	"keysmith/app/input"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// DefaultParams are OWASP's minimum for argon2id: m=19 MiB, t=2, p=1.
+var DefaultParams = Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+
+const (
+	saltLen = 16
+	hashLen = 32
+)
+
+var b64 = base64.RawStdEncoding
+
+// HashPassword returns the PHC string of password under p with a fresh salt.
+func HashPassword(password string, p Params) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	sum := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, hashLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(sum)), nil
+}
+
+var errBadHash = errors.New("malformed password hash")
+
+type phc struct {
+	params Params
+	salt   []byte
+	sum    []byte
+}
+
+// parsePHC strictly parses "$argon2id$v=19$m=..,t=..,p=..$salt$hash".
+func parsePHC(s string) (phc, error) {
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return phc{}, errBadHash
+	}
+	var p phc
+	kv := strings.Split(parts[3], ",")
+	if len(kv) != 3 {
+		return phc{}, errBadHash
+	}
+	num := func(s, prefix string, max uint64) (uint64, error) {
+		v, ok := strings.CutPrefix(s, prefix)
+		if !ok {
+			return 0, errBadHash
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n == 0 || n > max || strconv.FormatUint(n, 10) != v {
+			return 0, errBadHash
+		}
+		return n, nil
+	}
+	m, err1 := num(kv[0], "m=", 4*1024*1024)
+	t, err2 := num(kv[1], "t=", 100)
+	th, err3 := num(kv[2], "p=", 255)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return phc{}, errBadHash
+	}
+	p.params = Params{MemoryKiB: uint32(m), Time: uint32(t), Threads: uint8(th)}
+	var err error
+	if p.salt, err = b64.DecodeString(parts[4]); err != nil || len(p.salt) < 8 {
+		return phc{}, errBadHash
+	}
+	if p.sum, err = b64.DecodeString(parts[5]); err != nil || len(p.sum) < 16 || len(p.sum) > 64 {
+		return phc{}, errBadHash
+	}
+	return p, nil
+}
+
+// VerifyPassword reports whether password matches the PHC string, in constant
+// time, and whether the hash should be recomputed under want.
+func VerifyPassword(password, encoded string, want Params) (ok, rehash bool, err error) {
+	p, err := parsePHC(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	sum := argon2.IDKey([]byte(password), p.salt, p.params.Time, p.params.MemoryKiB, p.params.Threads, uint32(len(p.sum)))
+	ok = subtle.ConstantTimeCompare(sum, p.sum) == 1
+	rehash = p.params.MemoryKiB < want.MemoryKiB || p.params.Time < want.Time || p.params.Threads < want.Threads
+	return ok, rehash, nil
+}
+
+// MinScore is the lowest zxcvbn score accepted for a new password (3: about
+// 10^8 guesses or more, "safely unguessable" against throttled attacks).
+const MinScore = 3
+
+// CheckPassword enforces the password policy: 8..128 characters, no control
+// characters, and not common or guessable, also considering userInputs (the
+// user's name, email and business) as guessable words. Messages never quote
+// the password.
+func CheckPassword(field, password string, userInputs ...string) error {
+	if !utf8.ValidString(password) {
+		return errs.Invalidf(field, "Password contains bytes that are not valid text.")
+	}
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n == 0:
+		return errs.Invalidf(field, "Password is required.")
+	case n < input.MinPassword:
+		return errs.Invalidf(field, "Password must be at least %d characters (it has %d).", input.MinPassword, n)
+	case n > input.MaxPassword:
+		return errs.Invalidf(field, "Password must be at most %d characters (it has %d).", input.MaxPassword, n)
+	case input.HasControl(password):
+		return errs.Invalidf(field, "Password cannot contain control characters or line breaks.")
+	}
+	var words []string
+	for _, u := range userInputs {
+		words = append(words, strings.Fields(strings.ToLower(strings.NewReplacer("@", " ", ".", " ").Replace(u)))...)
+	}
+	if zxcvbn.PasswordStrength(password, words).Score < MinScore {
+		return errs.Invalidf(field, "Password is too common or easy to guess; use a longer passphrase of several unrelated words.")
+	}
+	return nil
+}

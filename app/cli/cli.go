@@ -1,0 +1,400 @@
+// Package cli is Keysmith's command line: the same core as the window, with
+// --json output for scripts.
+//
+// Guarantees: a password is never accepted as an argument (new passwords come
+// from standard input, the signed-in user's from KEYSMITH_PASSWORD or a
+// terminal prompt); exit status is 0 on success, 1 on failure and 2 on a
+// usage error; an error is one sentence on standard error.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"keysmith/app"
+	"keysmith/app/errs"
+)
+
+// Exit statuses.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// Environment variables read by the command line.
+const (
+	EnvEmail    = "KEYSMITH_EMAIL"
+	EnvPassword = "KEYSMITH_PASSWORD"
+)
+
+// Env is what a run of the command line talks to.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Terminal reports whether standard input is an interactive terminal.
+	Terminal bool
+	// ReadSecret reads a line from the terminal without echo.
+	ReadSecret func(prompt string) (string, error)
+	// OpenWindow opens the window when no command is given.
+	OpenWindow func(dataDir string) int
+	// Options are passed to app.Open (tests lower the KDF cost).
+	Options app.Options
+}
+
+// OSEnv returns the Env of this process.
+func OSEnv(openWindow func(string) int) Env {
+	fd := int(os.Stdin.Fd())
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Terminal: term.IsTerminal(fd),
+		ReadSecret: func(prompt string) (string, error) {
+			fmt.Fprint(os.Stderr, prompt)
+			b, err := term.ReadPassword(fd)
+			fmt.Fprintln(os.Stderr)
+			return string(b), err
+		},
+		OpenWindow: openWindow,
+	}
+}
+
+// usageError is a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// run is the state of one invocation.
+type run struct {
+	env     Env
+	dataDir string
+	core    *app.Core
+	stdin   *bufio.Reader
+}
+
+// command is one leaf command.
+type command struct {
+	name    string // "users add"
+	summary string
+	usage   string // flags and arguments after the name
+	help    string // what it does, in a few lines
+	run     func(r *run, args []string) error
+}
+
+// IsCommand reports whether args ask for the command line rather than the
+// window (any argument other than --data-dir does).
+func IsCommand(args []string) bool {
+	rest, _, err := globalFlags(args)
+	return err != nil || len(rest) > 0
+}
+
+// globalFlags removes --data-dir DIR (anywhere) from args.
+func globalFlags(args []string) (rest []string, dataDir string, err error) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--data-dir" || a == "-data-dir":
+			if i+1 >= len(args) {
+				return nil, "", usagef("--data-dir needs a directory")
+			}
+			dataDir = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--data-dir=") || strings.HasPrefix(a, "-data-dir="):
+			_, dataDir, _ = strings.Cut(a, "=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if dataDir == "" && len(args) > 0 && len(rest) < len(args) {
+		return nil, "", usagef("--data-dir needs a directory")
+	}
+	return rest, dataDir, nil
+}
+
+// Run executes the command line and returns the exit status.
+func Run(args []string, env Env) int {
+	r := &run{env: env, stdin: bufio.NewReader(env.Stdin)}
+	defer func() {
+		if r.core != nil {
+			r.core.Close()
+		}
+	}()
+	err := r.dispatch(args)
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.Stderr, "keysmith: %s\n", ue.msg)
+		return ExitUsage
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "keysmith: %s\n", errs.Message(err))
+	return ExitFailure
+}
+
+func (r *run) dispatch(args []string) error {
+	rest, dataDir, err := globalFlags(args)
+	if err != nil {
+		return err
+	}
+	r.dataDir = dataDir
+	if len(rest) == 0 {
+		if r.env.OpenWindow == nil {
+			return usagef("no command given; run 'keysmith help'")
+		}
+		dir, err := app.DataDir(dataDir)
+		if err != nil {
+			return err
+		}
+		if code := r.env.OpenWindow(dir); code != 0 {
+			return fmt.Errorf("window exited with status %d", code)
+		}
+		return nil
+	}
+	switch rest[0] {
+	case "help", "-h", "--help", "-help":
+		return r.help(rest[1:])
+	case "version", "--version":
+		fmt.Fprintln(r.env.Stdout, "keysmith", Version)
+		return nil
+	}
+	cmd, args, err := find(rest)
+	if err != nil {
+		return err
+	}
+	return cmd.run(r, args)
+}
+
+// Version is set at build time with -ldflags "-X keysmith/app/cli.Version=...".
+var Version = "dev"
+
+// find resolves "users add ..." to its command and remaining arguments.
+func find(args []string) (*command, []string, error) {
+	if len(args) >= 2 {
+		if c := lookup(args[0] + " " + args[1]); c != nil {
+			return c, args[2:], nil
+		}
+	}
+	if c := lookup(args[0]); c != nil {
+		return c, args[1:], nil
+	}
+	if group := groupOf(args[0]); group != nil {
+		if len(args) == 1 {
+			return nil, nil, usagef("%q needs a subcommand: %s", args[0], strings.Join(group, ", "))
+		}
+		return nil, nil, usagef("unknown command %q; run 'keysmith help %s'", args[0]+" "+args[1], args[0])
+	}
+	return nil, nil, usagef("unknown command %q; run 'keysmith help'", args[0])
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+func groupOf(name string) []string {
+	var subs []string
+	for _, c := range commands {
+		if g, sub, ok := strings.Cut(c.name, " "); ok && g == name {
+			subs = append(subs, sub)
+		}
+	}
+	return subs
+}
+
+func (r *run) help(args []string) error {
+	w := r.env.Stdout
+	if len(args) > 0 {
+		name := strings.Join(args, " ")
+		if c := lookup(name); c != nil {
+			printCommandHelp(w, c)
+			return nil
+		}
+		if subs := groupOf(name); subs != nil {
+			fmt.Fprintf(w, "Usage: keysmith %s SUBCOMMAND\n\nSubcommands:\n", name)
+			for _, c := range commands {
+				if strings.HasPrefix(c.name, name+" ") {
+					fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
+				}
+			}
+			return nil
+		}
+		return usagef("no help for %q; run 'keysmith help'", name)
+	}
+	fmt.Fprint(w, `Keysmith manages a messaging account's users and API credentials.
+
+Usage:
+  keysmith [--data-dir DIR]              open the window
+  keysmith [--data-dir DIR] COMMAND ...  run a command
+
+Commands:
+`)
+	names := make([]string, 0, len(commands))
+	for _, c := range commands {
+		names = append(names, fmt.Sprintf("  %-22s %s", c.name, c.summary))
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, strings.Join(names, "\n"))
+	fmt.Fprint(w, `
+Global flags:
+  --data-dir DIR   data directory (default: $KEYSMITH_DATA_DIR, else the user
+                   config directory + /Keysmith)
+
+Signing in: commands other than init read KEYSMITH_EMAIL and KEYSMITH_PASSWORD,
+or ask on a terminal. New passwords are read from standard input (one line),
+or asked twice on a terminal. No password is ever accepted as an argument.
+
+Exit status: 0 success, 1 failure, 2 usage error.
+Run 'keysmith COMMAND --help' for a command's flags.
+`)
+	return nil
+}
+
+func printCommandHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage: keysmith %s %s\n\n%s\n", c.name, c.usage, c.help)
+}
+
+// flags returns a FlagSet for c whose errors become usage errors.
+func newFlags(c string) *flag.FlagSet {
+	fs := flag.NewFlagSet(c, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses args with fs, allowing no positional arguments.
+func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandHelp(r.env.Stdout, lookup(name))
+			return flag.ErrHelp
+		}
+		return usagef("%s; run 'keysmith %s --help'", err.Error(), name)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q; run 'keysmith %s --help'", fs.Arg(0), name)
+	}
+	return nil
+}
+
+// required fails with a usage error naming each flag that was not given.
+func required(name string, vals map[string]string) error {
+	var missing []string
+	for k, v := range vals {
+		if v == "" {
+			missing = append(missing, "--"+k)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		return usagef("%s requires %s", name, strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+// open opens the core once.
+func (r *run) open() (*app.Core, error) {
+	if r.core != nil {
+		return r.core, nil
+	}
+	dir, err := app.DataDir(r.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := app.Open(context.Background(), dir, r.env.Options)
+	if err != nil {
+		return nil, err
+	}
+	r.core = c
+	return c, nil
+}
+
+// signIn authenticates from the environment or a terminal prompt.
+func (r *run) signIn() (*app.Core, int64, error) {
+	c, err := r.open()
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := c.Accounts.Account(context.Background()); err != nil {
+		return nil, 0, err
+	}
+	email, password := r.env.Getenv(EnvEmail), r.env.Getenv(EnvPassword)
+	if email == "" || password == "" {
+		if !r.env.Terminal {
+			return nil, 0, errs.Invalidf("auth", "Sign in by setting %s and %s (or run in a terminal to be asked).", EnvEmail, EnvPassword)
+		}
+		if email == "" {
+			fmt.Fprint(r.env.Stderr, "Email: ")
+			line, err := r.stdin.ReadString('\n')
+			if err != nil && line == "" {
+				return nil, 0, errs.Invalidf("auth", "No email was entered.")
+			}
+			email = strings.TrimSpace(line)
+		}
+		if password == "" {
+			if password, err = r.env.ReadSecret("Password: "); err != nil {
+				return nil, 0, errs.Invalidf("auth", "No password was entered.")
+			}
+		}
+	}
+	u, err := c.Accounts.SignIn(context.Background(), email, password, "cli")
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, u.ID, nil
+}
+
+// newPassword reads a new password: asked twice on a terminal, otherwise the
+// first line of standard input.
+func (r *run) newPassword(what string) (string, error) {
+	if r.env.Terminal {
+		p1, err := r.env.ReadSecret(what + ": ")
+		if err != nil {
+			return "", errs.Invalidf("password", "No password was entered.")
+		}
+		p2, err := r.env.ReadSecret("Confirm " + strings.ToLower(what[:1]) + what[1:] + ": ")
+		if err != nil || p1 != p2 {
+			return "", errs.Invalidf("confirm", "Password and confirmation do not match.")
+		}
+		return p1, nil
+	}
+	line, err := r.stdin.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", errs.Invalidf("password", "%s must be given on standard input (one line).", what)
+	}
+	return line, nil
+}
+
+// output prints v as JSON when asJSON, else runs text.
+func (r *run) output(asJSON bool, v any, text func(w io.Writer)) error {
+	if asJSON {
+		enc := json.NewEncoder(r.env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(r.env.Stdout)
+	return nil
+}

@@ -1,0 +1,366 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"keysmith/app/accounts"
+	"keysmith/app/audit"
+	"keysmith/app/desktop"
+	"keysmith/app/errs"
+)
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{name: "init", summary: "create the account and its first Administrator",
+			usage: "--account NAME --name NAME --email EMAIL [--json] < password",
+			help:  "Creates the account and its first Administrator. The password is read from standard\ninput (one line), or asked twice on a terminal.",
+			run:   (*run).initAccount},
+		{name: "users list", summary: "list users (Administrators)", usage: "[--json]",
+			help: "Lists the account's users.", run: (*run).usersList},
+		{name: "users add", summary: "add a user (Administrators)",
+			usage: "--name NAME --email EMAIL --role Administrator|Advanced|Basic [--json] < password",
+			help:  "Adds a user. The initial password is read from standard input (one line),\nor asked twice on a terminal.",
+			run:   (*run).usersAdd},
+		{name: "users set-role", summary: "change a user's role (Administrators)",
+			usage: "--email EMAIL --role Administrator|Advanced|Basic [--json]",
+			help:  "Changes a user's role. The last active Administrator cannot be demoted.",
+			run:   (*run).usersSetRole},
+		{name: "users disable", summary: "disable a user (Administrators)", usage: "--email EMAIL [--json]",
+			help: "Disables a user: they can no longer sign in. The last active Administrator\ncannot be disabled.",
+			run:  func(r *run, a []string) error { return r.usersSetDisabled("users disable", a, true) }},
+		{name: "users enable", summary: "enable a user (Administrators)", usage: "--email EMAIL [--json]",
+			help: "Enables a disabled user.",
+			run:  func(r *run, a []string) error { return r.usersSetDisabled("users enable", a, false) }},
+		{name: "users reset-password", summary: "set a user's password (Administrators)", usage: "--email EMAIL < password",
+			help: "Sets another user's password, read from standard input (one line), or asked\ntwice on a terminal.",
+			run:  (*run).usersResetPassword},
+		{name: "users delete", summary: "delete a user (Administrators)", usage: "--email EMAIL --yes",
+			help: "Deletes a user. --yes confirms. The last active Administrator cannot be deleted.",
+			run:  (*run).usersDelete},
+		{name: "passwd", summary: "change your own password", usage: "< new-password",
+			help: "Changes the signed-in user's password (KEYSMITH_PASSWORD holds the current one).\nThe new password is read from standard input (one line), or asked twice on a terminal.",
+			run:  (*run).passwd},
+		{name: "audit list", summary: "show the audit log (Administrators)", usage: "[--query TEXT] [--limit N] [--offset N] [--json]",
+			help: "Shows audit entries, newest first. --query matches actor, action, target or detail.",
+			run:  (*run).auditList},
+		{name: "audit verify", summary: "check the audit log's hash chain (Administrators)", usage: "[--json]",
+			help: "Recomputes the hash chain. Exit status 1 when a row was edited, removed or inserted.",
+			run:  (*run).auditVerify},
+	}
+}
+
+func (r *run) initAccount(args []string) error {
+	const name = "init"
+	fs := newFlags(name)
+	account := fs.String("account", "", "business name")
+	uname := fs.String("name", "", "your name")
+	email := fs.String("email", "", "your email")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if err := required(name, map[string]string{"account": *account, "name": *uname, "email": *email}); err != nil {
+		return err
+	}
+	c, err := r.open()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Accounts.Account(context.Background()); err == nil {
+		return errs.ErrAlreadySetUp
+	}
+	pw, err := r.newPassword("Password")
+	if err != nil {
+		return err
+	}
+	u, err := c.Accounts.Setup(context.Background(), *account, accounts.NewUser{Name: *uname, Email: *email, Password: pw})
+	if err != nil {
+		return err
+	}
+	acc, _ := c.Accounts.Account(context.Background())
+	v := desktop.ViewUser(u, u.ID)
+	return r.output(*asJSON, map[string]any{"account": acc.Name, "user": v}, func(w io.Writer) {
+		fmt.Fprintf(w, "Created account %s with Administrator %s <%s>.\n", acc.Name, u.Name, u.Email)
+	})
+}
+
+func (r *run) usersList(args []string) error {
+	const name = "users list"
+	fs := newFlags(name)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	us, err := c.Accounts.ListUsers(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	views := make([]desktop.UserView, 0, len(us))
+	for _, u := range us {
+		views = append(views, desktop.ViewUser(u, id))
+	}
+	return r.output(*asJSON, views, func(w io.Writer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tEMAIL\tROLE\tSTATUS")
+		for _, v := range views {
+			status := "active"
+			if v.Disabled {
+				status = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(v.Name), printable(v.Email), v.Role, status)
+		}
+		tw.Flush()
+	})
+}
+
+// printable makes text safe for a terminal: control characters (which could
+// drive the terminal) are shown as Go escapes.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\u202e' {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (r *run) usersAdd(args []string) error {
+	const name = "users add"
+	fs := newFlags(name)
+	uname := fs.String("name", "", "name")
+	email := fs.String("email", "", "email")
+	role := fs.String("role", "", "role")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if err := required(name, map[string]string{"name": *uname, "email": *email, "role": *role}); err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Accounts.RequireAdmin(context.Background(), nil, id); err != nil {
+		return err
+	}
+	pw, err := r.newPassword("Initial password")
+	if err != nil {
+		return err
+	}
+	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: *uname, Email: *email, Role: accounts.Role(*role), Password: pw})
+	if err != nil {
+		return err
+	}
+	return r.printUser(*asJSON, u, id, "Added")
+}
+
+func (r *run) printUser(asJSON bool, u accounts.User, self int64, verb string) error {
+	v := desktop.ViewUser(u, self)
+	return r.output(asJSON, v, func(w io.Writer) {
+		status := ""
+		if u.Disabled {
+			status = ", disabled"
+		}
+		fmt.Fprintf(w, "%s %s <%s> (%s%s).\n", verb, printable(u.Name), printable(u.Email), u.Role, status)
+	})
+}
+
+// target parses --email plus the flags extra adds, runs the check extra
+// returns, signs in and finds the user.
+func (r *run) target(name string, args []string, extra func(fs *flag.FlagSet) func() error) (accounts.User, int64, bool, error) {
+	fs := newFlags(name)
+	email := fs.String("email", "", "the user's email")
+	asJSON := fs.Bool("json", false, "print JSON")
+	check := func() error { return nil }
+	if extra != nil {
+		check = extra(fs)
+	}
+	if err := r.parse(name, fs, args); err != nil {
+		return accounts.User{}, 0, false, err
+	}
+	if err := required(name, map[string]string{"email": *email}); err != nil {
+		return accounts.User{}, 0, false, err
+	}
+	if err := check(); err != nil {
+		return accounts.User{}, 0, false, err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return accounts.User{}, 0, false, err
+	}
+	u, err := c.Accounts.UserByEmail(context.Background(), id, *email)
+	return u, id, *asJSON, err
+}
+
+func (r *run) usersSetRole(args []string) error {
+	const name = "users set-role"
+	var role *string
+	u, id, asJSON, err := r.target(name, args, func(fs *flag.FlagSet) func() error {
+		role = fs.String("role", "", "new role")
+		return func() error { return required(name, map[string]string{"role": *role}) }
+	})
+	if err != nil {
+		return err
+	}
+	u, err = r.core.Accounts.SetRole(context.Background(), id, u.ID, accounts.Role(*role))
+	if err != nil {
+		return err
+	}
+	return r.printUser(asJSON, u, id, "Updated")
+}
+
+func (r *run) usersSetDisabled(name string, args []string, disabled bool) error {
+	u, id, asJSON, err := r.target(name, args, nil)
+	if err != nil {
+		return err
+	}
+	u, err = r.core.Accounts.SetDisabled(context.Background(), id, u.ID, disabled)
+	if err != nil {
+		return err
+	}
+	verb := "Enabled"
+	if disabled {
+		verb = "Disabled"
+	}
+	return r.printUser(asJSON, u, id, verb)
+}
+
+func (r *run) usersResetPassword(args []string) error {
+	u, id, _, err := r.target("users reset-password", args, nil)
+	if err != nil {
+		return err
+	}
+	pw, err := r.newPassword("New password")
+	if err != nil {
+		return err
+	}
+	if err := r.core.Accounts.ResetPassword(context.Background(), id, u.ID, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "Password reset for %s.\n", printable(u.Email))
+	return nil
+}
+
+func (r *run) usersDelete(args []string) error {
+	const name = "users delete"
+	u, id, _, err := r.target(name, args, func(fs *flag.FlagSet) func() error {
+		yes := fs.Bool("yes", false, "confirm the deletion")
+		return func() error {
+			if !*yes {
+				return usagef("%s needs --yes to confirm", name)
+			}
+			return nil
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.core.Accounts.DeleteUser(context.Background(), id, u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "Deleted %s.\n", printable(u.Email))
+	return nil
+}
+
+func (r *run) passwd(args []string) error {
+	const name = "passwd"
+	if err := r.parse(name, newFlags(name), args); err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	current := r.env.Getenv(EnvPassword)
+	if current == "" {
+		// signIn asked on the terminal; ask again rather than keep it around.
+		if current, err = r.env.ReadSecret("Current password: "); err != nil {
+			return errs.Invalidf("current", "No password was entered.")
+		}
+	}
+	pw, err := r.newPassword("New password")
+	if err != nil {
+		return err
+	}
+	if err := c.Accounts.ChangePassword(context.Background(), id, current, pw); err != nil {
+		return err
+	}
+	fmt.Fprintln(r.env.Stdout, "Password changed.")
+	return nil
+}
+
+func (r *run) auditList(args []string) error {
+	const name = "audit list"
+	fs := newFlags(name)
+	query := fs.String("query", "", "filter text")
+	limit := fs.Int("limit", 50, "entries to show (1..500)")
+	offset := fs.Int("offset", 0, "entries to skip")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > 500 || *offset < 0 {
+		return usagef("--limit must be 1..500 and --offset 0 or more")
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	es, total, err := c.ListAudit(context.Background(), id, audit.Filter{Query: *query, Limit: *limit, Offset: *offset})
+	if err != nil {
+		return err
+	}
+	page := desktop.ViewAudit(es, total)
+	return r.output(*asJSON, page, func(w io.Writer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEQ\tTIME\tACTOR\tACTION\tTARGET\tDETAIL")
+		for _, e := range page.Entries {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At, printable(e.Actor), e.Action, printable(e.Target), printable(e.Detail))
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "%d of %d entries.\n", len(page.Entries), total)
+	})
+}
+
+func (r *run) auditVerify(args []string) error {
+	const name = "audit verify"
+	fs := newFlags(name)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	res, err := c.VerifyAudit(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	if err := r.output(*asJSON, desktop.ViewVerify(res), func(w io.Writer) {
+		if res.OK() {
+			fmt.Fprintf(w, "Audit chain intact: %d entries checked.\n", res.Checked)
+		}
+	}); err != nil {
+		return err
+	}
+	if !res.OK() {
+		return errs.Invalidf("audit", "Audit chain broken: %s", res.Problem)
+	}
+	return nil
+}

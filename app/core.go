@@ -1,0 +1,108 @@
+// Package app wires Keysmith's core: one database, one key file, one set of
+// services shared by every face (the window, the command line and, later,
+// the loopback verifier). Faces hold no rules of their own.
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"keysmith/app/accounts"
+	"keysmith/app/audit"
+	"keysmith/app/keyfile"
+	"keysmith/app/store"
+)
+
+// EnvDataDir names the environment variable that overrides the data directory.
+const EnvDataDir = "KEYSMITH_DATA_DIR"
+
+// DataDir resolves the data directory: flag, then KEYSMITH_DATA_DIR, then the
+// OS user config directory + "Keysmith".
+func DataDir(flag string) (string, error) {
+	dir := flag
+	if dir == "" {
+		dir = os.Getenv(EnvDataDir)
+	}
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("find the user config directory: %w", err)
+		}
+		dir = filepath.Join(base, "Keysmith")
+	}
+	return filepath.Abs(dir)
+}
+
+// Core is the open application.
+type Core struct {
+	Dir      string
+	Store    *store.Store
+	Audit    *audit.Log
+	Accounts *accounts.Service
+	Clock    func() time.Time
+}
+
+// Options adjust Open for tests; the zero value is what builds use.
+type Options struct {
+	Clock  func() time.Time
+	Params *accounts.Params // argon2id cost; nil means accounts.DefaultParams
+}
+
+// Open opens the data directory, creating the database and key file on
+// first use. An existing database without its key file is refused.
+func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	params := accounts.DefaultParams
+	if opt.Params != nil {
+		params = *opt.Params
+	}
+	st, err := store.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	key, err := keyfile.Load(dir, st.Fresh || isEmpty(ctx, st))
+	if err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
+	acc, err := accounts.New(st.DB, log, opt.Clock, params)
+	if err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Clock: opt.Clock}, nil
+}
+
+// isEmpty reports whether the database holds no account and no audit row yet,
+// so a key file may still be created for it.
+func isEmpty(ctx context.Context, st *store.Store) bool {
+	var n int
+	err := st.DB.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM account) + (SELECT COUNT(*) FROM audit)`).Scan(&n)
+	return err == nil && n == 0
+}
+
+// Close closes the database.
+func (c *Core) Close() error { return c.Store.Close() }
+
+// ListAudit returns a page of the audit log, newest first (Administrators
+// only).
+func (c *Core) ListAudit(ctx context.Context, actorID int64, f audit.Filter) ([]audit.Entry, int, error) {
+	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
+		return nil, 0, err
+	}
+	return c.Audit.List(ctx, c.Store.DB, f)
+}
+
+// VerifyAudit checks the whole audit chain (Administrators only).
+func (c *Core) VerifyAudit(ctx context.Context, actorID int64) (audit.Result, error) {
+	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
+		return audit.Result{}, err
+	}
+	return c.Audit.Verify(ctx, c.Store.DB)
+}

@@ -1,0 +1,170 @@
+// Package desktop is the window's face: the one struct bound to the web view.
+//
+// Each bound method is a domain verb that calls the core and maps its errors
+// to one user-safe sentence (errs.Message). The facade keeps only the window's
+// session (who is signed in, when they were last active); every rule about
+// who may do what lives in the core, which re-checks the signed-in user on
+// every call. Nothing returned or emitted here carries a password or secret.
+package desktop
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"keysmith/app"
+	"keysmith/app/accounts"
+	"keysmith/app/errs"
+)
+
+// Emitter sends an event to the web view; the window wires it to Wails.
+type Emitter func(name string, data ...any)
+
+// Event names the web view listens to.
+const (
+	EventNavigate     = "navigate"      // data: route name
+	EventSessionEnded = "session-ended" // data: {reason}
+)
+
+// App is the facade bound to the window.
+type App struct {
+	core    *app.Core
+	openErr error
+	log     *slog.Logger
+	clock   func() time.Time
+
+	mu         sync.Mutex
+	emit       Emitter
+	userID     int64
+	lastActive time.Time
+	stop       chan struct{}
+}
+
+// New returns the facade over core. openErr, when not nil, is the reason
+// the core could not be opened: every method then returns its message.
+func New(core *app.Core, openErr error, log *slog.Logger) *App {
+	a := &App{core: core, openErr: openErr, log: log, clock: time.Now, emit: func(string, ...any) {}}
+	if core != nil {
+		a.clock = core.Clock
+	}
+	return a
+}
+
+// SetEmitter wires events to the window (Wails' runtime.EventsEmit).
+func (a *App) SetEmitter(e Emitter) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.emit = e
+}
+
+// Start begins watching for idle sessions; Stop ends it.
+func (a *App) Start(ctx context.Context) {
+	a.stop = make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				a.checkIdle(ctx)
+			case <-a.stop:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// Stop ends the idle watcher and signs out.
+func (a *App) Stop(ctx context.Context) {
+	if a.stop != nil {
+		close(a.stop)
+		a.stop = nil
+	}
+	a.signOut(ctx, "quit")
+}
+
+// fail turns err into the error a bound method returns: the user-safe
+// sentence, with the full error only in the local log.
+func (a *App) fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := errs.Message(err)
+	var inv *errs.Invalid
+	if !errors.As(err, &inv) {
+		a.log.Warn("request failed", "op", op, "err", err.Error())
+	}
+	if errors.Is(err, errs.ErrSignedOut) {
+		a.mu.Lock()
+		a.userID = 0
+		a.mu.Unlock()
+	}
+	return errors.New(msg)
+}
+
+// session returns the signed-in user's id, ending the session if it has been
+// idle longer than the account allows. Any call counts as activity.
+func (a *App) session(ctx context.Context) (int64, error) {
+	if a.openErr != nil {
+		return 0, a.openErr
+	}
+	if a.checkIdle(ctx) {
+		return 0, errs.ErrSignedOut
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.userID == 0 {
+		return 0, errs.ErrSignedOut
+	}
+	a.lastActive = a.clock()
+	return a.userID, nil
+}
+
+// checkIdle signs out an idle session and reports whether it did.
+func (a *App) checkIdle(ctx context.Context) bool {
+	a.mu.Lock()
+	id, last := a.userID, a.lastActive
+	a.mu.Unlock()
+	if id == 0 || a.core == nil {
+		return false
+	}
+	acc, err := a.core.Accounts.Account(ctx)
+	if err != nil {
+		return false
+	}
+	if a.clock().Sub(last) < time.Duration(acc.IdleMinutes)*time.Minute {
+		return false
+	}
+	a.signOut(ctx, "idle")
+	a.mu.Lock()
+	emit := a.emit
+	a.mu.Unlock()
+	emit(EventSessionEnded, map[string]any{"reason": "idle", "minutes": acc.IdleMinutes})
+	return true
+}
+
+func (a *App) signOut(ctx context.Context, reason string) {
+	a.mu.Lock()
+	id := a.userID
+	a.userID = 0
+	a.mu.Unlock()
+	if id != 0 && a.core != nil {
+		if err := a.core.Accounts.SignOut(ctx, id, reason); err != nil {
+			a.log.Warn("record sign-out", "err", err.Error())
+		}
+	}
+}
+
+func (a *App) signIn(u accounts.User) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.userID = u.ID
+	a.lastActive = a.clock()
+}
+
+// ctx is the context bound methods run under.
+func (a *App) ctx() context.Context { return context.Background() }

@@ -1,0 +1,267 @@
+package desktop
+
+import (
+	"time"
+
+	"keysmith/app/accounts"
+	"keysmith/app/audit"
+	"keysmith/app/errs"
+)
+
+// PlatformMessage is the API Settings notice for Advanced and Basic users.
+const PlatformMessage = "Only account Administrators can create and manage API keys. " +
+	"Users with Basic and Advanced permissions cannot configure these settings; " +
+	"please contact your account administrator for assistance."
+
+// ViewUser is u as shown to the user with id self.
+func ViewUser(u accounts.User, self int64) UserView {
+	return UserView{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), Disabled: u.Disabled,
+		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339), IsSelf: u.ID == self}
+}
+
+// State tells the window which screen to show.
+func (a *App) State() (State, error) {
+	if a.openErr != nil {
+		return State{}, a.fail("state", a.openErr)
+	}
+	ctx := a.ctx()
+	acc, err := a.core.Accounts.Account(ctx)
+	if err == errs.ErrNotSetUp {
+		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, Theme: "system"}}, nil
+	}
+	if err != nil {
+		return State{}, a.fail("state", err)
+	}
+	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, Theme: "system"}}
+	a.checkIdle(ctx)
+	a.mu.Lock()
+	id := a.userID
+	a.mu.Unlock()
+	if id == 0 {
+		return st, nil
+	}
+	u, err := a.core.Accounts.Actor(ctx, id)
+	if err != nil {
+		a.fail("state", err)
+		return st, nil
+	}
+	v := ViewUser(u, id)
+	st.User, st.Settings.Theme = &v, u.Theme
+	return st, nil
+}
+
+// Setup creates the account and its first Administrator, and signs them in.
+func (a *App) Setup(req SetupRequest) (State, error) {
+	if a.openErr != nil {
+		return State{}, a.fail("setup", a.openErr)
+	}
+	if req.Password != req.Confirm {
+		return State{}, a.fail("setup", errs.Invalidf("confirm", "Password and confirmation do not match."))
+	}
+	u, err := a.core.Accounts.Setup(a.ctx(), req.Account, accounts.NewUser{
+		Name: req.Name, Email: req.Email, Password: req.Password})
+	if err != nil {
+		return State{}, a.fail("setup", err)
+	}
+	a.signIn(u)
+	return a.State()
+}
+
+// SignIn signs a user in.
+func (a *App) SignIn(email, password string) (State, error) {
+	if a.openErr != nil {
+		return State{}, a.fail("sign-in", a.openErr)
+	}
+	a.signOut(a.ctx(), "another sign-in")
+	u, err := a.core.Accounts.SignIn(a.ctx(), email, password, "window")
+	if err != nil {
+		return State{}, a.fail("sign-in", err)
+	}
+	a.signIn(u)
+	return a.State()
+}
+
+// SignOut ends the session.
+func (a *App) SignOut() error {
+	a.signOut(a.ctx(), "signed out")
+	return nil
+}
+
+// Touch records user activity, postponing the idle sign-out.
+func (a *App) Touch() error {
+	_, err := a.session(a.ctx())
+	return a.fail("touch", err)
+}
+
+// ChangePassword changes the signed-in user's own password.
+func (a *App) ChangePassword(current, next, confirm string) error {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return a.fail("change-password", err)
+	}
+	if next != confirm {
+		return a.fail("change-password", errs.Invalidf("confirm", "New password and confirmation do not match."))
+	}
+	return a.fail("change-password", a.core.Accounts.ChangePassword(a.ctx(), id, current, next))
+}
+
+// ListUsers lists the account's users (Administrators only).
+func (a *App) ListUsers() ([]UserView, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return nil, a.fail("list-users", err)
+	}
+	us, err := a.core.Accounts.ListUsers(a.ctx(), id)
+	if err != nil {
+		return nil, a.fail("list-users", err)
+	}
+	out := make([]UserView, 0, len(us))
+	for _, u := range us {
+		out = append(out, ViewUser(u, id))
+	}
+	return out, nil
+}
+
+// AddUser adds a user (Administrators only).
+func (a *App) AddUser(req NewUserRequest) (UserView, error) {
+	return a.userChange("add-user", func(id int64) (accounts.User, error) {
+		if req.Password != req.Confirm {
+			return accounts.User{}, errs.Invalidf("confirm", "Password and confirmation do not match.")
+		}
+		return a.core.Accounts.AddUser(a.ctx(), id, accounts.NewUser{
+			Name: req.Name, Email: req.Email, Role: accounts.Role(req.Role), Password: req.Password})
+	})
+}
+
+// SetUserRole changes a user's role (Administrators only).
+func (a *App) SetUserRole(userID int64, role string) (UserView, error) {
+	return a.userChange("set-role", func(id int64) (accounts.User, error) {
+		return a.core.Accounts.SetRole(a.ctx(), id, userID, accounts.Role(role))
+	})
+}
+
+// SetUserDisabled disables or enables a user (Administrators only).
+func (a *App) SetUserDisabled(userID int64, disabled bool) (UserView, error) {
+	return a.userChange("set-disabled", func(id int64) (accounts.User, error) {
+		return a.core.Accounts.SetDisabled(a.ctx(), id, userID, disabled)
+	})
+}
+
+func (a *App) userChange(op string, fn func(actor int64) (accounts.User, error)) (UserView, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return UserView{}, a.fail(op, err)
+	}
+	u, err := fn(id)
+	if err != nil {
+		return UserView{}, a.fail(op, err)
+	}
+	return ViewUser(u, id), nil
+}
+
+// ResetUserPassword sets another user's password (Administrators only).
+func (a *App) ResetUserPassword(userID int64, password, confirm string) error {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return a.fail("reset-password", err)
+	}
+	if password != confirm {
+		return a.fail("reset-password", errs.Invalidf("confirm", "Password and confirmation do not match."))
+	}
+	return a.fail("reset-password", a.core.Accounts.ResetPassword(a.ctx(), id, userID, password))
+}
+
+// DeleteUser removes a user (Administrators only).
+func (a *App) DeleteUser(userID int64) error {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return a.fail("delete-user", err)
+	}
+	return a.fail("delete-user", a.core.Accounts.DeleteUser(a.ctx(), id, userID))
+}
+
+// APISettings is the API Settings page's permission gate.
+func (a *App) APISettings() (APISettingsView, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return APISettingsView{}, a.fail("api-settings", err)
+	}
+	me, err := a.core.Accounts.Actor(a.ctx(), id)
+	if err != nil {
+		return APISettingsView{}, a.fail("api-settings", err)
+	}
+	admins, err := a.core.Accounts.Administrators(a.ctx(), id)
+	if err != nil {
+		return APISettingsView{}, a.fail("api-settings", err)
+	}
+	v := APISettingsView{CanManage: me.Role == accounts.Administrator, Administrators: []Contact{}}
+	if !v.CanManage {
+		v.Message = PlatformMessage
+	}
+	for _, u := range admins {
+		v.Administrators = append(v.Administrators, Contact{Name: u.Name, Email: u.Email})
+	}
+	return v, nil
+}
+
+// GetSettings returns the General settings in force for the signed-in user.
+func (a *App) GetSettings() (Settings, error) {
+	if _, err := a.session(a.ctx()); err != nil {
+		return Settings{}, a.fail("get-settings", err)
+	}
+	st, err := a.State()
+	return st.Settings, err
+}
+
+// SaveSettings saves the theme and, for Administrators, the idle minutes.
+func (a *App) SaveSettings(s Settings) (State, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return State{}, a.fail("save-settings", err)
+	}
+	if err := a.core.Accounts.SetPreferences(a.ctx(), id, s.Theme, s.IdleMinutes); err != nil {
+		return State{}, a.fail("save-settings", err)
+	}
+	return a.State()
+}
+
+// ListAudit returns a page of the audit log (Administrators only).
+func (a *App) ListAudit(f AuditFilter) (AuditPage, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return AuditPage{}, a.fail("list-audit", err)
+	}
+	es, total, err := a.core.ListAudit(a.ctx(), id, audit.Filter{Query: f.Query, Limit: f.Limit, Offset: f.Offset})
+	if err != nil {
+		return AuditPage{}, a.fail("list-audit", err)
+	}
+	return ViewAudit(es, total), nil
+}
+
+// ViewAudit is a page of audit entries as shown to an Administrator.
+func ViewAudit(es []audit.Entry, total int) AuditPage {
+	page := AuditPage{Entries: make([]AuditEntry, 0, len(es)), Total: total}
+	for _, e := range es {
+		page.Entries = append(page.Entries, AuditEntry{Seq: e.Seq, At: e.At.Format(time.RFC3339), Actor: e.Actor,
+			Action: e.Action, Target: e.Target, Detail: e.Detail})
+	}
+	return page
+}
+
+// ViewVerify is an audit verification result.
+func ViewVerify(r audit.Result) AuditVerifyResult {
+	return AuditVerifyResult{OK: r.OK(), Checked: r.Checked, BadSeq: r.BadSeq, Problem: r.Problem}
+}
+
+// VerifyAudit checks the audit chain (Administrators only).
+func (a *App) VerifyAudit() (AuditVerifyResult, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return AuditVerifyResult{}, a.fail("verify-audit", err)
+	}
+	r, err := a.core.VerifyAudit(a.ctx(), id)
+	if err != nil {
+		return AuditVerifyResult{}, a.fail("verify-audit", err)
+	}
+	return ViewVerify(r), nil
+}

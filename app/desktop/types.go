@@ -1,0 +1,100 @@
+package desktop
+
+// The types below cross the Wails bridge. They never carry a password hash,
+// a secret or an internal error: only what the signed-in user may see.
+
+// State is what the window needs to decide which screen to show.
+type State struct {
+	// NeedsSetup is true until the account and its first Administrator exist.
+	NeedsSetup bool `json:"needsSetup"`
+	// Account is the business name, empty before setup.
+	Account string `json:"account"`
+	// User is the signed-in user, nil when signed out.
+	User *UserView `json:"user"`
+	// Settings holds the General settings in force.
+	Settings Settings `json:"settings"`
+}
+
+// UserView is a user as shown in the Users page.
+type UserView struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Role      string `json:"role"` // "Administrator", "Advanced" or "Basic"
+	Disabled  bool   `json:"disabled"`
+	CreatedAt string `json:"createdAt"` // RFC 3339, UTC
+	IsSelf    bool   `json:"isSelf"`
+}
+
+// SetupRequest creates the account and its first Administrator.
+type SetupRequest struct {
+	Account  string `json:"account"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Confirm  string `json:"confirm"`
+}
+
+// NewUserRequest adds a user to the account.
+type NewUserRequest struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+	Confirm  string `json:"confirm"`
+}
+
+// Contact is an Administrator a non-administrator can ask for help.
+type Contact struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// APISettingsView is the API Settings page's permission gate.
+type APISettingsView struct {
+	// CanManage is true for Administrators only.
+	CanManage bool `json:"canManage"`
+	// Message is the platform's notice shown to Advanced and Basic users.
+	Message string `json:"message"`
+	// Administrators lists the active Administrators' names and emails.
+	Administrators []Contact `json:"administrators"`
+}
+
+// Settings are the Settings > General values.
+type Settings struct {
+	// IdleMinutes is the account-wide automatic sign-out delay (1..240).
+	IdleMinutes int `json:"idleMinutes"`
+	// Theme is the signed-in user's choice: "system", "light" or "dark".
+	Theme string `json:"theme"`
+}
+
+// AuditFilter narrows the audit log; zero values mean "everything".
+type AuditFilter struct {
+	Query  string `json:"query"`  // matched against actor, action, target and detail
+	Limit  int    `json:"limit"`  // 1..500, default 100
+	Offset int    `json:"offset"` // rows to skip, newest first
+}
+
+// AuditEntry is one audit row.
+type AuditEntry struct {
+	Seq    int64  `json:"seq"`
+	At     string `json:"at"` // RFC 3339, UTC
+	Actor  string `json:"actor"`
+	Action string `json:"action"`
+	Target string `json:"target"`
+	Detail string `json:"detail"`
+}
+
+// AuditPage is one page of the audit log, newest first.
+type AuditPage struct {
+	Entries []AuditEntry `json:"entries"`
+	Total   int          `json:"total"`
+}
+
+// AuditVerifyResult is the outcome of checking the hash chain.
+type AuditVerifyResult struct {
+	OK      bool   `json:"ok"`
+	Checked int    `json:"checked"`
+	BadSeq  int64  `json:"badSeq"`  // first row that fails, 0 when OK
+	Problem string `json:"problem"` // one sentence, empty when OK
+}

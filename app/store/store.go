@@ -1,0 +1,213 @@
+// Package store opens Keysmith's embedded SQLite database.
+//
+// Guarantees:
+//   - The data directory is created 0700 and the database file 0600.
+//   - Every connection runs with foreign keys on and a busy timeout; the
+//     database is in WAL mode; write transactions begin IMMEDIATE, so two
+//     processes changing the same rows serialize instead of failing midway.
+//   - Migrations are embedded and applied in order, each in one transaction
+//     that also records the schema version.
+//   - A database whose schema is newer than this build knows is refused with
+//     errs.ErrNewerDatabase before anything is written; an unreadable or
+//     damaged file is refused with errs.ErrCorruptDatabase and left as it is.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"keysmith/app/errs"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database's name inside the data directory.
+const FileName = "keysmith.db"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is an open database.
+type Store struct {
+	DB   *sql.DB
+	Path string
+	// Fresh is true when this Open created the database.
+	Fresh bool
+}
+
+// EnsureDir creates dir with mode 0700 if needed and tightens an existing
+// directory to 0700.
+func EnsureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("protect data directory: %w", err)
+	}
+	return nil
+}
+
+// Open opens (creating if needed) the database in dir and migrates it.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := EnsureDir(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, FileName)
+	fresh := false
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		fresh = true
+		f.Close()
+	case errors.Is(err, fs.ErrExist):
+		if err := checkReadable(path); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("create database: %w", err)
+	}
+
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s := &Store{DB: db, Path: path, Fresh: fresh}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkReadable refuses a file that is not a regular, readable file.
+func checkReadable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%w: not a regular file", errs.ErrCorruptDatabase)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
+	}
+	return f.Close()
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	version, err := s.UserVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
+	}
+	latest := len(migrations())
+	if version > latest {
+		return fmt.Errorf("%w: schema %d, this build knows %d", errs.ErrNewerDatabase, version, latest)
+	}
+	var check string
+	if err := s.DB.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
+		return fmt.Errorf("%w: quick_check %q %v", errs.ErrCorruptDatabase, check, err)
+	}
+	var mode string
+	if err := s.DB.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
+	}
+	return s.migrate(ctx, version)
+}
+
+// UserVersion reports the schema version recorded in the database.
+func (s *Store) UserVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.DB.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// LatestVersion is the schema version this build migrates to.
+func LatestVersion() int { return len(migrations()) }
+
+type migration struct {
+	version int
+	sql     string
+}
+
+func migrations() []migration {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			panic("bad migration name " + e.Name())
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, migration{v, string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i, m := range out {
+		if m.version != i+1 {
+			panic("migrations must be numbered 1..n without gaps")
+		}
+	}
+	return out
+}
+
+func (s *Store) migrate(ctx context.Context, from int) error {
+	for _, m := range migrations()[from:] {
+		err := s.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to schema %d: %w", m.version, err)
+		}
+	}
+	return nil
+}
+
+// Tx runs fn in one IMMEDIATE transaction, committing only if fn succeeds.
+func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return Tx(ctx, s.DB, fn)
+}
+
+// Tx runs fn in one transaction on db, committing only if fn succeeds.
+func Tx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Close checkpoints the WAL and closes the database.
+func (s *Store) Close() error {
+	s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return s.DB.Close()
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/menu"
+	"github.com/wailsapp/wails/v2/pkg/menu/keys"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"keysmith/app"
+	"keysmith/app/desktop"
+)
+
+// openWindow runs the window over the data directory dir until it is closed.
+func openWindow(dir string) int {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	core, openErr := app.Open(context.Background(), dir, app.Options{})
+	if openErr != nil {
+		log.Error("cannot open data directory", "dir", dir, "err", openErr.Error())
+	}
+	facade := desktop.New(core, openErr, log)
+
+	var wctx context.Context
+	navigate := func(route string) func(*menu.CallbackData) {
+		return func(*menu.CallbackData) { runtime.EventsEmit(wctx, desktop.EventNavigate, route) }
+	}
+	appMenu := menu.NewMenu()
+	file := appMenu.AddSubmenu("Keysmith")
+	file.AddText("Sign out", nil, func(*menu.CallbackData) {
+		facade.SignOut()
+		runtime.EventsEmit(wctx, desktop.EventSessionEnded, map[string]any{"reason": "signed-out"})
+	})
+	file.AddSeparator()
+	file.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { runtime.Quit(wctx) })
+	settings := appMenu.AddSubmenu("Settings")
+	settings.AddText("API Settings", keys.Combo("a", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("api-settings"))
+	settings.AddText("Users", keys.Combo("u", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("users"))
+	settings.AddText("General", keys.CmdOrCtrl(","), navigate("general"))
+	settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit"))
+	settings.AddText("Change password", nil, navigate("password"))
+
+	sum := sha256.Sum256([]byte(dir))
+	err := wails.Run(&options.App{
+		Title:     "Keysmith",
+		Width:     1100,
+		Height:    760,
+		MinWidth:  720,
+		MinHeight: 520,
+		Menu:      appMenu,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
+		SingleInstanceLock: &options.SingleInstanceLock{
+			// One window per data directory; a second launch focuses it.
+			UniqueId: "keysmith-" + hex.EncodeToString(sum[:8]),
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+				runtime.WindowUnminimise(wctx)
+				runtime.Show(wctx)
+			},
+		},
+		OnStartup: func(ctx context.Context) {
+			wctx = ctx
+			facade.SetEmitter(func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) })
+			facade.Start(ctx)
+		},
+		OnShutdown: func(ctx context.Context) {
+			facade.Stop(ctx)
+			if core != nil {
+				core.Close()
+			}
+		},
+		Linux: &linux.Options{ProgramName: "keysmith"},
+		Bind:  []any{facade},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "keysmith: the window could not start:", err)
+		return 1
+	}
+	return 0
+}
