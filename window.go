@@ -70,11 +70,10 @@ func openWindow(dir string) int {
 		},
 		OnStartup: func(ctx context.Context) {
 			wctx = ctx
-			facade.SetEmitter(func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) })
-			facade.Start(ctx)
+			desktop.Attach(ctx, facade, func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) })
 		},
 		OnShutdown: func(ctx context.Context) {
-			facade.Stop(ctx)
+			desktop.Detach(ctx, facade)
 			if core != nil {
 				core.Close()
 			}

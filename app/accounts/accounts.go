@@ -185,6 +185,9 @@ type NewUser struct {
 // Setup creates the account and its first Administrator. It fails with
 // errs.ErrAlreadySetUp once an account exists.
 func (s *Service) Setup(ctx context.Context, accountName string, nu NewUser) (User, error) {
+	if _, err := s.Account(ctx); err == nil {
+		return User{}, errs.ErrAlreadySetUp
+	}
 	accountName, err := input.Text("account", "Business name", accountName, input.MaxName)
 	if err != nil {
 		return User{}, err

@@ -52,15 +52,14 @@ func New(core *app.Core, openErr error, log *slog.Logger) *App {
 	return a
 }
 
-// SetEmitter wires events to the window (Wails' runtime.EventsEmit).
-func (a *App) SetEmitter(e Emitter) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.emit = e
-}
+// Lifecycle functions are not methods, so the window does not bind them.
 
-// Start begins watching for idle sessions; Stop ends it.
-func (a *App) Start(ctx context.Context) {
+// Attach wires events to the window (Wails' runtime.EventsEmit) and starts
+// watching for idle sessions until ctx ends or Detach is called.
+func Attach(ctx context.Context, a *App, emit Emitter) {
+	a.mu.Lock()
+	a.emit = emit
+	a.mu.Unlock()
 	a.stop = make(chan struct{})
 	go func() {
 		t := time.NewTicker(5 * time.Second)
@@ -78,8 +77,8 @@ func (a *App) Start(ctx context.Context) {
 	}()
 }
 
-// Stop ends the idle watcher and signs out.
-func (a *App) Stop(ctx context.Context) {
+// Detach ends the idle watcher and signs out.
+func Detach(ctx context.Context, a *App) {
 	if a.stop != nil {
 		close(a.stop)
 		a.stop = nil

