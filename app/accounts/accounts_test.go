@@ -253,8 +253,11 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 	for _, who := range []accounts.User{u.Advanced, u.Basic} {
 		id := who.ID
 		ops := map[string]func() error{
-			"list":     func() error { _, err := c.Accounts.ListUsers(ctx, id); return err },
-			"add":      func() error { _, err := c.Accounts.AddUser(ctx, id, accounts.NewUser{Name: "X", Email: "x@acme.test", Role: accounts.Administrator, Password: testkit.AdminPassword}); return err },
+			"list": func() error { _, err := c.Accounts.ListUsers(ctx, id); return err },
+			"add": func() error {
+				_, err := c.Accounts.AddUser(ctx, id, accounts.NewUser{Name: "X", Email: "x@acme.test", Role: accounts.Administrator, Password: testkit.AdminPassword})
+				return err
+			},
 			"role":     func() error { _, err := c.Accounts.SetRole(ctx, id, id, accounts.Administrator); return err },
 			"disable":  func() error { _, err := c.Accounts.SetDisabled(ctx, id, u.Admin.ID, true); return err },
 			"reset":    func() error { return c.Accounts.ResetPassword(ctx, id, u.Admin.ID, "new-Pass-phrase-77-x") },
