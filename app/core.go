@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,6 +72,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		return nil, err
 	}
 	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
+	log.AnchorHead(filepath.Join(dir, audit.HeadFileName))
 	acc, err := accounts.New(st.DB, log, opt.Clock, params)
 	if err != nil {
 		st.DB.Close()
@@ -87,8 +89,11 @@ func isEmpty(ctx context.Context, st *store.Store) bool {
 	return err == nil && n == 0
 }
 
-// Close closes the database.
-func (c *Core) Close() error { return c.Store.Close() }
+// Close saves the audit head and closes the database.
+func (c *Core) Close() error {
+	err := c.Audit.SaveHead(context.Background(), c.Store.DB)
+	return errors.Join(err, c.Store.Close())
+}
 
 // ListAudit returns a page of the audit log, newest first (Administrators
 // only).

@@ -38,8 +38,9 @@ type Entry struct {
 
 // Log appends to and reads the audit table.
 type Log struct {
-	key   []byte
-	clock func() time.Time
+	key      []byte
+	clock    func() time.Time
+	headPath string
 }
 
 // New returns a Log whose chain is keyed by key.
@@ -167,7 +168,8 @@ type Result struct {
 // OK reports whether the chain is intact.
 func (r Result) OK() bool { return r.Problem == "" }
 
-// Verify walks the whole chain oldest first and reports the first break.
+// Verify walks the whole chain oldest first and reports the first break,
+// then checks the chain still reaches the head saved by SaveHead.
 func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
 	rows, err := db.QueryContext(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor, action, target, detail, prev_hash, hash
 		FROM audit ORDER BY seq`)
@@ -178,6 +180,7 @@ func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
 	var res Result
 	prev := make([]byte, sha256.Size)
 	want := int64(1)
+	hashes := map[int64][]byte{}
 	for rows.Next() {
 		var e Entry
 		var at string
@@ -203,8 +206,12 @@ func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
 			return fail(fmt.Sprintf("Entry %d was altered after it was written.", e.Seq))
 		}
 		prev = stored
+		hashes[e.Seq] = stored
 		want++
 		res.Checked++
 	}
-	return res, rows.Err()
+	if err := rows.Err(); err != nil {
+		return Result{}, err
+	}
+	return l.checkHead(res, want-1, func(seq int64) []byte { return hashes[seq] }), nil
 }

@@ -388,3 +388,21 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditVerifyDetectsRemovedNewestRows(t *testing.T) {
+	h := seeded(t)
+	if r := h.run("", "audit", "verify"); r.code != 0 {
+		t.Fatalf("verify: %+v", r)
+	}
+	c, err := app.Open(context.Background(), h.dir, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Store.DB.Exec(`DROP TRIGGER audit_no_delete`)
+	c.Store.DB.Exec(`DELETE FROM audit WHERE seq > 3`)
+	c.Store.Close() // not c.Close: a tamperer does not advance the head
+	r := h.run("", "audit", "verify")
+	if r.code != 1 || !strings.Contains(r.stderr, "newest entries were removed") {
+		t.Fatalf("truncated log: %+v", r)
+	}
+}

@@ -1,0 +1,135 @@
+package audit
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// The head file anchors the chain's newest entry outside the database, so
+// removing the newest rows (which leaves a shorter chain that is intact in
+// itself) is detected too. It is advanced, never rewound, by SaveHead, and
+// authenticated with the chain key.
+
+// HeadFileName is the head file's name beside the database.
+const HeadFileName = "keysmith.audit-head"
+
+// AnchorHead makes the Log keep its head file at path.
+func (l *Log) AnchorHead(path string) { l.headPath = path }
+
+type head struct {
+	seq  int64
+	hash []byte
+}
+
+func (l *Log) headMAC(h head) []byte {
+	m := hmac.New(sha256.New, l.key)
+	m.Write([]byte("audit head"))
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(h.seq))
+	m.Write(n[:])
+	m.Write(h.hash)
+	return m.Sum(nil)
+}
+
+var errBadHead = errors.New("audit head file damaged")
+
+// readHead returns the saved head; ok is false when there is none yet.
+func (l *Log) readHead() (h head, ok bool, err error) {
+	if l.headPath == "" {
+		return head{}, false, nil
+	}
+	b, err := os.ReadFile(l.headPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return head{}, false, nil
+	}
+	if err != nil {
+		return head{}, false, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 3 {
+		return head{}, false, errBadHead
+	}
+	h.seq, err = strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return head{}, false, errBadHead
+	}
+	if h.hash, err = hex.DecodeString(f[1]); err != nil {
+		return head{}, false, errBadHead
+	}
+	mac, err := hex.DecodeString(f[2])
+	if err != nil || !hmac.Equal(mac, l.headMAC(h)) {
+		return head{}, false, errBadHead
+	}
+	return h, true, nil
+}
+
+// SaveHead records the newest entry in the head file. It never moves the
+// head backwards: if the table now ends before the saved head, the file is
+// kept as the evidence Verify reports.
+func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error {
+	if l.headPath == "" {
+		return nil
+	}
+	var h head
+	err := db.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&h.seq, &h.hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	old, ok, err := l.readHead()
+	if err != nil || (ok && old.seq > h.seq) {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(l.headPath), ".audit-head-*")
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	fmt.Fprintf(tmp, "%d %x %x\n", h.seq, h.hash, l.headMAC(h))
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), l.headPath)
+}
+
+// checkHead compares the verified chain's end with the saved head.
+func (l *Log) checkHead(res Result, lastSeq int64, hashAt func(seq int64) []byte) Result {
+	h, ok, err := l.readHead()
+	if err != nil {
+		res.BadSeq, res.Problem = lastSeq, "The audit head file is damaged or was edited."
+		return res
+	}
+	if !ok {
+		return res
+	}
+	if h.seq > lastSeq {
+		res.BadSeq = lastSeq + 1
+		res.Problem = fmt.Sprintf("Entries %d to %d are missing: the newest entries were removed.", lastSeq+1, h.seq)
+		return res
+	}
+	if !hmac.Equal(hashAt(h.seq), h.hash) {
+		res.BadSeq, res.Problem = h.seq, fmt.Sprintf("Entry %d is not the entry recorded earlier: the log was rewritten.", h.seq)
+	}
+	return res
+}
