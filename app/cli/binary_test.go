@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"keysmith/app/testkit"
+)
+
+// These tests run the real keysmith binary: KEYSMITH_BIN when set (make test
+// points it at build/bin/keysmith), otherwise one built here.
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("KEYSMITH_BIN"); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "keysmith-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "keysmith")
+		cmd := exec.Command("go", "build", "-tags", "webkit2_41", "-o", builtBin, ".")
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = err
+			builtBin = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build keysmith (needs frontend/dist and the GTK/WebKit dev packages; run make test): %v\n%s", buildErr, builtBin)
+	}
+	return builtBin
+}
+
+type proc struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBin(t *testing.T, env []string, stdin string, args ...string) proc {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return proc{code, out.String(), errb.String()}
+}
+
+func TestBinaryJourney(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	env := []string{"KEYSMITH_DATA_DIR=" + dir}
+	if p := runBin(t, nil, "", "help"); p.code != 0 || !strings.Contains(p.stdout, "keysmith [--data-dir DIR] COMMAND") {
+		t.Fatalf("help: %+v", p)
+	}
+	if p := runBin(t, nil, "", "launch-rockets"); p.code != 2 || !strings.Contains(p.stderr, "unknown command") {
+		t.Fatalf("unknown command: %+v", p)
+	}
+	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
+		t.Fatalf("init: %+v", p)
+	}
+	for name, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "keysmith.db"): 0o600, filepath.Join(dir, "keysmith.key"): 0o600} {
+		fi, err := os.Stat(name)
+		if err != nil || fi.Mode().Perm() != want {
+			t.Fatalf("%s mode %v (%v), want %v", name, fi.Mode().Perm(), err, want)
+		}
+	}
+	auth := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword)
+	if p := runBin(t, auth, testkit.BasicPassword+"\n", "users", "add", "--name", "Bea", "--email", "bea@acme.test", "--role", "Basic"); p.code != 0 {
+		t.Fatalf("users add: %+v", p)
+	}
+	p := runBin(t, auth, "", "users", "list", "--json")
+	var users []struct{ Email, Role string }
+	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &users) != nil || len(users) != 2 || users[1].Role != "Basic" {
+		t.Fatalf("users list: %+v", p)
+	}
+	basic := append(env, "KEYSMITH_EMAIL=bea@acme.test", "KEYSMITH_PASSWORD="+testkit.BasicPassword)
+	if p := runBin(t, basic, "", "users", "list"); p.code != 1 || strings.TrimSpace(p.stderr) != "keysmith: Only account Administrators can do that." {
+		t.Fatalf("basic user list: %+v", p)
+	}
+	wrong := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD=not-the-password")
+	if p := runBin(t, wrong, "", "audit", "list"); p.code != 1 || !strings.Contains(p.stderr, "email or password is incorrect") {
+		t.Fatalf("wrong password: %+v", p)
+	}
+	// --data-dir wins over the environment.
+	other := filepath.Join(t.TempDir(), "other")
+	if p := runBin(t, env, testkit.AdminPassword+"\n", "--data-dir", other, "init", "--account", "Beta", "--name", "Bo", "--email", "bo@beta.test"); p.code != 0 {
+		t.Fatalf("init in --data-dir: %+v", p)
+	}
+	if _, err := os.Stat(filepath.Join(other, "keysmith.db")); err != nil {
+		t.Fatalf("--data-dir ignored: %v", err)
+	}
+	p = runBin(t, auth, "", "audit", "verify")
+	if p.code != 0 || !strings.Contains(p.stdout, "Audit chain intact") {
+		t.Fatalf("audit verify: %+v", p)
+	}
+	p = runBin(t, auth, "", "audit", "list", "--json")
+	if p.code != 0 || strings.Contains(p.stdout, testkit.AdminPassword) || strings.Contains(p.stdout, testkit.BasicPassword) {
+		t.Fatalf("audit list: %+v", p)
+	}
+}
+
+func TestBinaryRefusesDamagedAndNewerDatabases(t *testing.T) {
+	auth := []string{"KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD=" + testkit.AdminPassword}
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  string
+	}{
+		{"random bytes", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "keysmith.db"), bytes.Repeat([]byte("not a database "), 500), 0o600)
+		}, "cannot be read"},
+		{"newer schema", func(t *testing.T, dir string) {
+			c := testkit.OpenDir(t, dir, testkit.NewClock())
+			c.Store.DB.Exec(`PRAGMA user_version = 999`)
+			c.Close()
+		}, "newer version of Keysmith"},
+		{"key file missing", func(t *testing.T, dir string) {
+			c := testkit.OpenDir(t, dir, testkit.NewClock())
+			testkit.Seed(t, c)
+			c.Close()
+			os.Remove(filepath.Join(dir, "keysmith.key"))
+		}, "key file keysmith.key is missing"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.setup(t, dir)
+			db := filepath.Join(dir, "keysmith.db")
+			before, _ := os.ReadFile(db)
+			p := runBin(t, append(auth, "KEYSMITH_DATA_DIR="+dir), "", "users", "list")
+			if p.code != 1 || !strings.Contains(p.stderr, tc.want) || strings.Contains(p.stderr, dir) {
+				t.Fatalf("got %+v, want exit 1 and %q without the path", p, tc.want)
+			}
+			after, _ := os.ReadFile(db)
+			if sha256.Sum256(before) != sha256.Sum256(after) {
+				t.Fatal("the refused database was modified")
+			}
+		})
+	}
+}
