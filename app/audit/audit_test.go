@@ -22,8 +22,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata golden files")
 
-func flagBool(name, usage string) *bool { return flag.Bool(name, false, usage) }
-
 var t0 = time.Date(2026, 3, 14, 15, 9, 26, 535_897_932, time.UTC)
 
 // stepClock returns t0, t0+1s, t0+2s, ...
