@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn"
@@ -32,7 +34,7 @@ const (
 	hashLen = 32
 )
 
-var b64 = base64.RawStdEncoding
+var b64 = base64.RawStdEncoding.Strict()
 
 // HashPassword returns the PHC string of password under p with a fresh salt.
 func HashPassword(password string, p Params) (string, error) {
@@ -75,9 +77,10 @@ func parsePHC(s string) (phc, error) {
 		}
 		return n, nil
 	}
-	m, err1 := num(kv[0], "m=", 4*1024*1024)
-	t, err2 := num(kv[1], "t=", 100)
-	th, err3 := num(kv[2], "p=", 255)
+	// Bounds keep an edited hash from making one sign-in cost minutes.
+	m, err1 := num(kv[0], "m=", 256*1024)
+	t, err2 := num(kv[1], "t=", 16)
+	th, err3 := num(kv[2], "p=", 64)
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return phc{}, errBadHash
 	}
@@ -130,10 +133,26 @@ func CheckPassword(field, password string, userInputs ...string) error {
 	}
 	var words []string
 	for _, u := range userInputs {
-		words = append(words, strings.Fields(strings.ToLower(strings.NewReplacer("@", " ", ".", " ").Replace(u)))...)
+		u = strings.ToLower(u)
+		words = append(words, u)
+		words = append(words, strings.FieldsFunc(u, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})...)
 	}
 	if zxcvbn.PasswordStrength(password, words).Score < MinScore {
 		return errs.Invalidf(field, "Password is too common or easy to guess; use a longer passphrase of several unrelated words.")
+	}
+	// What is left once the user's own words are taken out must be strong on
+	// its own: "ZebediahQuixote1" for Zebediah Quixote is not.
+	rest := strings.ToLower(password)
+	sort.Slice(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= 3 {
+			rest = strings.ReplaceAll(rest, w, "")
+		}
+	}
+	if rest != strings.ToLower(password) && zxcvbn.PasswordStrength(rest, nil).Score < MinScore {
+		return errs.Invalidf(field, "Password is too close to your name, email or business name; use unrelated words.")
 	}
 	return nil
 }

@@ -112,8 +112,11 @@ type Filter struct {
 
 // List returns entries newest first and the number of entries matching f.
 func (l *Log) List(ctx context.Context, db *sql.DB, f Filter) ([]Entry, int, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
+	switch {
+	case f.Limit <= 0:
 		f.Limit = 100
+	case f.Limit > 500:
+		f.Limit = 500
 	}
 	if f.Offset < 0 {
 		f.Offset = 0

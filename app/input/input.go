@@ -37,7 +37,23 @@ func Text(field, label, s string, max int) (string, error) {
 	if HasControl(s) {
 		return "", errs.Invalidf(field, "%s cannot contain control characters or line breaks.", label)
 	}
+	if HasInvisible(s) {
+		return "", errs.Invalidf(field, "%s cannot contain invisible formatting characters (such as direction overrides or zero-width spaces).", label)
+	}
 	return s, nil
+}
+
+// HasInvisible reports whether s holds a format character (Unicode Cf) that
+// could disguise text, such as a right-to-left override or a zero-width space.
+// The zero-width joiner and non-joiner, which emoji and several scripts need,
+// are allowed.
+func HasInvisible(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d' {
+			return true
+		}
+	}
+	return false
 }
 
 // HasControl reports whether s holds a control, line or paragraph separator
@@ -63,12 +79,34 @@ func Email(field, s string) (string, error) {
 	if err != nil || a.Name != "" || a.Address != s || strings.ContainsAny(s, " \"\\<>()[],;:") {
 		return "", bad
 	}
+	if len(s) > MaxEmail {
+		return "", errs.Invalidf(field, "Email must be at most %d bytes long.", MaxEmail)
+	}
 	local, domain, _ := strings.Cut(s, "@")
-	if local == "" || len(local) > 64 || !strings.Contains(domain, ".") ||
-		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+	if local == "" || len(local) > 64 || !validDomain(domain) {
 		return "", bad
 	}
 	return s, nil
+}
+
+// validDomain accepts host names of two or more labels of letters, digits
+// and inner hyphens.
+func validDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+		for _, r := range l {
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // EmailKey is the form under which emails are unique: trimmed and lower case.

@@ -131,7 +131,15 @@ func TestHasControl(t *testing.T) {
 
 func TestEmail(t *testing.T) {
 	long := func(local, domainLabel int) string {
-		return strings.Repeat("a", local) + "@" + strings.Repeat("b", domainLabel) + ".co"
+		// The domain is labels of at most 60 letters: DNS allows 63 per label.
+		d := strings.Repeat("b", domainLabel)
+		var labels []string
+		for len(d) > 60 {
+			labels = append(labels, d[:59])
+			d = d[60:]
+		}
+		labels = append(labels, d)
+		return strings.Repeat("a", local) + "@" + strings.Join(labels, ".") + ".co"
 	}
 	tests := []struct {
 		name string
@@ -304,4 +312,38 @@ func FuzzEmail(f *testing.F) {
 			t.Errorf("EmailKey(%q) = %q", out, k)
 		}
 	})
+}
+
+func TestInvisibleAndDomainRules(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		ok       bool
+	}{
+		{"right-to-left override", "Ada\u202eevil", false},
+		{"zero-width space", "A\u200bda", false},
+		{"byte order mark", "\ufeffAda", false},
+		{"soft hyphen", "Ad\u00ada", false},
+		{"emoji with joiner", "👩\u200d💻 Ada", true},
+		{"persian non-joiner", "می\u200cخواهم", true},
+	} {
+		_, err := Text("name", "Name", tc.in, MaxName)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "invisible formatting characters") {
+			t.Errorf("%s: message %q", tc.name, err)
+		}
+	}
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"a@-b.co", false}, {"a@b-.co", false}, {"a@b_c.co", false}, {"a@b.c%o", false},
+		{"a@" + strings.Repeat("b", 64) + ".co", false}, {"a@b-c.co", true}, {"a@bücher.de", true},
+		{"a@" + strings.Repeat("é", 120) + ".co", false}, // 254 characters but over 254 bytes
+	} {
+		if _, err := Email("email", tc.in); (err == nil) != tc.ok {
+			t.Errorf("Email(%q) err = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
 }

@@ -47,26 +47,35 @@ func Load(dir string, create bool) (*Key, error) {
 	return k, nil
 }
 
+// generate writes a new key to a temporary file and links it into place, so
+// the key file is never seen half-written, and a key another process created
+// first wins.
 func generate(path string) (*Key, error) {
 	k := &Key{}
 	if _, err := rand.Read(k.b[:]); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".keysmith-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("create key file: %w", err)
 	}
-	if _, err := f.Write(k.b[:]); err != nil {
-		f.Close()
-		os.Remove(path)
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(k.b[:])
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, fmt.Errorf("write key file: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("write key file: %w", err)
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return Load(filepath.Dir(path), false)
+	} else if err != nil {
+		return nil, fmt.Errorf("create key file: %w", err)
 	}
-	return k, f.Close()
+	return k, nil
 }
 
 // Derive returns a 32-byte key for purpose, independent of every other

@@ -34,6 +34,9 @@ import (
 // FileName is the database's name inside the data directory.
 const FileName = "keysmith.db"
 
+// minDatabaseSize is SQLite's smallest page: no real database is shorter.
+const minDatabaseSize = 512
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
@@ -73,6 +76,12 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		if err := checkReadable(path); err != nil {
 			return nil, err
 		}
+		// A restored copy may carry wider permissions; the database is 0600.
+		for _, f := range []string{path, path + "-wal", path + "-shm"} {
+			if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("protect database: %w", err)
+			}
+		}
 	default:
 		return nil, fmt.Errorf("create database: %w", err)
 	}
@@ -100,6 +109,11 @@ func checkReadable(path string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: not a regular file", errs.ErrCorruptDatabase)
 	}
+	// SQLite treats a file shorter than its header as a new, empty database
+	// and would overwrite it; an empty file is a database not yet written.
+	if fi.Size() > 0 && fi.Size() < minDatabaseSize {
+		return fmt.Errorf("%w: %d bytes is too short", errs.ErrCorruptDatabase, fi.Size())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
@@ -115,6 +129,13 @@ func (s *Store) prepare(ctx context.Context) error {
 	latest := len(migrations())
 	if version > latest {
 		return fmt.Errorf("%w: schema %d, this build knows %d", errs.ErrNewerDatabase, version, latest)
+	}
+	if version == 0 {
+		// Unversioned: it must be empty, not another program's database.
+		var tables int
+		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master`).Scan(&tables); err != nil || tables > 0 {
+			return fmt.Errorf("%w: not a Keysmith database (%d objects, %v)", errs.ErrCorruptDatabase, tables, err)
+		}
 	}
 	var check string
 	if err := s.DB.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {

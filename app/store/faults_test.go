@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,25 +12,9 @@ import (
 	"keysmith/app/errs"
 )
 
-// Tests of behaviour the package documents but does not yet deliver. They are
-// reported, not fixed, by the test author; run them with
-//
-//	go test ./app/store/ -run KnownBug -knownbugs
-//
-// and drop the gate once the code is fixed.
-var knownBugs = flag.Bool("knownbugs", false, "run tests of known, unfixed bugs")
-
-func gateKnownBug(t *testing.T) {
-	t.Helper()
-	if !*knownBugs {
-		t.Skip("known bug, reported; run with -knownbugs")
-	}
-}
-
 // A one-byte file is not a database, but SQLite treats it as an empty one and
 // Open silently replaces it with a new Keysmith database.
-func TestKnownBugOneByteFileIsOverwritten(t *testing.T) {
-	gateKnownBug(t)
+func TestOneByteFileIsOverwritten(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, FileName)
@@ -52,8 +35,7 @@ func TestKnownBugOneByteFileIsOverwritten(t *testing.T) {
 
 // The package promises a 0600 database file, but an existing file (restored
 // from a backup with cp, say) keeps its looser mode.
-func TestKnownBugExistingDatabaseNotTightened(t *testing.T) {
-	gateKnownBug(t)
+func TestExistingDatabaseNotTightened(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	s, err := Open(context.Background(), dir)
 	if err != nil {
@@ -76,8 +58,7 @@ func TestKnownBugExistingDatabaseNotTightened(t *testing.T) {
 
 // A SQLite database that is not Keysmith's (user_version 0, other tables) is
 // switched to WAL and migrated into, instead of being refused untouched.
-func TestKnownBugForeignDatabaseModified(t *testing.T) {
-	gateKnownBug(t)
+func TestForeignDatabaseModified(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, FileName)
