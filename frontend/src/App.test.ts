@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import App from './App.svelte';
+import { admin, backend, basic, emit, stateFor } from './test/backend';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function renderSignedIn(user = admin) {
+  backend.State.mockResolvedValue(stateFor(user));
+  render(App);
+  await screen.findByRole('heading', { name: 'API Settings', level: 1 });
+}
+
+describe('App', () => {
+  it('shows setup, sign-in or the app according to State', async () => {
+    backend.State.mockResolvedValue(stateFor(null));
+    render(App);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+  });
+
+  it('returns to sign-in with the idle notice when the session ends', async () => {
+    await renderSignedIn();
+    emit('session-ended', { reason: 'idle' });
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.getByTestId('signin-notice')).toHaveTextContent(
+      'You were signed out after 15 minutes of inactivity.',
+    );
+    expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
+  });
+
+  it('returns to sign-in when any call says the session is over', async () => {
+    backend.ListUsers.mockRejectedValue('You are signed out. Sign in again.');
+    await renderSignedIn();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('link', { name: 'Users' }));
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.getByTestId('signin-notice')).toHaveTextContent('You are signed out. Sign in again.');
+  });
+
+  it('follows the native menu’s navigate events and focuses the page heading', async () => {
+    await renderSignedIn();
+    emit('navigate', 'general');
+    const heading = await screen.findByRole('heading', { name: 'General', level: 1 });
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(screen.getByRole('link', { name: 'General' })).toHaveAttribute('aria-current', 'page');
+    emit('navigate', 'audit');
+    expect(await screen.findByRole('heading', { name: 'Audit log', level: 1 })).toBeInTheDocument();
+    emit('navigate', 'api-settings');
+    expect(await screen.findByRole('heading', { name: 'API Settings', level: 1 })).toBeInTheDocument();
+  });
+
+  it('hides Users and Audit log from non-administrators', async () => {
+    await renderSignedIn(basic);
+    const nav = screen.getByRole('navigation', { name: 'Settings' });
+    expect(nav).toHaveTextContent('API Settings');
+    expect(nav).toHaveTextContent('General');
+    expect(nav).toHaveTextContent('Change password');
+    expect(screen.queryByRole('link', { name: 'Users' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Audit log' })).not.toBeInTheDocument();
+    emit('navigate', 'users');
+    expect(await screen.findByTestId('admin-only')).toHaveTextContent('Only account Administrators can manage users.');
+    expect(backend.ListUsers).not.toHaveBeenCalled();
+  });
+
+  it('signs out', async () => {
+    await renderSignedIn();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(backend.SignOut).toHaveBeenCalledTimes(1);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+  });
+
+  it('reports activity with Touch at most once every 20 seconds', async () => {
+    let now = 1_000_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    await renderSignedIn();
+    fireEvent.keyDown(window, { key: 'a' });
+    expect(backend.Touch).not.toHaveBeenCalled();
+    now += 20_000;
+    fireEvent.mouseMove(window);
+    fireEvent.keyDown(window, { key: 'b' });
+    fireEvent.pointerDown(window);
+    expect(backend.Touch).toHaveBeenCalledTimes(1);
+    now += 19_999;
+    fireEvent.mouseMove(window);
+    expect(backend.Touch).toHaveBeenCalledTimes(1);
+    now += 1;
+    fireEvent.pointerDown(window);
+    expect(backend.Touch).toHaveBeenCalledTimes(2);
+  });
+
+  it('applies the theme from the settings', async () => {
+    backend.State.mockResolvedValue(stateFor(admin, { settings: { idleMinutes: 15, theme: 'dark' } }));
+    render(App);
+    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
+    expect(document.documentElement.dataset.theme).toBe('dark');
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import AuditLog from './AuditLog.svelte';
+import { backend } from '../test/backend';
+
+function entry(seq: number, detail = `detail ${seq}`) {
+  return { seq, at: '2025-05-06T07:08:09Z', actor: 'ada@example.com', action: 'user.add', target: `user ${seq}`, detail };
+}
+
+describe('Audit log', () => {
+  it('lists entries in a table', async () => {
+    backend.ListAudit.mockResolvedValue({ entries: [entry(2), entry(1)], total: 2 });
+    render(AuditLog);
+    const rows = await screen.findAllByTestId('audit-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent('ada@example.com');
+    expect(rows[0]).toHaveTextContent('user.add');
+    expect(rows[0]).toHaveTextContent('user 2');
+    expect(rows[0]).toHaveTextContent('detail 2');
+    expect(within(rows[0]).getByRole('cell', { name: /2025/ })).toBeInTheDocument();
+    expect(backend.ListAudit).toHaveBeenCalledWith({ query: '', limit: 50, offset: 0 });
+  });
+
+  it('reports an intact chain', async () => {
+    backend.VerifyAudit.mockResolvedValue({ ok: true, checked: 42, badSeq: 0, problem: '' });
+    render(AuditLog);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Verify chain' }));
+    expect(await screen.findByTestId('audit-verify-result')).toHaveTextContent('Chain intact: 42 entries checked.');
+  });
+
+  it('reports the problem when the chain is broken', async () => {
+    backend.VerifyAudit.mockResolvedValue({
+      ok: false,
+      checked: 7,
+      badSeq: 7,
+      problem: 'Entry 7 was changed after it was written.',
+    });
+    render(AuditLog);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Verify chain' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('audit-verify-result')).toHaveTextContent('Entry 7 was changed after it was written.'),
+    );
+    expect(screen.getByTestId('audit-verify-result')).not.toHaveTextContent('Chain intact');
+  });
+
+  it('filters after typing stops, from the first page', async () => {
+    render(AuditLog, { debounceMs: 50 });
+    await waitFor(() => expect(backend.ListAudit).toHaveBeenCalledTimes(1));
+    await userEvent.setup().type(screen.getByLabelText('Filter'), 'bob');
+    await waitFor(() => expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: 'bob', limit: 50, offset: 0 }));
+    // one request for the whole word, not one per keystroke
+    expect(backend.ListAudit).toHaveBeenCalledTimes(2);
+  });
+
+  it('pages with Newer and Older', async () => {
+    backend.ListAudit.mockImplementation(async (f: { offset: number }) => ({
+      entries: [entry(100 - f.offset), entry(99 - f.offset)],
+      total: 4,
+    }));
+    render(AuditLog, { pageSize: 2 });
+    const user = userEvent.setup();
+    const newer = await screen.findByRole('button', { name: 'Newer' });
+    await waitFor(() => expect(screen.getByTestId('audit-range')).toHaveTextContent('1–2 of 4'));
+    expect(newer).toBeDisabled();
+    await user.click(screen.getByRole('button', { name: 'Older' }));
+    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', limit: 2, offset: 2 });
+    await waitFor(() => expect(screen.getByTestId('audit-range')).toHaveTextContent('3–4 of 4'));
+    expect(screen.getByRole('button', { name: 'Older' })).toBeDisabled();
+    await user.click(screen.getByRole('button', { name: 'Newer' }));
+    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', limit: 2, offset: 0 });
+  });
+
+  it('renders hostile details as literal text', async () => {
+    const evil = '<img src=x onerror=alert(1)>';
+    backend.ListAudit.mockResolvedValue({ entries: [entry(1, evil), { ...entry(2), actor: '{{7*7}} ${7*7}' }], total: 2 });
+    const { container } = render(AuditLog);
+    expect(await screen.findByText(evil)).toBeInTheDocument();
+    expect(screen.getByText('{{7*7}} ${7*7}')).toBeInTheDocument();
+    expect(container.querySelector('img')).toBeNull();
+  });
+
+  it('copes with an empty log (Go nil slice)', async () => {
+    backend.ListAudit.mockResolvedValue({ entries: null, total: 0 });
+    render(AuditLog);
+    expect(await screen.findByTestId('audit-empty')).toHaveTextContent('No entries yet.');
+  });
+
+  it("shows the backend's refusal", async () => {
+    backend.ListAudit.mockRejectedValue('Only account Administrators can view the audit log.');
+    render(AuditLog);
+    expect(await screen.findByText('Only account Administrators can view the audit log.')).toHaveAttribute('role', 'alert');
+  });
+});
+

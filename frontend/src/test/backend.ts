@@ -1,0 +1,84 @@
+// A fake of the Wails bindings (wailsjs/go/desktop/App) and of window.runtime,
+// so tests exercise lib/api.ts and the components against scripted answers.
+import { vi } from 'vitest';
+
+export const backend = {
+  State: vi.fn(),
+  Setup: vi.fn(),
+  SignIn: vi.fn(),
+  SignOut: vi.fn(),
+  Touch: vi.fn(),
+  ChangePassword: vi.fn(),
+  ListUsers: vi.fn(),
+  AddUser: vi.fn(),
+  SetUserRole: vi.fn(),
+  SetUserDisabled: vi.fn(),
+  ResetUserPassword: vi.fn(),
+  DeleteUser: vi.fn(),
+  APISettings: vi.fn(),
+  GetSettings: vi.fn(),
+  SaveSettings: vi.fn(),
+  ListAudit: vi.fn(),
+  VerifyAudit: vi.fn(),
+};
+
+export const admin = {
+  id: 1,
+  name: 'Ada Admin',
+  email: 'ada@example.com',
+  role: 'Administrator',
+  disabled: false,
+  createdAt: '2025-01-02T03:04:05Z',
+  isSelf: true,
+};
+
+export const basic = {
+  id: 2,
+  name: 'Bob Basic',
+  email: 'bob@example.com',
+  role: 'Basic',
+  disabled: false,
+  createdAt: '2025-01-03T03:04:05Z',
+  isSelf: false,
+};
+
+export const settings = { idleMinutes: 15, theme: 'system' };
+
+export function stateFor(user: typeof admin | null, extra: Record<string, unknown> = {}) {
+  return { needsSetup: false, account: 'Acme Pty Ltd', user, settings, ...extra };
+}
+
+const listeners = new Map<string, Set<(...data: unknown[]) => void>>();
+
+/** Emits a Wails event as the Go side would. */
+export function emit(name: string, ...data: unknown[]) {
+  for (const cb of [...(listeners.get(name) ?? [])]) cb(...data);
+}
+
+function installRuntime() {
+  (window as any).runtime = {
+    EventsOnMultiple(name: string, cb: (...data: unknown[]) => void) {
+      if (!listeners.has(name)) listeners.set(name, new Set());
+      listeners.get(name)!.add(cb);
+      return () => listeners.get(name)?.delete(cb);
+    },
+    EventsOff(name: string) {
+      listeners.delete(name);
+    },
+    EventsEmit: emit,
+  };
+}
+
+/** Resets every binding to a sensible signed-in-administrator default. */
+export function resetBackend() {
+  listeners.clear();
+  installRuntime();
+  for (const fn of Object.values(backend)) fn.mockReset();
+  backend.State.mockResolvedValue(stateFor(admin));
+  backend.Touch.mockResolvedValue(undefined);
+  backend.SignOut.mockResolvedValue(undefined);
+  backend.APISettings.mockResolvedValue({ canManage: true, message: '', administrators: [] });
+  backend.ListUsers.mockResolvedValue([admin, basic]);
+  backend.GetSettings.mockResolvedValue(settings);
+  backend.ListAudit.mockResolvedValue({ entries: [], total: 0 });
+}
