@@ -57,10 +57,11 @@ func New(core *app.Core, openErr error, log *slog.Logger) *App {
 // Attach wires events to the window (Wails' runtime.EventsEmit) and starts
 // watching for idle sessions until ctx ends or Detach is called.
 func Attach(ctx context.Context, a *App, emit Emitter) {
+	stop := make(chan struct{})
 	a.mu.Lock()
 	a.emit = emit
+	a.stop = stop
 	a.mu.Unlock()
-	a.stop = make(chan struct{})
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
@@ -68,7 +69,7 @@ func Attach(ctx context.Context, a *App, emit Emitter) {
 			select {
 			case <-t.C:
 				a.checkIdle(ctx)
-			case <-a.stop:
+			case <-stop:
 				return
 			case <-ctx.Done():
 				return
@@ -79,10 +80,12 @@ func Attach(ctx context.Context, a *App, emit Emitter) {
 
 // Detach ends the idle watcher and signs out.
 func Detach(ctx context.Context, a *App) {
+	a.mu.Lock()
 	if a.stop != nil {
 		close(a.stop)
 		a.stop = nil
 	}
+	a.mu.Unlock()
 	a.signOut(ctx, "quit")
 }
 
