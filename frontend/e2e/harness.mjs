@@ -208,7 +208,8 @@ export async function startBackend({ name = 'app', dataDir, env = {} } = {}) {
       console.log(`# kept ${tmp}`);
     } else {
       // A caller-provided dataDir is left alone; only our temp dir goes.
-      await fsp.rm(tmp, { recursive: true, force: true });
+      // The app may still be writing as it shuts down (its group got SIGTERM).
+      await fsp.rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     }
   };
 

@@ -1,0 +1,163 @@
+// Account journeys against the real Go backend, each on a fresh data dir.
+import assert from 'node:assert/strict';
+import { journey, expectText } from './harness.mjs';
+
+const ADMIN = { name: 'Ada Admin', email: 'ada@acme.test', password: 'violet-Tractor-93-sunrise' };
+const ADVANCED = { name: 'Avi Advanced', email: 'avi@acme.test', password: 'amber-Kettle-71-orbit', role: 'Advanced' };
+const BASIC = { name: 'Bea Basic', email: 'bea@acme.test', password: 'copper-Lantern-58-meadow', role: 'Basic' };
+
+const byId = (page, id) => page.getByTestId(id);
+
+async function setup(page) {
+  await expectText(page, 'Create your account');
+  await byId(page, 'setup-account').fill('Acme Ltd');
+  await byId(page, 'setup-name').fill(ADMIN.name);
+  await byId(page, 'setup-email').fill(ADMIN.email);
+  await byId(page, 'setup-password').fill(ADMIN.password);
+  await byId(page, 'setup-confirm').fill(ADMIN.password);
+  await byId(page, 'setup-submit').click();
+  await byId(page, 'user-name').waitFor();
+  assert.equal(await byId(page, 'user-name').textContent(), ADMIN.name);
+  assert.equal(await byId(page, 'user-role').textContent(), 'Administrator');
+}
+
+async function signIn(page, user) {
+  await byId(page, 'signin-email').fill(user.email);
+  await byId(page, 'signin-password').fill(user.password);
+  await byId(page, 'signin-submit').click();
+}
+
+async function signOut(page) {
+  await byId(page, 'sign-out').click();
+  await byId(page, 'signin-email').waitFor();
+}
+
+async function addUser(page, user) {
+  await byId(page, 'add-user').click();
+  const dialog = byId(page, 'add-user-dialog');
+  await dialog.waitFor();
+  await byId(page, 'add-user-name').fill(user.name);
+  await byId(page, 'add-user-email').fill(user.email);
+  await byId(page, 'add-user-role').selectOption(user.role);
+  await byId(page, 'add-user-password').fill(user.password);
+  await byId(page, 'add-user-confirm').fill(user.password);
+  await byId(page, 'add-user-submit').click();
+  await byId(page, 'users-table').getByText(user.email).waitFor();
+}
+
+journey('admin sets up, adds users; a Basic user is kept out of API Settings', async ({ page, screenshot }) => {
+  await setup(page);
+  await signOut(page);
+  await signIn(page, ADMIN);
+  await byId(page, 'user-name').waitFor();
+
+  await byId(page, 'nav-users').click();
+  await addUser(page, ADVANCED);
+  await addUser(page, BASIC);
+  const rows = byId(page, 'user-row');
+  assert.equal(await rows.count(), 3);
+  await screenshot('users');
+
+  // The last Administrator cannot be disabled: the backend's message shows.
+  await page.getByRole('button', { name: `Disable ${ADMIN.name}` }).click();
+  await expectText(page, 'at least one active Administrator');
+
+  await signOut(page);
+  await signIn(page, BASIC);
+  await byId(page, 'user-role').getByText('Basic').waitFor();
+  await byId(page, 'nav-api-settings').click();
+  const note = byId(page, 'api-settings-message');
+  await note.waitFor();
+  assert.match(await note.textContent(), /Only account Administrators can create and manage API keys/);
+  assert.match(await note.textContent(), /contact your account administrator/);
+  const contacts = await byId(page, 'admin-contacts').textContent();
+  assert.match(contacts, /Ada Admin/);
+  assert.match(contacts, /ada@acme\.test/);
+  assert.doesNotMatch(contacts, /Bea Basic|Avi Advanced/);
+  assert.equal(await page.getByRole('heading', { name: 'Basic Authentication' }).count(), 0);
+  assert.equal(await byId(page, 'nav-users').count(), 0, 'Users link hidden from a Basic user');
+  await screenshot('basic-api-settings');
+
+  // Hidden is not enough: the core refuses admin methods called directly.
+  const refused = await page.evaluate(async () => {
+    const out = {};
+    for (const [name, args] of [
+      ['ListUsers', []],
+      ['AddUser', [{ name: 'Mal', email: 'mal@acme.test', role: 'Administrator', password: 'granite-Violin-42-harbor', confirm: 'granite-Violin-42-harbor' }]],
+      ['SetUserRole', [3, 'Administrator']],
+      ['ListAudit', [{ query: '', limit: 10, offset: 0 }]],
+    ]) {
+      try {
+        await window.go.desktop.App[name](...args);
+        out[name] = 'ALLOWED';
+      } catch (e) {
+        out[name] = String(e);
+      }
+    }
+    return out;
+  });
+  for (const [name, msg] of Object.entries(refused)) {
+    assert.equal(msg, 'Only account Administrators can do that.', `${name} from a Basic user's page`);
+  }
+  // Nothing changed: the Basic user is still Basic, Mal does not exist.
+  await signOut(page);
+  await signIn(page, ADMIN);
+  await byId(page, 'nav-users').click();
+  await byId(page, 'users-table').getByText(BASIC.email).waitFor();
+  assert.equal(await byId(page, 'user-row').count(), 3);
+  assert.equal(await byId(page, 'users-table').getByText('mal@acme.test').count(), 0);
+
+  // The audit log recorded it all, and the chain verifies.
+  await byId(page, 'nav-audit').click();
+  await byId(page, 'audit-row').first().waitFor();
+  await byId(page, 'audit-verify').click();
+  await expectText(page, 'Chain intact');
+});
+
+journey('a wrong password shows the message and signs nobody in', async ({ page }) => {
+  await setup(page);
+  await signOut(page);
+  await signIn(page, { email: ADMIN.email, password: 'not-my-password-at-all' });
+  const err = byId(page, 'signin-error');
+  await err.waitFor();
+  assert.match(await err.textContent(), /The email or password is incorrect\./);
+  await signIn(page, { email: 'nobody@acme.test', password: 'not-my-password-at-all' });
+  await page.waitForTimeout(300);
+  assert.match(await err.textContent(), /The email or password is incorrect\./);
+  assert.equal(await byId(page, 'user-name').count(), 0);
+});
+
+journey('the setup form works with the keyboard alone', async ({ page, screenshot }) => {
+  await expectText(page, 'Create your account');
+  // Focus starts outside the form; Tab walks the fields in order.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  const order = [];
+  const fields = [
+    ['setup-account', 'Acme Ltd'],
+    ['setup-name', ADMIN.name],
+    ['setup-email', ADMIN.email],
+    ['setup-password', ADMIN.password],
+    ['setup-confirm', ADMIN.password + 'x'],
+  ];
+  for (const [id, value] of fields) {
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+      if (focused === id) break;
+    }
+    order.push(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')));
+    await page.keyboard.type(value);
+  }
+  assert.deepEqual(order, fields.map(([id]) => id));
+  // Enter submits; the mismatch is reported and focus moves to the message.
+  await page.keyboard.press('Enter');
+  await expectText(page, 'do not match');
+  await screenshot('setup-mismatch');
+  // Fix the confirmation with the keyboard only and submit again.
+  await byId(page, 'setup-confirm').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(ADMIN.password);
+  await page.keyboard.press('Enter');
+  await byId(page, 'user-name').waitFor();
+  assert.equal(await byId(page, 'account-name').textContent(), 'Acme Ltd');
+});
