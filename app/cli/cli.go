@@ -296,6 +296,25 @@ func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseRequired parses args for command name with the string flags req,
+// all required, and --json.
+func (r *run) parseRequired(name string, args []string, req ...string) (map[string]string, bool, error) {
+	fs := newFlags(name)
+	ptrs := map[string]*string{}
+	for _, f := range req {
+		ptrs[f] = fs.String(f, "", f)
+	}
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return nil, false, err
+	}
+	vals := map[string]string{}
+	for f, p := range ptrs {
+		vals[f] = *p
+	}
+	return vals, *asJSON, required(name, vals)
+}
+
 // required fails with a usage error naming each flag that was not given.
 func required(name string, vals map[string]string) error {
 	var missing []string

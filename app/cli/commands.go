@@ -57,16 +57,8 @@ func init() {
 }
 
 func (r *run) initAccount(args []string) error {
-	const name = "init"
-	fs := newFlags(name)
-	account := fs.String("account", "", "business name")
-	uname := fs.String("name", "", "your name")
-	email := fs.String("email", "", "your email")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"account": *account, "name": *uname, "email": *email}); err != nil {
+	v, asJSON, err := r.parseRequired("init", args, "account", "name", "email")
+	if err != nil {
 		return err
 	}
 	c, err := r.open()
@@ -80,13 +72,12 @@ func (r *run) initAccount(args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := c.Accounts.Setup(context.Background(), *account, accounts.NewUser{Name: *uname, Email: *email, Password: pw})
+	u, err := c.Accounts.Setup(context.Background(), v["account"], accounts.NewUser{Name: v["name"], Email: v["email"], Password: pw})
 	if err != nil {
 		return err
 	}
 	acc, _ := c.Accounts.Account(context.Background())
-	v := desktop.ViewUser(u, u.ID)
-	return r.output(*asJSON, map[string]any{"account": acc.Name, "user": v}, func(w io.Writer) {
+	return r.output(asJSON, map[string]any{"account": acc.Name, "user": desktop.ViewUser(u, u.ID)}, func(w io.Writer) {
 		fmt.Fprintf(w, "Created account %s with Administrator %s <%s>.\n", acc.Name, u.Name, u.Email)
 	})
 }
@@ -139,16 +130,8 @@ func printable(s string) string {
 }
 
 func (r *run) usersAdd(args []string) error {
-	const name = "users add"
-	fs := newFlags(name)
-	uname := fs.String("name", "", "name")
-	email := fs.String("email", "", "email")
-	role := fs.String("role", "", "role")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"name": *uname, "email": *email, "role": *role}); err != nil {
+	v, asJSON, err := r.parseRequired("users add", args, "name", "email", "role")
+	if err != nil {
 		return err
 	}
 	c, id, err := r.signIn()
@@ -162,11 +145,11 @@ func (r *run) usersAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: *uname, Email: *email, Role: accounts.Role(*role), Password: pw})
+	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: v["name"], Email: v["email"], Role: accounts.Role(v["role"]), Password: pw})
 	if err != nil {
 		return err
 	}
-	return r.printUser(*asJSON, u, id, "Added")
+	return r.printUser(asJSON, u, id, "Added")
 }
 
 func (r *run) printUser(asJSON bool, u accounts.User, self int64, verb string) error {
