@@ -161,3 +161,25 @@ journey('the setup form works with the keyboard alone', async ({ page, screensho
   await byId(page, 'user-name').waitFor();
   assert.equal(await byId(page, 'account-name').textContent(), 'Acme Ltd');
 });
+
+// A damaged database: the window explains and leaves the file untouched.
+{
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keysmith-damaged-'));
+  fs.chmodSync(dir, 0o700);
+  const junk = Buffer.from('this is not a database '.repeat(200));
+  fs.writeFileSync(path.join(dir, 'keysmith.db'), junk, { mode: 0o600 });
+  journey(
+    'a damaged database is explained, not overwritten',
+    async ({ page, screenshot }) => {
+      await expectText(page, 'cannot be read');
+      await screenshot('damaged-database');
+      assert.equal(await byId(page, 'setup-account').count(), 0, 'no setup form over a damaged database');
+      assert.ok(fs.readFileSync(path.join(dir, 'keysmith.db')).equals(junk), 'database file changed');
+      assert.doesNotMatch(await page.locator('body').textContent(), new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'path shown to the user');
+    },
+    { dataDir: dir },
+  );
+}
