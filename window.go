@@ -70,7 +70,10 @@ func openWindow(dir string) int {
 		},
 		OnStartup: func(ctx context.Context) {
 			wctx = ctx
-			desktop.Attach(ctx, facade, func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) })
+			desktop.Attach(ctx, facade, desktop.Window{
+				Emit:      func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) },
+				Clipboard: clipboard{ctx},
+			})
 		},
 		OnShutdown: func(ctx context.Context) {
 			desktop.Detach(ctx, facade)
@@ -87,3 +90,9 @@ func openWindow(dir string) int {
 	}
 	return 0
 }
+
+// clipboard is the system clipboard through the Wails runtime.
+type clipboard struct{ ctx context.Context }
+
+func (c clipboard) SetText(text string) error { return runtime.ClipboardSetText(c.ctx, text) }
+func (c clipboard) Text() (string, error)     { return runtime.ClipboardGetText(c.ctx) }

@@ -13,6 +13,7 @@ import (
 
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
+	"keysmith/app/credentials"
 	"keysmith/app/keyfile"
 	"keysmith/app/store"
 )
@@ -39,11 +40,12 @@ func DataDir(flag string) (string, error) {
 
 // Core is the open application.
 type Core struct {
-	Dir      string
-	Store    *store.Store
-	Audit    *audit.Log
-	Accounts *accounts.Service
-	Clock    func() time.Time
+	Dir         string
+	Store       *store.Store
+	Audit       *audit.Log
+	Accounts    *accounts.Service
+	Credentials *credentials.Service
+	Clock       func() time.Time
 }
 
 // Options adjust Open for tests; the zero value is what builds use.
@@ -78,7 +80,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		st.DB.Close()
 		return nil, err
 	}
-	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Clock: opt.Clock}, nil
+	creds := credentials.New(st.DB, log, key, opt.Clock, params)
+	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Clock: opt.Clock}, nil
 }
 
 // isEmpty reports whether the database holds no account and no audit row yet,

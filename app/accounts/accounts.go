@@ -71,8 +71,9 @@ func (u User) Label() string { return u.Name + " <" + u.Email + ">" }
 
 // Account is the business account of this data directory.
 type Account struct {
-	Name        string
-	IdleMinutes int
+	Name             string
+	IdleMinutes      int
+	ClipboardSeconds int
 }
 
 // Throttling: the first FreeFailures failures cost nothing; after that each
@@ -155,6 +156,12 @@ func (s *Service) Actor(ctx context.Context, id int64) (User, error) {
 	return actor(ctx, s.db, id)
 }
 
+// RequireAdminTx is RequireAdmin for other core services, run on q (a
+// database or the transaction the change happens in).
+func RequireAdminTx(ctx context.Context, q querier, id int64) (User, error) {
+	return admin(ctx, q, id)
+}
+
 // RequireAdmin returns the acting user if they are an active Administrator:
 // errs.ErrSignedOut if they are not active, errs.ErrForbidden otherwise.
 func (s *Service) RequireAdmin(ctx context.Context, q querier, id int64) (User, error) {
@@ -167,7 +174,7 @@ func (s *Service) RequireAdmin(ctx context.Context, q querier, id int64) (User, 
 // Account returns the account, or errs.ErrNotSetUp.
 func (s *Service) Account(ctx context.Context) (Account, error) {
 	var a Account
-	err := s.db.QueryRowContext(ctx, `SELECT name, idle_minutes FROM account WHERE id = 1`).Scan(&a.Name, &a.IdleMinutes)
+	err := s.db.QueryRowContext(ctx, `SELECT name, idle_minutes, clipboard_seconds FROM account WHERE id = 1`).Scan(&a.Name, &a.IdleMinutes, &a.ClipboardSeconds)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, errs.ErrNotSetUp
 	}

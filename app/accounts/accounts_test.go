@@ -263,7 +263,9 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 			"reset":    func() error { return c.Accounts.ResetPassword(ctx, id, u.Admin.ID, "new-Pass-phrase-77-x") },
 			"delete":   func() error { return c.Accounts.DeleteUser(ctx, id, u.Admin.ID) },
 			"by email": func() error { _, err := c.Accounts.UserByEmail(ctx, id, "ada@acme.test"); return err },
-			"idle":     func() error { return c.Accounts.SetPreferences(ctx, id, "dark", 60) },
+			"idle": func() error {
+				return c.Accounts.SetPreferences(ctx, id, accounts.Preferences{Theme: "dark", IdleMinutes: 60, ClipboardSeconds: 30})
+			},
 		}
 		for name, op := range ops {
 			before := testkit.Snapshot(t, c.Store.DB)
@@ -321,24 +323,28 @@ func TestChangeAndResetPassword(t *testing.T) {
 func TestSetPreferences(t *testing.T) {
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
-	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, "dark", 15); err != nil {
+	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 30}); err != nil {
 		t.Fatalf("basic user theme: %v", err)
 	}
 	if me, _ := c.Accounts.Actor(ctx, u.Basic.ID); me.Theme != "dark" {
 		t.Fatalf("theme = %s", me.Theme)
 	}
-	if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, "light", 45); err != nil {
+	if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, accounts.Preferences{Theme: "light", IdleMinutes: 45, ClipboardSeconds: 20}); err != nil {
 		t.Fatal(err)
 	}
-	if acc, _ := c.Accounts.Account(ctx); acc.IdleMinutes != 45 {
-		t.Fatalf("idle = %d", acc.IdleMinutes)
+	if acc, _ := c.Accounts.Account(ctx); acc.IdleMinutes != 45 || acc.ClipboardSeconds != 20 {
+		t.Fatalf("account settings = %+v", acc)
 	}
-	for _, tc := range []struct {
-		theme string
-		idle  int
-	}{{"neon", 15}, {"dark", 0}, {"dark", 241}, {"", 15}} {
-		if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, tc.theme, tc.idle); err == nil {
-			t.Errorf("accepted theme %q idle %d", tc.theme, tc.idle)
+	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 45, ClipboardSeconds: 60}); !errors.Is(err, errs.ErrForbidden) {
+		t.Fatalf("basic user changing the clipboard delay: %v", err)
+	}
+	for _, p := range []accounts.Preferences{
+		{Theme: "neon", IdleMinutes: 15, ClipboardSeconds: 30}, {Theme: "dark", IdleMinutes: 0, ClipboardSeconds: 30},
+		{Theme: "dark", IdleMinutes: 241, ClipboardSeconds: 30}, {Theme: "", IdleMinutes: 15, ClipboardSeconds: 30},
+		{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 4}, {Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 601},
+	} {
+		if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, p); err == nil {
+			t.Errorf("accepted %+v", p)
 		}
 	}
 }

@@ -272,43 +272,55 @@ func (s *Service) ChangePassword(ctx context.Context, actorID int64, current, ne
 // Themes a user may choose.
 var Themes = []string{"system", "light", "dark"}
 
+// Preferences are the Settings > General values.
+type Preferences struct {
+	Theme            string // the acting user's own: system, light or dark
+	IdleMinutes      int    // account-wide, 1..240, Administrators only
+	ClipboardSeconds int    // account-wide, 5..600, Administrators only
+}
+
 // SetPreferences saves the acting user's theme and, for Administrators, the
-// account-wide idle sign-out minutes (1..240). A non-administrator passing a
-// different idle value gets errs.ErrForbidden and nothing is saved.
-func (s *Service) SetPreferences(ctx context.Context, actorID int64, theme string, idleMinutes int) error {
+// account-wide idle sign-out and clipboard clearing delays. A
+// non-administrator passing a different account-wide value gets
+// errs.ErrForbidden and nothing is saved.
+func (s *Service) SetPreferences(ctx context.Context, actorID int64, p Preferences) error {
 	okTheme := false
 	for _, t := range Themes {
-		okTheme = okTheme || t == theme
+		okTheme = okTheme || t == p.Theme
 	}
 	if !okTheme {
 		return errs.Invalidf("theme", "Theme must be system, light or dark.")
 	}
-	if idleMinutes < 1 || idleMinutes > 240 {
+	if p.IdleMinutes < 1 || p.IdleMinutes > 240 {
 		return errs.Invalidf("idleMinutes", "Idle sign-out must be between 1 and 240 minutes.")
+	}
+	if p.ClipboardSeconds < 5 || p.ClipboardSeconds > 600 {
+		return errs.Invalidf("clipboardSeconds", "Clipboard clearing must be between 5 and 600 seconds.")
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		u, err := actor(ctx, tx, actorID)
 		if err != nil {
 			return err
 		}
-		var idle int
-		if err := tx.QueryRowContext(ctx, `SELECT idle_minutes FROM account WHERE id = 1`).Scan(&idle); err != nil {
+		var idle, clip int
+		if err := tx.QueryRowContext(ctx, `SELECT idle_minutes, clipboard_seconds FROM account WHERE id = 1`).Scan(&idle, &clip); err != nil {
 			return err
 		}
-		if idle != idleMinutes {
+		if idle != p.IdleMinutes || clip != p.ClipboardSeconds {
 			if u.Role != Administrator {
 				return errs.ErrForbidden
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE account SET idle_minutes = ? WHERE id = 1`, idleMinutes); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE account SET idle_minutes = ?, clipboard_seconds = ? WHERE id = 1`, p.IdleMinutes, p.ClipboardSeconds); err != nil {
 				return err
 			}
-			if err := s.log.Append(ctx, tx, audit.Event{ActorID: u.ID, Actor: u.Label(), Action: "settings.idle",
-				Target: "account", Detail: fmt.Sprintf("idle sign-out %d → %d minutes", idle, idleMinutes)}); err != nil {
+			if err := s.log.Append(ctx, tx, audit.Event{ActorID: u.ID, Actor: u.Label(), Action: "settings.change",
+				Target: "account", Detail: fmt.Sprintf("idle sign-out %d → %d minutes, clipboard clearing %d → %d seconds",
+					idle, p.IdleMinutes, clip, p.ClipboardSeconds)}); err != nil {
 				return err
 			}
 		}
-		if u.Theme != theme {
-			_, err = tx.ExecContext(ctx, `UPDATE users SET theme = ? WHERE id = ?`, theme, u.ID)
+		if u.Theme != p.Theme {
+			_, err = tx.ExecContext(ctx, `UPDATE users SET theme = ? WHERE id = ?`, p.Theme, u.ID)
 		}
 		return err
 	})

@@ -35,6 +35,8 @@ type App struct {
 	log     *slog.Logger
 	clock   func() time.Time
 
+	clip *clipKeeper
+
 	mu         sync.Mutex
 	emit       Emitter
 	userID     int64
@@ -49,19 +51,36 @@ func New(core *app.Core, openErr error, log *slog.Logger) *App {
 	if core != nil {
 		a.clock = core.Clock
 	}
+	a.clip = newClipKeeper(a.clock)
 	return a
 }
 
 // Lifecycle functions are not methods, so the window does not bind them.
 
-// Attach wires events to the window (Wails' runtime.EventsEmit) and starts
-// watching for idle sessions until ctx ends or Detach is called.
-func Attach(ctx context.Context, a *App, emit Emitter) {
+// Window is what the facade needs from the window.
+type Window struct {
+	Emit      Emitter   // Wails' runtime.EventsEmit
+	Clipboard Clipboard // Wails' runtime clipboard
+	// After runs f once after d; nil means time.AfterFunc.
+	After func(d time.Duration, f func())
+}
+
+var errNoClipboard = errors.New("no clipboard attached")
+
+// Attach wires the facade to the window and starts watching for idle
+// sessions until ctx ends or Detach is called.
+func Attach(ctx context.Context, a *App, w Window) {
 	stop := make(chan struct{})
 	a.mu.Lock()
-	a.emit = emit
+	a.emit = w.Emit
 	a.stop = stop
 	a.mu.Unlock()
+	a.clip.mu.Lock()
+	a.clip.board, a.clip.emit = w.Clipboard, w.Emit
+	if w.After != nil {
+		a.clip.after = w.After
+	}
+	a.clip.mu.Unlock()
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
@@ -150,6 +169,7 @@ func (a *App) checkIdle(ctx context.Context) bool {
 }
 
 func (a *App) signOut(ctx context.Context, reason string) {
+	a.clip.forget()
 	a.mu.Lock()
 	id := a.userID
 	a.userID = 0

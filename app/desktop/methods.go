@@ -27,12 +27,12 @@ func (a *App) State() (State, error) {
 	ctx := a.ctx()
 	acc, err := a.core.Accounts.Account(ctx)
 	if err == errs.ErrNotSetUp {
-		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, Theme: "system"}}, nil
+		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, ClipboardSeconds: 30, Theme: "system"}}, nil
 	}
 	if err != nil {
 		return State{}, a.fail("state", err)
 	}
-	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, Theme: "system"}}
+	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, ClipboardSeconds: acc.ClipboardSeconds, Theme: "system"}}
 	a.checkIdle(ctx)
 	a.mu.Lock()
 	id := a.userID
@@ -219,7 +219,8 @@ func (a *App) SaveSettings(s Settings) (State, error) {
 	if err != nil {
 		return State{}, a.fail("save-settings", err)
 	}
-	if err := a.core.Accounts.SetPreferences(a.ctx(), id, s.Theme, s.IdleMinutes); err != nil {
+	if err := a.core.Accounts.SetPreferences(a.ctx(), id, accounts.Preferences{
+		Theme: s.Theme, IdleMinutes: s.IdleMinutes, ClipboardSeconds: s.ClipboardSeconds}); err != nil {
 		return State{}, a.fail("save-settings", err)
 	}
 	return a.State()
@@ -231,7 +232,7 @@ func (a *App) ListAudit(f AuditFilter) (AuditPage, error) {
 	if err != nil {
 		return AuditPage{}, a.fail("list-audit", err)
 	}
-	es, total, err := a.core.ListAudit(a.ctx(), id, audit.Filter{Query: f.Query, Limit: f.Limit, Offset: f.Offset})
+	es, total, err := a.core.ListAudit(a.ctx(), id, audit.Filter{Query: f.Query, Target: f.Target, Limit: f.Limit, Offset: f.Offset})
 	if err != nil {
 		return AuditPage{}, a.fail("list-audit", err)
 	}

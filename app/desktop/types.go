@@ -64,6 +64,9 @@ type APISettingsView struct {
 type Settings struct {
 	// IdleMinutes is the account-wide automatic sign-out delay (1..240).
 	IdleMinutes int `json:"idleMinutes"`
+	// ClipboardSeconds is the account-wide delay before Keysmith clears a
+	// secret it copied (5..600).
+	ClipboardSeconds int `json:"clipboardSeconds"`
 	// Theme is the signed-in user's choice: "system", "light" or "dark".
 	Theme string `json:"theme"`
 }
@@ -71,6 +74,7 @@ type Settings struct {
 // AuditFilter narrows the audit log; zero values mean "everything".
 type AuditFilter struct {
 	Query  string `json:"query"`  // matched against actor, action, target and detail
+	Target string `json:"target"` // exact target, e.g. one credential's key
 	Limit  int    `json:"limit"`  // 1..500, default 100
 	Offset int    `json:"offset"` // rows to skip, newest first
 }
@@ -97,4 +101,63 @@ type AuditVerifyResult struct {
 	Checked int    `json:"checked"`
 	BadSeq  int64  `json:"badSeq"`  // first row that fails, 0 when OK
 	Problem string `json:"problem"` // one sentence, empty when OK
+}
+
+// CredentialView is an API credential as listed. It never carries a secret.
+type CredentialView struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`      // "basic", "hmac" or "legacy"
+	TypeLabel string `json:"typeLabel"` // "Basic", "HMAC" or "Legacy"
+	Name      string `json:"name"`      // label, or the legacy username
+	Key       string `json:"key"`       // API key, or the legacy username
+	Status    string `json:"status"`    // "active", "disabled" or "expired"
+	CreatedAt string `json:"createdAt"` // RFC 3339, UTC
+	CreatedBy string `json:"createdBy"`
+	// LastUsedAt is RFC 3339, or empty for never.
+	LastUsedAt string `json:"lastUsedAt"`
+	// ExpiresAt is RFC 3339, or empty for never.
+	ExpiresAt string `json:"expiresAt"`
+	// PreviousUntil is when the secret replaced by the last roll stops
+	// working (RFC 3339), or empty.
+	PreviousUntil string `json:"previousUntil"`
+}
+
+// CredentialFilter narrows a credential list.
+type CredentialFilter struct {
+	Type   string `json:"type"`   // "basic", "hmac", "legacy" or "" for all
+	Query  string `json:"query"`  // matched against name and key
+	Limit  int    `json:"limit"`  // 1..1000, default 100
+	Offset int    `json:"offset"` // rows to skip, newest first
+}
+
+// CredentialPage is one page of credentials, newest first.
+type CredentialPage struct {
+	Items []CredentialView `json:"items"`
+	Total int              `json:"total"`
+}
+
+// CreateKeyRequest issues a Basic or HMAC credential.
+type CreateKeyRequest struct {
+	Type    string `json:"type"`    // "basic" or "hmac"
+	Name    string `json:"name"`    // descriptive name, 1..100 characters
+	Expires string `json:"expires"` // "never", "30d", "90d", "365d" or "YYYY-MM-DD"
+}
+
+// NewSecret is a credential with the secret shown this once.
+type NewSecret struct {
+	Credential CredentialView `json:"credential"`
+	Secret     string         `json:"secret"`
+}
+
+// CreateLegacyRequest issues a Legacy credential.
+type CreateLegacyRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Confirm  string `json:"confirm"`
+	Expires  string `json:"expires"`
+}
+
+// CopyResult tells the window when Keysmith will clear what it copied.
+type CopyResult struct {
+	ClearAfterSeconds int `json:"clearAfterSeconds"`
 }

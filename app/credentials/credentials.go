@@ -1,0 +1,517 @@
+// Package credentials issues and manages the account's API credentials:
+// Basic and HMAC key/secret pairs and Legacy username/password pairs.
+//
+// Guarantees:
+//   - Only active Administrators may create, list or change credentials; the
+//     acting user is re-checked inside every transaction.
+//   - Keys (20) and secrets (30) are letters and digits from crypto/rand
+//     without modulo bias; keys are unique.
+//   - A secret is returned once, by Create or Roll, and never again: at rest
+//     a Basic secret is an HMAC-SHA256 digest under a local pepper, an HMAC
+//     secret is sealed with XChaCha20-Poly1305 under a local key (associated
+//     data: credential id, type, generation), a Legacy password is argon2id.
+//     The keys come from the key file beside the database, never from it.
+//   - Every change and its audit event (naming the key, never the secret)
+//     commit in one transaction.
+package credentials
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"keysmith/app/accounts"
+	"keysmith/app/audit"
+	"keysmith/app/errs"
+	"keysmith/app/input"
+	"keysmith/app/keyfile"
+	"keysmith/app/store"
+)
+
+// Type is a kind of credential.
+type Type string
+
+// The credential types.
+const (
+	Basic  Type = "basic"
+	HMAC   Type = "hmac"
+	Legacy Type = "legacy"
+)
+
+// ParseType accepts "basic", "hmac" or "legacy" in any case.
+func ParseType(s string) (Type, error) {
+	switch t := Type(strings.ToLower(strings.TrimSpace(s))); t {
+	case Basic, HMAC, Legacy:
+		return t, nil
+	}
+	return "", errs.Invalidf("type", "Type must be basic, hmac or legacy.")
+}
+
+// Label is how the type is named on screen.
+func (t Type) Label() string {
+	switch t {
+	case Basic:
+		return "Basic"
+	case HMAC:
+		return "HMAC"
+	}
+	return "Legacy"
+}
+
+// MaxName is the longest label of a Basic or HMAC credential.
+const MaxName = 100
+
+// Status of a credential.
+const (
+	StatusActive   = "active"
+	StatusDisabled = "disabled"
+	StatusExpired  = "expired"
+)
+
+// Credential is a credential as listed. It never holds a secret.
+type Credential struct {
+	ID         int64
+	Type       Type
+	Name       string // label (Basic, HMAC) or username (Legacy)
+	Key        string // API key (Basic, HMAC) or username (Legacy)
+	Disabled   bool
+	ExpiresAt  *time.Time
+	CreatedAt  time.Time
+	CreatedBy  string
+	LastUsedAt *time.Time
+	// PreviousUntil is when the secret replaced by the last roll stops
+	// working; nil when no previous secret is still valid.
+	PreviousUntil *time.Time
+}
+
+// Status is active, disabled or expired at now. Expired counts as disabled.
+func (c Credential) Status(now time.Time) string {
+	switch {
+	case c.Disabled:
+		return StatusDisabled
+	case c.ExpiresAt != nil && !now.Before(*c.ExpiresAt):
+		return StatusExpired
+	}
+	return StatusActive
+}
+
+// Service manages credentials.
+type Service struct {
+	db     *sql.DB
+	log    *audit.Log
+	clock  func() time.Time
+	params accounts.Params
+	seal   sealer
+}
+
+// New returns a Service whose secrets are protected by keys derived from key.
+func New(db *sql.DB, log *audit.Log, key *keyfile.Key, clock func() time.Time, params accounts.Params) *Service {
+	return &Service{db: db, log: log, clock: clock, params: params, seal: sealer{
+		pepper: key.Derive("basic secret pepper v1"),
+		aead:   key.Derive("hmac secret seal v1"),
+		rand:   rand.Reader,
+	}}
+}
+
+// WithRandom replaces the random source (tests only).
+func (s *Service) WithRandom(r io.Reader) { s.seal.rand = r }
+
+func (s *Service) now() time.Time { return s.clock().UTC() }
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// change runs fn for an active Administrator in one transaction and appends
+// the audit event it returns.
+func (s *Service) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx, by accounts.User) (audit.Event, error)) error {
+	return store.Tx(ctx, s.db, func(tx *sql.Tx) error {
+		by, err := accounts.RequireAdminTx(ctx, tx, actorID)
+		if err != nil {
+			return err
+		}
+		ev, err := fn(tx, by)
+		if err != nil {
+			return err
+		}
+		ev.ActorID, ev.Actor = by.ID, by.Label()
+		return s.log.Append(ctx, tx, ev)
+	})
+}
+
+// CheckName validates a Basic or HMAC label.
+func CheckName(name string) (string, error) {
+	return input.Text("name", "Name", name, MaxName)
+}
+
+// CheckExpiry refuses an expiry that is not in the future.
+func (s *Service) CheckExpiry(exp *time.Time) error {
+	if exp != nil && !exp.After(s.now()) {
+		return errs.Invalidf("expires", "Expiry must be in the future.")
+	}
+	if exp != nil && exp.After(s.now().AddDate(10, 0, 0)) {
+		return errs.Invalidf("expires", "Expiry must be within 10 years.")
+	}
+	return nil
+}
+
+// Create issues a Basic or HMAC credential and returns it with its secret,
+// the only time the secret is available.
+func (s *Service) Create(ctx context.Context, actorID int64, typ Type, name string, expires *time.Time) (Credential, string, error) {
+	if typ != Basic && typ != HMAC {
+		return Credential{}, "", errs.Invalidf("type", "Create issues basic or hmac credentials; use the legacy commands for usernames.")
+	}
+	name, err := CheckName(name)
+	if err != nil {
+		return Credential{}, "", err
+	}
+	if err := s.CheckExpiry(expires); err != nil {
+		return Credential{}, "", err
+	}
+	secret, err := Random(s.seal.rand, SecretLen)
+	if err != nil {
+		return Credential{}, "", err
+	}
+	var c Credential
+	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		key, err := s.uniqueKey(ctx, tx)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		id, err := s.insert(ctx, tx, typ, name, key, expires, by)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if err := s.storeSecret(ctx, tx, id, typ, 1, secret, nil); err != nil {
+			return audit.Event{}, err
+		}
+		if c, err = get(ctx, tx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Action: "credential.create", Target: key,
+			Detail: fmt.Sprintf("%s key %q%s", typ.Label(), name, expiryDetail(expires))}, nil
+	})
+	if err != nil {
+		return Credential{}, "", err
+	}
+	return c, secret, nil
+}
+
+func expiryDetail(exp *time.Time) string {
+	if exp == nil {
+		return ", never expires"
+	}
+	return ", expires " + exp.UTC().Format(time.RFC3339)
+}
+
+func (s *Service) uniqueKey(ctx context.Context, tx *sql.Tx) (string, error) {
+	for range 8 {
+		key, err := Random(s.seal.rand, KeyLen)
+		if err != nil {
+			return "", err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM credentials WHERE key = ?`, key).Scan(&n); err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return key, nil
+		}
+	}
+	return "", errors.New("could not draw a unique key")
+}
+
+func (s *Service) insert(ctx context.Context, tx *sql.Tx, typ Type, name, key string, expires *time.Time, by accounts.User) (int64, error) {
+	now := stamp(s.now())
+	var exp any
+	if expires != nil {
+		exp = stamp(*expires)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO credentials (type, name, key, expires_at, created_at, created_by, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, typ, name, key, exp, now, by.Label(), now)
+	if err != nil {
+		return 0, fmt.Errorf("insert credential: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// storeSecret stores generation gen of a credential's secret in its at-rest
+// form. retires is nil for the current secret.
+func (s *Service) storeSecret(ctx context.Context, tx *sql.Tx, id int64, typ Type, gen int64, secret string, phc *string) error {
+	var digest, sealed any
+	var phcVal any
+	switch typ {
+	case Basic:
+		digest = s.seal.digest(id, secret)
+	case HMAC:
+		b, err := s.seal.seal(id, typ, gen, secret)
+		if err != nil {
+			return err
+		}
+		sealed = b
+	case Legacy:
+		phcVal = *phc
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO credential_secrets (credential_id, generation, digest, sealed, phc, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, id, gen, digest, sealed, phcVal, stamp(s.now()))
+	if err != nil {
+		return fmt.Errorf("store secret: %w", err)
+	}
+	return nil
+}
+
+const credCols = `c.id, c.type, c.name, c.key, c.disabled, c.expires_at, c.created_at, c.created_by, c.last_used_at,
+	(SELECT MAX(retires_at) FROM credential_secrets s WHERE s.credential_id = c.id AND s.retires_at IS NOT NULL)`
+
+type scanner interface{ Scan(...any) error }
+
+func scan(row scanner, now time.Time) (Credential, error) {
+	var c Credential
+	var exp, last, prev sql.NullString
+	var created string
+	if err := row.Scan(&c.ID, &c.Type, &c.Name, &c.Key, &c.Disabled, &exp, &created, &c.CreatedBy, &last, &prev); err != nil {
+		return Credential{}, err
+	}
+	c.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
+	c.ExpiresAt = optTime(exp)
+	c.LastUsedAt = optTime(last)
+	if p := optTime(prev); p != nil && p.After(now) {
+		c.PreviousUntil = p
+	}
+	return c, nil
+}
+
+func optTime(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s.String)
+	if err != nil {
+		return nil
+	}
+	return &t
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func get(ctx context.Context, q querier, id int64) (Credential, error) {
+	c, err := scan(q.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.id = ?`, id), time.Now())
+	if errors.Is(err, sql.ErrNoRows) {
+		return Credential{}, fmt.Errorf("credential %w", errs.ErrNotFound)
+	}
+	return c, err
+}
+
+// Get returns one credential (Administrators only).
+func (s *Service) Get(ctx context.Context, actorID, id int64) (Credential, error) {
+	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
+		return Credential{}, err
+	}
+	return get(ctx, s.db, id)
+}
+
+// ByKey finds a credential by its key or legacy username (Administrators
+// only).
+func (s *Service) ByKey(ctx context.Context, actorID int64, key string) (Credential, error) {
+	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
+		return Credential{}, err
+	}
+	c, err := scan(s.db.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.key = ?`, strings.TrimSpace(key)), s.now())
+	if errors.Is(err, sql.ErrNoRows) {
+		return Credential{}, fmt.Errorf("credential %w", errs.ErrNotFound)
+	}
+	return c, err
+}
+
+// Filter narrows List.
+type Filter struct {
+	Type   Type   // empty: every type
+	Query  string // matched against name and key
+	Limit  int    // 1..1000, default 100
+	Offset int
+}
+
+// List returns credentials newest first and how many match (Administrators
+// only).
+func (s *Service) List(ctx context.Context, actorID int64, f Filter) ([]Credential, int, error) {
+	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case f.Limit <= 0:
+		f.Limit = 100
+	case f.Limit > 1000:
+		f.Limit = 1000
+	}
+	f.Offset = max(f.Offset, 0)
+	where, args := []string{"1=1"}, []any{}
+	if f.Type != "" {
+		where, args = append(where, "c.type = ?"), append(args, f.Type)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+		where = append(where, `(c.name LIKE ? ESCAPE '\' OR c.key LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM credentials c WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE `+cond+
+		` ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	now := s.now()
+	out := []Credential{}
+	for rows.Next() {
+		c, err := scan(rows, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
+}
+
+// Rename changes the label of a Basic or HMAC credential.
+func (s *Service) Rename(ctx context.Context, actorID, id int64, name string) (Credential, error) {
+	name, err := CheckName(name)
+	if err != nil {
+		return Credential{}, err
+	}
+	var c Credential
+	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		old, err := get(ctx, tx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if old.Type == Legacy {
+			return audit.Event{}, errs.Invalidf("name", "A legacy username cannot change; delete the credential and create a new one.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?`, name, stamp(s.now()), id); err != nil {
+			return audit.Event{}, err
+		}
+		if c, err = get(ctx, tx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Action: "credential.rename", Target: old.Key, Detail: fmt.Sprintf("%q → %q", old.Name, name)}, nil
+	})
+	return c, err
+}
+
+// SetDisabled disables or enables a credential.
+func (s *Service) SetDisabled(ctx context.Context, actorID, id int64, disabled bool) (Credential, error) {
+	var c Credential
+	err := s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		old, err := get(ctx, tx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET disabled = ?, updated_at = ? WHERE id = ?`, disabled, stamp(s.now()), id); err != nil {
+			return audit.Event{}, err
+		}
+		if c, err = get(ctx, tx, id); err != nil {
+			return audit.Event{}, err
+		}
+		action := "credential.enable"
+		if disabled {
+			action = "credential.disable"
+		}
+		return audit.Event{Action: action, Target: old.Key, Detail: old.Type.Label() + " " + old.Name}, nil
+	})
+	return c, err
+}
+
+// Delete removes a credential and every secret it had.
+func (s *Service) Delete(ctx context.Context, actorID, id int64) error {
+	return s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		old, err := get(ctx, tx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM credentials WHERE id = ?`, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Action: "credential.delete", Target: old.Key, Detail: old.Type.Label() + " " + old.Name}, nil
+	})
+}
+
+// Grace periods offered when rolling a secret.
+var Graces = []time.Duration{0, time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+
+// Roll gives a Basic or HMAC credential a new secret, returned once. The old
+// secret keeps working for grace (one of Graces); 0 retires it at once.
+func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Duration) (Credential, string, error) {
+	okGrace := false
+	for _, g := range Graces {
+		okGrace = okGrace || g == grace
+	}
+	if !okGrace {
+		return Credential{}, "", errs.Invalidf("grace", "Grace period must be none, 1 hour, 24 hours or 7 days.")
+	}
+	secret, err := Random(s.seal.rand, SecretLen)
+	if err != nil {
+		return Credential{}, "", err
+	}
+	var c Credential
+	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		old, err := get(ctx, tx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if old.Type == Legacy {
+			return audit.Event{}, errs.Invalidf("type", "Legacy credentials change their password instead of rolling.")
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NOT NULL AND retires_at <= ?`, id, stamp(now)); err != nil {
+			return audit.Event{}, err
+		}
+		if grace == 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NULL`, id)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE credential_secrets SET retires_at = ? WHERE credential_id = ? AND retires_at IS NULL`, stamp(now.Add(grace)), id)
+		}
+		if err != nil {
+			return audit.Event{}, err
+		}
+		// Generations only grow, so a sealed secret is bound to exactly one.
+		var gen int64
+		if err := tx.QueryRowContext(ctx, `UPDATE credentials SET generation = generation + 1 WHERE id = ? RETURNING generation`, id).Scan(&gen); err != nil {
+			return audit.Event{}, err
+		}
+		if err := s.storeSecret(ctx, tx, id, old.Type, gen, secret, nil); err != nil {
+			return audit.Event{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(now), id); err != nil {
+			return audit.Event{}, err
+		}
+		if c, err = get(ctx, tx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Action: "credential.roll", Target: old.Key, Detail: fmt.Sprintf("new secret; the old one works for %s", graceText(grace))}, nil
+	})
+	if err != nil {
+		return Credential{}, "", err
+	}
+	return c, secret, nil
+}
+
+func graceText(g time.Duration) string {
+	switch g {
+	case 0:
+		return "no longer (retired at once)"
+	case time.Hour:
+		return "1 hour"
+	case 24 * time.Hour:
+		return "24 hours"
+	}
+	return "7 days"
+}

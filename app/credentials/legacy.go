@@ -1,0 +1,137 @@
+package credentials
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+	"unicode"
+
+	"keysmith/app/accounts"
+	"keysmith/app/audit"
+	"keysmith/app/errs"
+)
+
+// The platform's Legacy rules.
+const (
+	MinUsername       = 5
+	MaxUsername       = 50
+	MinLegacyPassword = 6
+	MaxLegacyPassword = 50
+)
+
+// CheckUsername applies the platform's username rules, one message per rule.
+func CheckUsername(u string) error {
+	switch {
+	case u == "":
+		return errs.Invalidf("username", "Username is required.")
+	case strings.ContainsFunc(u, unicode.IsSpace):
+		return errs.Invalidf("username", "Username cannot contain spaces.")
+	case strings.ContainsFunc(u, unicode.IsUpper):
+		return errs.Invalidf("username", "Username must be lowercase.")
+	case strings.ContainsFunc(u, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }):
+		return errs.Invalidf("username", "Username can only contain lowercase letters a–z and digits 0–9, no special characters.")
+	case len(u) < MinUsername:
+		return errs.Invalidf("username", "Username must be at least %d characters.", MinUsername)
+	case len(u) > MaxUsername:
+		return errs.Invalidf("username", "Username must be at most %d characters.", MaxUsername)
+	}
+	return nil
+}
+
+// CheckLegacyPassword applies the platform's password rules, one message per
+// rule. Messages never quote the password.
+func CheckLegacyPassword(p string) error {
+	switch {
+	case p == "":
+		return errs.Invalidf("password", "Password is required.")
+	case strings.ContainsFunc(p, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }):
+		return errs.Invalidf("password", "Password can only contain letters A–Z, a–z and digits 0–9.")
+	case len(p) < MinLegacyPassword:
+		return errs.Invalidf("password", "Password must be at least %d characters.", MinLegacyPassword)
+	case len(p) > MaxLegacyPassword:
+		return errs.Invalidf("password", "Password must be at most %d characters.", MaxLegacyPassword)
+	case !strings.ContainsFunc(p, unicode.IsUpper):
+		return errs.Invalidf("password", "Password must include at least one upper-case letter.")
+	}
+	return nil
+}
+
+// CreateLegacy issues a Legacy credential with the username and password the
+// Administrator chose. The username is also its key and cannot change.
+func (s *Service) CreateLegacy(ctx context.Context, actorID int64, username, password string, expires *time.Time) (Credential, error) {
+	if err := CheckUsername(username); err != nil {
+		return Credential{}, err
+	}
+	if err := CheckLegacyPassword(password); err != nil {
+		return Credential{}, err
+	}
+	if err := s.CheckExpiry(expires); err != nil {
+		return Credential{}, err
+	}
+	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
+		return Credential{}, err // before the slow hash
+	}
+	phc, err := accounts.HashPassword(password, s.params)
+	if err != nil {
+		return Credential{}, err
+	}
+	var c Credential
+	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM credentials WHERE key = ?`, username).Scan(&n); err != nil {
+			return audit.Event{}, err
+		}
+		if n > 0 {
+			return audit.Event{}, errs.Invalidf("username", "That username is already taken; choose another.")
+		}
+		id, err := s.insert(ctx, tx, Legacy, username, username, expires, by)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if err := s.storeSecret(ctx, tx, id, Legacy, 1, "", &phc); err != nil {
+			return audit.Event{}, err
+		}
+		if c, err = get(ctx, tx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Action: "credential.create", Target: username, Detail: "Legacy username" + expiryDetail(expires)}, nil
+	})
+	return c, err
+}
+
+// SetLegacyPassword replaces a Legacy credential's password.
+func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, password string) (Credential, error) {
+	if err := CheckLegacyPassword(password); err != nil {
+		return Credential{}, err
+	}
+	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
+		return Credential{}, err
+	}
+	phc, err := accounts.HashPassword(password, s.params)
+	if err != nil {
+		return Credential{}, err
+	}
+	var c Credential
+	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		old, err := get(ctx, tx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if old.Type != Legacy {
+			return audit.Event{}, errs.Invalidf("type", "Only legacy credentials have a password; roll a Basic or HMAC key instead.")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credential_secrets SET phc = ?, created_at = ? WHERE credential_id = ? AND retires_at IS NULL`,
+			phc, stamp(s.now()), id); err != nil {
+			return audit.Event{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(s.now()), id); err != nil {
+			return audit.Event{}, err
+		}
+		if c, err = get(ctx, tx, id); err != nil {
+			return audit.Event{}, err
+		}
+		return audit.Event{Action: "credential.password-change", Target: old.Key, Detail: "Legacy password changed"}, nil
+	})
+	return c, err
+}
