@@ -279,6 +279,17 @@ func TestAuthorizationSweep(t *testing.T) {
 		"passwd":               nil,
 		"audit list":           nil,
 		"audit verify":         nil,
+		"keys create":          {"--type", "basic", "--name", "Mal"},
+		"keys list":            nil,
+		"keys rename":          {"--key", "AAAAAAAAAAAAAAAAAAAA", "--name", "x"},
+		"keys disable":         {"--key", "AAAAAAAAAAAAAAAAAAAA"},
+		"keys enable":          {"--key", "AAAAAAAAAAAAAAAAAAAA"},
+		"keys delete":          {"--key", "AAAAAAAAAAAAAAAAAAAA", "--yes"},
+		"keys roll":            {"--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "0"},
+		"legacy create":        {"--username", "malory"},
+		"legacy set-password":  {"--username", "malory"},
+		"legacy list":          nil,
+		"legacy delete":        {"--username", "malory", "--yes"},
 	}
 	h := seeded(t)
 	for _, who := range []struct{ role, email, password string }{

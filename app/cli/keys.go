@@ -1,0 +1,316 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"keysmith/app/credentials"
+	"keysmith/app/desktop"
+)
+
+func init() {
+	commands = append(commands,
+		command{name: "keys create", summary: "create a Basic or HMAC API key (Administrators)",
+			usage: "--type basic|hmac --name NAME [--expires never|30d|90d|365d|YYYY-MM-DD] [--json]",
+			help: "Creates an API key and secret and prints them. This is the only time the secret is\n" +
+				"shown: store it now. If you lose it, roll the key or create a new one.",
+			run: (*run).keysCreate},
+		command{name: "keys list", summary: "list API credentials (Administrators)", usage: "[--type basic|hmac|legacy] [--query TEXT] [--limit N] [--offset N] [--json]",
+			help: "Lists credentials, newest first. Secrets are never shown.", run: (*run).keysList},
+		command{name: "keys rename", summary: "rename a Basic or HMAC key (Administrators)", usage: "--key KEY --name NAME [--json]",
+			help: "Changes the descriptive name of a key.", run: (*run).keysRename},
+		command{name: "keys disable", summary: "disable a credential (Administrators)", usage: "--key KEY [--json]",
+			help: "Disables a credential: it stops working until enabled.",
+			run:  func(r *run, a []string) error { return r.keysSetDisabled("keys disable", a, true) }},
+		command{name: "keys enable", summary: "enable a credential (Administrators)", usage: "--key KEY [--json]",
+			help: "Enables a disabled credential.",
+			run:  func(r *run, a []string) error { return r.keysSetDisabled("keys enable", a, false) }},
+		command{name: "keys delete", summary: "delete a credential (Administrators)", usage: "--key KEY --yes",
+			help: "Deletes a credential and its secrets. --yes confirms.",
+			run:  func(r *run, a []string) error { return r.credDelete("keys delete", "key", a) }},
+		command{name: "keys roll", summary: "give a key a new secret (Administrators)", usage: "--key KEY --grace 0|1h|24h|7d [--json]",
+			help: "Creates a new secret for the key and prints it once. The old secret keeps working\nfor the grace period (0: it stops at once).",
+			run:  (*run).keysRoll},
+		command{name: "legacy create", summary: "create a Legacy username and password (Administrators)",
+			usage: "--username NAME [--expires never|30d|90d|365d|YYYY-MM-DD] [--json] < password",
+			help: "Creates a Legacy credential. Username: 5 or more lowercase letters or digits.\n" +
+				"Password (standard input, or asked twice on a terminal): 6-50 letters and digits\nwith at least one upper-case letter.",
+			run: (*run).legacyCreate},
+		command{name: "legacy set-password", summary: "change a Legacy password (Administrators)", usage: "--username NAME < password",
+			help: "Changes a Legacy credential's password, read from standard input (one line), or\nasked twice on a terminal.",
+			run:  (*run).legacySetPassword},
+		command{name: "legacy list", summary: "list Legacy credentials (Administrators)", usage: "[--query TEXT] [--json]",
+			help: "Lists Legacy usernames. Passwords are never shown.", run: (*run).legacyList},
+		command{name: "legacy delete", summary: "delete a Legacy credential (Administrators)", usage: "--username NAME --yes",
+			help: "Deletes a Legacy credential. --yes confirms.",
+			run:  func(r *run, a []string) error { return r.credDelete("legacy delete", "username", a) }},
+	)
+}
+
+// secretJSON is what create and roll print with --json.
+type secretJSON struct {
+	desktop.CredentialView
+	Secret string `json:"secret"`
+}
+
+func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb string) error {
+	v := desktop.ViewCredential(c, r.core.Clock())
+	return r.output(asJSON, secretJSON{v, secret}, func(w io.Writer) {
+		fmt.Fprintf(w, "%s %s key %q.\n\nAPI Key:    %s\nAPI Secret: %s\n\n", verb, v.TypeLabel, printable(v.Name), v.Key, secret)
+		fmt.Fprintln(w, "This is the only time the API Secret is shown. Store it now; if you lose it,\nroll the key or create a new key/secret pair.")
+	})
+}
+
+func (r *run) keysCreate(args []string) error {
+	const name = "keys create"
+	fs := newFlags(name)
+	typ := fs.String("type", "", "basic or hmac")
+	label := fs.String("name", "", "descriptive name")
+	expires := fs.String("expires", "", "expiry")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if err := required(name, map[string]string{"type": *typ, "name": *label}); err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	t, err := credentials.ParseType(*typ)
+	if err != nil {
+		return err
+	}
+	exp, err := credentials.ParseExpiry(*expires, c.Clock())
+	if err != nil {
+		return err
+	}
+	cred, secret, err := c.Credentials.Create(context.Background(), id, t, *label, exp)
+	if err != nil {
+		return err
+	}
+	return r.printSecret(*asJSON, cred, secret, "Created")
+}
+
+func (r *run) listCredentials(name string, args []string, fixed credentials.Type) error {
+	fs := newFlags(name)
+	typ := new(string)
+	if fixed == "" {
+		typ = fs.String("type", "", "basic, hmac or legacy")
+	}
+	query := fs.String("query", "", "filter text")
+	limit := fs.Int("limit", 100, "rows (1..1000)")
+	offset := fs.Int("offset", 0, "rows to skip")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > 1000 || *offset < 0 {
+		return usagef("--limit must be 1..1000 and --offset 0 or more")
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	t := fixed
+	if t == "" && *typ != "" {
+		if t, err = credentials.ParseType(*typ); err != nil {
+			return err
+		}
+	}
+	cs, total, err := c.Credentials.List(context.Background(), id, credentials.Filter{Type: t, Query: *query, Limit: *limit, Offset: *offset})
+	if err != nil {
+		return err
+	}
+	page := desktop.CredentialPage{Items: []desktop.CredentialView{}, Total: total}
+	for _, cr := range cs {
+		page.Items = append(page.Items, desktop.ViewCredential(cr, c.Clock()))
+	}
+	return r.output(*asJSON, page, func(w io.Writer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TYPE\tNAME\tKEY\tSTATUS\tCREATED\tLAST USED\tEXPIRES")
+		for _, v := range page.Items {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.TypeLabel, printable(v.Name), v.Key, v.Status, v.CreatedAt,
+				orText(v.LastUsedAt, "never"), orText(v.ExpiresAt, "never"))
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "%d of %d credentials.\n", len(page.Items), total)
+	})
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func (r *run) keysList(args []string) error { return r.listCredentials("keys list", args, "") }
+func (r *run) legacyList(args []string) error {
+	return r.listCredentials("legacy list", args, credentials.Legacy)
+}
+
+// credTarget parses --key (or --username) plus extra flags, signs in and
+// finds the credential.
+func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.FlagSet) func() error) (credentials.Credential, int64, bool, error) {
+	fs := newFlags(name)
+	key := fs.String(by, "", "the credential's "+by)
+	asJSON := fs.Bool("json", false, "print JSON")
+	check := func() error { return nil }
+	if extra != nil {
+		check = extra(fs)
+	}
+	if err := r.parse(name, fs, args); err != nil {
+		return credentials.Credential{}, 0, false, err
+	}
+	if err := required(name, map[string]string{by: *key}); err != nil {
+		return credentials.Credential{}, 0, false, err
+	}
+	if err := check(); err != nil {
+		return credentials.Credential{}, 0, false, err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return credentials.Credential{}, 0, false, err
+	}
+	cred, err := c.Credentials.ByKey(context.Background(), id, *key)
+	return cred, id, *asJSON, err
+}
+
+func (r *run) printCredential(asJSON bool, c credentials.Credential, verb string) error {
+	v := desktop.ViewCredential(c, r.core.Clock())
+	return r.output(asJSON, v, func(w io.Writer) {
+		fmt.Fprintf(w, "%s %s %q (%s, %s).\n", verb, v.TypeLabel, printable(v.Name), v.Key, v.Status)
+	})
+}
+
+func (r *run) keysRename(args []string) error {
+	const name = "keys rename"
+	var label *string
+	c, id, asJSON, err := r.credTarget(name, "key", args, func(fs *flag.FlagSet) func() error {
+		label = fs.String("name", "", "new name")
+		return func() error { return required(name, map[string]string{"name": *label}) }
+	})
+	if err != nil {
+		return err
+	}
+	c, err = r.core.Credentials.Rename(context.Background(), id, c.ID, *label)
+	if err != nil {
+		return err
+	}
+	return r.printCredential(asJSON, c, "Renamed")
+}
+
+func (r *run) keysSetDisabled(name string, args []string, disabled bool) error {
+	c, id, asJSON, err := r.credTarget(name, "key", args, nil)
+	if err != nil {
+		return err
+	}
+	c, err = r.core.Credentials.SetDisabled(context.Background(), id, c.ID, disabled)
+	if err != nil {
+		return err
+	}
+	verb := "Enabled"
+	if disabled {
+		verb = "Disabled"
+	}
+	return r.printCredential(asJSON, c, verb)
+}
+
+func (r *run) credDelete(name, by string, args []string) error {
+	c, id, _, err := r.credTarget(name, by, args, func(fs *flag.FlagSet) func() error {
+		yes := fs.Bool("yes", false, "confirm the deletion")
+		return func() error {
+			if !*yes {
+				return usagef("%s needs --yes to confirm", name)
+			}
+			return nil
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.core.Credentials.Delete(context.Background(), id, c.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.env.Stdout, "Deleted %s %q (%s).\n", c.Type.Label(), printable(c.Name), c.Key)
+	return nil
+}
+
+func (r *run) keysRoll(args []string) error {
+	const name = "keys roll"
+	var grace *string
+	c, id, asJSON, err := r.credTarget(name, "key", args, func(fs *flag.FlagSet) func() error {
+		grace = fs.String("grace", "", "how long the old secret keeps working: 0, 1h, 24h or 7d")
+		return func() error { return required(name, map[string]string{"grace": *grace}) }
+	})
+	if err != nil {
+		return err
+	}
+	g, err := credentials.ParseGrace(*grace)
+	if err != nil {
+		return err
+	}
+	c, secret, err := r.core.Credentials.Roll(context.Background(), id, c.ID, g)
+	if err != nil {
+		return err
+	}
+	return r.printSecret(asJSON, c, secret, "Rolled")
+}
+
+func (r *run) legacyCreate(args []string) error {
+	const name = "legacy create"
+	fs := newFlags(name)
+	username := fs.String("username", "", "username")
+	expires := fs.String("expires", "", "expiry")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if err := required(name, map[string]string{"username": *username}); err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Accounts.RequireAdmin(context.Background(), nil, id); err != nil {
+		return err
+	}
+	if err := credentials.CheckUsername(*username); err != nil {
+		return err
+	}
+	exp, err := credentials.ParseExpiry(*expires, c.Clock())
+	if err != nil {
+		return err
+	}
+	pw, err := r.newPassword("Password")
+	if err != nil {
+		return err
+	}
+	cred, err := c.Credentials.CreateLegacy(context.Background(), id, *username, pw, exp)
+	if err != nil {
+		return err
+	}
+	return r.printCredential(*asJSON, cred, "Created")
+}
+
+func (r *run) legacySetPassword(args []string) error {
+	c, id, asJSON, err := r.credTarget("legacy set-password", "username", args, nil)
+	if err != nil {
+		return err
+	}
+	pw, err := r.newPassword("New password")
+	if err != nil {
+		return err
+	}
+	c, err = r.core.Credentials.SetLegacyPassword(context.Background(), id, c.ID, pw)
+	if err != nil {
+		return err
+	}
+	return r.printCredential(asJSON, c, "Changed the password of")
+}
