@@ -123,7 +123,10 @@ func (s *Service) WithRandom(r io.Reader) { s.seal.rand = r }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }
 
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// timeFormat has a fixed width, so stored times compare correctly as text.
+const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
+func stamp(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 // change runs fn for an active Administrator in one transaction and appends
 // the audit event it returns.
@@ -188,7 +191,7 @@ func (s *Service) Create(ctx context.Context, actorID int64, typ Type, name stri
 		if err := s.storeSecret(ctx, tx, id, typ, 1, secret, nil); err != nil {
 			return audit.Event{}, err
 		}
-		if c, err = get(ctx, tx, id); err != nil {
+		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.create", Target: key,
@@ -299,8 +302,8 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func get(ctx context.Context, q querier, id int64) (Credential, error) {
-	c, err := scan(q.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.id = ?`, id), time.Now())
+func (s *Service) get(ctx context.Context, q querier, id int64) (Credential, error) {
+	c, err := scan(q.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.id = ?`, id), s.now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return Credential{}, fmt.Errorf("credential %w", errs.ErrNotFound)
 	}
@@ -312,7 +315,7 @@ func (s *Service) Get(ctx context.Context, actorID, id int64) (Credential, error
 	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
 		return Credential{}, err
 	}
-	return get(ctx, s.db, id)
+	return s.get(ctx, s.db, id)
 }
 
 // ByKey finds a credential by its key or legacy username (Administrators
@@ -389,7 +392,7 @@ func (s *Service) Rename(ctx context.Context, actorID, id int64, name string) (C
 	}
 	var c Credential
 	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := get(ctx, tx, id)
+		old, err := s.get(ctx, tx, id)
 		if err != nil {
 			return audit.Event{}, err
 		}
@@ -399,7 +402,7 @@ func (s *Service) Rename(ctx context.Context, actorID, id int64, name string) (C
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?`, name, stamp(s.now()), id); err != nil {
 			return audit.Event{}, err
 		}
-		if c, err = get(ctx, tx, id); err != nil {
+		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.rename", Target: old.Key, Detail: fmt.Sprintf("%q → %q", old.Name, name)}, nil
@@ -411,14 +414,14 @@ func (s *Service) Rename(ctx context.Context, actorID, id int64, name string) (C
 func (s *Service) SetDisabled(ctx context.Context, actorID, id int64, disabled bool) (Credential, error) {
 	var c Credential
 	err := s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := get(ctx, tx, id)
+		old, err := s.get(ctx, tx, id)
 		if err != nil {
 			return audit.Event{}, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET disabled = ?, updated_at = ? WHERE id = ?`, disabled, stamp(s.now()), id); err != nil {
 			return audit.Event{}, err
 		}
-		if c, err = get(ctx, tx, id); err != nil {
+		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		action := "credential.enable"
@@ -433,7 +436,7 @@ func (s *Service) SetDisabled(ctx context.Context, actorID, id int64, disabled b
 // Delete removes a credential and every secret it had.
 func (s *Service) Delete(ctx context.Context, actorID, id int64) error {
 	return s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := get(ctx, tx, id)
+		old, err := s.get(ctx, tx, id)
 		if err != nil {
 			return audit.Event{}, err
 		}
@@ -463,7 +466,7 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 	}
 	var c Credential
 	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := get(ctx, tx, id)
+		old, err := s.get(ctx, tx, id)
 		if err != nil {
 			return audit.Event{}, err
 		}
@@ -493,7 +496,7 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(now), id); err != nil {
 			return audit.Event{}, err
 		}
-		if c, err = get(ctx, tx, id); err != nil {
+		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.roll", Target: old.Key, Detail: fmt.Sprintf("new secret; the old one works for %s", graceText(grace))}, nil

@@ -92,7 +92,7 @@ func (s *Service) CreateLegacy(ctx context.Context, actorID int64, username, pas
 		if err := s.storeSecret(ctx, tx, id, Legacy, 1, "", &phc); err != nil {
 			return audit.Event{}, err
 		}
-		if c, err = get(ctx, tx, id); err != nil {
+		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.create", Target: username, Detail: "Legacy username" + expiryDetail(expires)}, nil
@@ -114,7 +114,7 @@ func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, pass
 	}
 	var c Credential
 	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := get(ctx, tx, id)
+		old, err := s.get(ctx, tx, id)
 		if err != nil {
 			return audit.Event{}, err
 		}
@@ -128,7 +128,7 @@ func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, pass
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(s.now()), id); err != nil {
 			return audit.Event{}, err
 		}
-		if c, err = get(ctx, tx, id); err != nil {
+		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.password-change", Target: old.Key, Detail: "Legacy password changed"}, nil
