@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+type keyJSON struct {
+	ID                                   int64
+	Type, Name, Key, Secret, Status      string
+	ExpiresAt, PreviousUntil, LastUsedAt string
+}
+
+func TestKeysCommands(t *testing.T) {
+	h := seeded(t)
+	r := h.run("", "keys", "create", "--type", "basic", "--name", "Website", "--expires", "90d", "--json")
+	var k keyJSON
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &k) != nil || k.ID == 0 || k.Type != "basic" || len(k.Key) != 20 || len(k.Secret) != 30 || k.ExpiresAt == "" {
+		t.Fatalf("create --json: %+v", r)
+	}
+	r = h.run("", "keys", "create", "--type", "HMAC", "--name", "Signer")
+	if r.code != 0 || !strings.Contains(r.stdout, "API Secret: ") || !strings.Contains(r.stdout, "only time the API Secret is shown") {
+		t.Fatalf("create text: %+v", r)
+	}
+	r = h.run("", "keys", "list", "--json")
+	var page struct {
+		Items []keyJSON
+		Total int
+	}
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &page) != nil || page.Total != 2 || strings.Contains(r.stdout, k.Secret) || strings.Contains(r.stdout, `"secret"`) {
+		t.Fatalf("list: %+v", r)
+	}
+	if r := h.run("", "keys", "list", "--type", "basic", "--json"); !strings.Contains(r.stdout, `"total": 1`) {
+		t.Fatalf("list --type: %+v", r)
+	}
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"keys", "rename", "--key", k.Key, "--name", "Website v2"}, `Renamed Basic "Website v2"`},
+		{[]string{"keys", "disable", "--key", k.Key}, "disabled)."},
+		{[]string{"keys", "enable", "--key", k.Key}, "active)."},
+		{[]string{"keys", "roll", "--key", k.Key, "--grace", "7d"}, "Rolled Basic key"},
+		{[]string{"keys", "delete", "--key", k.Key, "--yes"}, "Deleted Basic"},
+	}
+	for _, s := range steps {
+		if r := h.run("", s.args...); r.code != 0 || !strings.Contains(r.stdout, s.want) {
+			t.Fatalf("%v: %+v", s.args, r)
+		}
+	}
+	failures := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"keys", "rename", "--key", k.Key, "--name", "x"}, 1, "no longer exists"},
+		{[]string{"keys", "create", "--type", "legacy", "--name", "x"}, 1, "use the legacy commands"},
+		{[]string{"keys", "create", "--type", "rsa", "--name", "x"}, 1, "Type must be basic, hmac or legacy."},
+		{[]string{"keys", "create", "--type", "basic", "--name", strings.Repeat("n", 101)}, 1, "at most 100 characters"},
+		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--expires", "yesterday"}, 1, "Expiry must be"},
+		{[]string{"keys", "create", "--type", "basic"}, 2, "requires --name"},
+		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--secret", "abc"}, 2, "not defined: -secret"},
+		{[]string{"keys", "roll", "--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "2h"}, 1, "no longer exists"},
+		{[]string{"keys", "delete", "--key", "whatever"}, 2, "needs --yes"},
+	}
+	for _, f := range failures {
+		if r := h.run("", f.args...); r.code != f.code || !strings.Contains(r.stderr, f.want) {
+			t.Errorf("%v: %+v, want exit %d with %q", f.args, r, f.code, f.want)
+		}
+	}
+	r = h.run("", "audit", "list", "--query", k.Key, "--json")
+	if !strings.Contains(r.stdout, `"total": 6`) || strings.Contains(r.stdout, k.Secret) {
+		t.Fatalf("audit for the key: %s", r.stdout)
+	}
+}
+
+func TestLegacyCommands(t *testing.T) {
+	h := seeded(t)
+	for _, tc := range []struct{ username, password, want string }{
+		{"abc", "Passw0rd", "at least 5 characters"},
+		{"John", "Passw0rd", "must be lowercase"},
+		{"john.smith", "Passw0rd", "no special characters"},
+		{"johnsmith", "passw0rd", "upper-case"},
+		{"johnsmith", "Pw1", "at least 6 characters"},
+		{"johnsmith", "Passw0rd!", "only contain letters"},
+		{"johnsmith", "", "standard input"},
+	} {
+		r := h.run(tc.password+"\n", "legacy", "create", "--username", tc.username)
+		if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%s/%s: %+v, want %q", tc.username, tc.password, r, tc.want)
+		}
+	}
+	if r := h.run("Passw0rd\n", "legacy", "create", "--username", "johnsmith", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"key": "johnsmith"`) {
+		t.Fatalf("legacy create: %+v", r)
+	}
+	if r := h.run("Passw0rd\n", "legacy", "create", "--username", "johnsmith"); r.code != 1 || !strings.Contains(r.stderr, "already taken") {
+		t.Fatalf("duplicate: %+v", r)
+	}
+	if r := h.run("N3wPassword\n", "legacy", "set-password", "--username", "johnsmith"); r.code != 0 {
+		t.Fatalf("set-password: %+v", r)
+	}
+	if r := h.run("", "legacy", "list"); r.code != 0 || !strings.Contains(r.stdout, "johnsmith") || strings.Contains(r.stdout, "N3wPassword") {
+		t.Fatalf("legacy list: %+v", r)
+	}
+	if r := h.run("", "keys", "rename", "--key", "johnsmith", "--name", "other"); r.code != 1 || !strings.Contains(r.stderr, "cannot change") {
+		t.Fatalf("rename legacy: %+v", r)
+	}
+	if r := h.run("", "legacy", "delete", "--username", "johnsmith", "--yes"); r.code != 0 {
+		t.Fatalf("legacy delete: %+v", r)
+	}
+	if r := h.run("", "legacy", "list", "--json"); !strings.Contains(r.stdout, `"total": 0`) {
+		t.Fatalf("after delete: %s", r.stdout)
+	}
+}
