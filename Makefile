@@ -138,8 +138,12 @@ smoke: $(BIN)
 	@mkdir -p $(ARTIFACTS)
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/smoke-window.sh
 
-bench: $(DIST)
-	$(GO) test -tags $(GO_TAGS) -bench . -run '^$$' $(GO_PKGS)
+# Benchmarks (create p50/p99, list and filter among 10,000 credentials), then
+# the crash test at full size: 1,000 creates and deletes killed at random.
+bench: $(DIST) $(BIN)
+	$(GO) test -tags $(GO_TAGS) -bench . -benchtime 2000x -run '^$$' $(GO_PKGS)
+	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
+		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' 
 
 # ---------------------------------------------------------------- clean
 
