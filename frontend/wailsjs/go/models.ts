@@ -72,6 +72,7 @@ export namespace desktop {
 	}
 	export class AuditFilter {
 	    query: string;
+	    target: string;
 	    limit: number;
 	    offset: number;
 	
@@ -82,6 +83,7 @@ export namespace desktop {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.query = source["query"];
+	        this.target = source["target"];
 	        this.limit = source["limit"];
 	        this.offset = source["offset"];
 	    }
@@ -137,6 +139,167 @@ export namespace desktop {
 	    }
 	}
 	
+	export class CopyResult {
+	    clearAfterSeconds: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CopyResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.clearAfterSeconds = source["clearAfterSeconds"];
+	    }
+	}
+	export class CreateKeyRequest {
+	    type: string;
+	    name: string;
+	    expires: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CreateKeyRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.type = source["type"];
+	        this.name = source["name"];
+	        this.expires = source["expires"];
+	    }
+	}
+	export class CreateLegacyRequest {
+	    username: string;
+	    password: string;
+	    confirm: string;
+	    expires: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CreateLegacyRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.username = source["username"];
+	        this.password = source["password"];
+	        this.confirm = source["confirm"];
+	        this.expires = source["expires"];
+	    }
+	}
+	export class CredentialFilter {
+	    type: string;
+	    query: string;
+	    limit: number;
+	    offset: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CredentialFilter(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.type = source["type"];
+	        this.query = source["query"];
+	        this.limit = source["limit"];
+	        this.offset = source["offset"];
+	    }
+	}
+	export class CredentialView {
+	    id: number;
+	    type: string;
+	    typeLabel: string;
+	    name: string;
+	    key: string;
+	    status: string;
+	    createdAt: string;
+	    createdBy: string;
+	    lastUsedAt: string;
+	    expiresAt: string;
+	    previousUntil: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CredentialView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.type = source["type"];
+	        this.typeLabel = source["typeLabel"];
+	        this.name = source["name"];
+	        this.key = source["key"];
+	        this.status = source["status"];
+	        this.createdAt = source["createdAt"];
+	        this.createdBy = source["createdBy"];
+	        this.lastUsedAt = source["lastUsedAt"];
+	        this.expiresAt = source["expiresAt"];
+	        this.previousUntil = source["previousUntil"];
+	    }
+	}
+	export class CredentialPage {
+	    items: CredentialView[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CredentialPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], CredentialView);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class NewSecret {
+	    credential: CredentialView;
+	    secret: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new NewSecret(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.credential = this.convertValues(source["credential"], CredentialView);
+	        this.secret = source["secret"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class NewUserRequest {
 	    name: string;
 	    email: string;
@@ -159,6 +322,7 @@ export namespace desktop {
 	}
 	export class Settings {
 	    idleMinutes: number;
+	    clipboardSeconds: number;
 	    theme: string;
 	
 	    static createFrom(source: any = {}) {
@@ -168,6 +332,7 @@ export namespace desktop {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.idleMinutes = source["idleMinutes"];
+	        this.clipboardSeconds = source["clipboardSeconds"];
 	        this.theme = source["theme"];
 	    }
 	}

@@ -8,17 +8,37 @@ export function AddUser(arg1:desktop.NewUserRequest):Promise<desktop.UserView>;
 
 export function ChangePassword(arg1:string,arg2:string,arg3:string):Promise<void>;
 
+export function CopyCredential(arg1:number,arg2:string):Promise<desktop.CopyResult>;
+
+export function CreateKey(arg1:desktop.CreateKeyRequest):Promise<desktop.NewSecret>;
+
+export function CreateLegacy(arg1:desktop.CreateLegacyRequest):Promise<desktop.CredentialView>;
+
+export function DeleteCredential(arg1:number,arg2:string):Promise<void>;
+
 export function DeleteUser(arg1:number):Promise<void>;
+
+export function DismissSecret(arg1:number):Promise<void>;
 
 export function GetSettings():Promise<desktop.Settings>;
 
 export function ListAudit(arg1:desktop.AuditFilter):Promise<desktop.AuditPage>;
 
+export function ListCredentials(arg1:desktop.CredentialFilter):Promise<desktop.CredentialPage>;
+
 export function ListUsers():Promise<Array<desktop.UserView>>;
+
+export function RenameCredential(arg1:number,arg2:string):Promise<desktop.CredentialView>;
 
 export function ResetUserPassword(arg1:number,arg2:string,arg3:string):Promise<void>;
 
+export function RollCredential(arg1:number,arg2:string):Promise<desktop.NewSecret>;
+
 export function SaveSettings(arg1:desktop.Settings):Promise<desktop.State>;
+
+export function SetCredentialDisabled(arg1:number,arg2:boolean):Promise<desktop.CredentialView>;
+
+export function SetLegacyPassword(arg1:number,arg2:string,arg3:string):Promise<desktop.CredentialView>;
 
 export function SetUserDisabled(arg1:number,arg2:boolean):Promise<desktop.UserView>;
 

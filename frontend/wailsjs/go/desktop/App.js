@@ -14,8 +14,28 @@ export function ChangePassword(arg1, arg2, arg3) {
   return window['go']['desktop']['App']['ChangePassword'](arg1, arg2, arg3);
 }
 
+export function CopyCredential(arg1, arg2) {
+  return window['go']['desktop']['App']['CopyCredential'](arg1, arg2);
+}
+
+export function CreateKey(arg1) {
+  return window['go']['desktop']['App']['CreateKey'](arg1);
+}
+
+export function CreateLegacy(arg1) {
+  return window['go']['desktop']['App']['CreateLegacy'](arg1);
+}
+
+export function DeleteCredential(arg1, arg2) {
+  return window['go']['desktop']['App']['DeleteCredential'](arg1, arg2);
+}
+
 export function DeleteUser(arg1) {
   return window['go']['desktop']['App']['DeleteUser'](arg1);
+}
+
+export function DismissSecret(arg1) {
+  return window['go']['desktop']['App']['DismissSecret'](arg1);
 }
 
 export function GetSettings() {
@@ -26,16 +46,36 @@ export function ListAudit(arg1) {
   return window['go']['desktop']['App']['ListAudit'](arg1);
 }
 
+export function ListCredentials(arg1) {
+  return window['go']['desktop']['App']['ListCredentials'](arg1);
+}
+
 export function ListUsers() {
   return window['go']['desktop']['App']['ListUsers']();
+}
+
+export function RenameCredential(arg1, arg2) {
+  return window['go']['desktop']['App']['RenameCredential'](arg1, arg2);
 }
 
 export function ResetUserPassword(arg1, arg2, arg3) {
   return window['go']['desktop']['App']['ResetUserPassword'](arg1, arg2, arg3);
 }
 
+export function RollCredential(arg1, arg2) {
+  return window['go']['desktop']['App']['RollCredential'](arg1, arg2);
+}
+
 export function SaveSettings(arg1) {
   return window['go']['desktop']['App']['SaveSettings'](arg1);
+}
+
+export function SetCredentialDisabled(arg1, arg2) {
+  return window['go']['desktop']['App']['SetCredentialDisabled'](arg1, arg2);
+}
+
+export function SetLegacyPassword(arg1, arg2, arg3) {
+  return window['go']['desktop']['App']['SetLegacyPassword'](arg1, arg2, arg3);
 }
 
 export function SetUserDisabled(arg1, arg2) {
