@@ -28,18 +28,17 @@ const rejectAbove = 256 - 256%len(Alphabet)
 // Random returns n characters of Alphabet drawn from r without modulo bias.
 func Random(r io.Reader, n int) (string, error) {
 	out := make([]byte, 0, n)
-	buf := make([]byte, n+n/4+8)
+	buf := make([]byte, n)
 	for len(out) < n {
-		if _, err := io.ReadFull(r, buf); err != nil {
+		// Read only what is still missing, so the reader's bytes map one to
+		// one onto characters unless rejected.
+		b := buf[:n-len(out)]
+		if _, err := io.ReadFull(r, b); err != nil {
 			return "", fmt.Errorf("random: %w", err)
 		}
-		for _, b := range buf {
-			if int(b) >= rejectAbove {
-				continue
-			}
-			out = append(out, Alphabet[int(b)%len(Alphabet)])
-			if len(out) == n {
-				break
+		for _, c := range b {
+			if int(c) < rejectAbove {
+				out = append(out, Alphabet[int(c)%len(Alphabet)])
 			}
 		}
 	}

@@ -4,6 +4,7 @@ package testkit
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"keysmith/app"
 	"keysmith/app/accounts"
+	"keysmith/app/credentials"
 )
 
 // CheapParams make hashing fast in tests; builds never use them.
@@ -152,4 +154,38 @@ func BLNS(t testing.TB) []string {
 		t.Fatal(err)
 	}
 	return list
+}
+
+// scripted yields the given bytes, then crypto/rand's.
+type scripted struct{ b []byte }
+
+func (s *scripted) Read(p []byte) (int, error) {
+	n := copy(p, s.b)
+	s.b = s.b[n:]
+	if n < len(p) {
+		return rand.Read(p[n:])
+	}
+	return len(p), nil
+}
+
+// CreateWith issues a Basic or HMAC credential whose key and secret are the
+// given values (letters and digits), by feeding the generator the bytes that
+// draw them. It lets known-answer vectors made elsewhere run against a real
+// stored credential.
+func CreateWith(t testing.TB, c *app.Core, admin int64, typ credentials.Type, name, key, secret string) credentials.Credential {
+	t.Helper()
+	idx := func(s string) []byte {
+		out := make([]byte, len(s))
+		for i := range s {
+			out[i] = byte(strings.IndexByte(credentials.Alphabet, s[i]))
+		}
+		return out
+	}
+	c.Credentials.WithRandom(&scripted{append(idx(secret), idx(key)...)})
+	defer c.Credentials.WithRandom(rand.Reader)
+	cred, got, err := c.Credentials.Create(context.Background(), admin, typ, name, nil)
+	if err != nil || cred.Key != key || got != secret {
+		t.Fatalf("CreateWith: key %q secret %q err %v", cred.Key, got, err)
+	}
+	return cred
 }

@@ -1,0 +1,326 @@
+package verify_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"keysmith/app"
+	"keysmith/app/credentials"
+	"keysmith/app/errs"
+	"keysmith/app/testkit"
+	"keysmith/app/verify"
+)
+
+var ctx = context.Background()
+
+type vectors struct {
+	Key, Secret, Date string
+	Vectors           []struct {
+		Name, Method, URL, Body string
+		Headers                 map[string]string
+	}
+}
+
+func loadVectors(t *testing.T) vectors {
+	b, err := os.ReadFile("testdata/sdk_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v vectors
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// setup opens a core with the vectors' HMAC credential and a clock at their
+// date.
+func setup(t *testing.T) (*app.Core, testkit.Users, *testkit.Clock, vectors) {
+	v := loadVectors(t)
+	clock := testkit.NewClock()
+	when, _ := http.ParseTime(v.Date)
+	clock.Advance(when.Sub(clock.Now()))
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	testkit.CreateWith(t, c, u.Admin.ID, credentials.HMAC, "SDK vectors", v.Key, v.Secret)
+	return c, u, clock, v
+}
+
+func request(method, url, body string, headers map[string]string) verify.Request {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v) // a Go server canonicalizes names; headers= keeps the client's
+	}
+	return verify.Request{Method: method, RequestURI: url, Header: h, Body: []byte(body), HasBody: true}
+}
+
+func TestSDKVectorsAccepted(t *testing.T) {
+	c, _, clock, v := setup(t)
+	for _, vec := range v.Vectors {
+		t.Run(vec.Name, func(t *testing.T) {
+			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			cred, err := ver.Verify(ctx, request(vec.Method, vec.URL, vec.Body, vec.Headers))
+			if err != nil || cred.Key != v.Key {
+				t.Fatalf("SDK request refused: %v", err)
+			}
+		})
+	}
+}
+
+func TestSDKVectorsTampered(t *testing.T) {
+	c, u, clock, v := setup(t)
+	post := v.Vectors[0]
+	get := v.Vectors[1]
+	cases := []struct {
+		name   string
+		req    func() verify.Request
+		before func()
+		want   error
+	}{
+		{"altered body", func() verify.Request {
+			return request(post.Method, post.URL, strings.Replace(post.Body, "Hello", "Hellp", 1), post.Headers)
+		}, nil, verify.ErrDigest},
+		{"altered path", func() verify.Request { return request(get.Method, get.URL+"x", "", get.Headers) }, nil, verify.ErrSignature},
+		{"altered query", func() verify.Request {
+			return request("GET", "/v1/replies?page=3&page_size=50&filter=a%20b", "", v.Vectors[2].Headers)
+		}, nil, verify.ErrSignature},
+		{"decoded query", func() verify.Request {
+			return request("GET", "/v1/replies?page=2&page_size=50&filter=a b", "", v.Vectors[2].Headers)
+		}, nil, verify.ErrSignature},
+		{"other method", func() verify.Request { return request("DELETE", get.URL, "", get.Headers) }, nil, nil},
+		{"stale date", func() verify.Request { return request(get.Method, get.URL, "", get.Headers) }, func() { clock.Advance(301 * time.Second) }, verify.ErrDate},
+		{"date from the future", func() verify.Request { return request(get.Method, get.URL, "", get.Headers) }, func() { clock.Advance(-602 * time.Second) }, verify.ErrDate},
+		{"no authorization", func() verify.Request {
+			return request(get.Method, get.URL, "", map[string]string{"date": get.Headers["date"]})
+		}, func() { clock.Advance(301 * time.Second) }, verify.ErrNoAuthorization},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.before != nil {
+				tc.before()
+			}
+			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			_, err := ver.Verify(ctx, tc.req())
+			if tc.want == nil {
+				// The SDK signs GET for every bodiless request: accepted
+				// under the real method too.
+				if err != nil {
+					t.Fatalf("SDK quirk refused: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, errs.ErrBadCredentials) || !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	// Wrong secret: the same request signed with another secret.
+	_ = u
+}
+
+// signed builds a request the way a client would, with options.
+type signOpts struct {
+	algorithm  string
+	dateName   string
+	md5Name    string
+	upperHex   bool
+	secret     string
+	key        string
+	method     string
+	signMethod string
+	uri        string
+	body       string
+	date       time.Time
+	omit       string // a name to leave out of headers=
+}
+
+func signedRequest(o signOpts) verify.Request {
+	h := http.Header{}
+	names := []string{o.dateName}
+	lines := []string{o.dateName + ": " + o.date.UTC().Format(http.TimeFormat)}
+	h.Set(o.dateName, o.date.UTC().Format(http.TimeFormat))
+	if o.body != "" {
+		sum := md5.Sum([]byte(o.body))
+		hx := hex.EncodeToString(sum[:])
+		if o.upperHex {
+			hx = strings.ToUpper(hx)
+		}
+		h.Set(o.md5Name, hx)
+		if o.omit != "md5" {
+			names = append(names, o.md5Name)
+			lines = append(lines, o.md5Name+": "+hx)
+		}
+	}
+	names = append(names, "request-line")
+	lines = append(lines, o.signMethod+" "+o.uri+" HTTP/1.1")
+	newHash := sha1.New
+	if o.algorithm == "hmac-sha256" {
+		newHash = func() hash.Hash { return sha256.New() }
+	}
+	m := hmac.New(newHash, []byte(o.secret))
+	m.Write([]byte(strings.Join(lines, "\n")))
+	sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
+	h.Set("Authorization", fmt.Sprintf(`hmac username="%s", algorithm="%s", headers="%s", signature="%s"`, o.key, o.algorithm, strings.Join(names, " "), sig))
+	return verify.Request{Method: o.method, RequestURI: o.uri, Header: h, Body: []byte(o.body), HasBody: true}
+}
+
+func TestClientVariants(t *testing.T) {
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	cred, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Variants", nil)
+	base := signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret, key: cred.Key,
+		method: "POST", signMethod: "POST", uri: "/v1/messages", body: `{"a":1}`, date: clock.Now()}
+	variants := map[string]func(o *signOpts){
+		"official SDKs":                func(o *signOpts) {},
+		"PHP: lowercase x-content-md5": func(o *signOpts) { o.md5Name = "x-content-md5" },
+		"C#: upper-case hex":           func(o *signOpts) { o.upperHex = true },
+		"Date with a capital":          func(o *signOpts) { o.dateName = "Date" },
+		"docs: hmac-sha256 + Content-MD5": func(o *signOpts) {
+			o.algorithm, o.md5Name = "hmac-sha256", "Content-MD5"
+		},
+		"GET without body":     func(o *signOpts) { o.method, o.signMethod, o.body = "GET", "GET", "" },
+		"PATCH signed as POST": func(o *signOpts) { o.method = "PATCH" },
+		"date 299 s behind":    func(o *signOpts) { o.date = o.date.Add(-299 * time.Second) },
+	}
+	for name, mod := range variants {
+		t.Run(name, func(t *testing.T) {
+			o := base
+			mod(&o)
+			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			if _, err := ver.Verify(ctx, signedRequest(o)); err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+		})
+	}
+	refusals := map[string]struct {
+		mod  func(o *signOpts)
+		want error
+	}{
+		"wrong secret":                  {func(o *signOpts) { o.secret = strings.Repeat("x", 30) }, verify.ErrSignature},
+		"unknown key":                   {func(o *signOpts) { o.key = "NOSUCHKEY00000000000" }, credentials.ErrUnknownKey},
+		"body not signed":               {func(o *signOpts) { o.omit = "md5" }, verify.ErrUnsigned},
+		"unknown algorithm":             {func(o *signOpts) { o.algorithm = "hmac-md5" }, verify.ErrUnsupported},
+		"date 301 s behind":             {func(o *signOpts) { o.date = o.date.Add(-301 * time.Second) }, verify.ErrDate},
+		"signed with PUT, sent as POST": {func(o *signOpts) { o.signMethod = "PUT" }, verify.ErrSignature},
+	}
+	for name, tc := range refusals {
+		t.Run(name, func(t *testing.T) {
+			o := base
+			tc.mod(&o)
+			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			if _, err := ver.Verify(ctx, signedRequest(o)); !errors.Is(err, tc.want) || !errors.Is(err, errs.ErrBadCredentials) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReplay(t *testing.T) {
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	cred, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Replay", nil)
+	o := signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret, key: cred.Key,
+		method: "POST", signMethod: "POST", uri: "/v1/messages", body: `{"a":1}`, date: clock.Now()}
+	ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+	if _, err := ver.Verify(ctx, signedRequest(o)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ver.Verify(ctx, signedRequest(o)); !errors.Is(err, verify.ErrReplay) {
+		t.Fatalf("replayed POST: %v", err)
+	}
+	get := o
+	get.method, get.signMethod, get.body = "GET", "GET", ""
+	for i := 0; i < 2; i++ {
+		if _, err := ver.Verify(ctx, signedRequest(get)); err != nil {
+			t.Fatalf("identical GET %d refused by default: %v", i, err)
+		}
+	}
+	strict := verify.New(c.Credentials, verify.Options{Clock: clock.Now, RejectBodylessReplays: true})
+	strict.Verify(ctx, signedRequest(get))
+	if _, err := strict.Verify(ctx, signedRequest(get)); !errors.Is(err, verify.ErrReplay) {
+		t.Fatalf("strict bodiless replay: %v", err)
+	}
+	// A bounded memory refuses rather than forgets.
+	small := verify.New(c.Credentials, verify.Options{Clock: clock.Now, MaxReplayEntries: 1})
+	small.Verify(ctx, signedRequest(o))
+	o2 := o
+	o2.body = `{"a":2}`
+	if _, err := small.Verify(ctx, signedRequest(o2)); !errors.Is(err, verify.ErrReplay) {
+		t.Fatalf("full replay memory: %v", err)
+	}
+}
+
+func TestBasicAndLegacy(t *testing.T) {
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	basic, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "B", nil)
+	hm, hsecret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "H", nil)
+	c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyuser", "Passw0rd", nil)
+	ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+	auth := func(user, pass string) verify.Request {
+		h := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}}
+		return verify.Request{Method: "GET", RequestURI: "/", Header: h}
+	}
+	if got, err := ver.Verify(ctx, auth(basic.Key, secret)); err != nil || got.ID != basic.ID {
+		t.Fatalf("basic: %v", err)
+	}
+	if _, err := ver.Verify(ctx, auth("legacyuser", "Passw0rd")); err != nil {
+		t.Fatalf("legacy: %v", err)
+	}
+	for name, r := range map[string]verify.Request{
+		"wrong secret":           auth(basic.Key, secret[:29]+"x"),
+		"wrong legacy password":  auth("legacyuser", "Passw0rd1"),
+		"hmac secret sent basic": auth(hm.Key, hsecret),
+		"no colon":               {Header: http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(basic.Key))}}},
+		"bad base64":             {Header: http.Header{"Authorization": {"Basic ***"}}},
+		"two headers":            {Header: http.Header{"Authorization": {"Basic a", "Basic b"}}},
+		"oversized":              {Header: http.Header{"Authorization": {"Basic " + strings.Repeat("A", 2000)}}},
+		"bearer":                 {Header: http.Header{"Authorization": {"Bearer abc"}}},
+	} {
+		if _, err := ver.Verify(ctx, r); !errors.Is(err, errs.ErrBadCredentials) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	c.Credentials.SetDisabled(ctx, u.Admin.ID, basic.ID, true)
+	if _, err := ver.Verify(ctx, auth(basic.Key, secret)); !errors.Is(err, credentials.ErrNotActive) {
+		t.Fatalf("disabled: %v", err)
+	}
+}
+
+func FuzzAuthorization(f *testing.F) {
+	for _, s := range []string{
+		`hmac username="k", algorithm="hmac-sha1", headers="date request-line", signature="c2ln"`,
+		`hmac username="k",algorithm="hmac-sha256",headers="date",signature="=="`,
+		`hmac username="k", username="k"`, `hmac `, `hmac x`, `hmac a="`, `Basic Og==`, `Basic dXNlcjpwYXNz`,
+		`basic ` + strings.Repeat("QUFB", 300), "hmac " + strings.Repeat(`a="b", `, 200),
+	} {
+		f.Add(s)
+	}
+	clock := testkit.NewClock()
+	c := testkit.Open(f, clock)
+	testkit.Seed(f, c)
+	ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+	f.Fuzz(func(t *testing.T, h string) {
+		r := verify.Request{Method: "GET", RequestURI: "/", Header: http.Header{"Authorization": {h}, "Date": {clock.Now().Format(http.TimeFormat)}}}
+		if _, err := ver.Verify(ctx, r); !errors.Is(err, errs.ErrBadCredentials) {
+			t.Fatalf("%q accepted or failed oddly: %v", h, err)
+		}
+	})
+}
