@@ -290,6 +290,8 @@ func TestAuthorizationSweep(t *testing.T) {
 		"legacy set-password":  {"--username", "malory"},
 		"legacy list":          nil,
 		"legacy delete":        {"--username", "malory", "--yes"},
+		"serve":                {"--listen", "127.0.0.1:0"},
+		"verify":               nil,
 	}
 	h := seeded(t)
 	for _, who := range []struct{ role, email, password string }{

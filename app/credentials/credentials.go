@@ -75,15 +75,16 @@ const (
 
 // Credential is a credential as listed. It never holds a secret.
 type Credential struct {
-	ID         int64
-	Type       Type
-	Name       string // label (Basic, HMAC) or username (Legacy)
-	Key        string // API key (Basic, HMAC) or username (Legacy)
-	Disabled   bool
-	ExpiresAt  *time.Time
-	CreatedAt  time.Time
-	CreatedBy  string
-	LastUsedAt *time.Time
+	ID           int64
+	Type         Type
+	Name         string // label (Basic, HMAC) or username (Legacy)
+	Key          string // API key (Basic, HMAC) or username (Legacy)
+	Disabled     bool
+	ExpiresAt    *time.Time
+	CreatedAt    time.Time
+	CreatedBy    string
+	LastUsedAt   *time.Time
+	LastUsedFrom string // client address of the last accepted request
 	// PreviousUntil is when the secret replaced by the last roll stops
 	// working; nil when no previous secret is still valid.
 	PreviousUntil *time.Time
@@ -266,7 +267,7 @@ func (s *Service) storeSecret(ctx context.Context, tx *sql.Tx, id int64, typ Typ
 	return nil
 }
 
-const credCols = `c.id, c.type, c.name, c.key, c.disabled, c.expires_at, c.created_at, c.created_by, c.last_used_at,
+const credCols = `c.id, c.type, c.name, c.key, c.disabled, c.expires_at, c.created_at, c.created_by, c.last_used_at, COALESCE(c.last_used_from, ''),
 	(SELECT MAX(retires_at) FROM credential_secrets s WHERE s.credential_id = c.id AND s.retires_at IS NOT NULL)`
 
 type scanner interface{ Scan(...any) error }
@@ -275,7 +276,7 @@ func scan(row scanner, now time.Time) (Credential, error) {
 	var c Credential
 	var exp, last, prev sql.NullString
 	var created string
-	if err := row.Scan(&c.ID, &c.Type, &c.Name, &c.Key, &c.Disabled, &exp, &created, &c.CreatedBy, &last, &prev); err != nil {
+	if err := row.Scan(&c.ID, &c.Type, &c.Name, &c.Key, &c.Disabled, &exp, &created, &c.CreatedBy, &last, &c.LastUsedFrom, &prev); err != nil {
 		return Credential{}, err
 	}
 	c.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)

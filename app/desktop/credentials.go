@@ -17,7 +17,7 @@ func ViewCredential(c credentials.Credential, now time.Time) CredentialView {
 	}
 	return CredentialView{ID: c.ID, Type: string(c.Type), TypeLabel: c.Type.Label(), Name: c.Name, Key: c.Key,
 		Status: c.Status(now), CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339), CreatedBy: c.CreatedBy,
-		LastUsedAt: opt(c.LastUsedAt), ExpiresAt: opt(c.ExpiresAt), PreviousUntil: opt(c.PreviousUntil)}
+		LastUsedAt: opt(c.LastUsedAt), LastUsedFrom: c.LastUsedFrom, ExpiresAt: opt(c.ExpiresAt), PreviousUntil: opt(c.PreviousUntil)}
 }
 
 // admin returns the signed-in user's id if they are an Administrator, so a

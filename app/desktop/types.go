@@ -115,6 +115,8 @@ type CredentialView struct {
 	CreatedBy string `json:"createdBy"`
 	// LastUsedAt is RFC 3339, or empty for never.
 	LastUsedAt string `json:"lastUsedAt"`
+	// LastUsedFrom is the client address of the last accepted request.
+	LastUsedFrom string `json:"lastUsedFrom"`
 	// ExpiresAt is RFC 3339, or empty for never.
 	ExpiresAt string `json:"expiresAt"`
 	// PreviousUntil is when the secret replaced by the last roll stops

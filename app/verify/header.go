@@ -112,3 +112,16 @@ func parseHMAC(h string) (hmacParams, error) {
 	}
 	return p, nil
 }
+
+// ClaimedKey returns the key or username an Authorization header names
+// (the hmac username, or the user part of Basic), never a secret; "" if none.
+func ClaimedKey(h string) string {
+	h = strings.TrimSpace(h)
+	if user, _, err := basicCreds(h); err == nil {
+		return user
+	}
+	if p, err := parseHMAC(h); err == nil {
+		return p.username
+	}
+	return ""
+}

@@ -10,6 +10,7 @@ CREATE TABLE credentials (
     created_at    TEXT    NOT NULL,
     created_by    TEXT    NOT NULL,
     last_used_at  TEXT,
+    last_used_from TEXT,
     updated_at    TEXT    NOT NULL
 );
 CREATE INDEX credentials_type_created ON credentials (type, created_at DESC, id DESC);

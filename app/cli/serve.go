@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"keysmith/app"
+	"keysmith/app/errs"
+	"keysmith/app/server"
+	"keysmith/app/verify"
+)
+
+func init() {
+	commands = append(commands,
+		command{name: "serve", summary: "run the credential verification endpoint (Administrators)",
+			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays]",
+			help: "Answers every request: 200 with the credential's id, type, name and key when its\n" +
+				"Authorization is valid (Basic, Legacy or HMAC as the MessageMedia SDKs send it), 401\n" +
+				"otherwise. Works as an nginx auth_request target (X-Original-Method/-URI). Health:\n" +
+				server.HealthPath + ". Stops cleanly on SIGINT or SIGTERM.",
+			run: (*run).serve},
+		command{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
+			usage: "[--request FILE] [--skew 300s] [--json]",
+			help: "Reads one raw HTTP/1.1 request (request line, headers, blank line, body) from FILE or\n" +
+				"standard input and prints whether its credentials are accepted and, if not, why.\n" +
+				"Exit status 1 when refused.",
+			run: (*run).verifyRequest},
+	)
+}
+
+func (r *run) serve(args []string) error {
+	const name = "serve"
+	fs := newFlags(name)
+	listen := fs.String("listen", "127.0.0.1:8787", "address")
+	cert := fs.String("tls-cert", "", "TLS certificate file")
+	key := fs.String("tls-key", "", "TLS key file")
+	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	strict := fs.Bool("reject-bodyless-replays", false, "refuse a repeated signature even without a body")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	if *skew < time.Second || *skew > time.Hour {
+		return usagef("--skew must be between 1s and 1h")
+	}
+	if err := server.CheckListen(*listen, *cert != ""); err != nil {
+		return usagef("%s", err.Error())
+	}
+	c, _, err := r.signInAdmin()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(r.env.Stderr, nil))
+	ver := verify.New(c.Credentials, verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
+	srv := server.New(c.Credentials, ver, log, c.Clock)
+	srv.Start(time.Second)
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return errs.Invalidf("listen", "Cannot listen on %s: the address is in use or not available here.", *listen)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 15 * time.Second, MaxHeaderBytes: 16 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() {
+		if *cert != "" {
+			errc <- hs.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	fmt.Fprintf(r.env.Stdout, "Keysmith verifier listening on %s\n", ln.Addr())
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}
+	return nil
+}
+
+// signInAdmin signs in and requires an Administrator.
+func (r *run) signInAdmin() (c *app.Core, id int64, err error) {
+	c, id, err = r.signIn()
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := c.Accounts.RequireAdmin(context.Background(), nil, id); err != nil {
+		return nil, 0, err
+	}
+	return c, id, nil
+}
+
+func (r *run) verifyRequest(args []string) error {
+	const name = "verify"
+	fs := newFlags(name)
+	file := fs.String("request", "-", "raw HTTP request file, - for standard input")
+	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	c, _, err := r.signInAdmin()
+	if err != nil {
+		return err
+	}
+	var in io.Reader = r.stdin
+	if *file != "-" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return usagef("cannot read %s", *file)
+		}
+		defer f.Close()
+		in = f
+	}
+	req, err := http.ReadRequest(bufio.NewReader(in))
+	if err != nil {
+		return usagef("the input is not an HTTP/1.1 request: %s", strings.TrimPrefix(err.Error(), "malformed HTTP "))
+	}
+	body, _ := io.ReadAll(io.LimitReader(req.Body, verify.MaxBody+1))
+	ver := verify.New(c.Credentials, verify.Options{Skew: *skew, Clock: c.Clock})
+	cred, verr := ver.Verify(context.Background(), verify.Request{Method: req.Method, RequestURI: req.RequestURI, Header: req.Header, Body: body, HasBody: true})
+	type verdict struct {
+		Accepted bool   `json:"accepted"`
+		Key      string `json:"key,omitempty"`
+		Type     string `json:"type,omitempty"`
+		Name     string `json:"name,omitempty"`
+		Reason   string `json:"reason,omitempty"`
+	}
+	v := verdict{Accepted: verr == nil}
+	if verr == nil {
+		v.Key, v.Type, v.Name = cred.Key, string(cred.Type), cred.Name
+	} else {
+		v.Reason = strings.TrimPrefix(verr.Error(), "bad credentials: ")
+	}
+	if err := r.output(*asJSON, v, func(w io.Writer) {
+		if v.Accepted {
+			fmt.Fprintf(w, "Accepted: %s key %s (%s).\n", cred.Type.Label(), v.Key, printable(v.Name))
+		} else {
+			fmt.Fprintf(w, "Refused: %s.\n", v.Reason)
+		}
+	}); err != nil {
+		return err
+	}
+	if verr != nil {
+		return errs.Invalidf("request", "The request's credentials were refused.")
+	}
+	return nil
+}

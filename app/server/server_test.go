@@ -1,0 +1,132 @@
+package server_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"keysmith/app/credentials"
+	"keysmith/app/server"
+	"keysmith/app/testkit"
+	"keysmith/app/verify"
+)
+
+func basicAuth(k, s string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(k+":"+s))
+}
+
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	clock := testkit.NewClock()
+	c := testkit.OpenDir(t, dir, clock)
+	u := testkit.Seed(t, c)
+	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Served", nil)
+	var logs strings.Builder
+	srv := server.New(c.Credentials, verify.New(c.Credentials, verify.Options{Clock: clock.Now}),
+		slog.New(slog.NewTextHandler(&logs, nil)), clock.Now)
+	srv.Start(time.Hour) // flushed by Close below
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	do := func(method, path, auth string, extra map[string]string) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(""))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		for k, v := range extra {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		b, _ := io.ReadAll(res.Body)
+		json.Unmarshal(b, &body)
+		return res, body
+	}
+	res, body := do("PUT", "/any/path?x=1", basicAuth(cred.Key, secret), nil)
+	if res.StatusCode != 200 || body["key"] != cred.Key || body["name"] != "Served" || body["type"] != "basic" || body["id"] != float64(cred.ID) {
+		t.Fatalf("valid: %d %v", res.StatusCode, body)
+	}
+	for name, auth := range map[string]string{"wrong secret": basicAuth(cred.Key, "x"), "none": "", "garbage": "hmac nonsense"} {
+		res, body := do("GET", "/", auth, nil)
+		if res.StatusCode != 401 || body["error"] != "unauthorized" || len(res.Header.Values("WWW-Authenticate")) != 2 {
+			t.Fatalf("%s: %d %v %v", name, res.StatusCode, body, res.Header)
+		}
+	}
+	if res, body := do("GET", server.HealthPath, "", nil); res.StatusCode != 200 || body["status"] != "ok" {
+		t.Fatalf("health: %d %v", res.StatusCode, body)
+	}
+	// Another process disables the key: the next request fails.
+	other := testkit.OpenDir(t, dir, clock)
+	other.Credentials.SetDisabled(context.Background(), u.Admin.ID, cred.ID, true)
+	if res, _ := do("GET", "/", basicAuth(cred.Key, secret), nil); res.StatusCode != 401 {
+		t.Fatalf("disabled elsewhere: %d", res.StatusCode)
+	}
+	srv.Close()
+	got, _ := c.Credentials.Get(context.Background(), u.Admin.ID, cred.ID)
+	if got.LastUsedAt == nil || got.LastUsedFrom != "127.0.0.1" {
+		t.Fatalf("last used not recorded: %+v", got)
+	}
+	var refusals int
+	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused'`).Scan(&refusals)
+	if refusals < 2 {
+		t.Fatalf("refusals audited: %d", refusals)
+	}
+	var detail string
+	c.Store.DB.QueryRow(`SELECT detail FROM audit WHERE action = 'verify.refused' AND target = ?`, cred.Key).Scan(&detail)
+	if !strings.Contains(detail, "wrong secret") && !strings.Contains(detail, "disabled") {
+		t.Fatalf("refusal reason %q", detail)
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Fatal("the request log holds the secret")
+	}
+}
+
+func TestAuthRequestHeaders(t *testing.T) {
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.HMAC, "Behind nginx", nil)
+	srv := server.New(c.Credentials, verify.New(c.Credentials, verify.Options{Clock: clock.Now}), slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+	srv.Start(time.Hour)
+	defer srv.Close()
+	date := clock.Now().UTC().Format(http.TimeFormat)
+	sig := hmacSHA1(secret, "date: "+date+"\nGET /v1/messages?page=2 HTTP/1.1")
+	req := httptest.NewRequest("GET", "/auth", nil)
+	req.Header.Set("X-Original-Method", "GET")
+	req.Header.Set("X-Original-URI", "/v1/messages?page=2")
+	req.Header.Set("Date", date)
+	req.Header.Set("Authorization", `hmac username="`+cred.Key+`", algorithm="hmac-sha1", headers="date request-line", signature="`+sig+`"`)
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Fatalf("auth_request: %d %s", w.Code, w.Body)
+	}
+	req.Header.Set("X-Original-URI", "/v1/messages?page=3")
+	w = httptest.NewRecorder()
+	srv.ServeHTTP(w, req)
+	if w.Code != 401 {
+		t.Fatalf("other original URI accepted: %d", w.Code)
+	}
+}
+
+func TestCheckListen(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:8787": true, "[::1]:8787": true, "localhost:1": true, "0.0.0.0:8787": false, "192.168.1.5:80": false, "8787": false} {
+		if err := server.CheckListen(addr, false); (err == nil) != ok {
+			t.Errorf("%s: %v", addr, err)
+		}
+	}
+	if err := server.CheckListen("0.0.0.0:8443", true); err != nil {
+		t.Errorf("TLS on all interfaces: %v", err)
+	}
+}
