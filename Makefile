@@ -105,7 +105,7 @@ $(DEV_BIN): $(SRC_GO) $(DIST)
 # ---------------------------------------------------------------- tests
 
 # Order matters: cheap checks first, stop at the first failure.
-TEST_STEPS := deps frontend vet build go-test frontend-test e2e smoke
+TEST_STEPS := deps frontend vet build go-test clients frontend-test e2e smoke
 
 test:
 	@for step in $(TEST_STEPS); do \
@@ -123,6 +123,12 @@ vet: $(DIST)
 # production binary (they should skip when it is unset).
 go-test: $(DIST) $(BIN)
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(GO_PKGS)
+
+# Real clients of keysmith serve: the official MessageMedia Node SDK and nginx
+# auth_request (tests/sdk).
+clients: $(BIN)
+	@bash scripts/deps.sh --frontend
+	cd tests/sdk && KEYSMITH_BIN="$(ROOT)/$(BIN)" node --test --test-concurrency=1 clients.test.js
 
 frontend-test:
 	@bash scripts/deps.sh --frontend

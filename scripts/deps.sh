@@ -22,6 +22,8 @@ PKGS_SMOKE=(xvfb xauth imagemagick xdotool dbus dbus-x11 tesseract-ocr)
 PKGS_E2E=(chromium xclip fonts-dejavu-core)
 # Windows installer (wails build -platform windows/amd64 -nsis).
 PKGS_WIN=(nsis)
+# Peers of the verifier tests: nginx (auth_request) and wrk (make bench).
+PKGS_PEERS=(nginx wrk)
 
 log() { printf '[deps] %s\n' "$*"; }
 die() { printf '[deps] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -43,7 +45,7 @@ is_installed() {
 install_system() {
 	command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script supports Debian/Ubuntu only"
 	local missing=() p
-	for p in "${PKGS_BUILD[@]}" "${PKGS_SMOKE[@]}" "${PKGS_E2E[@]}" "${PKGS_WIN[@]}"; do
+	for p in "${PKGS_BUILD[@]}" "${PKGS_SMOKE[@]}" "${PKGS_E2E[@]}" "${PKGS_WIN[@]}" "${PKGS_PEERS[@]}"; do
 		is_installed "$p" || missing+=("$p")
 	done
 	if [ "${#missing[@]}" -eq 0 ]; then
@@ -81,24 +83,29 @@ install_wails() {
 	[ -x "$wails" ] || die "wails CLI not found at $wails after go install"
 }
 
-install_frontend() {
-	local fe="$ROOT/frontend"
-	if [ ! -f "$fe/package.json" ]; then
-		log "frontend/package.json missing: skipping npm ci"
+# npm_ci DIR installs DIR's node_modules from its lock file when they are
+# missing or older than package-lock.json (npm writes
+# node_modules/.package-lock.json on every install).
+npm_ci() {
+	local dir="$1" name="${1#"$ROOT"/}"
+	if [ ! -f "$dir/package.json" ]; then
+		log "$name/package.json missing: skipping npm ci"
 		return 0
 	fi
 	command -v npm >/dev/null 2>&1 || die "npm not found in PATH"
-	[ -f "$fe/package-lock.json" ] || die "frontend/package-lock.json missing: npm ci needs it (run npm install in frontend/ and commit the lock file)"
-	# npm (and wails build, which also runs npm ci) writes
-	# node_modules/.package-lock.json on every install: reinstall when it is
-	# missing or older than the lock file.
-	local hidden="$fe/node_modules/.package-lock.json"
-	if [ -f "$hidden" ] && ! [ "$fe/package-lock.json" -nt "$hidden" ]; then
-		log "frontend node_modules: up to date"
+	[ -f "$dir/package-lock.json" ] || die "$name/package-lock.json missing: npm ci needs it"
+	local hidden="$dir/node_modules/.package-lock.json"
+	if [ -f "$hidden" ] && ! [ "$dir/package-lock.json" -nt "$hidden" ]; then
+		log "$name node_modules: up to date"
 		return 0
 	fi
-	log "frontend: npm ci"
-	(cd "$fe" && npm ci --no-audit --no-fund)
+	log "$name: npm ci"
+	(cd "$dir" && npm ci --no-audit --no-fund)
+}
+
+install_frontend() {
+	npm_ci "$ROOT/frontend"
+	npm_ci "$ROOT/tests/sdk"
 }
 
 main() {
