@@ -46,7 +46,7 @@ SRC_FE := $(shell find frontend \
 	\( -path frontend/node_modules -o -path frontend/dist -o -path frontend/wailsjs -o -path frontend/e2e \) -prune \
 	-o -type f -not -name package.json.md5 -print 2>/dev/null)
 
-.PHONY: all deps frontend build run windows test vet go-test frontend-test e2e smoke bench clean distclean help
+.PHONY: all deps frontend build run windows test vet go-test clients frontend-test e2e smoke bench clean distclean help
 
 all: build
 
