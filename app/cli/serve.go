@@ -64,7 +64,8 @@ func (r *run) serve(args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(r.env.Stderr, nil))
-	ver := verify.New(c.Credentials, verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
+	// Changes made by the window or the CLI apply within 250 ms.
+	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
 	srv := server.New(c.Credentials, ver, log, c.Clock)
 	srv.Start(time.Second)
 	defer srv.Close()

@@ -141,6 +141,9 @@ func (s *Service) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx,
 		if err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credential_revision SET n = n + 1 WHERE id = 1`); err != nil {
+			return err
+		}
 		ev.ActorID, ev.Actor = by.ID, by.Label()
 		return s.log.Append(ctx, tx, ev)
 	})

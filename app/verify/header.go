@@ -48,69 +48,99 @@ func basicCreds(h string) (user, pass string, err error) {
 // signature="…"` header.
 type hmacParams struct {
 	username  string
-	algorithm string
-	headers   []string
+	algorithm string // "hmac-sha1" or "hmac-sha256"
+	headers   [maxListed]string
+	nHeaders  int
 	signature []byte
+	sigBuf    [64]byte
 }
 
+func (p *hmacParams) listed() []string { return p.headers[:p.nHeaders] }
+
 // parseHMAC parses the HMAC Authorization header strictly: every parameter
-// once, quoted values, no unknown parameters.
-func parseHMAC(h string) (hmacParams, error) {
+// once, quoted values, no unknown parameters. It allocates nothing that
+// grows with the input.
+func parseHMAC(h string, p *hmacParams) error {
 	scheme, rest, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "hmac") {
-		return hmacParams{}, ErrUnsupported
+		return ErrUnsupported
 	}
-	var p hmacParams
-	seen := map[string]bool{}
+	const (
+		seenUser = 1 << iota
+		seenAlg
+		seenHeaders
+		seenSig
+	)
+	seen := 0
 	for rest = strings.TrimSpace(rest); rest != ""; {
 		name, after, ok := strings.Cut(rest, "=")
 		if !ok {
-			return hmacParams{}, ErrMalformed
+			return ErrMalformed
 		}
-		name = strings.ToLower(strings.TrimSpace(name))
+		name = strings.TrimSpace(name)
 		if len(after) < 2 || after[0] != '"' {
-			return hmacParams{}, ErrMalformed
+			return ErrMalformed
 		}
 		end := strings.IndexByte(after[1:], '"')
 		if end < 0 {
-			return hmacParams{}, ErrMalformed
+			return ErrMalformed
 		}
 		value := after[1 : 1+end]
 		rest = strings.TrimSpace(after[2+end:])
 		if rest != "" {
 			if rest[0] != ',' {
-				return hmacParams{}, ErrMalformed
+				return ErrMalformed
 			}
 			rest = strings.TrimSpace(rest[1:])
 		}
-		if seen[name] {
-			return hmacParams{}, ErrMalformed
-		}
-		seen[name] = true
-		switch name {
-		case "username":
-			p.username = value
-		case "algorithm":
-			p.algorithm = strings.ToLower(value)
-		case "headers":
-			p.headers = strings.Fields(value)
-		case "signature":
-			sig, err := base64.StdEncoding.DecodeString(value)
-			if err != nil {
-				return hmacParams{}, ErrMalformed
+		var bit int
+		switch {
+		case strings.EqualFold(name, "username"):
+			bit, p.username = seenUser, value
+		case strings.EqualFold(name, "algorithm"):
+			bit = seenAlg
+			switch {
+			case strings.EqualFold(value, "hmac-sha1"):
+				p.algorithm = "hmac-sha1"
+			case strings.EqualFold(value, "hmac-sha256"):
+				p.algorithm = "hmac-sha256"
+			default:
+				return ErrUnsupported
 			}
-			p.signature = sig
+		case strings.EqualFold(name, "headers"):
+			bit = seenHeaders
+			for f := range strings.FieldsSeq(value) {
+				if p.nHeaders == maxListed {
+					return ErrMalformed
+				}
+				p.headers[p.nHeaders] = f
+				p.nHeaders++
+			}
+		case strings.EqualFold(name, "signature"):
+			bit = seenSig
+			if base64.StdEncoding.DecodedLen(len(value)) > len(p.sigBuf) {
+				return ErrMalformed
+			}
+			n, err := base64.StdEncoding.Decode(p.sigBuf[:], []byte(value))
+			if err != nil {
+				return ErrMalformed
+			}
+			p.signature = p.sigBuf[:n]
 		default:
-			return hmacParams{}, ErrMalformed
+			return ErrMalformed
 		}
+		if seen&bit != 0 {
+			return ErrMalformed
+		}
+		seen |= bit
 	}
-	if p.username == "" || p.signature == nil || len(p.headers) == 0 || len(p.headers) > maxListed {
-		return hmacParams{}, ErrMalformed
+	if seen&seenAlg == 0 {
+		return ErrUnsupported
 	}
-	if p.algorithm != "hmac-sha1" && p.algorithm != "hmac-sha256" {
-		return hmacParams{}, ErrUnsupported
+	if p.username == "" || p.signature == nil || p.nHeaders == 0 {
+		return ErrMalformed
 	}
-	return p, nil
+	return nil
 }
 
 // ClaimedKey returns the key or username an Authorization header names
@@ -120,7 +150,8 @@ func ClaimedKey(h string) string {
 	if user, _, err := basicCreds(h); err == nil {
 		return user
 	}
-	if p, err := parseHMAC(h); err == nil {
+	var p hmacParams
+	if parseHMAC(h, &p) == nil {
 		return p.username
 	}
 	return ""

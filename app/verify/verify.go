@@ -14,11 +14,13 @@
 //     request with a body is accepted once within the skew window; for
 //     bodiless requests that is a setting (two honest identical GETs in the
 //     same second sign the same, so the default allows them).
-//   - Credentials are read from the database on every request, so a change
-//     made by another process applies to the next request.
+//   - Over the Service, credentials are read from the database on every
+//     request; over a Cache, a change made by any process applies within the
+//     cache's poll interval.
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
@@ -27,7 +29,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"net/http"
 	"strings"
 	"sync"
@@ -56,15 +57,16 @@ type Options struct {
 
 // Verifier checks requests against the account's credentials.
 type Verifier struct {
-	creds *credentials.Service
+	creds credentials.Source
 	opt   Options
 
 	mu   sync.Mutex
 	seen map[string]time.Time // signature → when it may be forgotten
 }
 
-// New returns a Verifier over creds.
-func New(creds *credentials.Service, opt Options) *Verifier {
+// New returns a Verifier reading creds: the credentials Service, or a Cache
+// over it for speed.
+func New(creds credentials.Source, opt Options) *Verifier {
 	if opt.Skew <= 0 {
 		opt.Skew = 300 * time.Second
 	}
@@ -118,14 +120,15 @@ func (v *Verifier) basic(ctx context.Context, h string) (credentials.Credential,
 }
 
 func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.Credential, error) {
-	p, err := parseHMAC(h)
-	if err != nil {
+	var p hmacParams
+	if err := parseHMAC(h, &p); err != nil {
 		return credentials.Credential{}, err
 	}
 	if r.HasBody && len(r.Body) > MaxBody {
 		return credentials.Credential{}, ErrTooLarge
 	}
-	lines, methods, err := v.signedLines(p, r)
+	var buf [1024]byte
+	msg, quirk, err := v.signingBase(&p, r, buf[:0])
 	if err != nil {
 		return credentials.Credential{}, err
 	}
@@ -138,15 +141,22 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 		newHash = sha256.New
 	}
 	ok := 0
-	for _, secret := range secrets {
-		for _, method := range methods {
-			ok |= subtle.ConstantTimeCompare(sign(newHash, secret, lines, method, r.RequestURI), p.signature)
+	for i, method := range [2]string{r.Method, quirk} {
+		if i == 1 && (quirk == "" || quirk == r.Method) {
+			break
+		}
+		signed := requestLine(msg, method, r.RequestURI)
+		for _, secret := range secrets {
+			m := hmac.New(newHash, []byte(secret))
+			m.Write(signed)
+			var sum [sha256.Size]byte
+			ok |= subtle.ConstantTimeCompare(m.Sum(sum[:0]), p.signature)
 		}
 	}
 	if ok != 1 {
 		return credentials.Credential{}, ErrSignature
 	}
-	if len(r.Body) > 0 || !r.HasBody && hasDigest(p.headers) || v.opt.RejectBodylessReplays {
+	if len(r.Body) > 0 || !r.HasBody && hasDigest(p.listed()) || v.opt.RejectBodylessReplays {
 		if !v.firstUse(p.algorithm+" "+string(p.signature), r) {
 			return credentials.Credential{}, ErrReplay
 		}
@@ -154,51 +164,115 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 	return c, nil
 }
 
-// signedLines checks the listed headers and returns the signing-string lines
-// (with a placeholder for the request line) and the methods the client may
-// have signed: the real one, and the SDKs' POST-with-body / GET-without.
-func (v *Verifier) signedLines(p hmacParams, r Request) ([]string, []string, error) {
-	var lines []string
+// signingBase checks the listed headers and appends the signing string to
+// dst with the request line left for last (marked by a 0 byte where it goes).
+// It returns the method the SDKs would have signed: POST with a body, GET
+// without.
+func (v *Verifier) signingBase(p *hmacParams, r Request, dst []byte) ([]byte, string, error) {
 	var date, line, digest bool
-	for _, name := range p.headers {
-		switch lower := strings.ToLower(name); lower {
-		case "request-line":
-			lines, line = append(lines, ""), true
-		case "date":
-			value := r.Header.Get("Date")
-			t, err := http.ParseTime(value)
-			if err != nil || absDuration(v.opt.Clock().Sub(t)) > v.opt.Skew {
-				return nil, nil, ErrDate
+	for i, name := range p.listed() {
+		if i > 0 {
+			dst = append(dst, '\n')
+		}
+		switch {
+		case strings.EqualFold(name, "request-line"):
+			if line {
+				return nil, "", ErrMalformed
 			}
-			lines, date = append(lines, name+": "+value), true
-		case "x-content-md5", "content-md5":
+			dst, line = append(dst, 0), true
+			continue
+		case strings.EqualFold(name, "date"):
+			value := r.Header.Get("Date")
+			t, err := parseDate(value)
+			if err != nil || absDuration(v.opt.Clock().Sub(t)) > v.opt.Skew {
+				return nil, "", ErrDate
+			}
+			dst, date = appendHeader(dst, name, value), true
+		case strings.EqualFold(name, "x-content-md5"), strings.EqualFold(name, "content-md5"):
 			value := r.Header.Get(name)
 			if r.HasBody {
 				sum := md5.Sum(r.Body)
-				if len(value) != 32 || !strings.EqualFold(value, hex.EncodeToString(sum[:])) {
-					return nil, nil, ErrDigest
+				var hx [32]byte
+				hex.Encode(hx[:], sum[:])
+				if len(value) != 32 || !strings.EqualFold(value, string(hx[:])) {
+					return nil, "", ErrDigest
 				}
 			}
-			lines, digest = append(lines, name+": "+value), true
+			dst, digest = appendHeader(dst, name, value), true
 		default:
-			lines = append(lines, name+": "+r.Header.Get(name))
+			dst = appendHeader(dst, name, r.Header.Get(name))
 		}
 	}
 	if !date || !line {
-		return nil, nil, ErrUnsigned
+		return nil, "", ErrUnsigned
 	}
 	if r.HasBody && len(r.Body) > 0 && !digest {
-		return nil, nil, fmt.Errorf("%w: the body", ErrUnsigned)
+		return nil, "", fmt.Errorf("%w: the body", ErrUnsigned)
 	}
-	methods := []string{r.Method}
 	quirk := "GET"
 	if len(r.Body) > 0 || (!r.HasBody && digest) {
 		quirk = "POST"
 	}
-	if quirk != r.Method {
-		methods = append(methods, quirk)
+	return dst, quirk, nil
+}
+
+func appendHeader(dst []byte, name, value string) []byte {
+	return append(append(append(dst, name...), ": "...), value...)
+}
+
+// requestLine returns base with its request-line marker replaced.
+func requestLine(base []byte, method, uri string) []byte {
+	i := bytes.IndexByte(base, 0)
+	out := make([]byte, 0, len(base)+len(method)+len(uri)+10)
+	out = append(out, base[:i]...)
+	out = append(append(append(append(out, method...), ' '), uri...), " HTTP/1.1"...)
+	return append(out, base[i+1:]...)
+}
+
+// parseDate reads an HTTP date: the IMF-fixdate form every SDK sends
+// ("Wed, 08 Feb 2023 03:00:00 GMT") without allocating, then the older
+// forms HTTP allows.
+func parseDate(s string) (time.Time, error) {
+	if t, ok := parseFixdate(s); ok {
+		return t, nil
 	}
-	return lines, methods, nil
+	return http.ParseTime(s)
+}
+
+var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+func parseFixdate(s string) (time.Time, bool) {
+	// 0123456789012345678901234567 8
+	// Wed, 08 Feb 2023 03:00:00 GMT
+	if len(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+		s[19] != ':' || s[22] != ':' || s[25:] != " GMT" {
+		return time.Time{}, false
+	}
+	num := func(a, b int) int {
+		n := 0
+		for i := a; i < b; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	month := -1
+	for i, m := range months {
+		if s[8:11] == m {
+			month = i + 1
+		}
+	}
+	day, year, hh, mm, ss := num(5, 7), num(12, 16), num(17, 19), num(20, 22), num(23, 25)
+	if month < 0 || day < 1 || day > 31 || year < 0 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hh, mm, ss, 0, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // e.g. 31 Feb
+	}
+	return t, true
 }
 
 func hasDigest(headers []string) bool {
@@ -208,21 +282,6 @@ func hasDigest(headers []string) bool {
 		}
 	}
 	return false
-}
-
-// sign computes base64-decoded-form HMAC of the signing string.
-func sign(newHash func() hash.Hash, secret string, lines []string, method, uri string) []byte {
-	m := hmac.New(newHash, []byte(secret))
-	for i, l := range lines {
-		if i > 0 {
-			m.Write([]byte{'\n'})
-		}
-		if l == "" {
-			l = method + " " + uri + " HTTP/1.1"
-		}
-		m.Write([]byte(l))
-	}
-	return m.Sum(nil)
 }
 
 func absDuration(d time.Duration) time.Duration {
@@ -237,7 +296,7 @@ func absDuration(d time.Duration) time.Duration {
 func (v *Verifier) firstUse(sig string, r Request) bool {
 	now := v.opt.Clock()
 	until := now.Add(2 * v.opt.Skew)
-	if t, err := http.ParseTime(r.Header.Get("Date")); err == nil {
+	if t, err := parseDate(r.Header.Get("Date")); err == nil {
 		until = t.Add(v.opt.Skew)
 	}
 	v.mu.Lock()

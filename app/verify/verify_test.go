@@ -324,3 +324,34 @@ func FuzzAuthorization(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"Wed, 08 Feb 2023 03:00:00 GMT":     "2023-02-08T03:00:00Z",
+		"Wednesday, 08-Feb-23 03:00:00 GMT": "2023-02-08T03:00:00Z", // RFC 850
+		"Wed Feb  8 03:00:00 2023":          "2023-02-08T03:00:00Z", // asctime
+	} {
+		got, err := verify.ParseDate(in)
+		if err != nil || got.UTC().Format(time.RFC3339) != want {
+			t.Errorf("ParseDate(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "Wed, 31 Feb 2023 03:00:00 GMT", "Wed, 08 Feb 2023 24:00:00 GMT", "Wed, 08 Fob 2023 03:00:00 GMT",
+		"Wed, 08 Feb 2023 03:00:00 UTC", "Wed, 0x Feb 2023 03:00:00 GMT", "2023-02-08T03:00:00Z"} {
+		if _, err := verify.ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	f.Add("Wed, 08 Feb 2023 03:00:00 GMT")
+	f.Add("Wed, 99 Feb 2023 03:00:00 GMT")
+	f.Fuzz(func(t *testing.T, s string) {
+		a, errA := verify.ParseDate(s)
+		b, errB := http.ParseTime(s)
+		if errB == nil && (errA != nil || !a.Equal(b)) {
+			t.Fatalf("%q: ParseDate %v %v, http.ParseTime %v", s, a, errA, b)
+		}
+	})
+}

@@ -33,3 +33,11 @@ CREATE TABLE credential_secrets (
 
 ALTER TABLE account ADD COLUMN clipboard_seconds INTEGER NOT NULL DEFAULT 30
     CHECK (clipboard_seconds BETWEEN 5 AND 600);
+
+-- Bumped by every credential change, so a verifier's cache (in this or
+-- another process) knows when to reload.
+CREATE TABLE credential_revision (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+);
+INSERT INTO credential_revision (id, n) VALUES (1, 0);

@@ -1,0 +1,4 @@
+package verify
+
+// ParseDate exposes parseDate to the tests.
+var ParseDate = parseDate
