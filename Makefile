@@ -149,7 +149,9 @@ smoke: $(BIN)
 bench: $(DIST) $(BIN)
 	$(GO) test -tags $(GO_TAGS) -bench . -benchtime 2000x -run '^$$' $(GO_PKGS)
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
-		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' 
+		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)'
+	@bash scripts/deps.sh --system
+	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-serve.sh
 
 # ---------------------------------------------------------------- clean
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -63,7 +64,11 @@ func (r *run) serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(r.env.Stderr, nil))
+	// The request log is buffered and flushed every 100 ms (and on exit), so
+	// logging stays off the request path's critical section.
+	logw := newFlushWriter(r.env.Stderr, 100*time.Millisecond)
+	defer logw.Close()
+	log := slog.New(slog.NewTextHandler(logw, nil))
 	// Changes made by the window or the CLI apply within 250 ms.
 	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
 	srv := server.New(c.Credentials, ver, log, c.Clock)
@@ -168,4 +173,47 @@ func (r *run) verifyRequest(args []string) error {
 		return errs.Invalidf("request", "The request's credentials were refused.")
 	}
 	return nil
+}
+
+// flushWriter buffers writes and flushes them every interval.
+type flushWriter struct {
+	mu   sync.Mutex
+	w    *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newFlushWriter(w io.Writer, every time.Duration) *flushWriter {
+	f := &flushWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				f.mu.Lock()
+				f.w.Flush()
+				f.mu.Unlock()
+			case <-f.stop:
+				return
+			}
+		}
+	}()
+	return f
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.w.Write(p)
+}
+
+// Close stops the ticker and flushes what is left.
+func (f *flushWriter) Close() error {
+	close(f.stop)
+	<-f.done
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.w.Flush()
 }
