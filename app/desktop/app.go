@@ -36,6 +36,7 @@ type App struct {
 	clock   func() time.Time
 
 	clip *clipKeeper
+	ep   *endpoint
 
 	mu         sync.Mutex
 	emit       Emitter
@@ -52,6 +53,7 @@ func New(core *app.Core, openErr error, log *slog.Logger) *App {
 		a.clock = core.Clock
 	}
 	a.clip = newClipKeeper(a.clock)
+	a.ep = &endpoint{}
 	return a
 }
 
@@ -105,6 +107,7 @@ func Detach(ctx context.Context, a *App) {
 		a.stop = nil
 	}
 	a.mu.Unlock()
+	a.ep.stop()
 	a.signOut(ctx, "quit")
 }
 

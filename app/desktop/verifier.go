@@ -1,0 +1,223 @@
+package desktop
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"keysmith/app/credentials"
+	"keysmith/app/errs"
+	"keysmith/app/server"
+	"keysmith/app/verify"
+)
+
+// VerifierStatus is the state of the window's verification endpoint.
+type VerifierStatus struct {
+	Running bool   `json:"running"`
+	Address string `json:"address"` // e.g. "127.0.0.1:8787" while running
+	Port    int    `json:"port"`    // the last port used or asked for
+}
+
+// Snippets show how a client authenticates with one credential.
+type Snippets struct {
+	Method        string `json:"method"`
+	URL           string `json:"url"`
+	Date          string `json:"date"`          // HMAC only
+	Authorization string `json:"authorization"` // the exact header value
+	Curl          string `json:"curl"`
+	Node          string `json:"node"` // using the official SDK
+}
+
+// TestResult is the verdict of a live check against the endpoint.
+type TestResult struct {
+	Accepted bool   `json:"accepted"`
+	Status   int    `json:"status"`
+	Message  string `json:"message"`
+}
+
+// endpoint is the window's own keysmith serve.
+type endpoint struct {
+	mu   sync.Mutex
+	hs   *http.Server
+	srv  *server.Server
+	addr string
+	port int
+}
+
+// VerifierStatus reports whether the endpoint runs (Administrators only).
+func (a *App) VerifierStatus() (VerifierStatus, error) {
+	if _, err := a.admin(); err != nil {
+		return VerifierStatus{}, a.fail("verifier-status", err)
+	}
+	return a.ep.status(), nil
+}
+
+func (e *endpoint) status() VerifierStatus {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	port := e.port
+	if port == 0 {
+		port = 8787
+	}
+	return VerifierStatus{Running: e.hs != nil, Address: e.addr, Port: port}
+}
+
+// StartVerifier serves verification on 127.0.0.1:port until StopVerifier or
+// quit (Administrators only).
+func (a *App) StartVerifier(port int) (VerifierStatus, error) {
+	if _, err := a.admin(); err != nil {
+		return VerifierStatus{}, a.fail("start-verifier", err)
+	}
+	if port < 1024 || port > 65535 {
+		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Port must be between 1024 and 65535."))
+	}
+	e := a.ep
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.hs != nil {
+		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "The endpoint is already running on %s; stop it first.", e.addr))
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Port %d is in use or not available; choose another.", port))
+	}
+	ver := verify.New(a.core.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: a.clock})
+	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)
+	e.srv.Start(time.Second)
+	e.hs = &http.Server{Handler: e.srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
+	e.addr, e.port = ln.Addr().String(), port
+	go e.hs.Serve(ln)
+	return VerifierStatus{Running: true, Address: e.addr, Port: port}, nil
+}
+
+// StopVerifier stops the endpoint (Administrators only).
+func (a *App) StopVerifier() (VerifierStatus, error) {
+	if _, err := a.admin(); err != nil {
+		return VerifierStatus{}, a.fail("stop-verifier", err)
+	}
+	a.ep.stop()
+	return a.ep.status(), nil
+}
+
+func (e *endpoint) stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.hs == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	e.hs.Shutdown(ctx)
+	e.srv.Close()
+	e.hs, e.srv, e.addr = nil, nil, ""
+}
+
+// samplePath is the request the snippets and the live check sign.
+const samplePath = "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7"
+
+// CredentialSnippets shows how to call an API with a credential: the exact
+// Authorization header of a sample GET, a curl command and a Node snippet
+// with the official SDK. secret is what the user pasted; empty means the
+// secret of the confirmation still open (Administrators only).
+func (a *App) CredentialSnippets(credID int64, secret string) (Snippets, error) {
+	c, secret, err := a.credentialAndSecret(credID, secret)
+	if err != nil {
+		return Snippets{}, a.fail("snippets", err)
+	}
+	base := "http://" + a.ep.status().Address
+	if !a.ep.status().Running {
+		base = fmt.Sprintf("http://127.0.0.1:%d", a.ep.status().Port)
+	}
+	return snippets(c, secret, base, a.clock()), nil
+}
+
+func (a *App) credentialAndSecret(credID int64, secret string) (credentials.Credential, string, error) {
+	id, err := a.admin()
+	if err != nil {
+		return credentials.Credential{}, "", err
+	}
+	c, err := a.core.Credentials.Get(a.ctx(), id, credID)
+	if err != nil {
+		return credentials.Credential{}, "", err
+	}
+	if secret == "" {
+		_, held, ok := a.clip.held(credID)
+		if !ok {
+			return credentials.Credential{}, "", errs.Invalidf("secret", "Paste the secret (or password) to test with; Keysmith does not keep it.")
+		}
+		secret = held
+	}
+	if len(secret) > 128 || strings.ContainsAny(secret, "\r\n") {
+		return credentials.Credential{}, "", errs.Invalidf("secret", "That does not look like a secret: at most 128 characters on one line.")
+	}
+	return c, secret, nil
+}
+
+func snippets(c credentials.Credential, secret, base string, now time.Time) Snippets {
+	s := Snippets{Method: "GET", URL: base + samplePath}
+	sdk := ""
+	if c.Type == credentials.HMAC {
+		s.Date = now.UTC().Format(http.TimeFormat)
+		m := hmac.New(sha1.New, []byte(secret))
+		m.Write([]byte("date: " + s.Date + "\nGET " + samplePath + " HTTP/1.1"))
+		sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
+		s.Authorization = fmt.Sprintf(`hmac username="%s", algorithm="hmac-sha1", headers="date request-line", signature="%s"`, c.Key, sig)
+		s.Curl = fmt.Sprintf("curl -i %s \\\n  -H 'date: %s' \\\n  -H '%s'", shellQuote(s.URL), s.Date, "Authorization: "+strings.ReplaceAll(s.Authorization, "'", `'\''`))
+		sdk = fmt.Sprintf("sdk.Configuration.hmacAuthUserName = %q;\nsdk.Configuration.hmacAuthPassword = process.env.MESSAGEMEDIA_SECRET;", c.Key)
+	} else {
+		s.Authorization = "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Key+":"+secret))
+		s.Curl = fmt.Sprintf("curl -i %s \\\n  -H 'Authorization: %s'", shellQuote(s.URL), s.Authorization)
+		sdk = fmt.Sprintf("sdk.Configuration.basicAuthUserName = %q;\nsdk.Configuration.basicAuthPassword = process.env.MESSAGEMEDIA_SECRET;", c.Key)
+	}
+	s.Node = "// npm install messagemedia-messages-sdk\nconst sdk = require('messagemedia-messages-sdk');\n" +
+		fmt.Sprintf("sdk.Configuration.BASEURI = %q;\n", base) + sdk +
+		"\nsdk.MessagesController.getMessageStatus('877c19ef-fa2e-4cec-827a-e1df9b5509f7')\n" +
+		"  .then(() => console.log('accepted'), (e) => console.log('refused', e.errorCode));"
+	return s
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// TestCredential sends the sample request to the running endpoint and
+// reports its verdict (Administrators only).
+func (a *App) TestCredential(credID int64, secret string) (TestResult, error) {
+	c, secret, err := a.credentialAndSecret(credID, secret)
+	if err != nil {
+		return TestResult{}, a.fail("test-credential", err)
+	}
+	st := a.ep.status()
+	if !st.Running {
+		return TestResult{}, a.fail("test-credential", errs.Invalidf("verifier", "Start the verification endpoint first (Settings > Verification)."))
+	}
+	s := snippets(c, secret, "http://"+st.Address, a.clock())
+	req, _ := http.NewRequest(s.Method, s.URL, nil)
+	req.Header.Set("Authorization", s.Authorization)
+	if s.Date != "" {
+		req.Header.Set("Date", s.Date)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	res, err := client.Do(req)
+	if err != nil {
+		return TestResult{}, a.fail("test-credential", errors.New("the endpoint did not answer"))
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode == http.StatusOK {
+		var v struct{ Key string }
+		json.Unmarshal(body, &v)
+		return TestResult{Accepted: true, Status: 200, Message: "Accepted: the endpoint recognised key " + v.Key + "."}, nil
+	}
+	return TestResult{Status: res.StatusCode, Message: "Refused (HTTP " + strconv.Itoa(res.StatusCode) + "): the secret is wrong, or the credential is disabled, expired or deleted. The audit log has the reason."}, nil
+}
