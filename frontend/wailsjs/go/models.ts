@@ -213,6 +213,7 @@ export namespace desktop {
 	    createdAt: string;
 	    createdBy: string;
 	    lastUsedAt: string;
+	    lastUsedFrom: string;
 	    expiresAt: string;
 	    previousUntil: string;
 	
@@ -231,6 +232,7 @@ export namespace desktop {
 	        this.createdAt = source["createdAt"];
 	        this.createdBy = source["createdBy"];
 	        this.lastUsedAt = source["lastUsedAt"];
+	        this.lastUsedFrom = source["lastUsedFrom"];
 	        this.expiresAt = source["expiresAt"];
 	        this.previousUntil = source["previousUntil"];
 	    }
@@ -356,6 +358,28 @@ export namespace desktop {
 	        this.confirm = source["confirm"];
 	    }
 	}
+	export class Snippets {
+	    method: string;
+	    url: string;
+	    date: string;
+	    authorization: string;
+	    curl: string;
+	    node: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Snippets(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.method = source["method"];
+	        this.url = source["url"];
+	        this.date = source["date"];
+	        this.authorization = source["authorization"];
+	        this.curl = source["curl"];
+	        this.node = source["node"];
+	    }
+	}
 	export class UserView {
 	    id: number;
 	    name: string;
@@ -415,6 +439,39 @@ export namespace desktop {
 		    }
 		    return a;
 		}
+	}
+	export class TestResult {
+	    accepted: boolean;
+	    status: number;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TestResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.accepted = source["accepted"];
+	        this.status = source["status"];
+	        this.message = source["message"];
+	    }
+	}
+	
+	export class VerifierStatus {
+	    running: boolean;
+	    address: string;
+	    port: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new VerifierStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.running = source["running"];
+	        this.address = source["address"];
+	        this.port = source["port"];
+	    }
 	}
 
 }

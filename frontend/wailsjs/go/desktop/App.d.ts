@@ -14,6 +14,8 @@ export function CreateKey(arg1:desktop.CreateKeyRequest):Promise<desktop.NewSecr
 
 export function CreateLegacy(arg1:desktop.CreateLegacyRequest):Promise<desktop.CredentialView>;
 
+export function CredentialSnippets(arg1:number,arg2:string):Promise<desktop.Snippets>;
+
 export function DeleteCredential(arg1:number,arg2:string):Promise<void>;
 
 export function DeleteUser(arg1:number):Promise<void>;
@@ -50,8 +52,16 @@ export function SignIn(arg1:string,arg2:string):Promise<desktop.State>;
 
 export function SignOut():Promise<void>;
 
+export function StartVerifier(arg1:number):Promise<desktop.VerifierStatus>;
+
 export function State():Promise<desktop.State>;
 
+export function StopVerifier():Promise<desktop.VerifierStatus>;
+
+export function TestCredential(arg1:number,arg2:string):Promise<desktop.TestResult>;
+
 export function Touch():Promise<void>;
+
+export function VerifierStatus():Promise<desktop.VerifierStatus>;
 
 export function VerifyAudit():Promise<desktop.AuditVerifyResult>;

@@ -26,6 +26,10 @@ export function CreateLegacy(arg1) {
   return window['go']['desktop']['App']['CreateLegacy'](arg1);
 }
 
+export function CredentialSnippets(arg1, arg2) {
+  return window['go']['desktop']['App']['CredentialSnippets'](arg1, arg2);
+}
+
 export function DeleteCredential(arg1, arg2) {
   return window['go']['desktop']['App']['DeleteCredential'](arg1, arg2);
 }
@@ -98,12 +102,28 @@ export function SignOut() {
   return window['go']['desktop']['App']['SignOut']();
 }
 
+export function StartVerifier(arg1) {
+  return window['go']['desktop']['App']['StartVerifier'](arg1);
+}
+
 export function State() {
   return window['go']['desktop']['App']['State']();
 }
 
+export function StopVerifier() {
+  return window['go']['desktop']['App']['StopVerifier']();
+}
+
+export function TestCredential(arg1, arg2) {
+  return window['go']['desktop']['App']['TestCredential'](arg1, arg2);
+}
+
 export function Touch() {
   return window['go']['desktop']['App']['Touch']();
+}
+
+export function VerifierStatus() {
+  return window['go']['desktop']['App']['VerifierStatus']();
 }
 
 export function VerifyAudit() {
