@@ -158,7 +158,7 @@ func (r *run) verifyRequest(args []string) error {
 	if verr == nil {
 		v.Key, v.Type, v.Name = cred.Key, string(cred.Type), cred.Name
 	} else {
-		v.Reason = strings.TrimPrefix(verr.Error(), "bad credentials: ")
+		v.Reason = verify.Reason(verr)
 	}
 	if err := r.output(*asJSON, v, func(w io.Writer) {
 		if v.Accepted {

@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -136,7 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req.Body = body
 	c, err := s.ver.Verify(r.Context(), req)
 	if err != nil {
-		s.refuse(w, r, from, namedKey(r.Header.Get("Authorization")), reason(err), start)
+		s.refuse(w, r, from, namedKey(r.Header.Get("Authorization")), verify.Reason(err), start)
 		return
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
@@ -150,15 +149,6 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, from, key, why s
 	w.Header().Add("WWW-Authenticate", `Basic realm="Keysmith"`)
 	w.Header().Add("WWW-Authenticate", `hmac realm="Keysmith"`)
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "message": "The request's credentials were not accepted."})
-}
-
-// reason is the innermost cause, without the shared "bad credentials".
-func reason(err error) string {
-	msg := err.Error()
-	if _, after, ok := strings.Cut(msg, ": "); ok {
-		return after
-	}
-	return msg
 }
 
 // namedKey extracts the key or username a request claims, for the log: the

@@ -317,3 +317,16 @@ func (v *Verifier) firstUse(sig string, r Request) bool {
 	v.seen[sig] = until
 	return true
 }
+
+// Reason is the cause of a refusal for the local log: the error text
+// without the shared "bad credentials" prefix. It never holds a secret.
+func Reason(err error) string {
+	msg := err.Error()
+	for {
+		rest, ok := strings.CutPrefix(msg, errs.ErrBadCredentials.Error()+": ")
+		if !ok {
+			return msg
+		}
+		msg = rest
+	}
+}

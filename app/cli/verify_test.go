@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	h := seeded(t)
+	r := h.run("", "keys", "create", "--type", "basic", "--name", "Offline", "--json")
+	var k struct{ Key, Secret string }
+	json.Unmarshal([]byte(r.stdout), &k)
+	raw := func(user, pass string) string {
+		return "GET /v1/messages?x=1 HTTP/1.1\r\nHost: api.example\r\nAuthorization: Basic " +
+			base64.StdEncoding.EncodeToString([]byte(user+":"+pass)) + "\r\n\r\n"
+	}
+	if r := h.run(raw(k.Key, k.Secret), "verify"); r.code != 0 || !strings.Contains(r.stdout, "Accepted: Basic key "+k.Key) {
+		t.Fatalf("valid: %+v", r)
+	}
+	r = h.run(raw(k.Key, "wrong"), "verify", "--json")
+	if r.code != 1 || !strings.Contains(r.stdout, `"reason": "wrong secret"`) || !strings.Contains(r.stderr, "were refused") {
+		t.Fatalf("wrong secret: %+v", r)
+	}
+	if strings.Contains(r.stdout+r.stderr, k.Secret) {
+		t.Fatal("verify printed the secret")
+	}
+	if r := h.run("not http at all", "verify"); r.code != 2 || !strings.Contains(r.stderr, "not an HTTP/1.1 request") {
+		t.Fatalf("garbage: %+v", r)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--listen", "0.0.0.0:8787"}, "needs --tls-cert and --tls-key"},
+		{[]string{"serve", "--listen", "8787"}, "must be host:port"},
+		{[]string{"serve", "--tls-cert", "a.pem"}, "go together"},
+		{[]string{"serve", "--skew", "2h"}, "--skew must be"},
+	} {
+		if r := h.run("", tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: %+v", tc.args, r)
+		}
+	}
+}
