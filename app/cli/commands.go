@@ -163,31 +163,50 @@ func (r *run) printUser(asJSON bool, u accounts.User, self int64, verb string) e
 	})
 }
 
-// target parses --email plus the flags extra adds, runs the check extra
-// returns, signs in and finds the user.
-func (r *run) target(name string, args []string, extra func(fs *flag.FlagSet) func() error) (accounts.User, int64, bool, error) {
+// targetFlags parses the flag `by` that names what a command acts on, the
+// flags extra adds and --json, runs the check extra returns, and signs in.
+func (r *run) targetFlags(name, by string, args []string, extra func(fs *flag.FlagSet) func() error) (value string, actor int64, asJSON bool, err error) {
 	fs := newFlags(name)
-	email := fs.String("email", "", "the user's email")
-	asJSON := fs.Bool("json", false, "print JSON")
+	v := fs.String(by, "", "the "+by+" of what to act on")
+	j := fs.Bool("json", false, "print JSON")
 	check := func() error { return nil }
 	if extra != nil {
 		check = extra(fs)
 	}
 	if err := r.parse(name, fs, args); err != nil {
-		return accounts.User{}, 0, false, err
+		return "", 0, false, err
 	}
-	if err := required(name, map[string]string{"email": *email}); err != nil {
-		return accounts.User{}, 0, false, err
+	if err := required(name, map[string]string{by: *v}); err != nil {
+		return "", 0, false, err
 	}
 	if err := check(); err != nil {
-		return accounts.User{}, 0, false, err
+		return "", 0, false, err
 	}
-	c, id, err := r.signIn()
+	_, actor, err = r.signIn()
+	return *v, actor, *j, err
+}
+
+// confirmYes adds the --yes flag a deletion needs.
+func confirmYes(name string) func(fs *flag.FlagSet) func() error {
+	return func(fs *flag.FlagSet) func() error {
+		yes := fs.Bool("yes", false, "confirm the deletion")
+		return func() error {
+			if !*yes {
+				return usagef("%s needs --yes to confirm", name)
+			}
+			return nil
+		}
+	}
+}
+
+// target finds the user named by --email.
+func (r *run) target(name string, args []string, extra func(fs *flag.FlagSet) func() error) (accounts.User, int64, bool, error) {
+	email, id, asJSON, err := r.targetFlags(name, "email", args, extra)
 	if err != nil {
 		return accounts.User{}, 0, false, err
 	}
-	u, err := c.Accounts.UserByEmail(context.Background(), id, *email)
-	return u, id, *asJSON, err
+	u, err := r.core.Accounts.UserByEmail(context.Background(), id, email)
+	return u, id, asJSON, err
 }
 
 func (r *run) usersSetRole(args []string) error {
@@ -241,15 +260,7 @@ func (r *run) usersResetPassword(args []string) error {
 
 func (r *run) usersDelete(args []string) error {
 	const name = "users delete"
-	u, id, _, err := r.target(name, args, func(fs *flag.FlagSet) func() error {
-		yes := fs.Bool("yes", false, "confirm the deletion")
-		return func() error {
-			if !*yes {
-				return usagef("%s needs --yes to confirm", name)
-			}
-			return nil
-		}
-	})
+	u, id, _, err := r.target(name, args, confirmYes(name))
 	if err != nil {
 		return err
 	}

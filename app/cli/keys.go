@@ -154,31 +154,14 @@ func (r *run) legacyList(args []string) error {
 	return r.listCredentials("legacy list", args, credentials.Legacy)
 }
 
-// credTarget parses --key (or --username) plus extra flags, signs in and
-// finds the credential.
+// credTarget finds the credential named by --key or --username.
 func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.FlagSet) func() error) (credentials.Credential, int64, bool, error) {
-	fs := newFlags(name)
-	key := fs.String(by, "", "the credential's "+by)
-	asJSON := fs.Bool("json", false, "print JSON")
-	check := func() error { return nil }
-	if extra != nil {
-		check = extra(fs)
-	}
-	if err := r.parse(name, fs, args); err != nil {
-		return credentials.Credential{}, 0, false, err
-	}
-	if err := required(name, map[string]string{by: *key}); err != nil {
-		return credentials.Credential{}, 0, false, err
-	}
-	if err := check(); err != nil {
-		return credentials.Credential{}, 0, false, err
-	}
-	c, id, err := r.signIn()
+	key, id, asJSON, err := r.targetFlags(name, by, args, extra)
 	if err != nil {
 		return credentials.Credential{}, 0, false, err
 	}
-	cred, err := c.Credentials.ByKey(context.Background(), id, *key)
-	return cred, id, *asJSON, err
+	c, err := r.core.Credentials.ByKey(context.Background(), id, key)
+	return c, id, asJSON, err
 }
 
 func (r *run) printCredential(asJSON bool, c credentials.Credential, verb string) error {
@@ -222,15 +205,7 @@ func (r *run) keysSetDisabled(name string, args []string, disabled bool) error {
 }
 
 func (r *run) credDelete(name, by string, args []string) error {
-	c, id, _, err := r.credTarget(name, by, args, func(fs *flag.FlagSet) func() error {
-		yes := fs.Bool("yes", false, "confirm the deletion")
-		return func() error {
-			if !*yes {
-				return usagef("%s needs --yes to confirm", name)
-			}
-			return nil
-		}
-	})
+	c, id, _, err := r.credTarget(name, by, args, confirmYes(name))
 	if err != nil {
 		return err
 	}
