@@ -149,6 +149,28 @@ func (s *Service) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx,
 	})
 }
 
+// update changes one existing credential: fn sees it as it was (inside the
+// transaction) and returns the audit event; update returns it as it is after.
+func (s *Service) update(ctx context.Context, actorID, id int64, fn func(tx *sql.Tx, old Credential) (audit.Event, error)) (Credential, error) {
+	var c Credential
+	err := s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+		old, err := s.get(ctx, tx, id)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		ev, err := fn(tx, old)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(s.now()), id); err != nil {
+			return audit.Event{}, err
+		}
+		c, err = s.get(ctx, tx, id)
+		return ev, err
+	})
+	return c, err
+}
+
 // CheckName validates a Basic or HMAC label.
 func CheckName(name string) (string, error) {
 	return input.Text("name", "Name", name, MaxName)
@@ -394,38 +416,21 @@ func (s *Service) Rename(ctx context.Context, actorID, id int64, name string) (C
 	if err != nil {
 		return Credential{}, err
 	}
-	var c Credential
-	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := s.get(ctx, tx, id)
-		if err != nil {
-			return audit.Event{}, err
-		}
+	return s.update(ctx, actorID, id, func(tx *sql.Tx, old Credential) (audit.Event, error) {
 		if old.Type == Legacy {
 			return audit.Event{}, errs.Invalidf("name", "A legacy username cannot change; delete the credential and create a new one.")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET name = ?, updated_at = ? WHERE id = ?`, name, stamp(s.now()), id); err != nil {
-			return audit.Event{}, err
-		}
-		if c, err = s.get(ctx, tx, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET name = ? WHERE id = ?`, name, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.rename", Target: old.Key, Detail: fmt.Sprintf("%q → %q", old.Name, name)}, nil
 	})
-	return c, err
 }
 
 // SetDisabled disables or enables a credential.
 func (s *Service) SetDisabled(ctx context.Context, actorID, id int64, disabled bool) (Credential, error) {
-	var c Credential
-	err := s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := s.get(ctx, tx, id)
-		if err != nil {
-			return audit.Event{}, err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET disabled = ?, updated_at = ? WHERE id = ?`, disabled, stamp(s.now()), id); err != nil {
-			return audit.Event{}, err
-		}
-		if c, err = s.get(ctx, tx, id); err != nil {
+	return s.update(ctx, actorID, id, func(tx *sql.Tx, old Credential) (audit.Event, error) {
+		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET disabled = ? WHERE id = ?`, disabled, id); err != nil {
 			return audit.Event{}, err
 		}
 		action := "credential.enable"
@@ -434,7 +439,6 @@ func (s *Service) SetDisabled(ctx context.Context, actorID, id int64, disabled b
 		}
 		return audit.Event{Action: action, Target: old.Key, Detail: old.Type.Label() + " " + old.Name}, nil
 	})
-	return c, err
 }
 
 // Delete removes a credential and every secret it had.
@@ -468,12 +472,7 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 	if err != nil {
 		return Credential{}, "", err
 	}
-	var c Credential
-	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := s.get(ctx, tx, id)
-		if err != nil {
-			return audit.Event{}, err
-		}
+	c, err := s.update(ctx, actorID, id, func(tx *sql.Tx, old Credential) (audit.Event, error) {
 		if old.Type == Legacy {
 			return audit.Event{}, errs.Invalidf("type", "Legacy credentials change their password instead of rolling.")
 		}
@@ -481,6 +480,7 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 		if _, err := tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NOT NULL AND retires_at <= ?`, id, stamp(now)); err != nil {
 			return audit.Event{}, err
 		}
+		var err error
 		if grace == 0 {
 			_, err = tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NULL`, id)
 		} else {
@@ -495,12 +495,6 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 			return audit.Event{}, err
 		}
 		if err := s.storeSecret(ctx, tx, id, old.Type, gen, secret, nil); err != nil {
-			return audit.Event{}, err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(now), id); err != nil {
-			return audit.Event{}, err
-		}
-		if c, err = s.get(ctx, tx, id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.roll", Target: old.Key, Detail: fmt.Sprintf("new secret; the old one works for %s", graceText(grace))}, nil

@@ -112,12 +112,7 @@ func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, pass
 	if err != nil {
 		return Credential{}, err
 	}
-	var c Credential
-	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
-		old, err := s.get(ctx, tx, id)
-		if err != nil {
-			return audit.Event{}, err
-		}
+	return s.update(ctx, actorID, id, func(tx *sql.Tx, old Credential) (audit.Event, error) {
 		if old.Type != Legacy {
 			return audit.Event{}, errs.Invalidf("type", "Only legacy credentials have a password; roll a Basic or HMAC key instead.")
 		}
@@ -125,13 +120,6 @@ func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, pass
 			phc, stamp(s.now()), id); err != nil {
 			return audit.Event{}, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(s.now()), id); err != nil {
-			return audit.Event{}, err
-		}
-		if c, err = s.get(ctx, tx, id); err != nil {
-			return audit.Event{}, err
-		}
 		return audit.Event{Action: "credential.password-change", Target: old.Key, Detail: "Legacy password changed"}, nil
 	})
-	return c, err
 }
