@@ -127,12 +127,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.HasBody = r.ContentLength != 0
 	}
 	from := clientAddr(r)
-	body, err := io.ReadAll(io.LimitReader(r.Body, verify.MaxBody+1))
-	if err != nil {
-		s.refuse(w, r, from, "", "body unreadable", start)
-		return
+	if r.ContentLength != 0 { // unknown (-1) or announced
+		body, err := io.ReadAll(io.LimitReader(r.Body, verify.MaxBody+1))
+		if err != nil {
+			s.refuse(w, r, from, "", "body unreadable", start)
+			return
+		}
+		req.Body = body
 	}
-	req.Body = body
 	c, err := s.ver.Verify(r.Context(), req)
 	if err != nil {
 		s.refuse(w, r, from, namedKey(r.Header.Get("Authorization")), verify.Reason(err), start)
@@ -140,7 +142,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.log.Info("accepted", "method", req.Method, "uri", req.RequestURI, "key", c.Key, "from", from, "took", s.clock().Sub(start).String())
-	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "type": c.Type, "name": c.Name, "key": c.Key})
+	writeJSON(w, http.StatusOK, accepted{c.ID, string(c.Type), c.Name, c.Key})
+}
+
+// accepted is the body of a 200.
+type accepted struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	Key  string `json:"key"`
 }
 
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, from, key, why string, start time.Time) {
@@ -148,7 +158,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, from, key, why s
 	s.log.Info("refused", "method", r.Method, "uri", r.RequestURI, "key", key, "from", from, "reason", why, "took", s.clock().Sub(start).String())
 	w.Header().Add("WWW-Authenticate", `Basic realm="Keysmith"`)
 	w.Header().Add("WWW-Authenticate", `hmac realm="Keysmith"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "message": "The request's credentials were not accepted."})
+	writeJSON(w, http.StatusUnauthorized, refusedBody)
 }
 
 // namedKey extracts the key or username a request claims, for the log: the
@@ -196,6 +206,11 @@ func CheckListen(addr string, tls bool) error {
 	}
 	return nil
 }
+
+var refusedBody = struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}{"unauthorized", "The request's credentials were not accepted."}
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
