@@ -16,6 +16,7 @@ import (
 	"keysmith/app/credentials"
 	"keysmith/app/keyfile"
 	"keysmith/app/store"
+	"keysmith/app/vault"
 )
 
 // EnvDataDir names the environment variable that overrides the data directory.
@@ -45,6 +46,7 @@ type Core struct {
 	Audit       *audit.Log
 	Accounts    *accounts.Service
 	Credentials *credentials.Service
+	Vault       *vault.Service
 	Clock       func() time.Time
 }
 
@@ -52,6 +54,10 @@ type Core struct {
 type Options struct {
 	Clock  func() time.Time
 	Params *accounts.Params // argon2id cost; nil means accounts.DefaultParams
+	// VaultKDF is the vault passphrase KDF for new key slots; nil means
+	// vault.DefaultKDF. Stored parameters must still lie within the vault's
+	// bounds to unlock.
+	VaultKDF *vault.KDF
 }
 
 // Open opens the data directory, creating the database and key file on
@@ -81,7 +87,12 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		return nil, err
 	}
 	creds := credentials.New(st.DB, log, key, opt.Clock, params)
-	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Clock: opt.Clock}, nil
+	kdf := vault.DefaultKDF
+	if opt.VaultKDF != nil {
+		kdf = *opt.VaultKDF
+	}
+	vaults := vault.New(st.DB, acc, opt.Clock, kdf)
+	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock}, nil
 }
 
 // isEmpty reports whether the database holds no account and no audit row yet,

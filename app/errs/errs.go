@@ -29,6 +29,12 @@ var (
 	ErrKeyMissing      = errors.New("key file missing beside an existing database")
 	ErrKeyDamaged      = errors.New("key file damaged")
 	ErrUnauthenticated = errors.New("message authentication failed")
+	ErrNoVault         = errors.New("no vault")
+	ErrVaultExists     = errors.New("vault already set up")
+	ErrWrongPassphrase = errors.New("wrong passphrase")
+	ErrLocked          = errors.New("vault locked")
+	ErrNewerVault      = errors.New("vault or export written by a newer keysmith")
+	ErrBadExport       = errors.New("export file unreadable")
 )
 
 // Invalid is a rejected input. Its Message is a complete sentence that names
@@ -63,6 +69,12 @@ var messages = []struct {
 	{ErrKeyDamaged, "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
 	{ErrConflict, "Someone else changed this at the same time; reload and try again."},
 	{ErrUnauthenticated, "Stored data failed its integrity check."},
+	{ErrNoVault, "You have no vault yet; set one up first."},
+	{ErrVaultExists, "Your vault is already set up."},
+	{ErrWrongPassphrase, "The passphrase or recovery code is wrong."},
+	{ErrLocked, "The vault is locked. Unlock it first."},
+	{ErrNewerVault, "This was written by a newer version of Keysmith; update Keysmith to open it."},
+	{ErrBadExport, "The file is not a readable Keysmith vault export (it may be damaged); nothing was imported."},
 }
 
 // Message returns the one-sentence, user-safe text for err.

@@ -1,0 +1,167 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"filippo.io/age"
+
+	"keysmith/app/errs"
+	"keysmith/app/store"
+)
+
+// exportDoc is the plaintext inside an export file.
+type exportDoc struct {
+	Format  string `json:"format"` // "keysmith-vault-export"
+	Version int    `json:"version"`
+	Items   []Item `json:"items"`
+}
+
+const (
+	exportFormat  = "keysmith-vault-export"
+	maxExportSize = 256 << 20
+)
+
+// Export returns every item, encrypted to passphrase in the age format (a
+// scrypt passphrase recipient): `age -d` opens it.
+func (v *Session) Export(ctx context.Context, actorID int64, passphrase string) ([]byte, error) {
+	if err := CheckPassphrase(passphrase); err != nil {
+		return nil, err
+	}
+	_, key, err := v.keys(ctx, actorID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := v.rows(ctx, v.s.db, "")
+	if err != nil {
+		return nil, err
+	}
+	doc := exportDoc{Format: exportFormat, Version: 1, Items: []Item{}}
+	for _, r := range rs {
+		it, err := v.decrypt(key, r)
+		if err != nil {
+			return nil, err
+		}
+		doc.Items = append(doc.Items, it)
+	}
+	plain, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	rcpt, err := age.NewScryptRecipient(NormalizePassphrase(passphrase))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	w, err := age.Encrypt(&out, rcpt)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// ImportReport says what Import did.
+type ImportReport struct {
+	Added   int
+	Skipped int // exact duplicates of items already in the vault
+}
+
+// ErrBadExport means an export file could not be opened or read.
+var ErrBadExport = errs.ErrBadExport
+
+// decodeExport opens and parses an export; it never touches the database.
+func decodeExport(data []byte, passphrase string) (exportDoc, error) {
+	id, err := age.NewScryptIdentity(NormalizePassphrase(passphrase))
+	if err != nil {
+		return exportDoc{}, err
+	}
+	r, err := age.Decrypt(bytes.NewReader(data), id)
+	if err != nil {
+		var wrong *age.NoIdentityMatchError
+		if errors.As(err, &wrong) {
+			return exportDoc{}, ErrWrongPassphrase
+		}
+		return exportDoc{}, fmt.Errorf("%w: %v", ErrBadExport, err)
+	}
+	plain, err := io.ReadAll(io.LimitReader(r, maxExportSize+1))
+	if err != nil || len(plain) > maxExportSize {
+		return exportDoc{}, fmt.Errorf("%w: damaged or too large", ErrBadExport)
+	}
+	defer clear(plain)
+	var doc exportDoc
+	if err := json.Unmarshal(plain, &doc); err != nil || doc.Format != exportFormat {
+		return exportDoc{}, fmt.Errorf("%w: not a Keysmith vault export", ErrBadExport)
+	}
+	if doc.Version != 1 {
+		return exportDoc{}, ErrNewerFormat
+	}
+	for i := range doc.Items {
+		if err := checkItem(&doc.Items[i]); err != nil {
+			return exportDoc{}, fmt.Errorf("%w: item %d: %s", ErrBadExport, i+1, errs.Message(err))
+		}
+	}
+	return doc, nil
+}
+
+// Import merges an export into the vault in one transaction: exact
+// duplicates are skipped; a wrong passphrase or damaged file changes nothing.
+func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passphrase string) (ImportReport, error) {
+	_, key, err := v.keys(ctx, actorID)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	doc, err := decodeExport(data, passphrase)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	var rep ImportReport
+	err = store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
+		rs, err := v.rows(ctx, tx, "")
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, r := range rs {
+			it, err := v.decrypt(key, r)
+			if err != nil {
+				return err
+			}
+			have[fingerprint(it)] = true
+		}
+		for _, it := range doc.Items {
+			fp := fingerprint(it)
+			if have[fp] {
+				rep.Skipped++
+				continue
+			}
+			if _, err := v.insert(ctx, tx, key, it); err != nil {
+				return err
+			}
+			have[fp] = true
+			rep.Added++
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportReport{}, err
+	}
+	return rep, nil
+}
+
+// fingerprint identifies an item's content for duplicate detection.
+func fingerprint(it Item) string {
+	b, _ := json.Marshal([]string{it.Kind, it.Title, it.Username, it.Secret, it.URL, it.Notes, it.Type})
+	return string(b)
+}

@@ -1,0 +1,336 @@
+// Package vault is each user's optional encrypted vault of saved secrets.
+//
+// Guarantees:
+//   - Off until the user sets a passphrase (10+ characters, common ones
+//     refused, NFC-normalised so the same passphrase typed on any system
+//     opens it). Keysmith cannot recover a forgotten passphrase; an optional
+//     recovery code (130 bits) opens the vault through its own key slot.
+//   - The passphrase goes through argon2id (m=64 MiB, t=3, p=4, 32-byte salt)
+//     to a key-encryption key that wraps a random 32-byte data key with
+//     XChaCha20-Poly1305; the associated data binds the format, the vault and
+//     the slot's KDF parameters. Stored parameters outside sane bounds are
+//     refused before any work. Changing the passphrase rewraps only that key.
+//   - Items (titles and notes included) are sealed under an HKDF-derived key
+//     with random 24-byte nonces; associated data binds vault, item id, kind
+//     and revision, so no ciphertext can be moved or replayed elsewhere.
+//   - Each user reaches only their own vault; every change is one
+//     transaction. A Session holds the keys in memory until Lock.
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trustelem/zxcvbn"
+	"golang.org/x/text/unicode/norm"
+
+	"keysmith/app/accounts"
+	"keysmith/app/errs"
+	"keysmith/app/input"
+	"keysmith/app/store"
+)
+
+// Errors of the vault (user-facing sentences in errs.Message).
+var (
+	ErrNoVault         = errs.ErrNoVault
+	ErrExists          = errs.ErrVaultExists
+	ErrWrongPassphrase = errs.ErrWrongPassphrase
+	ErrLocked          = errs.ErrLocked
+	ErrNewerFormat     = errs.ErrNewerVault
+)
+
+// Limits of item fields.
+const (
+	MaxTitle  = 200
+	MaxField  = 2048     // username, URL
+	MaxSecret = 64 << 10 // secret and notes
+	MinPhrase = 10
+	MaxPhrase = 1024
+)
+
+// Kinds of item.
+const (
+	KindCredential = "credential" // saved from a credential confirmation
+	KindLogin      = "login"      // added by hand
+)
+
+// Item is a vault item in the clear.
+type Item struct {
+	ID        int64     `json:"-"`
+	Kind      string    `json:"kind"`
+	Title     string    `json:"title"`
+	Username  string    `json:"username"` // or API key
+	Secret    string    `json:"secret"`
+	URL       string    `json:"url"`
+	Notes     string    `json:"notes"`
+	Type      string    `json:"type,omitempty"` // basic, hmac or legacy for credentials
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Summary is an item as listed: no secret.
+type Summary struct {
+	ID        int64
+	Kind      string
+	Title     string
+	Username  string
+	URL       string
+	Type      string
+	UpdatedAt time.Time
+}
+
+// Status is what a user may know of their vault without unlocking it.
+type Status struct {
+	Exists      bool
+	HasRecovery bool
+	Items       int
+}
+
+// Service manages vaults.
+type Service struct {
+	db    *sql.DB
+	acc   *accounts.Service
+	clock func() time.Time
+	kdf   KDF
+}
+
+// New returns a Service deriving passphrase keys with kdf (DefaultKDF).
+func New(db *sql.DB, acc *accounts.Service, clock func() time.Time, kdf KDF) *Service {
+	return &Service{db: db, acc: acc, clock: clock, kdf: kdf}
+}
+
+func (s *Service) now() string { return s.clock().UTC().Format(time.RFC3339Nano) }
+
+// NormalizePassphrase is the form a passphrase is used in: Unicode NFC.
+func NormalizePassphrase(p string) string { return norm.NFC.String(p) }
+
+// CheckPassphrase enforces the passphrase rules; messages never quote it.
+func CheckPassphrase(p string) error {
+	p = NormalizePassphrase(p)
+	n := utf8.RuneCountInString(p)
+	switch {
+	case !utf8.ValidString(p):
+		return errs.Invalidf("passphrase", "Passphrase contains bytes that are not valid text.")
+	case n < MinPhrase:
+		return errs.Invalidf("passphrase", "Passphrase must be at least %d characters (it has %d).", MinPhrase, n)
+	case n > MaxPhrase:
+		return errs.Invalidf("passphrase", "Passphrase must be at most %d characters.", MaxPhrase)
+	case input.HasControl(p):
+		return errs.Invalidf("passphrase", "Passphrase cannot contain control characters or line breaks.")
+	case zxcvbn.PasswordStrength(p, nil).Score < 3:
+		return errs.Invalidf("passphrase", "Passphrase is too common or easy to guess; use several unrelated words.")
+	}
+	return nil
+}
+
+// Status reports the acting user's vault.
+func (s *Service) Status(ctx context.Context, actorID int64) (Status, error) {
+	if _, err := s.acc.Actor(ctx, actorID); err != nil {
+		return Status{}, err
+	}
+	var st Status
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM vaults WHERE user_id = ?`, actorID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	st.Exists = true
+	var slots int
+	s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vault_slots WHERE vault_id = ? AND kind = 'recovery'`, id).Scan(&slots)
+	st.HasRecovery = slots > 0
+	s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM vault_items WHERE vault_id = ?`, id).Scan(&st.Items)
+	return st, nil
+}
+
+// Setup creates the acting user's vault. With recovery it also returns a
+// recovery code, shown once.
+func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, recovery bool) (*Session, string, error) {
+	if err := CheckPassphrase(passphrase); err != nil {
+		return nil, "", err
+	}
+	if _, err := s.acc.Actor(ctx, actorID); err != nil {
+		return nil, "", err
+	}
+	if st, err := s.Status(ctx, actorID); err != nil {
+		return nil, "", err
+	} else if st.Exists {
+		return nil, "", ErrExists
+	}
+	uid, dataKey := random(16), random(32)
+	pslot, err := s.makeSlot(uid, "passphrase", s.kdf, []byte(NormalizePassphrase(passphrase)), dataKey)
+	if err != nil {
+		return nil, "", err
+	}
+	var code string
+	var rslot *slot
+	if recovery {
+		code = newRecoveryCode()
+		if rslot, err = s.makeSlot(uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), dataKey); err != nil {
+			return nil, "", err
+		}
+	}
+	var vaultID int64
+	err = store.Tx(ctx, s.db, func(tx *sql.Tx) error {
+		if _, err := s.acc.Actor(ctx, actorID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			actorID, uid, Format, s.now(), s.now())
+		if err != nil {
+			if strings.Contains(err.Error(), "UNIQUE") {
+				return ErrExists
+			}
+			return err
+		}
+		vaultID, _ = res.LastInsertId()
+		for _, sl := range []*slot{pslot, rslot} {
+			if sl != nil {
+				if err := insertSlot(ctx, tx, vaultID, sl); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return s.session(actorID, vaultID, uid, dataKey), code, nil
+}
+
+type slot struct {
+	kind    string
+	kdf     string
+	salt    []byte
+	wrapped []byte
+}
+
+func (s *Service) makeSlot(uid []byte, kind string, kdf KDF, secret, dataKey []byte) (*slot, error) {
+	salt := random(32)
+	kek, err := kdf.derive(secret, salt)
+	if err != nil {
+		return nil, err
+	}
+	wrapped, err := seal(kek, dataKey, slotAD(uid, kind, kdf.String(), salt))
+	if err != nil {
+		return nil, err
+	}
+	return &slot{kind: kind, kdf: kdf.String(), salt: salt, wrapped: wrapped}, nil
+}
+
+func insertSlot(ctx context.Context, tx *sql.Tx, vaultID int64, sl *slot) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (vault_id, kind) DO UPDATE SET kdf = excluded.kdf, salt = excluded.salt, wrapped = excluded.wrapped`,
+		vaultID, sl.kind, sl.kdf, sl.salt, sl.wrapped)
+	return err
+}
+
+// Unlock opens the acting user's vault with the passphrase, or with the
+// recovery code when recovery is true.
+func (s *Service) Unlock(ctx context.Context, actorID int64, secret string, recovery bool) (*Session, error) {
+	if _, err := s.acc.Actor(ctx, actorID); err != nil {
+		return nil, err
+	}
+	var vaultID int64
+	var uid []byte
+	var format int
+	err := s.db.QueryRowContext(ctx, `SELECT id, uid, format FROM vaults WHERE user_id = ?`, actorID).Scan(&vaultID, &uid, &format)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoVault
+	}
+	if err != nil {
+		return nil, err
+	}
+	if format != Format {
+		return nil, ErrNewerFormat
+	}
+	kind, material := "passphrase", []byte(NormalizePassphrase(secret))
+	if recovery {
+		kind, material = "recovery", []byte(normalizeCode(secret))
+	}
+	var kdfText string
+	var salt, wrapped []byte
+	err = s.db.QueryRowContext(ctx, `SELECT kdf, salt, wrapped FROM vault_slots WHERE vault_id = ? AND kind = ?`, vaultID, kind).Scan(&kdfText, &salt, &wrapped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrWrongPassphrase
+	}
+	if err != nil {
+		return nil, err
+	}
+	kdf, err := parseKDF(kdfText)
+	if err != nil {
+		return nil, err
+	}
+	if (kind == "passphrase") != (kdf.Name == "argon2id") || len(salt) != 32 {
+		return nil, errs.ErrUnauthenticated
+	}
+	kek, err := kdf.derive(material, salt)
+	if err != nil {
+		return nil, err
+	}
+	dataKey, err := open(kek, wrapped, slotAD(uid, kind, kdfText, salt))
+	if err != nil {
+		return nil, ErrWrongPassphrase // a wrong passphrase and a damaged slot look alike
+	}
+	if len(dataKey) != 32 {
+		return nil, errs.ErrUnauthenticated
+	}
+	return s.session(actorID, vaultID, uid, dataKey), nil
+}
+
+// Remove deletes the acting user's vault and every item in it.
+func (s *Service) Remove(ctx context.Context, actorID int64) error {
+	if _, err := s.acc.Actor(ctx, actorID); err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM vaults WHERE user_id = ?`, actorID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoVault
+	}
+	return nil
+}
+
+func checkItem(it *Item) error {
+	var err error
+	if it.Title, err = input.Text("title", "Title", it.Title, MaxTitle); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		label string
+		v     string
+		max   int
+	}{{"Username", it.Username, MaxField}, {"URL", it.URL, MaxField}, {"Secret", it.Secret, MaxSecret}, {"Notes", it.Notes, MaxSecret}} {
+		if len(f.v) > f.max {
+			return errs.Invalidf(strings.ToLower(f.label), "%s must be at most %d bytes.", f.label, f.max)
+		}
+		if !utf8.ValidString(f.v) {
+			return errs.Invalidf(strings.ToLower(f.label), "%s contains bytes that are not valid text.", f.label)
+		}
+	}
+	if it.Kind != KindCredential && it.Kind != KindLogin {
+		return errs.Invalidf("kind", "Item kind must be credential or login.")
+	}
+	return nil
+}
+
+func encodeItem(it Item) ([]byte, error) { return json.Marshal(it) }
+
+func decodeItem(b []byte) (Item, error) {
+	var it Item
+	if err := json.Unmarshal(b, &it); err != nil {
+		return Item{}, fmt.Errorf("%w: item record", errs.ErrUnauthenticated)
+	}
+	return it, nil
+}
