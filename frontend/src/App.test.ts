@@ -98,4 +98,42 @@ describe('App', () => {
     await screen.findByRole('heading', { name: 'API Settings', level: 1 });
     expect(document.documentElement.dataset.theme).toBe('dark');
   });
+
+  it('"View audit" opens the audit log filtered by the key; the menu link shows everything again', async () => {
+    backend.ListCredentials.mockImplementation(async (f: { type: string }) =>
+      f.type === 'hmac'
+        ? {
+            items: [
+              {
+                id: 5, type: 'hmac', typeLabel: 'HMAC', name: 'Signer', key: 'HmacKey0123456789abc', status: 'active',
+                createdAt: '2025-01-02T03:04:05Z', createdBy: 'Ada Admin <ada@example.com>', lastUsedAt: '',
+                expiresAt: '', previousUntil: '',
+              },
+            ],
+            total: 1,
+          }
+        : { items: [], total: 0 },
+    );
+    await renderSignedIn();
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'View audit of Signer' }));
+    expect(await screen.findByRole('heading', { name: 'Audit log', level: 1 })).toHaveFocus();
+    expect(screen.getByTestId('audit-target-chip')).toHaveTextContent('Credential HmacKey0123456789abc');
+    await waitFor(() =>
+      expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', target: 'HmacKey0123456789abc', limit: 50, offset: 0 }),
+    );
+    await user.click(screen.getByRole('link', { name: 'API Settings' }));
+    await user.click(screen.getByRole('link', { name: 'Audit log' }));
+    await screen.findByRole('heading', { name: 'Audit log', level: 1 });
+    expect(screen.queryByTestId('audit-target-chip')).not.toBeInTheDocument();
+    await waitFor(() => expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', target: '', limit: 50, offset: 0 }));
+  });
+
+  it('shows the clipboard countdown toast on any page', async () => {
+    await renderSignedIn();
+    emit('clipboard', { clearAfterSeconds: 30 });
+    expect(await screen.findByTestId('clipboard-toast')).toHaveTextContent('Copied. The clipboard will be cleared in 30 s.');
+    emit('clipboard', { cleared: true });
+    await waitFor(() => expect(screen.getByTestId('clipboard-toast')).toHaveTextContent('Clipboard cleared.'));
+  });
 });

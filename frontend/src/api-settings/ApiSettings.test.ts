@@ -31,6 +31,8 @@ describe('API Settings', () => {
       expect(screen.queryByRole('heading', { name })).not.toBeInTheDocument();
     }
     expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    expect(screen.queryByText('Create new key')).not.toBeInTheDocument();
+    expect(backend.ListCredentials).not.toHaveBeenCalled();
   });
 
   it('copes with no administrators listed (Go nil slice)', async () => {
@@ -40,7 +42,7 @@ describe('API Settings', () => {
     expect(screen.getByTestId('admin-contacts-empty')).toBeInTheDocument();
   });
 
-  it('shows an Administrator the three credential sections with descriptions and no buttons yet', async () => {
+  it('shows an Administrator the three credential sections, each with "Create new key"', async () => {
     backend.APISettings.mockResolvedValue({ canManage: true, message: '', administrators: [] });
     render(ApiSettings);
     const ids = ['section-basic', 'section-hmac', 'section-legacy'];
@@ -49,10 +51,16 @@ describe('API Settings', () => {
       const section = await screen.findByTestId(ids[i]);
       expect(within(section).getByRole('heading', { level: 2 })).toHaveTextContent(names[i]);
       expect(section.querySelector('p')?.textContent?.trim().length).toBeGreaterThan(20);
-      expect(within(section).queryByRole('button')).not.toBeInTheDocument();
+      expect(within(section).getByRole('button', { name: 'Create new key' })).toBeInTheDocument();
     }
+    expect(screen.getByTestId('create-basic')).toBeInTheDocument();
+    expect(screen.getByTestId('create-hmac')).toBeInTheDocument();
+    expect(screen.getByTestId('create-legacy')).toBeInTheDocument();
     expect(screen.queryByRole('note')).not.toBeInTheDocument();
-    expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    // Each section lists its own type.
+    for (const type of ['basic', 'hmac', 'legacy']) {
+      expect(backend.ListCredentials).toHaveBeenCalledWith({ type, query: '', limit: 100, offset: 0 });
+    }
   });
 
   it('renders hostile administrator names as literal text', async () => {

@@ -19,7 +19,7 @@ describe('Audit log', () => {
     expect(rows[0]).toHaveTextContent('user 2');
     expect(rows[0]).toHaveTextContent('detail 2');
     expect(within(rows[0]).getByRole('cell', { name: /2025/ })).toBeInTheDocument();
-    expect(backend.ListAudit).toHaveBeenCalledWith({ query: '', limit: 50, offset: 0 });
+    expect(backend.ListAudit).toHaveBeenCalledWith({ query: '', target: '', limit: 50, offset: 0 });
   });
 
   it('reports an intact chain', async () => {
@@ -48,7 +48,7 @@ describe('Audit log', () => {
     render(AuditLog, { debounceMs: 50 });
     await waitFor(() => expect(backend.ListAudit).toHaveBeenCalledTimes(1));
     await userEvent.setup().type(screen.getByLabelText('Filter'), 'bob');
-    await waitFor(() => expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: 'bob', limit: 50, offset: 0 }));
+    await waitFor(() => expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: 'bob', target: '', limit: 50, offset: 0 }));
     // one request for the whole word, not one per keystroke
     expect(backend.ListAudit).toHaveBeenCalledTimes(2);
   });
@@ -64,11 +64,11 @@ describe('Audit log', () => {
     await waitFor(() => expect(screen.getByTestId('audit-range')).toHaveTextContent('1–2 of 4'));
     expect(newer).toBeDisabled();
     await user.click(screen.getByRole('button', { name: 'Older' }));
-    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', limit: 2, offset: 2 });
+    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', target: '', limit: 2, offset: 2 });
     await waitFor(() => expect(screen.getByTestId('audit-range')).toHaveTextContent('3–4 of 4'));
     expect(screen.getByRole('button', { name: 'Older' })).toBeDisabled();
     await user.click(screen.getByRole('button', { name: 'Newer' }));
-    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', limit: 2, offset: 0 });
+    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', target: '', limit: 2, offset: 0 });
   });
 
   it('renders hostile details as literal text', async () => {
@@ -91,5 +91,22 @@ describe('Audit log', () => {
     render(AuditLog);
     expect(await screen.findByText('Only account Administrators can view the audit log.')).toHaveAttribute('role', 'alert');
   });
-});
 
+  it("narrows to one credential's key with a removable chip", async () => {
+    const evilKey = '<b>KEY</b>';
+    // `target` is also a mount option, so the props go in explicitly.
+    const { rerender } = render(AuditLog, {
+      props: { target: evilKey, oncleartarget: () => rerender({ target: '' }) },
+    });
+    await waitFor(() =>
+      expect(backend.ListAudit).toHaveBeenCalledWith({ query: '', target: evilKey, limit: 50, offset: 0 }),
+    );
+    const chip = screen.getByTestId('audit-target-chip');
+    expect(chip).toHaveTextContent(`Credential ${evilKey}`);
+    expect(chip.querySelector('b')).toBeNull();
+    await userEvent.setup().click(screen.getByRole('button', { name: `Remove filter Credential ${evilKey}` }));
+    await waitFor(() => expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: '', target: '', limit: 50, offset: 0 }));
+    expect(screen.queryByTestId('audit-target-chip')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Filter')).toHaveFocus();
+  });
+});

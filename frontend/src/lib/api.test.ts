@@ -28,7 +28,7 @@ describe('api', () => {
     backend.ListUsers.mockResolvedValue(null);
     expect(await api.listUsers()).toEqual([]);
     backend.ListAudit.mockResolvedValue({ entries: null, total: 0 });
-    expect(await api.listAudit({ query: '', limit: 10, offset: 0 })).toEqual({ entries: [], total: 0 });
+    expect(await api.listAudit({ query: '', target: '', limit: 10, offset: 0 })).toEqual({ entries: [], total: 0 });
   });
 
   it('passes arguments through unchanged', async () => {

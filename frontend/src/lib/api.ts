@@ -20,6 +20,8 @@ export interface UserView {
 }
 export interface Settings {
   idleMinutes: number;
+  /** Seconds before Keysmith clears a secret it copied (5..600). */
+  clipboardSeconds: number;
   theme: Theme;
 }
 export interface State {
@@ -53,6 +55,8 @@ export interface APISettingsView {
 }
 export interface AuditFilter {
   query: string;
+  /** Exact target (e.g. one credential's key); '' for all. */
+  target: string;
   limit: number;
   offset: number;
 }
@@ -73,6 +77,59 @@ export interface AuditVerifyResult {
   checked: number;
   badSeq: number;
   problem: string;
+}
+
+export type CredentialType = 'basic' | 'hmac' | 'legacy';
+export type CredentialStatus = 'active' | 'disabled' | 'expired';
+/** An API credential as listed; never carries a secret. */
+export interface CredentialView {
+  id: number;
+  type: CredentialType;
+  typeLabel: string;
+  /** Descriptive name (Basic, HMAC) or the username (Legacy). */
+  name: string;
+  /** API key (Basic, HMAC) or the username (Legacy). */
+  key: string;
+  status: CredentialStatus;
+  createdAt: string;
+  /** "Name <email>" */
+  createdBy: string;
+  /** RFC 3339, '' for never. */
+  lastUsedAt: string;
+  /** RFC 3339, '' for never. */
+  expiresAt: string;
+  /** When the secret replaced by the last roll stops working, or ''. */
+  previousUntil: string;
+}
+export interface CredentialFilter {
+  type: CredentialType | '';
+  query: string;
+  limit: number;
+  offset: number;
+}
+export interface CredentialPage {
+  items: CredentialView[];
+  total: number;
+}
+/** A credential with its secret, shown this once. */
+export interface NewSecret {
+  credential: CredentialView;
+  secret: string;
+}
+/** "never", "30d", "90d", "365d" or "YYYY-MM-DD". */
+export type Expires = string;
+export type Grace = '0' | '1h' | '24h' | '7d';
+export type CopyPart = 'key' | 'secret' | 'both';
+export interface CreateKeyRequest {
+  type: 'basic' | 'hmac';
+  name: string;
+  expires: Expires;
+}
+export interface CreateLegacyRequest {
+  username: string;
+  password: string;
+  confirm: string;
+  expires: Expires;
 }
 
 export type Page = 'api-settings' | 'users' | 'general' | 'audit' | 'password';
@@ -114,12 +171,38 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const defaultSettings: Settings = { idleMinutes: 15, theme: 'system' };
+const defaultSettings: Settings = { idleMinutes: 15, clipboardSeconds: 30, theme: 'system' };
 
 function normSettings(s: any): Settings {
   const theme: Theme = s?.theme === 'light' || s?.theme === 'dark' ? s.theme : 'system';
   const idle = Number(s?.idleMinutes);
-  return { idleMinutes: Number.isFinite(idle) && idle > 0 ? idle : defaultSettings.idleMinutes, theme };
+  const clip = Number(s?.clipboardSeconds);
+  return {
+    idleMinutes: Number.isFinite(idle) && idle > 0 ? idle : defaultSettings.idleMinutes,
+    clipboardSeconds: Number.isFinite(clip) && clip > 0 ? clip : defaultSettings.clipboardSeconds,
+    theme,
+  };
+}
+
+function normCredential(c: any): CredentialView {
+  const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  return {
+    id: Number(c?.id),
+    type: str(c?.type) as CredentialType,
+    typeLabel: str(c?.typeLabel),
+    name: str(c?.name),
+    key: str(c?.key),
+    status: str(c?.status) as CredentialStatus,
+    createdAt: str(c?.createdAt),
+    createdBy: str(c?.createdBy),
+    lastUsedAt: str(c?.lastUsedAt),
+    expiresAt: str(c?.expiresAt),
+    previousUntil: str(c?.previousUntil),
+  };
+}
+
+function normSecret(r: any): NewSecret {
+  return { credential: normCredential(r?.credential), secret: String(r?.secret ?? '') };
 }
 
 function normUser(u: any): UserView {
@@ -177,6 +260,27 @@ export const api = {
       (p: any): AuditPage => ({ entries: p?.entries ?? [], total: Number(p?.total ?? 0) }),
     ),
   verifyAudit: () => call(() => App.VerifyAudit()) as Promise<AuditVerifyResult>,
+  listCredentials: (f: CredentialFilter) =>
+    call(() => App.ListCredentials(f as any)).then(
+      (p: any): CredentialPage => ({
+        items: (p?.items ?? []).map(normCredential),
+        total: Number(p?.total ?? 0),
+      }),
+    ),
+  createKey: (req: CreateKeyRequest) => call(() => App.CreateKey(req as any)).then(normSecret),
+  rollCredential: (id: number, grace: Grace) => call(() => App.RollCredential(id, grace)).then(normSecret),
+  createLegacy: (req: CreateLegacyRequest) => call(() => App.CreateLegacy(req as any)).then(normCredential),
+  setLegacyPassword: (id: number, password: string, confirm: string) =>
+    call(() => App.SetLegacyPassword(id, password, confirm)).then(normCredential),
+  renameCredential: (id: number, name: string) => call(() => App.RenameCredential(id, name)).then(normCredential),
+  setCredentialDisabled: (id: number, disabled: boolean) =>
+    call(() => App.SetCredentialDisabled(id, disabled)).then(normCredential),
+  deleteCredential: (id: number, typedName: string) => call(() => App.DeleteCredential(id, typedName)),
+  /** Copies through Go (never navigator.clipboard); resolves to the clearing delay in seconds. */
+  copyCredential: (id: number, part: CopyPart) =>
+    call(() => App.CopyCredential(id, part)).then((r: any) => Number(r?.clearAfterSeconds ?? 0)),
+  /** Tells the backend to forget the secret of a closed confirmation. */
+  dismissSecret: (id: number) => call(() => App.DismissSecret(id)),
 };
 
 function hasRuntime(): boolean {
@@ -208,5 +312,16 @@ export function onSessionEnded(cb: (info: SessionEnded) => void): () => void {
       reason: String(payload?.reason ?? ''),
       minutes: typeof payload?.minutes === 'number' ? payload.minutes : undefined,
     });
+  });
+}
+
+/** What the backend says about a copy: a countdown started, or Keysmith cleared the clipboard. */
+export type ClipboardNews = { clearAfterSeconds: number } | { cleared: true };
+
+/** Keysmith copied something (and will clear it) or cleared the clipboard. */
+export function onClipboard(cb: (news: ClipboardNews) => void): () => void {
+  return subscribe('clipboard', (payload: any) => {
+    if (payload?.cleared) cb({ cleared: true });
+    else if (typeof payload?.clearAfterSeconds === 'number') cb({ clearAfterSeconds: payload.clearAfterSeconds });
   });
 }

@@ -23,3 +23,62 @@ export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 export const NAME_MAX = 100;
 export const EMAIL_MAX = 254;
+
+/** Formats an RFC 3339 timestamp as a date only; unparseable input is shown as is. */
+export function formatDate(at: string): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return at;
+  return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** "Ada Admin <ada@example.com>" → "Ada Admin" (the whole text when there is no email part). */
+export function personName(label: string): string {
+  const m = /^(.*\S)\s*<[^<>]*>$/.exec(label);
+  return m ? m[1] : label;
+}
+
+const DAY_MS = 86_400_000;
+
+/** How an expiry is shown: never, a date, a warning within 30 days, or expired. */
+export type ExpiryView =
+  | { kind: 'never'; text: 'never' }
+  | { kind: 'date'; text: string }
+  | { kind: 'soon'; days: number; text: string }
+  | { kind: 'expired'; text: string };
+
+/** Days from now that count as "expiring soon". */
+export const EXPIRY_WARNING_DAYS = 30;
+
+export function expiryView(expiresAt: string, now: number): ExpiryView {
+  if (!expiresAt) return { kind: 'never', text: 'never' };
+  const t = new Date(expiresAt).getTime();
+  if (Number.isNaN(t)) return { kind: 'date', text: expiresAt };
+  if (t <= now) return { kind: 'expired', text: 'expired' };
+  // Rounded, so a 30-day key reads "expires in 30 days" whether the clock
+  // ticked just before or just after; never less than 1 while it still works.
+  const days = Math.max(1, Math.round((t - now) / DAY_MS));
+  if (days <= EXPIRY_WARNING_DAYS) {
+    return { kind: 'soon', days, text: `expires in ${days} ${days === 1 ? 'day' : 'days'}` };
+  }
+  return { kind: 'date', text: formatDate(expiresAt) };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Time left until an RFC 3339 moment, for a live countdown: "N days" from two
+ * days on, else "HH:MM:SS"; '' once it has passed (or cannot be read).
+ */
+export function timeLeft(until: string, now: number): string {
+  if (!until) return '';
+  const t = new Date(until).getTime();
+  if (Number.isNaN(t) || t <= now) return '';
+  const secs = Math.ceil((t - now) / 1000);
+  if (secs >= 2 * 86_400) return `${Math.floor(secs / 86_400)} days`;
+  return `${pad(Math.floor(secs / 3600))}:${pad(Math.floor((secs % 3600) / 60))}:${pad(secs % 60)}`;
+}
+
+/** "1 key", "2 keys". */
+export function countKeys(n: number): string {
+  return `${n.toLocaleString()} ${n === 1 ? 'key' : 'keys'}`;
+}

@@ -20,6 +20,16 @@ export const backend = {
   SaveSettings: vi.fn(),
   ListAudit: vi.fn(),
   VerifyAudit: vi.fn(),
+  ListCredentials: vi.fn(),
+  CreateKey: vi.fn(),
+  RollCredential: vi.fn(),
+  CreateLegacy: vi.fn(),
+  SetLegacyPassword: vi.fn(),
+  RenameCredential: vi.fn(),
+  SetCredentialDisabled: vi.fn(),
+  DeleteCredential: vi.fn(),
+  CopyCredential: vi.fn(),
+  DismissSecret: vi.fn(),
 };
 
 export const admin = {
@@ -42,7 +52,7 @@ export const basic = {
   isSelf: false,
 };
 
-export const settings = { idleMinutes: 15, theme: 'system' };
+export const settings = { idleMinutes: 15, clipboardSeconds: 30, theme: 'system' };
 
 export function stateFor(user: typeof admin | null, extra: Record<string, unknown> = {}) {
   return { needsSetup: false, account: 'Acme Pty Ltd', user, settings, ...extra };
@@ -81,4 +91,28 @@ export function resetBackend() {
   backend.ListUsers.mockResolvedValue([admin, basic]);
   backend.GetSettings.mockResolvedValue(settings);
   backend.ListAudit.mockResolvedValue({ entries: [], total: 0 });
+  backend.ListCredentials.mockResolvedValue({ items: [], total: 0 });
+  backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
+  backend.DismissSecret.mockResolvedValue(undefined);
+}
+
+let nextId = 100;
+
+/** A credential as the backend lists it; override any field. */
+export function credential(over: Record<string, unknown> = {}) {
+  const id = nextId++;
+  return {
+    id,
+    type: 'basic',
+    typeLabel: 'Basic',
+    name: `Key ${id}`,
+    key: `K${String(id).padStart(19, '0')}`,
+    status: 'active',
+    createdAt: '2025-01-02T03:04:05Z',
+    createdBy: 'Ada Admin <ada@example.com>',
+    lastUsedAt: '',
+    expiresAt: '',
+    previousUntil: '',
+    ...over,
+  };
 }
