@@ -46,6 +46,8 @@ func openWindow(dir string) int {
 	settings.AddText("Users", keys.Combo("u", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("users"))
 	settings.AddText("General", keys.CmdOrCtrl(","), navigate("general"))
 	settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit"))
+	settings.AddText("Verification", nil, navigate("verification"))
+	settings.AddText("Vault", keys.Combo("v", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("vault"))
 	settings.AddText("Change password", nil, navigate("password"))
 
 	sum := sha256.Sum256([]byte(dir))
