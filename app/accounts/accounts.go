@@ -64,6 +64,8 @@ type User struct {
 	Disabled  bool
 	Theme     string
 	CreatedAt time.Time
+	// VaultLockMinutes is how long the user's unlocked vault may sit idle.
+	VaultLockMinutes int
 }
 
 // Label is how the user appears in the audit log.
@@ -111,12 +113,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const userCols = `id, name, email, role, disabled, theme, created_at`
+const userCols = `id, name, email, role, disabled, theme, created_at, vault_lock_minutes`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created string
-	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.Role, &u.Disabled, &u.Theme, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.Role, &u.Disabled, &u.Theme, &created, &u.VaultLockMinutes); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
@@ -323,7 +325,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, via string) (User
 func scanUserHash(row *sql.Row, hash *string) (User, error) {
 	var u User
 	var created string
-	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.Role, &u.Disabled, &u.Theme, &created, hash); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.Email, &u.Role, &u.Disabled, &u.Theme, &created, &u.VaultLockMinutes, hash); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)

@@ -264,7 +264,7 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 			"delete":   func() error { return c.Accounts.DeleteUser(ctx, id, u.Admin.ID) },
 			"by email": func() error { _, err := c.Accounts.UserByEmail(ctx, id, "ada@acme.test"); return err },
 			"idle": func() error {
-				return c.Accounts.SetPreferences(ctx, id, accounts.Preferences{Theme: "dark", IdleMinutes: 60, ClipboardSeconds: 30})
+				return c.Accounts.SetPreferences(ctx, id, accounts.Preferences{Theme: "dark", IdleMinutes: 60, ClipboardSeconds: 30, VaultLockMinutes: 5})
 			},
 		}
 		for name, op := range ops {
@@ -323,25 +323,25 @@ func TestChangeAndResetPassword(t *testing.T) {
 func TestSetPreferences(t *testing.T) {
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
-	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 30}); err != nil {
+	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5}); err != nil {
 		t.Fatalf("basic user theme: %v", err)
 	}
 	if me, _ := c.Accounts.Actor(ctx, u.Basic.ID); me.Theme != "dark" {
 		t.Fatalf("theme = %s", me.Theme)
 	}
-	if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, accounts.Preferences{Theme: "light", IdleMinutes: 45, ClipboardSeconds: 20}); err != nil {
+	if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, accounts.Preferences{Theme: "light", IdleMinutes: 45, ClipboardSeconds: 20, VaultLockMinutes: 5}); err != nil {
 		t.Fatal(err)
 	}
 	if acc, _ := c.Accounts.Account(ctx); acc.IdleMinutes != 45 || acc.ClipboardSeconds != 20 {
 		t.Fatalf("account settings = %+v", acc)
 	}
-	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 45, ClipboardSeconds: 60}); !errors.Is(err, errs.ErrForbidden) {
+	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 45, ClipboardSeconds: 60, VaultLockMinutes: 5}); !errors.Is(err, errs.ErrForbidden) {
 		t.Fatalf("basic user changing the clipboard delay: %v", err)
 	}
 	for _, p := range []accounts.Preferences{
-		{Theme: "neon", IdleMinutes: 15, ClipboardSeconds: 30}, {Theme: "dark", IdleMinutes: 0, ClipboardSeconds: 30},
-		{Theme: "dark", IdleMinutes: 241, ClipboardSeconds: 30}, {Theme: "", IdleMinutes: 15, ClipboardSeconds: 30},
-		{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 4}, {Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 601},
+		{Theme: "neon", IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5}, {Theme: "dark", IdleMinutes: 0, ClipboardSeconds: 30, VaultLockMinutes: 5},
+		{Theme: "dark", IdleMinutes: 241, ClipboardSeconds: 30, VaultLockMinutes: 5}, {Theme: "", IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5},
+		{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 4, VaultLockMinutes: 5}, {Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 601, VaultLockMinutes: 5},
 	} {
 		if err := c.Accounts.SetPreferences(ctx, u.Admin.ID, p); err == nil {
 			t.Errorf("accepted %+v", p)

@@ -277,6 +277,7 @@ type Preferences struct {
 	Theme            string // the acting user's own: system, light or dark
 	IdleMinutes      int    // account-wide, 1..240, Administrators only
 	ClipboardSeconds int    // account-wide, 5..600, Administrators only
+	VaultLockMinutes int    // the acting user's own, 1..60; 0 keeps it
 }
 
 // SetPreferences saves the acting user's theme and, for Administrators, the
@@ -296,6 +297,9 @@ func (s *Service) SetPreferences(ctx context.Context, actorID int64, p Preferenc
 	}
 	if p.ClipboardSeconds < 5 || p.ClipboardSeconds > 600 {
 		return errs.Invalidf("clipboardSeconds", "Clipboard clearing must be between 5 and 600 seconds.")
+	}
+	if p.VaultLockMinutes != 0 && (p.VaultLockMinutes < 1 || p.VaultLockMinutes > 60) {
+		return errs.Invalidf("vaultLockMinutes", "Vault auto-lock must be between 1 and 60 minutes.")
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		u, err := actor(ctx, tx, actorID)
@@ -319,8 +323,11 @@ func (s *Service) SetPreferences(ctx context.Context, actorID int64, p Preferenc
 				return err
 			}
 		}
-		if u.Theme != p.Theme {
-			_, err = tx.ExecContext(ctx, `UPDATE users SET theme = ? WHERE id = ?`, p.Theme, u.ID)
+		if p.VaultLockMinutes == 0 {
+			p.VaultLockMinutes = u.VaultLockMinutes
+		}
+		if u.Theme != p.Theme || u.VaultLockMinutes != p.VaultLockMinutes {
+			_, err = tx.ExecContext(ctx, `UPDATE users SET theme = ?, vault_lock_minutes = ? WHERE id = ?`, p.Theme, p.VaultLockMinutes, u.ID)
 		}
 		return err
 	})

@@ -117,7 +117,7 @@ func TestIdleSignOut(t *testing.T) {
 	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.SaveSettings(desktop.Settings{IdleMinutes: 2, ClipboardSeconds: 30, Theme: "dark"}); err != nil {
+	if _, err := a.SaveSettings(desktop.Settings{IdleMinutes: 2, ClipboardSeconds: 30, VaultLockMinutes: 5, Theme: "dark"}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(3 * time.Minute)
@@ -360,7 +360,7 @@ func TestNaughtyStrings(t *testing.T) {
 		if _, err := a.SetUserRole(u.Basic.ID, s); err == nil && strings.TrimSpace(strings.ToLower(s)) != "basic" {
 			t.Fatalf("role %q accepted", s)
 		}
-		if _, err := a.SaveSettings(desktop.Settings{IdleMinutes: 15, ClipboardSeconds: 30, Theme: s}); err == nil && s != "dark" && s != "light" && s != "system" {
+		if _, err := a.SaveSettings(desktop.Settings{IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5, Theme: s}); err == nil && s != "dark" && s != "light" && s != "system" {
 			t.Fatalf("theme %q accepted", s)
 		}
 		if _, err := a.ListAudit(desktop.AuditFilter{Query: s}); err != nil {

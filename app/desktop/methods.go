@@ -27,12 +27,12 @@ func (a *App) State() (State, error) {
 	ctx := a.ctx()
 	acc, err := a.core.Accounts.Account(ctx)
 	if err == errs.ErrNotSetUp {
-		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, ClipboardSeconds: 30, Theme: "system"}}, nil
+		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5, Theme: "system"}}, nil
 	}
 	if err != nil {
 		return State{}, a.fail("state", err)
 	}
-	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, ClipboardSeconds: acc.ClipboardSeconds, Theme: "system"}}
+	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, ClipboardSeconds: acc.ClipboardSeconds, VaultLockMinutes: 5, Theme: "system"}}
 	a.checkIdle(ctx)
 	a.mu.Lock()
 	id := a.userID
@@ -46,7 +46,7 @@ func (a *App) State() (State, error) {
 		return st, nil
 	}
 	v := ViewUser(u, id)
-	st.User, st.Settings.Theme = &v, u.Theme
+	st.User, st.Settings.Theme, st.Settings.VaultLockMinutes = &v, u.Theme, u.VaultLockMinutes
 	return st, nil
 }
 
@@ -220,7 +220,7 @@ func (a *App) SaveSettings(s Settings) (State, error) {
 		return State{}, a.fail("save-settings", err)
 	}
 	if err := a.core.Accounts.SetPreferences(a.ctx(), id, accounts.Preferences{
-		Theme: s.Theme, IdleMinutes: s.IdleMinutes, ClipboardSeconds: s.ClipboardSeconds}); err != nil {
+		Theme: s.Theme, IdleMinutes: s.IdleMinutes, ClipboardSeconds: s.ClipboardSeconds, VaultLockMinutes: s.VaultLockMinutes}); err != nil {
 		return State{}, a.fail("save-settings", err)
 	}
 	return a.State()

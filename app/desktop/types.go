@@ -67,6 +67,8 @@ type Settings struct {
 	// ClipboardSeconds is the account-wide delay before Keysmith clears a
 	// secret it copied (5..600).
 	ClipboardSeconds int `json:"clipboardSeconds"`
+	// VaultLockMinutes is the signed-in user's vault auto-lock (1..60).
+	VaultLockMinutes int `json:"vaultLockMinutes"`
 	// Theme is the signed-in user's choice: "system", "light" or "dark".
 	Theme string `json:"theme"`
 }

@@ -30,3 +30,7 @@ CREATE TABLE vault_items (
     updated_at TEXT    NOT NULL
 );
 CREATE INDEX vault_items_vault ON vault_items (vault_id);
+
+-- Minutes of inactivity after which a user's unlocked vault locks itself.
+ALTER TABLE users ADD COLUMN vault_lock_minutes INTEGER NOT NULL DEFAULT 5
+    CHECK (vault_lock_minutes BETWEEN 1 AND 60);
