@@ -17,6 +17,7 @@ import (
 	"keysmith/app"
 	"keysmith/app/accounts"
 	"keysmith/app/errs"
+	"keysmith/app/vault"
 )
 
 // Emitter sends an event to the web view; the window wires it to Wails.
@@ -38,11 +39,13 @@ type App struct {
 	clip *clipKeeper
 	ep   *endpoint
 
-	mu         sync.Mutex
-	emit       Emitter
-	userID     int64
-	lastActive time.Time
-	stop       chan struct{}
+	mu          sync.Mutex
+	emit        Emitter
+	userID      int64
+	lastActive  time.Time
+	vault       *vault.Session
+	vaultActive time.Time
+	stop        chan struct{}
 }
 
 // New returns the facade over core. openErr, when not nil, is the reason
@@ -90,6 +93,7 @@ func Attach(ctx context.Context, a *App, w Window) {
 			select {
 			case <-t.C:
 				a.checkIdle(ctx)
+				a.checkVaultIdle()
 			case <-stop:
 				return
 			case <-ctx.Done():
@@ -172,6 +176,7 @@ func (a *App) checkIdle(ctx context.Context) bool {
 }
 
 func (a *App) signOut(ctx context.Context, reason string) {
+	a.lockVault("sign-out")
 	a.clip.forget()
 	a.mu.Lock()
 	id := a.userID

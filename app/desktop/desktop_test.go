@@ -213,6 +213,11 @@ var openToAll = map[string]bool{
 	"State": true, "Setup": true, "SignIn": true, "SignOut": true, "Touch": true,
 	"ChangePassword": true, "APISettings": true, "GetSettings": true, "SaveSettings": true,
 	"DismissSecret": true,
+	// Every user has their own vault; TestVaultIsPerUser covers who may open which.
+	"VaultStatus": true, "VaultSetup": true, "VaultUnlock": true, "VaultUnlockWithRecovery": true, "VaultLock": true,
+	"VaultList": true, "VaultReveal": true, "VaultCopy": true, "VaultAdd": true, "VaultEdit": true, "VaultDelete": true,
+	"VaultSaveCredential": true, "VaultChangePassphrase": true, "VaultNewRecoveryCode": true, "VaultRemoveRecoveryCode": true,
+	"VaultDefaultExportPath": true, "VaultExport": true, "VaultImport": true,
 }
 
 // args builds plausible arguments for m, aimed at target.

@@ -1,0 +1,5 @@
+package desktop
+
+// CheckVaultIdle runs the vault idle check now (the watcher runs it every
+// few seconds).
+func CheckVaultIdle(a *App) { a.checkVaultIdle() }

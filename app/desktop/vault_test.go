@@ -1,0 +1,146 @@
+package desktop_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"keysmith/app"
+	"keysmith/app/desktop"
+	"keysmith/app/testkit"
+	"keysmith/app/vault"
+)
+
+const vaultPhrase = "orchid-Velvet-quarry-81-lantern"
+
+func vaultCore(t *testing.T) (*app.Core, *testkit.Clock) {
+	clock := testkit.NewClock()
+	p := testkit.CheapParams
+	k := vault.KDF{Name: "argon2id", MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+	c, err := app.Open(context.Background(), t.TempDir(), app.Options{Clock: clock.Now, Params: &p, VaultKDF: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, clock
+}
+
+func window(t *testing.T, c *app.Core) (*desktop.App, *fakeBoard, *recorder) {
+	a := newApp(t, c)
+	board, rec := &fakeBoard{}, &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	desktop.Attach(ctx, a, desktop.Window{Emit: rec.emit, Clipboard: board, After: board.after})
+	return a, board, rec
+}
+
+func TestVaultJourney(t *testing.T) {
+	c, clock := vaultCore(t)
+	testkit.Seed(t, c)
+	a, board, rec := window(t, c)
+	a.SignIn("ada@acme.test", testkit.AdminPassword)
+	if _, err := a.VaultList(""); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("list before setup: %v", err)
+	}
+	if _, err := a.VaultSetup(vaultPhrase, vaultPhrase+"x", true); err == nil || !strings.Contains(err.Error(), "do not match") {
+		t.Fatalf("mismatch: %v", err)
+	}
+	res, err := a.VaultSetup(vaultPhrase, vaultPhrase, true)
+	if err != nil || !res.Status.Unlocked || res.RecoveryCode == "" {
+		t.Fatalf("setup: %+v %v", res, err)
+	}
+	// Save a credential from its confirmation.
+	ns, _ := a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Saved"})
+	sum, err := a.VaultSaveCredential(ns.Credential.ID)
+	if err != nil || sum.Username != ns.Credential.Key || sum.Type != "hmac" {
+		t.Fatalf("save credential: %+v %v", sum, err)
+	}
+	a.DismissSecret(ns.Credential.ID)
+	list, _ := a.VaultList("saved")
+	if len(list) != 1 {
+		t.Fatalf("list: %+v", list)
+	}
+	item, err := a.VaultReveal(sum.ID)
+	if err != nil || item.Secret != ns.Secret {
+		t.Fatalf("reveal: %v", err)
+	}
+	if _, err := a.VaultCopy(sum.ID, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := board.Text(); got != ns.Secret {
+		t.Fatal("copy did not reach the clipboard")
+	}
+	// Idle lock after the user's delay (5 minutes by default).
+	clock.Advance(6 * time.Minute)
+	a.Touch()
+	desktop.CheckVaultIdle(a)
+	if _, err := a.VaultList(""); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("after idle: %v", err)
+	}
+	if got, _ := board.Text(); got != "" {
+		t.Fatal("locking left the secret on the clipboard")
+	}
+	if !strings.Contains(rec.all(), "vault-locked") || strings.Contains(rec.all(), ns.Secret) {
+		t.Fatalf("events: %s", rec.all())
+	}
+	if _, err := a.VaultUnlock("wrong-Velvet-quarry-81-lantern"); err == nil || !strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if _, err := a.VaultUnlockWithRecovery(res.RecoveryCode); err != nil {
+		t.Fatal(err)
+	}
+	// Export and import into another user's vault.
+	path := filepath.Join(t.TempDir(), "v.age")
+	if err := a.VaultExport(path, "export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.VaultExport(path, "export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("overwrite: %v", err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("export mode %v", fi.Mode())
+	}
+	a.SignOut()
+	a.SignIn("bea@acme.test", testkit.BasicPassword)
+	if _, err := a.VaultList(""); err == nil {
+		t.Fatal("Ada's vault stayed open for Bea")
+	}
+	if _, err := a.VaultUnlock(vaultPhrase); err == nil || !strings.Contains(err.Error(), "no vault") {
+		t.Fatalf("Bea opening a vault: %v", err)
+	}
+	a.VaultSetup("bea-Meadow-55-violin-pond", "bea-Meadow-55-violin-pond", false)
+	rep, err := a.VaultImport(path, "export-Harbor-73-pebble-cloud")
+	if err != nil || rep.Added != 1 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	// Bea (Basic) cannot save a credential from the API Settings she cannot see.
+	if _, err := a.VaultSaveCredential(ns.Credential.ID); err == nil || !strings.Contains(err.Error(), "Administrators") {
+		t.Fatalf("basic user saving a credential: %v", err)
+	}
+}
+
+func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
+	if _, err := exec.LookPath("age"); err != nil {
+		t.Fatal("the age command is missing: run scripts/deps.sh")
+	}
+	c, _ := vaultCore(t)
+	testkit.Seed(t, c)
+	a, _, _ := window(t, c)
+	a.SignIn("ada@acme.test", testkit.AdminPassword)
+	a.VaultSetup(vaultPhrase, vaultPhrase, false)
+	a.VaultAdd(desktop.VaultItemInput{Title: "By hand", Username: "me", Secret: "hand-made"})
+	path := filepath.Join(t.TempDir(), "v.age")
+	if err := a.VaultExport(path, "export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("script", "-qec", "age -d "+path, "/dev/null")
+	cmd.Stdin = strings.NewReader("export-Harbor-73-pebble-cloud\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "hand-made") {
+		t.Fatalf("age -d: %v %s", err, out)
+	}
+}
