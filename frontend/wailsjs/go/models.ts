@@ -270,6 +270,20 @@ export namespace desktop {
 		}
 	}
 	
+	export class ImportResult {
+	    added: number;
+	    skipped: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.added = source["added"];
+	        this.skipped = source["skipped"];
+	    }
+	}
 	export class NewSecret {
 	    credential: CredentialView;
 	    secret: string;
@@ -325,6 +339,7 @@ export namespace desktop {
 	export class Settings {
 	    idleMinutes: number;
 	    clipboardSeconds: number;
+	    vaultLockMinutes: number;
 	    theme: string;
 	
 	    static createFrom(source: any = {}) {
@@ -335,6 +350,7 @@ export namespace desktop {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.idleMinutes = source["idleMinutes"];
 	        this.clipboardSeconds = source["clipboardSeconds"];
+	        this.vaultLockMinutes = source["vaultLockMinutes"];
 	        this.theme = source["theme"];
 	    }
 	}
@@ -457,6 +473,133 @@ export namespace desktop {
 	    }
 	}
 	
+	export class VaultItem {
+	    id: number;
+	    kind: string;
+	    title: string;
+	    username: string;
+	    url: string;
+	    type: string;
+	    updatedAt: string;
+	    secret: string;
+	    notes: string;
+	    createdAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new VaultItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.title = source["title"];
+	        this.username = source["username"];
+	        this.url = source["url"];
+	        this.type = source["type"];
+	        this.updatedAt = source["updatedAt"];
+	        this.secret = source["secret"];
+	        this.notes = source["notes"];
+	        this.createdAt = source["createdAt"];
+	    }
+	}
+	export class VaultItemInput {
+	    title: string;
+	    username: string;
+	    secret: string;
+	    url: string;
+	    notes: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new VaultItemInput(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.title = source["title"];
+	        this.username = source["username"];
+	        this.secret = source["secret"];
+	        this.url = source["url"];
+	        this.notes = source["notes"];
+	    }
+	}
+	export class VaultStatus {
+	    exists: boolean;
+	    unlocked: boolean;
+	    hasRecovery: boolean;
+	    items: number;
+	    lockMinutes: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new VaultStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.exists = source["exists"];
+	        this.unlocked = source["unlocked"];
+	        this.hasRecovery = source["hasRecovery"];
+	        this.items = source["items"];
+	        this.lockMinutes = source["lockMinutes"];
+	    }
+	}
+	export class VaultSetupResult {
+	    status: VaultStatus;
+	    recoveryCode: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new VaultSetupResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.status = this.convertValues(source["status"], VaultStatus);
+	        this.recoveryCode = source["recoveryCode"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class VaultSummary {
+	    id: number;
+	    kind: string;
+	    title: string;
+	    username: string;
+	    url: string;
+	    type: string;
+	    updatedAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new VaultSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.title = source["title"];
+	        this.username = source["username"];
+	        this.url = source["url"];
+	        this.type = source["type"];
+	        this.updatedAt = source["updatedAt"];
+	    }
+	}
 	export class VerifierStatus {
 	    running: boolean;
 	    address: string;

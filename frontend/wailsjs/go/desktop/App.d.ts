@@ -62,6 +62,42 @@ export function TestCredential(arg1:number,arg2:string):Promise<desktop.TestResu
 
 export function Touch():Promise<void>;
 
+export function VaultAdd(arg1:desktop.VaultItemInput):Promise<desktop.VaultSummary>;
+
+export function VaultChangePassphrase(arg1:string,arg2:string,arg3:string):Promise<void>;
+
+export function VaultCopy(arg1:number,arg2:string):Promise<desktop.CopyResult>;
+
+export function VaultDefaultExportPath():Promise<string>;
+
+export function VaultDelete(arg1:number):Promise<void>;
+
+export function VaultEdit(arg1:number,arg2:desktop.VaultItemInput):Promise<desktop.VaultSummary>;
+
+export function VaultExport(arg1:string,arg2:string,arg3:string):Promise<void>;
+
+export function VaultImport(arg1:string,arg2:string):Promise<desktop.ImportResult>;
+
+export function VaultList(arg1:string):Promise<Array<desktop.VaultSummary>>;
+
+export function VaultLock():Promise<desktop.VaultStatus>;
+
+export function VaultNewRecoveryCode():Promise<string>;
+
+export function VaultRemoveRecoveryCode():Promise<void>;
+
+export function VaultReveal(arg1:number):Promise<desktop.VaultItem>;
+
+export function VaultSaveCredential(arg1:number):Promise<desktop.VaultSummary>;
+
+export function VaultSetup(arg1:string,arg2:string,arg3:boolean):Promise<desktop.VaultSetupResult>;
+
+export function VaultStatus():Promise<desktop.VaultStatus>;
+
+export function VaultUnlock(arg1:string):Promise<desktop.VaultStatus>;
+
+export function VaultUnlockWithRecovery(arg1:string):Promise<desktop.VaultStatus>;
+
 export function VerifierStatus():Promise<desktop.VerifierStatus>;
 
 export function VerifyAudit():Promise<desktop.AuditVerifyResult>;

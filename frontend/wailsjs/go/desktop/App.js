@@ -122,6 +122,78 @@ export function Touch() {
   return window['go']['desktop']['App']['Touch']();
 }
 
+export function VaultAdd(arg1) {
+  return window['go']['desktop']['App']['VaultAdd'](arg1);
+}
+
+export function VaultChangePassphrase(arg1, arg2, arg3) {
+  return window['go']['desktop']['App']['VaultChangePassphrase'](arg1, arg2, arg3);
+}
+
+export function VaultCopy(arg1, arg2) {
+  return window['go']['desktop']['App']['VaultCopy'](arg1, arg2);
+}
+
+export function VaultDefaultExportPath() {
+  return window['go']['desktop']['App']['VaultDefaultExportPath']();
+}
+
+export function VaultDelete(arg1) {
+  return window['go']['desktop']['App']['VaultDelete'](arg1);
+}
+
+export function VaultEdit(arg1, arg2) {
+  return window['go']['desktop']['App']['VaultEdit'](arg1, arg2);
+}
+
+export function VaultExport(arg1, arg2, arg3) {
+  return window['go']['desktop']['App']['VaultExport'](arg1, arg2, arg3);
+}
+
+export function VaultImport(arg1, arg2) {
+  return window['go']['desktop']['App']['VaultImport'](arg1, arg2);
+}
+
+export function VaultList(arg1) {
+  return window['go']['desktop']['App']['VaultList'](arg1);
+}
+
+export function VaultLock() {
+  return window['go']['desktop']['App']['VaultLock']();
+}
+
+export function VaultNewRecoveryCode() {
+  return window['go']['desktop']['App']['VaultNewRecoveryCode']();
+}
+
+export function VaultRemoveRecoveryCode() {
+  return window['go']['desktop']['App']['VaultRemoveRecoveryCode']();
+}
+
+export function VaultReveal(arg1) {
+  return window['go']['desktop']['App']['VaultReveal'](arg1);
+}
+
+export function VaultSaveCredential(arg1) {
+  return window['go']['desktop']['App']['VaultSaveCredential'](arg1);
+}
+
+export function VaultSetup(arg1, arg2, arg3) {
+  return window['go']['desktop']['App']['VaultSetup'](arg1, arg2, arg3);
+}
+
+export function VaultStatus() {
+  return window['go']['desktop']['App']['VaultStatus']();
+}
+
+export function VaultUnlock(arg1) {
+  return window['go']['desktop']['App']['VaultUnlock'](arg1);
+}
+
+export function VaultUnlockWithRecovery(arg1) {
+  return window['go']['desktop']['App']['VaultUnlockWithRecovery'](arg1);
+}
+
 export function VerifierStatus() {
   return window['go']['desktop']['App']['VerifierStatus']();
 }
