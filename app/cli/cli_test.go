@@ -31,10 +31,11 @@ func (h *harness) run(stdin string, args ...string) result {
 	h.t.Helper()
 	var out, errb bytes.Buffer
 	p := testkit.CheapParams
+	k := testkit.FastVaultKDF
 	code := Run(append([]string{"--data-dir", h.dir}, args...), Env{
 		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
 		Getenv:  func(k string) string { return h.env[k] },
-		Options: app.Options{Params: &p},
+		Options: app.Options{Params: &p, VaultKDF: &k},
 	})
 	return result{code, out.String(), errb.String()}
 }
@@ -292,6 +293,17 @@ func TestAuthorizationSweep(t *testing.T) {
 		"legacy delete":        {"--username", "malory", "--yes"},
 		"serve":                {"--listen", "127.0.0.1:0"},
 		"verify":               nil,
+		"vault init":           nil,
+		"vault status":         nil,
+		"vault list":           nil,
+		"vault add":            {"--title", "t"},
+		"vault get":            {"--id", "1"},
+		"vault edit":           {"--id", "1", "--title", "x"},
+		"vault delete":         {"--id", "1", "--yes"},
+		"vault passwd":         nil,
+		"vault recovery":       {"--new"},
+		"vault export":         {"--out", "/nonexistent/x.age"},
+		"vault import":         {"--in", "/nonexistent/x.age"},
 	}
 	h := seeded(t)
 	for _, who := range []struct{ role, email, password string }{
@@ -304,8 +316,8 @@ func TestAuthorizationSweep(t *testing.T) {
 			if !ok {
 				t.Fatalf("command %q has no sample arguments in the sweep", c.name)
 			}
-			if c.name == "passwd" && who.email != "" {
-				continue // every user may change their own password
+			if (c.name == "passwd" || strings.HasPrefix(c.name, "vault ")) && who.email != "" {
+				continue // every user may change their own password and use their own vault
 			}
 			t.Run(who.role+"/"+c.name, func(t *testing.T) {
 				h.as(who.email, who.password)
@@ -318,7 +330,16 @@ func TestAuthorizationSweep(t *testing.T) {
 				case who.email == "":
 					want = "KEYSMITH_EMAIL"
 				}
-				if r.code != ExitFailure || !strings.Contains(r.stderr, want) {
+				if c.name == "vault add" && who.email == "" {
+					want = "KEYSMITH_VAULT_PASSPHRASE" // refused before signing in: the secret would be on stdin
+					if r.code != ExitUsage || !strings.Contains(r.stderr, want) {
+						t.Fatalf("got %+v, want exit 2 with %q", r, want)
+					}
+				} else if c.name == "vault import" && who.email == "" {
+					if r.code != ExitFailure || !strings.Contains(r.stderr, "Cannot read") {
+						t.Fatalf("got %+v", r)
+					}
+				} else if r.code != ExitFailure || !strings.Contains(r.stderr, want) {
 					t.Fatalf("got %+v, want exit 1 with %q", r, want)
 				}
 				after := h.snapshot()

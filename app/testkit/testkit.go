@@ -20,10 +20,14 @@ import (
 	"keysmith/app"
 	"keysmith/app/accounts"
 	"keysmith/app/credentials"
+	"keysmith/app/vault"
 )
 
 // CheapParams make hashing fast in tests; builds never use them.
 var CheapParams = accounts.Params{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// FastVaultKDF is the cheapest vault KDF the vault accepts (OWASP's minimum).
+var FastVaultKDF = vault.KDF{Name: "argon2id", MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 
 // Passwords of the seeded users (strong enough for the policy).
 const (

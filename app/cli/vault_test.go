@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"keysmith/app/testkit"
+)
+
+func TestVaultCommands(t *testing.T) {
+	h := seeded(t)
+	const phrase = "orchid-Velvet-quarry-81-lantern"
+	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "no vault yet") {
+		t.Fatalf("list before init: %+v", r)
+	}
+	r := h.run(phrase+"\n", "vault", "init", "--recovery", "--json")
+	var init struct{ RecoveryCode string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &init) != nil || len(init.RecoveryCode) < 26 {
+		t.Fatalf("init: %+v", r)
+	}
+	if r := h.run("weak\n", "vault", "init"); r.code != 1 {
+		t.Fatalf("second init: %+v", r)
+	}
+	h.env[EnvVaultPassphrase] = phrase
+	if r := h.run("line one\nline two\n", "vault", "add", "--title", "Router", "--username", "admin", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"id": 1`) {
+		t.Fatalf("add: %+v", r)
+	}
+	if r := h.run("", "vault", "list", "--json"); r.code != 0 || !strings.Contains(r.stdout, "Router") || strings.Contains(r.stdout, "line one") {
+		t.Fatalf("list: %+v", r)
+	}
+	if r := h.run("", "vault", "get", "--id", "1"); r.code != 0 || strings.Contains(r.stdout, "line one") || !strings.Contains(r.stdout, "hidden") {
+		t.Fatalf("get without --show-secret: %+v", r)
+	}
+	if r := h.run("", "vault", "get", "--id", "1", "--show-secret", "--json"); !strings.Contains(r.stdout, `"secret": "line one\nline two"`) {
+		t.Fatalf("get --show-secret: %+v", r)
+	}
+	if r := h.run("new secret\n", "vault", "edit", "--id", "1", "--url", "https://router.local", "--secret-from-stdin"); r.code != 0 {
+		t.Fatalf("edit: %+v", r)
+	}
+	if r := h.run("", "vault", "get", "--id", "1", "--show-secret", "--json"); !strings.Contains(r.stdout, `"secret": "new secret"`) || !strings.Contains(r.stdout, "router.local") || !strings.Contains(r.stdout, `"title": "Router"`) {
+		t.Fatalf("after edit: %+v", r)
+	}
+	h.env[EnvVaultPassphrase] = "wrong-Velvet-quarry-81-lantern"
+	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "passphrase or recovery code is wrong") {
+		t.Fatalf("wrong passphrase: %+v", r)
+	}
+	h.env[EnvVaultPassphrase] = phrase
+	out := filepath.Join(t.TempDir(), "v.age")
+	h.env[EnvExportPassphrase] = "export-Harbor-73-pebble-cloud"
+	if r := h.run("", "vault", "export", "--out", out); r.code != 0 {
+		t.Fatalf("export: %+v", r)
+	}
+	if r := h.run("", "vault", "export", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "exists already") {
+		t.Fatalf("export over a file: %+v", r)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.HasPrefix(string(b), "age-encryption.org/v1") || strings.Contains(string(b), "new secret") {
+		t.Fatal("export is not an age file")
+	}
+	const next = "marble-Tundra-62-whistle-fern"
+	if r := h.run(next+"\n", "vault", "passwd"); r.code != 0 {
+		t.Fatalf("passwd: %+v", r)
+	}
+	if r := h.run("", "vault", "list"); r.code != 1 {
+		t.Fatal("old vault passphrase still works")
+	}
+	h.env[EnvVaultPassphrase] = next
+	if r := h.run("", "vault", "recovery", "--new", "--json"); r.code != 0 || !strings.Contains(r.stdout, "recoveryCode") {
+		t.Fatalf("recovery: %+v", r)
+	}
+	if r := h.run("", "vault", "delete", "--id", "1", "--yes"); r.code != 0 {
+		t.Fatalf("delete: %+v", r)
+	}
+	// Another user imports the export into their own vault.
+	h.as("bea@acme.test", testkit.BasicPassword)
+	h.env[EnvVaultPassphrase] = "bea-Meadow-55-violin-pond"
+	h.run("", "vault", "init")
+	h.env[EnvExportPassphrase] = "not-the-export-passphrase"
+	if r := h.run("", "vault", "import", "--in", out); r.code != 1 || !strings.Contains(r.stderr, "wrong") {
+		t.Fatalf("import with a wrong passphrase: %+v", r)
+	}
+	h.env[EnvExportPassphrase] = "export-Harbor-73-pebble-cloud"
+	if r := h.run("", "vault", "import", "--in", out, "--json"); r.code != 0 || !strings.Contains(r.stdout, `"added": 1`) {
+		t.Fatalf("import: %+v", r)
+	}
+	if r := h.run("", "vault", "import", "--in", out, "--json"); !strings.Contains(r.stdout, `"skipped": 1`) {
+		t.Fatalf("second import: %+v", r)
+	}
+	for _, bad := range [][]string{{"vault", "get"}, {"vault", "get", "--id", "x"}, {"vault", "recovery"}, {"vault", "delete", "--id", "1"}} {
+		if r := h.run("", bad...); r.code != 2 {
+			t.Errorf("%v: %+v", bad, r)
+		}
+	}
+}
