@@ -23,6 +23,14 @@ type Session struct {
 	mu      sync.Mutex
 	dataKey []byte
 	itemKey []byte
+	// listed caches decrypted summaries by item id and revision, so listing
+	// decrypts only what changed since (in any process).
+	listed map[int64]listedItem
+}
+
+type listedItem struct {
+	revision int64
+	summary  Summary
 }
 
 func (s *Service) session(userID, vaultID int64, uid, dataKey []byte) *Session {
@@ -35,7 +43,7 @@ func (v *Session) Lock() {
 	defer v.mu.Unlock()
 	clear(v.dataKey)
 	clear(v.itemKey)
-	v.dataKey, v.itemKey = nil, nil
+	v.dataKey, v.itemKey, v.listed = nil, nil, nil
 }
 
 // Locked reports whether Lock was called.
@@ -112,23 +120,84 @@ func (v *Session) List(ctx context.Context, actorID int64, query string) ([]Summ
 	if err != nil {
 		return nil, err
 	}
-	rs, err := v.rows(ctx, v.s.db, "")
+	all, err := v.summaries(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	q := strings.ToLower(strings.TrimSpace(query))
 	out := []Summary{}
-	for _, r := range rs {
-		it, err := v.decrypt(key, r)
-		if err != nil {
-			return nil, err
-		}
+	for _, it := range all {
 		if q != "" && !strings.Contains(strings.ToLower(it.Title+"\x00"+it.Username+"\x00"+it.URL+"\x00"+it.Type), q) {
 			continue
 		}
-		out = append(out, Summary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type, UpdatedAt: it.UpdatedAt})
+		out = append(out, it)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Title) < strings.ToLower(out[j].Title) })
+	keys := make([]string, len(out))
+	for i := range out {
+		keys[i] = strings.ToLower(out[i].Title)
+	}
+	sort.Sort(byKey{out, keys})
+	return out, nil
+}
+
+// summaries returns every item's summary, decrypting only items that are new
+// or changed since the last call.
+func (v *Session) summaries(ctx context.Context, key []byte) ([]Summary, error) {
+	rs, err := v.s.db.QueryContext(ctx, `SELECT id, revision FROM vault_items WHERE vault_id = ? ORDER BY id`, v.vaultID)
+	if err != nil {
+		return nil, err
+	}
+	type idRev struct{ id, rev int64 }
+	var current []idRev
+	for rs.Next() {
+		var r idRev
+		if err := rs.Scan(&r.id, &r.rev); err != nil {
+			rs.Close()
+			return nil, err
+		}
+		current = append(current, r)
+	}
+	rs.Close()
+	v.mu.Lock()
+	cache := v.listed
+	v.mu.Unlock()
+	fresh := make(map[int64]listedItem, len(current))
+	var stale int
+	for _, r := range current {
+		if c, ok := cache[r.id]; ok && c.revision == r.rev {
+			fresh[r.id] = c
+		} else {
+			stale++
+		}
+	}
+	if stale > 0 {
+		rows, err := v.rows(ctx, v.s.db, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if c, ok := fresh[r.id]; ok && c.revision == r.revision {
+				continue
+			}
+			it, err := v.decrypt(key, r)
+			if err != nil {
+				return nil, err
+			}
+			fresh[r.id] = listedItem{revision: r.revision, summary: Summary{ID: it.ID, Kind: it.Kind, Title: it.Title,
+				Username: it.Username, URL: it.URL, Type: it.Type, UpdatedAt: it.UpdatedAt}}
+		}
+	}
+	v.mu.Lock()
+	if v.itemKey != nil {
+		v.listed = fresh
+	}
+	v.mu.Unlock()
+	out := make([]Summary, 0, len(current))
+	for _, r := range current {
+		if c, ok := fresh[r.id]; ok {
+			out = append(out, c.summary)
+		}
+	}
 	return out, nil
 }
 
@@ -316,4 +385,17 @@ func normalizeCode(c string) string {
 		}
 		return -1
 	}, c)
+}
+
+// byKey sorts summaries by precomputed lower-case titles.
+type byKey struct {
+	s    []Summary
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.s) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.s[i], b.s[j] = b.s[j], b.s[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
