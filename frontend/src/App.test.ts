@@ -52,6 +52,32 @@ describe('App', () => {
     expect(await screen.findByRole('heading', { name: 'API Settings', level: 1 })).toBeInTheDocument();
   });
 
+  it('opens Settings > Verification from the nav link and from the menu (Administrators only)', async () => {
+    backend.VerifierStatus.mockResolvedValue({ running: true, address: '127.0.0.1:8787', port: 8787 });
+    await renderSignedIn();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('link', { name: 'Verification' }));
+    const heading = await screen.findByRole('heading', { name: 'Verification', level: 1 });
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(screen.getByTestId('page-verification')).toBeInTheDocument();
+    expect(await screen.findByTestId('verifier-status')).toHaveTextContent('Running on 127.0.0.1:8787');
+    emit('navigate', 'api-settings');
+    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
+    emit('navigate', 'verification');
+    expect(await screen.findByRole('heading', { name: 'Verification', level: 1 })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Verification' })).toHaveAttribute('aria-current', 'page');
+  });
+
+  it('keeps Verification from non-administrators', async () => {
+    await renderSignedIn(basic);
+    expect(screen.queryByRole('link', { name: 'Verification' })).not.toBeInTheDocument();
+    emit('navigate', 'verification');
+    expect(await screen.findByTestId('admin-only')).toHaveTextContent(
+      'Only account Administrators can run the verification endpoint.',
+    );
+    expect(backend.VerifierStatus).not.toHaveBeenCalled();
+  });
+
   it('hides Users and Audit log from non-administrators', async () => {
     await renderSignedIn(basic);
     const nav = screen.getByRole('navigation', { name: 'Settings' });

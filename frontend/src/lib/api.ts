@@ -96,6 +96,8 @@ export interface CredentialView {
   createdBy: string;
   /** RFC 3339, '' for never. */
   lastUsedAt: string;
+  /** Client address of the last accepted request, '' when unknown. */
+  lastUsedFrom: string;
   /** RFC 3339, '' for never. */
   expiresAt: string;
   /** When the secret replaced by the last roll stops working, or ''. */
@@ -132,8 +134,37 @@ export interface CreateLegacyRequest {
   expires: Expires;
 }
 
-export type Page = 'api-settings' | 'users' | 'general' | 'audit' | 'password';
-export const PAGES: Page[] = ['api-settings', 'users', 'general', 'audit', 'password'];
+/** The window's own verification endpoint (loopback only). */
+export interface VerifierStatus {
+  running: boolean;
+  /** "127.0.0.1:PORT" while running, else ''. */
+  address: string;
+  /** The last port used (8787 at first). */
+  port: number;
+}
+/** How a client authenticates with one credential (a sample GET). */
+export interface Snippets {
+  method: string;
+  url: string;
+  /** HMAC only: the signed Date header. */
+  date: string;
+  /** The exact Authorization header value. */
+  authorization: string;
+  curl: string;
+  /** A Node snippet with the official SDK (reads MESSAGEMEDIA_SECRET). */
+  node: string;
+}
+/** The verdict of a live check against the running endpoint. */
+export interface TestResult {
+  accepted: boolean;
+  status: number;
+  message: string;
+}
+export const PORT_MIN = 1024;
+export const PORT_MAX = 65535;
+
+export type Page = 'api-settings' | 'users' | 'general' | 'audit' | 'verification' | 'password';
+export const PAGES: Page[] = ['api-settings', 'users', 'general', 'audit', 'verification', 'password'];
 
 /** A backend refusal; message is one user-facing sentence. */
 export class ApiError extends Error {
@@ -196,6 +227,7 @@ function normCredential(c: any): CredentialView {
     createdAt: str(c?.createdAt),
     createdBy: str(c?.createdBy),
     lastUsedAt: str(c?.lastUsedAt),
+    lastUsedFrom: str(c?.lastUsedFrom),
     expiresAt: str(c?.expiresAt),
     previousUntil: str(c?.previousUntil),
   };
@@ -203,6 +235,27 @@ function normCredential(c: any): CredentialView {
 
 function normSecret(r: any): NewSecret {
   return { credential: normCredential(r?.credential), secret: String(r?.secret ?? '') };
+}
+
+function normStatus(v: any): VerifierStatus {
+  const port = Number(v?.port);
+  return {
+    running: !!v?.running,
+    address: String(v?.address ?? ''),
+    port: Number.isInteger(port) && port > 0 ? port : 8787,
+  };
+}
+
+function normSnippets(v: any): Snippets {
+  const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
+  return {
+    method: str(v?.method),
+    url: str(v?.url),
+    date: str(v?.date),
+    authorization: str(v?.authorization),
+    curl: str(v?.curl),
+    node: str(v?.node),
+  };
 }
 
 function normUser(u: any): UserView {
@@ -281,6 +334,21 @@ export const api = {
     call(() => App.CopyCredential(id, part)).then((r: any) => Number(r?.clearAfterSeconds ?? 0)),
   /** Tells the backend to forget the secret of a closed confirmation. */
   dismissSecret: (id: number) => call(() => App.DismissSecret(id)),
+  verifierStatus: () => call(() => App.VerifierStatus()).then(normStatus),
+  startVerifier: (port: number) => call(() => App.StartVerifier(port)).then(normStatus),
+  stopVerifier: () => call(() => App.StopVerifier()).then(normStatus),
+  /** secret '' = the secret of the confirmation still open (the backend holds it). */
+  credentialSnippets: (id: number, secret: string) =>
+    call(() => App.CredentialSnippets(id, secret)).then(normSnippets),
+  /** Sends the sample request to the running endpoint; secret '' as for credentialSnippets. */
+  testCredential: (id: number, secret: string) =>
+    call(() => App.TestCredential(id, secret)).then(
+      (r: any): TestResult => ({
+        accepted: !!r?.accepted,
+        status: Number(r?.status ?? 0),
+        message: String(r?.message ?? ''),
+      }),
+    ),
 };
 
 function hasRuntime(): boolean {

@@ -30,6 +30,11 @@ export const backend = {
   DeleteCredential: vi.fn(),
   CopyCredential: vi.fn(),
   DismissSecret: vi.fn(),
+  VerifierStatus: vi.fn(),
+  StartVerifier: vi.fn(),
+  StopVerifier: vi.fn(),
+  CredentialSnippets: vi.fn(),
+  TestCredential: vi.fn(),
 };
 
 export const admin = {
@@ -94,6 +99,7 @@ export function resetBackend() {
   backend.ListCredentials.mockResolvedValue({ items: [], total: 0 });
   backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissSecret.mockResolvedValue(undefined);
+  backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787 });
 }
 
 let nextId = 100;
@@ -111,6 +117,7 @@ export function credential(over: Record<string, unknown> = {}) {
     createdAt: '2025-01-02T03:04:05Z',
     createdBy: 'Ada Admin <ada@example.com>',
     lastUsedAt: '',
+    lastUsedFrom: '',
     expiresAt: '',
     previousUntil: '',
     ...over,
