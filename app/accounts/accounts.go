@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"keysmith/app/audit"
@@ -91,15 +92,22 @@ type Service struct {
 	log    *audit.Log
 	clock  func() time.Time
 	params Params
-	dummy  string
+	// dummy is a hash of a fixed password, checked for unknown emails so
+	// they cost the same as known ones. It is computed in the background so
+	// opening the core does no KDF work before the first screen.
+	dummy func() string
 }
 
 // New returns a Service. params sets the argon2id cost of new hashes.
 func New(db *sql.DB, log *audit.Log, clock func() time.Time, params Params) (*Service, error) {
-	dummy, err := HashPassword("keysmith-timing-equalizer", params)
-	if err != nil {
-		return nil, err
-	}
+	dummy := sync.OnceValue(func() string {
+		h, err := HashPassword("keysmith-timing-equalizer", params)
+		if err != nil {
+			panic(err) // only if crypto/rand fails
+		}
+		return h
+	})
+	go dummy()
 	return &Service{db: db, log: log, clock: clock, params: params, dummy: dummy}, nil
 }
 
@@ -286,7 +294,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, via string) (User
 		return User{}, err
 	}
 	if !known {
-		hash = s.dummy
+		hash = s.dummy()
 	}
 	ok, rehash, err := VerifyPassword(password, hash, s.params)
 	if err != nil {
