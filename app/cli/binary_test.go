@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"keysmith/app/testkit"
 )
@@ -164,5 +168,64 @@ func TestBinaryRefusesDamagedAndNewerDatabases(t *testing.T) {
 				t.Fatal("the refused database was modified")
 			}
 		})
+	}
+}
+
+// TestBinaryServeStopsCleanly starts keysmith serve, makes one accepted
+// request, sends SIGTERM and expects a clean exit that flushed last use.
+func TestBinaryServeStopsCleanly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	env := []string{"KEYSMITH_DATA_DIR=" + dir}
+	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
+		t.Fatalf("init: %+v", p)
+	}
+	auth := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword)
+	p := runBin(t, auth, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
+	var k struct{ Key, Secret string }
+	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &k) != nil {
+		t.Fatalf("create: %+v", p)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(binary(t), "serve", "--listen", addr)
+	cmd.Env = append(auth, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var res *http.Response
+	for i := 0; i < 100; i++ {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/messages", nil)
+		req.SetBasicAuth(k.Key, k.Secret)
+		var err error
+		if res, err = http.DefaultClient.Do(req); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if res == nil || res.StatusCode != 200 {
+		t.Fatalf("serve did not accept the key: %v", res)
+	}
+	res.Body.Close()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, logs.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of SIGTERM")
+	}
+	p = runBin(t, auth, "", "keys", "list", "--json")
+	if !strings.Contains(p.stdout, `"lastUsedFrom": "127.0.0.1"`) {
+		t.Fatalf("last use not flushed at shutdown: %s", p.stdout)
+	}
+	if strings.Contains(logs.String(), k.Secret) {
+		t.Fatal("the request log holds the secret")
 	}
 }
