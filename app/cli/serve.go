@@ -145,7 +145,7 @@ func (r *run) verifyRequest(args []string) error {
 		return usagef("the input is not an HTTP/1.1 request: %s", strings.TrimPrefix(err.Error(), "malformed HTTP "))
 	}
 	body, _ := io.ReadAll(io.LimitReader(req.Body, verify.MaxBody+1))
-	ver := verify.New(c.Credentials, verify.Options{Skew: *skew, Clock: c.Clock})
+	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Skew: *skew, Clock: c.Clock})
 	cred, verr := ver.Verify(context.Background(), verify.Request{Method: req.Method, RequestURI: req.RequestURI, Header: req.Header, Body: body, HasBody: true})
 	type verdict struct {
 		Accepted bool   `json:"accepted"`

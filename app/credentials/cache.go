@@ -14,12 +14,6 @@ import (
 	"keysmith/app/errs"
 )
 
-// Source is what a verifier reads: the Service itself, or a Cache over it.
-type Source interface {
-	Authenticate(ctx context.Context, key, secret string) (Credential, error)
-	HMACSecrets(ctx context.Context, key string) (Credential, []string, error)
-}
-
 // Cache keeps the verifier's view of credentials in memory, so a request
 // costs no database read. It checks the credential revision (bumped by every
 // change, from any process) at most every poll interval and starts over when
@@ -174,6 +168,28 @@ func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credentia
 	}
 	if !ok {
 		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrWrongSecret)
+	}
+	return e.cred, nil
+}
+
+// EachHMACSecret calls fn with every usable secret of an active HMAC
+// credential, current first, without copying them.
+func (c *Cache) EachHMACSecret(ctx context.Context, key string, fn func(secret string)) (Credential, error) {
+	e, err := c.lookup(ctx, key)
+	if err != nil {
+		return Credential{}, err
+	}
+	if e.cred.Type != HMAC {
+		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
+	}
+	now := c.s.now()
+	if e.cred.Status(now) != StatusActive {
+		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrNotActive)
+	}
+	for i := range e.secrets {
+		if r := e.secrets[i].retires; r == nil || r.After(now) {
+			fn(e.secrets[i].plain)
+		}
 	}
 	return e.cred, nil
 }

@@ -29,7 +29,7 @@ func TestServe(t *testing.T) {
 	u := testkit.Seed(t, c)
 	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Served", nil)
 	var logs strings.Builder
-	srv := server.New(c.Credentials, verify.New(c.Credentials, verify.Options{Clock: clock.Now}),
+	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
 		slog.New(slog.NewTextHandler(&logs, nil)), clock.Now)
 	srv.Start(time.Hour) // flushed by Close below
 	ts := httptest.NewServer(srv)
@@ -97,7 +97,7 @@ func TestAuthRequestHeaders(t *testing.T) {
 	c := testkit.Open(t, clock)
 	u := testkit.Seed(t, c)
 	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.HMAC, "Behind nginx", nil)
-	srv := server.New(c.Credentials, verify.New(c.Credentials, verify.Options{Clock: clock.Now}), slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
 	srv.Start(time.Hour)
 	defer srv.Close()
 	date := clock.Now().UTC().Format(http.TimeFormat)

@@ -14,9 +14,8 @@
 //     request with a body is accepted once within the skew window; for
 //     bodiless requests that is a setting (two honest identical GETs in the
 //     same second sign the same, so the default allows them).
-//   - Over the Service, credentials are read from the database on every
-//     request; over a Cache, a change made by any process applies within the
-//     cache's poll interval.
+//   - Credentials come from a credentials.Cache: a change made by any
+//     process applies within the cache's poll interval.
 package verify
 
 import (
@@ -57,16 +56,16 @@ type Options struct {
 
 // Verifier checks requests against the account's credentials.
 type Verifier struct {
-	creds credentials.Source
+	creds *credentials.Cache
 	opt   Options
 
 	mu   sync.Mutex
 	seen map[string]time.Time // signature → when it may be forgotten
 }
 
-// New returns a Verifier reading creds: the credentials Service, or a Cache
-// over it for speed.
-func New(creds credentials.Source, opt Options) *Verifier {
+// New returns a Verifier reading credentials through creds (a poll interval
+// of 0 rechecks the revision on every request).
+func New(creds *credentials.Cache, opt Options) *Verifier {
 	if opt.Skew <= 0 {
 		opt.Skew = 300 * time.Second
 	}
@@ -132,26 +131,29 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 	if err != nil {
 		return credentials.Credential{}, err
 	}
-	c, secrets, err := v.creds.HMACSecrets(ctx, p.username)
-	if err != nil {
-		return credentials.Credential{}, err
-	}
 	newHash := sha1.New
 	if p.algorithm == "hmac-sha256" {
 		newHash = sha256.New
 	}
+	size := len(msg) + len(r.RequestURI) + 24
+	lines := [2][]byte{requestLine(make([]byte, 0, size), msg, r.Method, r.RequestURI)}
+	if quirk != "" && quirk != r.Method {
+		lines[1] = requestLine(make([]byte, 0, size), msg, quirk, r.RequestURI)
+	}
 	ok := 0
-	for i, method := range [2]string{r.Method, quirk} {
-		if i == 1 && (quirk == "" || quirk == r.Method) {
-			break
-		}
-		signed := requestLine(msg, method, r.RequestURI)
-		for _, secret := range secrets {
+	c, err := v.creds.EachHMACSecret(ctx, p.username, func(secret string) {
+		for _, signed := range lines {
+			if signed == nil {
+				continue
+			}
 			m := hmac.New(newHash, []byte(secret))
 			m.Write(signed)
 			var sum [sha256.Size]byte
 			ok |= subtle.ConstantTimeCompare(m.Sum(sum[:0]), p.signature)
 		}
+	})
+	if err != nil {
+		return credentials.Credential{}, err
 	}
 	if ok != 1 {
 		return credentials.Credential{}, ErrSignature
@@ -220,10 +222,9 @@ func appendHeader(dst []byte, name, value string) []byte {
 	return append(append(append(dst, name...), ": "...), value...)
 }
 
-// requestLine returns base with its request-line marker replaced.
-func requestLine(base []byte, method, uri string) []byte {
+// requestLine appends base to out with its request-line marker replaced.
+func requestLine(out, base []byte, method, uri string) []byte {
 	i := bytes.IndexByte(base, 0)
-	out := make([]byte, 0, len(base)+len(method)+len(uri)+10)
 	out = append(out, base[:i]...)
 	out = append(append(append(append(out, method...), ' '), uri...), " HTTP/1.1"...)
 	return append(out, base[i+1:]...)

@@ -72,7 +72,7 @@ func TestSDKVectorsAccepted(t *testing.T) {
 	c, _, clock, v := setup(t)
 	for _, vec := range v.Vectors {
 		t.Run(vec.Name, func(t *testing.T) {
-			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 			cred, err := ver.Verify(ctx, request(vec.Method, vec.URL, vec.Body, vec.Headers))
 			if err != nil || cred.Key != v.Key {
 				t.Fatalf("SDK request refused: %v", err)
@@ -113,7 +113,7 @@ func TestSDKVectorsTampered(t *testing.T) {
 			if tc.before != nil {
 				tc.before()
 			}
-			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 			_, err := ver.Verify(ctx, tc.req())
 			if tc.want == nil {
 				// The SDK signs GET for every bodiless request: accepted
@@ -201,7 +201,7 @@ func TestClientVariants(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o := base
 			mod(&o)
-			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 			if _, err := ver.Verify(ctx, signedRequest(o)); err != nil {
 				t.Fatalf("refused: %v", err)
 			}
@@ -222,7 +222,7 @@ func TestClientVariants(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o := base
 			tc.mod(&o)
-			ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 			if _, err := ver.Verify(ctx, signedRequest(o)); !errors.Is(err, tc.want) || !errors.Is(err, errs.ErrBadCredentials) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -237,7 +237,7 @@ func TestReplay(t *testing.T) {
 	cred, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Replay", nil)
 	o := signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret, key: cred.Key,
 		method: "POST", signMethod: "POST", uri: "/v1/messages", body: `{"a":1}`, date: clock.Now()}
-	ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 	if _, err := ver.Verify(ctx, signedRequest(o)); err != nil {
 		t.Fatal(err)
 	}
@@ -251,13 +251,13 @@ func TestReplay(t *testing.T) {
 			t.Fatalf("identical GET %d refused by default: %v", i, err)
 		}
 	}
-	strict := verify.New(c.Credentials, verify.Options{Clock: clock.Now, RejectBodylessReplays: true})
+	strict := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now, RejectBodylessReplays: true})
 	strict.Verify(ctx, signedRequest(get))
 	if _, err := strict.Verify(ctx, signedRequest(get)); !errors.Is(err, verify.ErrReplay) {
 		t.Fatalf("strict bodiless replay: %v", err)
 	}
 	// A bounded memory refuses rather than forgets.
-	small := verify.New(c.Credentials, verify.Options{Clock: clock.Now, MaxReplayEntries: 1})
+	small := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now, MaxReplayEntries: 1})
 	small.Verify(ctx, signedRequest(o))
 	o2 := o
 	o2.body = `{"a":2}`
@@ -273,7 +273,7 @@ func TestBasicAndLegacy(t *testing.T) {
 	basic, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "B", nil)
 	hm, hsecret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "H", nil)
 	c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyuser", "Passw0rd", nil)
-	ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 	auth := func(user, pass string) verify.Request {
 		h := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}}
 		return verify.Request{Method: "GET", RequestURI: "/", Header: h}
@@ -316,7 +316,7 @@ func FuzzAuthorization(f *testing.F) {
 	clock := testkit.NewClock()
 	c := testkit.Open(f, clock)
 	testkit.Seed(f, c)
-	ver := verify.New(c.Credentials, verify.Options{Clock: clock.Now})
+	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 	f.Fuzz(func(t *testing.T, h string) {
 		r := verify.Request{Method: "GET", RequestURI: "/", Header: http.Header{"Authorization": {h}, "Date": {clock.Now().Format(http.TimeFormat)}}}
 		if _, err := ver.Verify(ctx, r); !errors.Is(err, errs.ErrBadCredentials) {
