@@ -144,3 +144,30 @@ func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
 		t.Fatalf("age -d: %v %s", err, out)
 	}
 }
+
+func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
+	c, _ := vaultCore(t)
+	testkit.Seed(t, c)
+	a, board, _ := window(t, c)
+	a.SignIn("bea@acme.test", testkit.BasicPassword)
+	a.VaultSetup(vaultPhrase, vaultPhrase, false)
+	s, _ := a.VaultAdd(desktop.VaultItemInput{Title: "Wifi", Username: "guest", Secret: "wifi-secret"})
+	if _, err := a.VaultCopy(s.ID, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	board.SetText("something the user copied")
+	board.fire()
+	a.VaultLock()
+	if got, _ := board.Text(); got != "something the user copied" {
+		t.Fatalf("Keysmith cleared the user's own clipboard: %q", got)
+	}
+	a.VaultUnlock(vaultPhrase)
+	a.VaultCopy(s.ID, "username")
+	if got, _ := board.Text(); got != "guest" {
+		t.Fatalf("username copy: %q", got)
+	}
+	board.fire()
+	if got, _ := board.Text(); got != "" {
+		t.Fatalf("not cleared after the delay: %q", got)
+	}
+}
