@@ -64,4 +64,4 @@ for kind in Basic HMAC; do
 	awk -v k="$kind" -v a="$rps" -v b="$ng_rps" -v p="$(to_ms "$p99")" -v q="$(to_ms "$ng_p99")" \
 		'BEGIN { printf "ratio %-5s throughput %.2f of nginx (target >= 0.50), p99 %.2fx nginx (target <= 1.50)\n", k, a/b, p/q }'
 done
-grep -c 'msg=accepted' "$tmp/serve.log" >/dev/null || { echo "FAIL: keysmith accepted nothing" >&2; exit 1; }
+grep -c ' accepted method=' "$tmp/serve.log" >/dev/null || { echo "FAIL: keysmith accepted nothing" >&2; exit 1; }

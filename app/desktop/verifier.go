@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +96,7 @@ func (a *App) StartVerifier(port int) (VerifierStatus, error) {
 	}
 	ver := verify.New(a.core.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: a.clock})
 	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)
+	e.srv.LogRequests(os.Stderr)
 	e.srv.Start(time.Second)
 	e.hs = &http.Server{Handler: e.srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
 	e.addr, e.port = ln.Addr().String(), port

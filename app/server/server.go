@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -32,10 +33,11 @@ const HealthPath = "/keysmith/health"
 
 // Server serves verification requests.
 type Server struct {
-	ver   *verify.Verifier
-	creds *credentials.Service
-	log   *slog.Logger
-	clock func() time.Time
+	ver    *verify.Verifier
+	creds  *credentials.Service
+	log    *slog.Logger
+	reqLog io.Writer // one line per request; nil for none
+	clock  func() time.Time
 
 	events chan event
 	done   chan struct{}
@@ -51,6 +53,9 @@ type event struct {
 func New(creds *credentials.Service, ver *verify.Verifier, log *slog.Logger, clock func() time.Time) *Server {
 	return &Server{ver: ver, creds: creds, log: log, clock: clock, events: make(chan event, 8192), done: make(chan struct{})}
 }
+
+// LogRequests writes the request log to w (one logfmt line per request).
+func (s *Server) LogRequests(w io.Writer) { s.reqLog = w }
 
 // Start begins recording uses and refusals every interval.
 func (s *Server) Start(interval time.Duration) {
@@ -141,9 +146,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
-	s.log.Info("accepted", "method", req.Method, "uri", req.RequestURI, "key", c.Key, "from", from, "took", s.clock().Sub(start).String())
+	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
 	writeJSON(w, http.StatusOK, accepted{c.ID, string(c.Type), c.Name, c.Key})
 }
+
+// logLine writes one request-log line (logfmt, no secrets) without the
+// allocations of a structured logger: this runs for every request.
+func (s *Server) logLine(start time.Time, verdict, method, uri, key, from, reason string) {
+	if s.reqLog == nil {
+		return
+	}
+	bp := linePool.Get().(*[]byte)
+	b := (*bp)[:0]
+	b = start.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z")
+	b = append(b, ' ')
+	b = append(b, verdict...)
+	b = append(b, " method="...)
+	b = strconv.AppendQuote(b, method)
+	b = append(b, " uri="...)
+	b = strconv.AppendQuote(b, uri)
+	b = append(b, " key="...)
+	b = strconv.AppendQuote(b, key)
+	b = append(b, " from="...)
+	b = append(b, from...)
+	if reason != "" {
+		b = append(b, " reason="...)
+		b = strconv.AppendQuote(b, reason)
+	}
+	b = append(b, " took="...)
+	b = strconv.AppendInt(b, s.clock().Sub(start).Microseconds(), 10)
+	b = append(b, "µs\n"...)
+	s.reqLog.Write(b)
+	*bp = b
+	linePool.Put(bp)
+}
+
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 // accepted is the body of a 200.
 type accepted struct {
@@ -155,7 +193,7 @@ type accepted struct {
 
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, from, key, why string, start time.Time) {
 	s.queue(event{refusal: &credentials.Refusal{Key: key, Reason: why, From: from}})
-	s.log.Info("refused", "method", r.Method, "uri", r.RequestURI, "key", key, "from", from, "reason", why, "took", s.clock().Sub(start).String())
+	s.logLine(start, "refused", r.Method, r.RequestURI, key, from, why)
 	w.Header().Add("WWW-Authenticate", `Basic realm="Keysmith"`)
 	w.Header().Add("WWW-Authenticate", `hmac realm="Keysmith"`)
 	writeJSON(w, http.StatusUnauthorized, refusedBody)

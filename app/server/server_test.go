@@ -31,6 +31,7 @@ func TestServe(t *testing.T) {
 	var logs strings.Builder
 	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
 		slog.New(slog.NewTextHandler(&logs, nil)), clock.Now)
+	srv.LogRequests(&logs)
 	srv.Start(time.Hour) // flushed by Close below
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
@@ -89,6 +90,10 @@ func TestServe(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), secret) {
 		t.Fatal("the request log holds the secret")
+	}
+	if !strings.Contains(logs.String(), `accepted method="PUT" uri="/any/path?x=1" key="`+cred.Key+`" from=127.0.0.1`) ||
+		!strings.Contains(logs.String(), `refused method="GET" uri="/"`) {
+		t.Fatalf("request log:\n%s", logs.String())
 	}
 }
 
