@@ -163,3 +163,36 @@ describe('App', () => {
     await waitFor(() => expect(screen.getByTestId('clipboard-toast')).toHaveTextContent('Clipboard cleared.'));
   });
 });
+
+describe('Vault in the app', () => {
+  it('has a Vault link for every user, and the menu opens it too', async () => {
+    backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });
+    await renderSignedIn(basic);
+    const user = userEvent.setup();
+    const link = screen.getByRole('link', { name: 'Vault' });
+    expect(link).toHaveAttribute('data-testid', 'nav-vault');
+    await user.click(link);
+    const heading = await screen.findByRole('heading', { name: 'Vault', level: 1 });
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(link).toHaveAttribute('aria-current', 'page');
+    expect(await screen.findByTestId('vault-setup-form')).toBeInTheDocument();
+    emit('navigate', 'api-settings');
+    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
+    emit('navigate', 'vault');
+    expect(await screen.findByRole('heading', { name: 'Vault', level: 1 })).toBeInTheDocument();
+  });
+
+  it('leaving the Vault page forgets what was revealed', async () => {
+    backend.VaultStatus.mockResolvedValue({ exists: true, unlocked: true, hasRecovery: false, items: 1, lockMinutes: 5 });
+    backend.VaultList.mockResolvedValue([{ id: 1, kind: 'login', title: 'Router', username: 'admin', url: '', type: '', updatedAt: '' }]);
+    backend.VaultReveal.mockResolvedValue({ id: 1, kind: 'login', title: 'Router', username: 'admin', url: '', type: '', updatedAt: '', secret: 'r0uter-pass', notes: '', createdAt: '' });
+    await renderSignedIn();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('link', { name: 'Vault' }));
+    await user.click(await screen.findByRole('button', { name: 'Reveal Router' }));
+    expect(await screen.findByTestId('vault-secret')).toHaveTextContent('r0uter-pass');
+    await user.click(screen.getByRole('link', { name: 'General' }));
+    await screen.findByRole('heading', { name: 'General', level: 1 });
+    expect(document.body.innerHTML).not.toContain('r0uter-pass');
+  });
+});

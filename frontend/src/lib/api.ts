@@ -22,6 +22,8 @@ export interface Settings {
   idleMinutes: number;
   /** Seconds before Keysmith clears a secret it copied (5..600). */
   clipboardSeconds: number;
+  /** Minutes the user's own unlocked vault may sit idle before it locks (1..60). */
+  vaultLockMinutes: number;
   theme: Theme;
 }
 export interface State {
@@ -163,8 +165,55 @@ export interface TestResult {
 export const PORT_MIN = 1024;
 export const PORT_MAX = 65535;
 
-export type Page = 'api-settings' | 'users' | 'general' | 'audit' | 'verification' | 'password';
-export const PAGES: Page[] = ['api-settings', 'users', 'general', 'audit', 'verification', 'password'];
+export type Page = 'api-settings' | 'vault' | 'users' | 'general' | 'audit' | 'verification' | 'password';
+export const PAGES: Page[] = ['api-settings', 'vault', 'users', 'general', 'audit', 'verification', 'password'];
+
+/** The signed-in user's own vault. */
+export interface VaultStatus {
+  exists: boolean;
+  unlocked: boolean;
+  hasRecovery: boolean;
+  items: number;
+  lockMinutes: number;
+}
+export type VaultKind = 'credential' | 'login';
+/** A vault item as listed: never a secret or notes. */
+export interface VaultSummary {
+  id: number;
+  kind: VaultKind;
+  title: string;
+  username: string;
+  url: string;
+  /** basic, hmac or legacy for saved credentials; '' for items added by hand. */
+  type: string;
+  updatedAt: string;
+}
+/** One item revealed (an explicit Reveal or Edit). */
+export interface VaultItem extends VaultSummary {
+  secret: string;
+  notes: string;
+  createdAt: string;
+}
+export interface VaultItemInput {
+  title: string;
+  username: string;
+  secret: string;
+  url: string;
+  notes: string;
+}
+export interface VaultSetupResult {
+  status: VaultStatus;
+  /** Shown once; '' when none was asked for. */
+  recoveryCode: string;
+}
+export interface VaultImportResult {
+  added: number;
+  skipped: number;
+}
+export type VaultCopyField = 'secret' | 'username';
+export type VaultLockReason = 'idle' | 'sign-out' | 'manual' | 'replaced' | 'refused';
+export const VAULT_LOCK_MIN = 1;
+export const VAULT_LOCK_MAX = 60;
 
 /** A backend refusal; message is one user-facing sentence. */
 export class ApiError extends Error {
@@ -178,6 +227,16 @@ export class ApiError extends Error {
 export function messageOf(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.trim() === '' ? 'Something went wrong. Try again.' : m;
+}
+
+/** True when the backend refused because the vault is locked. */
+export function isVaultLockedMessage(message: string): boolean {
+  return /the vault is locked/i.test(message);
+}
+
+/** True when the backend says there is no vault yet. */
+export function isNoVaultMessage(message: string): boolean {
+  return /no vault yet/i.test(message);
 }
 
 /** True when the backend says the session is over. */
@@ -198,19 +257,22 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   } catch (e) {
     const message = messageOf(e);
     if (isSignedOutMessage(message) && signedOutHandler) signedOutHandler(message);
+    if (isVaultLockedMessage(message)) notifyVaultLocked('refused');
     throw new ApiError(message);
   }
 }
 
-const defaultSettings: Settings = { idleMinutes: 15, clipboardSeconds: 30, theme: 'system' };
+const defaultSettings: Settings = { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'system' };
 
 function normSettings(s: any): Settings {
   const theme: Theme = s?.theme === 'light' || s?.theme === 'dark' ? s.theme : 'system';
   const idle = Number(s?.idleMinutes);
   const clip = Number(s?.clipboardSeconds);
+  const vault = Number(s?.vaultLockMinutes);
   return {
     idleMinutes: Number.isFinite(idle) && idle > 0 ? idle : defaultSettings.idleMinutes,
     clipboardSeconds: Number.isFinite(clip) && clip > 0 ? clip : defaultSettings.clipboardSeconds,
+    vaultLockMinutes: Number.isFinite(vault) && vault > 0 ? vault : defaultSettings.vaultLockMinutes,
     theme,
   };
 }
@@ -256,6 +318,36 @@ function normSnippets(v: any): Snippets {
     curl: str(v?.curl),
     node: str(v?.node),
   };
+}
+
+function normVaultStatus(v: any): VaultStatus {
+  const items = Number(v?.items);
+  const lock = Number(v?.lockMinutes);
+  return {
+    exists: !!v?.exists,
+    unlocked: !!v?.unlocked,
+    hasRecovery: !!v?.hasRecovery,
+    items: Number.isFinite(items) && items > 0 ? items : 0,
+    lockMinutes: Number.isFinite(lock) && lock > 0 ? lock : defaultSettings.vaultLockMinutes,
+  };
+}
+
+function normVaultSummary(v: any): VaultSummary {
+  const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
+  return {
+    id: Number(v?.id),
+    kind: v?.kind === 'credential' ? 'credential' : 'login',
+    title: str(v?.title),
+    username: str(v?.username),
+    url: str(v?.url),
+    type: str(v?.type),
+    updatedAt: str(v?.updatedAt),
+  };
+}
+
+function normVaultItem(v: any): VaultItem {
+  const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
+  return { ...normVaultSummary(v), secret: str(v?.secret), notes: str(v?.notes), createdAt: str(v?.createdAt) };
 }
 
 function normUser(u: any): UserView {
@@ -349,6 +441,41 @@ export const api = {
         message: String(r?.message ?? ''),
       }),
     ),
+
+  vaultStatus: () => call(() => App.VaultStatus()).then(normVaultStatus),
+  /** Creates the vault and unlocks it; the recovery code (if asked for) is shown once. */
+  vaultSetup: (passphrase: string, confirm: string, withRecovery: boolean) =>
+    call(() => App.VaultSetup(passphrase, confirm, withRecovery)).then(
+      (r: any): VaultSetupResult => ({ status: normVaultStatus(r?.status), recoveryCode: String(r?.recoveryCode ?? '') }),
+    ),
+  vaultUnlock: (passphrase: string) => call(() => App.VaultUnlock(passphrase)).then(normVaultStatus),
+  vaultUnlockWithRecovery: (code: string) => call(() => App.VaultUnlockWithRecovery(code)).then(normVaultStatus),
+  vaultLock: () => call(() => App.VaultLock()).then(normVaultStatus),
+  /** Titles, usernames and URLs only: never a secret. */
+  vaultList: (query: string) => call(() => App.VaultList(query)).then((xs) => (xs ?? []).map(normVaultSummary)),
+  /** The item with its secret and notes: only on an explicit Reveal (or Edit). */
+  vaultReveal: (id: number) => call(() => App.VaultReveal(id)).then(normVaultItem),
+  /** Copies through Go (never navigator.clipboard); resolves to the clearing delay in seconds. */
+  vaultCopy: (id: number, field: VaultCopyField) =>
+    call(() => App.VaultCopy(id, field)).then((r: any) => Number(r?.clearAfterSeconds ?? 0)),
+  vaultAdd: (item: VaultItemInput) => call(() => App.VaultAdd(item as any)).then(normVaultSummary),
+  vaultEdit: (id: number, item: VaultItemInput) => call(() => App.VaultEdit(id, item as any)).then(normVaultSummary),
+  vaultDelete: (id: number) => call(() => App.VaultDelete(id)),
+  /** Saves the credential whose confirmation is open (the backend still holds its secret). */
+  vaultSaveCredential: (credentialId: number) =>
+    call(() => App.VaultSaveCredential(credentialId)).then(normVaultSummary),
+  vaultChangePassphrase: (current: string, next: string, confirm: string) =>
+    call(() => App.VaultChangePassphrase(current, next, confirm)),
+  /** Replaces the recovery code; the new one is shown once. */
+  vaultNewRecoveryCode: () => call(() => App.VaultNewRecoveryCode()).then((c) => String(c ?? '')),
+  vaultRemoveRecoveryCode: () => call(() => App.VaultRemoveRecoveryCode()),
+  vaultDefaultExportPath: () => call(() => App.VaultDefaultExportPath()).then((p) => String(p ?? '')),
+  vaultExport: (path: string, passphrase: string, confirm: string) =>
+    call(() => App.VaultExport(path, passphrase, confirm)),
+  vaultImport: (path: string, passphrase: string) =>
+    call(() => App.VaultImport(path, passphrase)).then(
+      (r: any): VaultImportResult => ({ added: Number(r?.added ?? 0), skipped: Number(r?.skipped ?? 0) }),
+    ),
 };
 
 function hasRuntime(): boolean {
@@ -359,6 +486,29 @@ function subscribe(name: string, cb: (...data: any[]) => void): () => void {
   if (!hasRuntime()) return () => {};
   const cancel = EventsOn(name, cb);
   return typeof cancel === 'function' ? cancel : () => EventsOff(name);
+}
+
+const vaultLockedListeners = new Set<(reason: VaultLockReason) => void>();
+
+function notifyVaultLocked(reason: VaultLockReason) {
+  for (const cb of [...vaultLockedListeners]) cb(reason);
+}
+
+/**
+ * The vault locked: the backend's "vault-locked" event (idle, sign-out,
+ * manual, replaced) or any call refused with "The vault is locked." (reason
+ * "refused"). Whoever holds decrypted values must drop them now.
+ */
+export function onVaultLocked(cb: (reason: VaultLockReason) => void): () => void {
+  vaultLockedListeners.add(cb);
+  const off = subscribe('vault-locked', (payload: any) => {
+    const r = String(payload?.reason ?? '');
+    cb((['idle', 'sign-out', 'manual', 'replaced'].includes(r) ? r : 'manual') as VaultLockReason);
+  });
+  return () => {
+    vaultLockedListeners.delete(cb);
+    off();
+  };
 }
 
 /** The native menu asks for a page (Settings > API Settings, Users, ...). */

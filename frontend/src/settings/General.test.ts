@@ -4,11 +4,11 @@ import userEvent from '@testing-library/user-event';
 import General from './General.svelte';
 import { admin, backend, basic, stateFor } from '../test/backend';
 
-const initial = { idleMinutes: 15, clipboardSeconds: 30, theme: 'system' as const };
+const initial = { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'system' as const };
 
 describe('General settings', () => {
   it('saves idle minutes and theme, then says "Saved."', async () => {
-    const saved = stateFor(admin, { settings: { idleMinutes: 30, clipboardSeconds: 30, theme: 'dark' } });
+    const saved = stateFor(admin, { settings: { idleMinutes: 30, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'dark' } });
     backend.SaveSettings.mockResolvedValue(saved);
     const onsaved = vi.fn();
     render(General, { isAdmin: true, settings: initial, onsaved });
@@ -19,9 +19,9 @@ describe('General settings', () => {
     await user.type(idle, '30');
     await user.click(screen.getByRole('radio', { name: 'Dark' }));
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 30, clipboardSeconds: 30, theme: 'dark' });
+    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 30, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'dark' });
     expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
-    expect(onsaved).toHaveBeenCalledWith(expect.objectContaining({ settings: { idleMinutes: 30, clipboardSeconds: 30, theme: 'dark' } }));
+    expect(onsaved).toHaveBeenCalledWith(expect.objectContaining({ settings: { idleMinutes: 30, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'dark' } }));
   });
 
   it('refuses idle minutes outside 1..240 before calling the backend', async () => {
@@ -37,7 +37,7 @@ describe('General settings', () => {
   });
 
   it('makes idle minutes read-only for non-administrators but lets them pick a theme', async () => {
-    backend.SaveSettings.mockResolvedValue(stateFor(basic, { settings: { idleMinutes: 15, clipboardSeconds: 30, theme: 'light' } }));
+    backend.SaveSettings.mockResolvedValue(stateFor(basic, { settings: { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'light' } }));
     render(General, { isAdmin: false, settings: initial, onsaved: vi.fn() });
     const user = userEvent.setup();
     const idle = screen.getByLabelText('Idle sign-out (minutes)');
@@ -45,7 +45,7 @@ describe('General settings', () => {
     expect(idle).toHaveAccessibleDescription(/Only Administrators can change this\./);
     await user.click(screen.getByRole('radio', { name: 'Light' }));
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 30, theme: 'light' });
+    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'light' });
     expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
   });
 
@@ -62,7 +62,7 @@ describe('General settings', () => {
 
 describe('Clipboard clearing setting', () => {
   it('lets an Administrator set the seconds (5..600)', async () => {
-    backend.SaveSettings.mockResolvedValue(stateFor(admin, { settings: { idleMinutes: 15, clipboardSeconds: 45, theme: 'system' } }));
+    backend.SaveSettings.mockResolvedValue(stateFor(admin, { settings: { idleMinutes: 15, clipboardSeconds: 45, vaultLockMinutes: 5, theme: 'system' } }));
     render(General, { isAdmin: true, settings: initial, onsaved: vi.fn() });
     const user = userEvent.setup();
     const clip = screen.getByLabelText('Clear copied secrets after (seconds)');
@@ -78,16 +78,43 @@ describe('Clipboard clearing setting', () => {
     await user.clear(clip);
     await user.type(clip, '45');
     await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 45, theme: 'system' });
+    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 45, vaultLockMinutes: 5, theme: 'system' });
     expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
   });
 
   it('is read-only for non-administrators', async () => {
-    backend.GetSettings.mockResolvedValue({ idleMinutes: 15, clipboardSeconds: 90, theme: 'system' });
+    backend.GetSettings.mockResolvedValue({ idleMinutes: 15, clipboardSeconds: 90, vaultLockMinutes: 5, theme: 'system' });
     render(General, { isAdmin: false, settings: initial, onsaved: vi.fn() });
     const clip = screen.getByLabelText('Clear copied secrets after (seconds)');
     await waitFor(() => expect(clip).toHaveValue(90));
     expect(clip).toHaveAttribute('readonly');
     expect(clip).toHaveAccessibleDescription(/Only Administrators can change this\./);
+  });
+});
+
+describe('Vault lock setting', () => {
+  it('lets every user set their own vault lock minutes (1..60) and sends them in SaveSettings', async () => {
+    backend.SaveSettings.mockResolvedValue(
+      stateFor(basic, { settings: { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 12, theme: 'system' } }),
+    );
+    render(General, { isAdmin: false, settings: initial, onsaved: vi.fn() });
+    const user = userEvent.setup();
+    const lock = screen.getByLabelText('Lock the vault after (minutes)');
+    await waitFor(() => expect(backend.GetSettings).toHaveBeenCalled());
+    expect(lock).toHaveValue(5);
+    expect(lock).not.toHaveAttribute('readonly');
+    expect(lock).toHaveAccessibleDescription(/1 to 60/);
+    await user.clear(lock);
+    await user.type(lock, '61');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(screen.getByTestId('general-error')).toHaveTextContent('Enter a whole number of minutes from 1 to 60.');
+    expect(lock).toHaveAttribute('aria-invalid', 'true');
+    expect(backend.SaveSettings).not.toHaveBeenCalled();
+    await user.clear(lock);
+    await user.type(lock, '12');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 12, theme: 'system' });
+    expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
+    expect(lock).toHaveValue(12);
   });
 });

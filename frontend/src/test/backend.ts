@@ -35,6 +35,24 @@ export const backend = {
   StopVerifier: vi.fn(),
   CredentialSnippets: vi.fn(),
   TestCredential: vi.fn(),
+  VaultStatus: vi.fn(),
+  VaultSetup: vi.fn(),
+  VaultUnlock: vi.fn(),
+  VaultUnlockWithRecovery: vi.fn(),
+  VaultLock: vi.fn(),
+  VaultList: vi.fn(),
+  VaultReveal: vi.fn(),
+  VaultCopy: vi.fn(),
+  VaultAdd: vi.fn(),
+  VaultEdit: vi.fn(),
+  VaultDelete: vi.fn(),
+  VaultSaveCredential: vi.fn(),
+  VaultChangePassphrase: vi.fn(),
+  VaultNewRecoveryCode: vi.fn(),
+  VaultRemoveRecoveryCode: vi.fn(),
+  VaultDefaultExportPath: vi.fn(),
+  VaultExport: vi.fn(),
+  VaultImport: vi.fn(),
 };
 
 export const admin = {
@@ -57,7 +75,7 @@ export const basic = {
   isSelf: false,
 };
 
-export const settings = { idleMinutes: 15, clipboardSeconds: 30, theme: 'system' };
+export const settings = { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'system' };
 
 export function stateFor(user: typeof admin | null, extra: Record<string, unknown> = {}) {
   return { needsSetup: false, account: 'Acme Pty Ltd', user, settings, ...extra };
@@ -100,6 +118,10 @@ export function resetBackend() {
   backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissSecret.mockResolvedValue(undefined);
   backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787 });
+  backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });
+  backend.VaultList.mockResolvedValue([]);
+  backend.VaultCopy.mockResolvedValue({ clearAfterSeconds: 30 });
+  backend.VaultDefaultExportPath.mockResolvedValue('/home/ada/keysmith-vault-2025-01-02.age');
 }
 
 let nextId = 100;
