@@ -296,6 +296,14 @@ func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// jsonOnly parses args for a command whose only flag is --json.
+func (r *run) jsonOnly(name string, args []string) (bool, error) {
+	fs := newFlags(name)
+	asJSON := fs.Bool("json", false, "print JSON")
+	err := r.parse(name, fs, args)
+	return *asJSON, err
+}
+
 // parseRequired parses args for command name with the string flags req,
 // all required, and --json.
 func (r *run) parseRequired(name string, args []string, req ...string) (map[string]string, bool, error) {

@@ -84,9 +84,8 @@ func (r *run) initAccount(args []string) error {
 
 func (r *run) usersList(args []string) error {
 	const name = "users list"
-	fs := newFlags(name)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
+	asJSON, err := r.jsonOnly(name, args)
+	if err != nil {
 		return err
 	}
 	c, id, err := r.signIn()
@@ -101,7 +100,7 @@ func (r *run) usersList(args []string) error {
 	for _, u := range us {
 		views = append(views, desktop.ViewUser(u, id))
 	}
-	return r.output(*asJSON, views, func(w io.Writer) {
+	return r.output(asJSON, views, func(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tEMAIL\tROLE\tSTATUS")
 		for _, v := range views {
@@ -333,9 +332,8 @@ func (r *run) auditList(args []string) error {
 
 func (r *run) auditVerify(args []string) error {
 	const name = "audit verify"
-	fs := newFlags(name)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
+	asJSON, err := r.jsonOnly(name, args)
+	if err != nil {
 		return err
 	}
 	c, id, err := r.signIn()
@@ -346,7 +344,7 @@ func (r *run) auditVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.output(*asJSON, desktop.ViewVerify(res), func(w io.Writer) {
+	if err := r.output(asJSON, desktop.ViewVerify(res), func(w io.Writer) {
 		if res.OK() {
 			fmt.Fprintf(w, "Audit chain intact: %d entries checked.\n", res.Checked)
 		}

@@ -133,9 +133,8 @@ func (r *run) vaultInit(args []string) error {
 
 func (r *run) vaultStatus(args []string) error {
 	const name = "vault status"
-	fs := newFlags(name)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
+	asJSON, err := r.jsonOnly(name, args)
+	if err != nil {
 		return err
 	}
 	c, id, err := r.signIn()
@@ -146,7 +145,7 @@ func (r *run) vaultStatus(args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.output(*asJSON, map[string]any{"exists": st.Exists, "items": st.Items, "hasRecovery": st.HasRecovery}, func(w io.Writer) {
+	return r.output(asJSON, map[string]any{"exists": st.Exists, "items": st.Items, "hasRecovery": st.HasRecovery}, func(w io.Writer) {
 		if !st.Exists {
 			fmt.Fprintln(w, "No vault. Create one with 'keysmith vault init'.")
 			return
@@ -437,16 +436,7 @@ func (r *run) vaultExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return errs.Invalidf("out", "Cannot create %s: it exists already or the folder is not writable.", *out)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(*out)
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := vault.WriteFile(*out, data); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.env.Stdout, "Exported to %s (open it with: age -d %s).\n", *out, *out)

@@ -53,7 +53,7 @@ func TestVaultCommands(t *testing.T) {
 	if r := h.run("", "vault", "export", "--out", out); r.code != 0 {
 		t.Fatalf("export: %+v", r)
 	}
-	if r := h.run("", "vault", "export", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "exists already") {
+	if r := h.run("", "vault", "export", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
 		t.Fatalf("export over a file: %+v", r)
 	}
 	b, _ := os.ReadFile(out)

@@ -367,19 +367,7 @@ func (a *App) VaultExport(path, passphrase, confirm string) error {
 	if err != nil {
 		return a.fail("vault-export", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if os.IsExist(err) {
-			return a.fail("vault-export", errs.Invalidf("path", "That file already exists; choose another name."))
-		}
-		return a.fail("vault-export", errs.Invalidf("path", "Keysmith cannot write there; choose another folder."))
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return a.fail("vault-export", errs.Invalidf("path", "Writing the export failed; nothing was saved."))
-	}
-	return a.fail("vault-export", f.Close())
+	return a.fail("vault-export", vault.WriteFile(path, data))
 }
 
 // VaultImport merges an export file into the vault.

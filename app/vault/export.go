@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"filippo.io/age"
 
@@ -164,4 +165,26 @@ func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passph
 func fingerprint(it Item) string {
 	b, _ := json.Marshal([]string{it.Kind, it.Title, it.Username, it.Secret, it.URL, it.Notes, it.Type})
 	return string(b)
+}
+
+// WriteFile saves an export to path with mode 0600, never overwriting an
+// existing file; a failed write leaves no file behind.
+func WriteFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if os.IsExist(err) {
+			return errs.Invalidf("path", "That file already exists; choose another name.")
+		}
+		return errs.Invalidf("path", "Keysmith cannot write there; choose another folder.")
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return errs.Invalidf("path", "Writing the export failed; nothing was saved.")
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return errs.Invalidf("path", "Writing the export failed; nothing was saved.")
+	}
+	return nil
 }
