@@ -6,8 +6,9 @@
 #   make test    everything CI checks (fails fast, prints the failing step)
 #   make e2e     browser end-to-end tests against the real Go backend
 #   make smoke   start the real window under Xvfb, screenshot, single-instance check
-#   make bench   Go benchmarks
+#   make bench   benchmarks; writes docs/benchmarks.md (start, size, memory)
 #   make windows cross-build build/bin/keysmith.exe + NSIS installer
+#   make dist    release files in dist/ (binary, .deb, exe, installer), tested
 #   make clean   remove build outputs and test artifacts
 
 SHELL := /bin/bash
@@ -46,12 +47,12 @@ SRC_FE := $(shell find frontend \
 	\( -path frontend/node_modules -o -path frontend/dist -o -path frontend/wailsjs -o -path frontend/e2e \) -prune \
 	-o -type f -not -name package.json.md5 -print 2>/dev/null)
 
-.PHONY: all deps frontend build run windows test vet go-test clients frontend-test e2e smoke bench clean distclean help
+.PHONY: all deps frontend build run windows dist test-dist test vet go-test clients frontend-test e2e smoke bench clean distclean help
 
 all: build
 
 help:
-	@sed -n '3,12p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,13p' $(firstword $(MAKEFILE_LIST))
 
 deps:
 	@bash scripts/deps.sh
@@ -95,6 +96,27 @@ windows:
 	@test -x $(WAILS) || bash scripts/deps.sh --wails
 	$(WAILS) build -m -platform windows/amd64 -nsis -o keysmith.exe
 	@ls -l build/bin/*.exe
+
+# Release files in dist/ (scripts/dist.sh): the stripped Linux binary, the
+# .deb, the Windows exe and NSIS installer, SHA256SUMS; the version from git
+# stamped into both binaries. Then the tests of scripts/test-dist.sh (the .deb
+# is installed with dpkg -i, run from PATH, smoke-tested, and removed again).
+RELEASE := dist/VERSION
+RELEASE_SRC := $(SRC_GO) $(SRC_FE) wails.json build/appicon.png build/linux/keysmith.desktop \
+	$(wildcard build/windows/*.json build/windows/*.manifest build/windows/*.ico build/windows/installer/*.nsi) scripts/dist.sh
+
+dist:
+	@bash scripts/deps.sh --system --wails
+	bash scripts/dist.sh
+	bash scripts/test-dist.sh
+
+test-dist:
+	bash scripts/test-dist.sh
+
+# make bench measures the release files; rebuild them only when stale.
+$(RELEASE): $(RELEASE_SRC)
+	@bash scripts/deps.sh --system --wails
+	bash scripts/dist.sh
 
 # Dev-tagged binary for the browser e2e tests: serves the UI and the IPC
 # bridge on $$devserver so a headless browser can drive the real backend.
@@ -144,19 +166,26 @@ smoke: $(BIN)
 	@mkdir -p $(ARTIFACTS)
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/smoke-window.sh
 
-# Benchmarks (create p50/p99, list and filter among 10,000 credentials), then
-# the crash test at full size: 1,000 creates and deletes killed at random.
-bench: $(DIST) $(BIN)
-	$(GO) test -tags $(GO_TAGS) -bench . -benchtime 2000x -run '^$$' $(GO_PKGS)
+# Benchmarks (create p50/p99, list and filter among 10,000 credentials), the
+# crash test at full size (1,000 creates and deletes killed at random),
+# keysmith serve under wrk beside nginx, then scripts/bench-app.sh: cold start,
+# size and memory of the release build beside a bare Wails window and
+# KeePassXC. Each step's output is saved in build/bench/ and the last step
+# writes them all into docs/benchmarks.md.
+BENCH_OUT := build/bench
+bench: $(DIST) $(BIN) $(RELEASE)
+	@mkdir -p $(BENCH_OUT)
+	$(GO) test -tags $(GO_TAGS) -bench . -run '^$$' $(GO_PKGS) 2>&1 | tee $(BENCH_OUT)/go-bench.txt
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
-		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)'
+		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
 	@bash scripts/deps.sh --system
-	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-serve.sh
+	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-serve.sh 2>&1 | tee $(BENCH_OUT)/serve.txt
+	BENCH_OUT="$(ROOT)/$(BENCH_OUT)" bash scripts/bench-app.sh
 
 # ---------------------------------------------------------------- clean
 
 clean:
-	rm -rf build/bin build/e2e $(ARTIFACTS) frontend/dist frontend/package.json.md5
+	rm -rf build/bin build/e2e build/bench dist $(ARTIFACTS) frontend/dist frontend/package.json.md5
 
 distclean: clean
 	rm -rf frontend/node_modules

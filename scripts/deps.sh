@@ -23,7 +23,7 @@ PKGS_E2E=(chromium xclip fonts-dejavu-core)
 # Windows installer (wails build -platform windows/amd64 -nsis).
 PKGS_WIN=(nsis)
 # Peers of the verifier tests: nginx (auth_request) and wrk (make bench).
-PKGS_PEERS=(nginx wrk age)
+PKGS_PEERS=(nginx wrk age keepassxc)
 
 log() { printf '[deps] %s\n' "$*"; }
 die() { printf '[deps] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -12,7 +12,8 @@
 # Env: KEYSMITH_BIN (default build/bin/keysmith), SMOKE_TIMEOUT (window wait,
 # default 60), SMOKE_SECOND_TIMEOUT (default 10), SMOKE_EXPECT_TEXT (text the
 # first screen must show, found by OCR with tesseract; default "Create your
-# account", empty disables), SMOKE_KEEP_TMP=1 keeps the temp dir.
+# account", empty disables), SMOKE_KEEP_TMP=1 keeps the temp dir,
+# SMOKE_ARTIFACTS (screenshots and logs; default build/test-artifacts).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +29,7 @@ if [ -z "${KEYSMITH_SMOKE_IN_DBUS:-}" ]; then
 fi
 
 BIN="${KEYSMITH_BIN:-$ROOT/build/bin/keysmith}"
-ART="$ROOT/build/test-artifacts"
+ART="${SMOKE_ARTIFACTS:-$ROOT/build/test-artifacts}"
 WINDOW_TIMEOUT="${SMOKE_TIMEOUT:-60}"
 SECOND_TIMEOUT="${SMOKE_SECOND_TIMEOUT:-10}"
 SHOT="$ART/window-setup.png"
@@ -184,7 +185,7 @@ if [ -n "$EXPECT_TEXT" ]; then
 		if [[ "$ocr" == *"$want"* ]]; then found=1; break; fi
 	done
 	printf '%s\n' "$ocr_all" >"$ART/window-setup.ocr.txt"
-	[ "$found" -eq 1 ] || fail "setup screen text '$EXPECT_TEXT' not found by OCR in ${SHOT#"$ROOT"/} (OCR text in build/test-artifacts/window-setup.ocr.txt)"
+	[ "$found" -eq 1 ] || fail "setup screen text '$EXPECT_TEXT' not found by OCR in ${SHOT#"$ROOT"/} (OCR text in ${ART#"$ROOT"/}/window-setup.ocr.txt)"
 	pass "setup screen shows '$EXPECT_TEXT' (OCR)"
 fi
 

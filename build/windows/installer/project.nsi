@@ -1,4 +1,6 @@
 Unicode true
+# LZMA (solid) instead of the default zlib: the installer is ~18% smaller.
+SetCompressor /SOLID lzma
 
 ####
 ## Please note: Template replacements don't work in this file. They are provided with default defines like
