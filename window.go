@@ -17,6 +17,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"keysmith/app"
+	"keysmith/app/cli"
 	"keysmith/app/desktop"
 )
 
@@ -38,6 +39,10 @@ func openWindow(dir string) int {
 	file.AddText("Sign out", nil, func(*menu.CallbackData) {
 		facade.SignOut()
 		runtime.EventsEmit(wctx, desktop.EventSessionEnded, map[string]any{"reason": "signed-out"})
+	})
+	file.AddText("About Keysmith", nil, func(*menu.CallbackData) {
+		runtime.MessageDialog(wctx, runtime.MessageDialogOptions{Type: runtime.InfoDialog, Title: "About Keysmith",
+			Message: "Keysmith " + cli.Version + "\nAPI credentials for your messaging account."})
 	})
 	file.AddSeparator()
 	file.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { runtime.Quit(wctx) })
