@@ -24,11 +24,19 @@ import (
 // openWindow runs the window over the data directory dir until it is closed.
 func openWindow(dir string) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	core, openErr := app.Open(context.Background(), dir, app.Options{})
-	if openErr != nil {
-		log.Error("cannot open data directory", "dir", dir, "err", openErr.Error())
-	}
-	facade := desktop.New(core, openErr, log)
+	// The database opens while the window and its web view start.
+	facade := desktop.NewOpening(log)
+	var core *app.Core
+	opened := make(chan struct{})
+	go func() {
+		defer close(opened)
+		var err error
+		core, err = app.Open(context.Background(), dir, app.Options{})
+		if err != nil {
+			log.Error("cannot open data directory", "dir", dir, "err", err.Error())
+		}
+		desktop.Opened(facade, core, err)
+	}()
 
 	var wctx context.Context
 	navigate := func(route string) func(*menu.CallbackData) {
@@ -84,6 +92,7 @@ func openWindow(dir string) int {
 		},
 		OnShutdown: func(ctx context.Context) {
 			desktop.Detach(ctx, facade)
+			<-opened
 			if core != nil {
 				core.Close()
 			}

@@ -33,6 +33,7 @@ const (
 type App struct {
 	core    *app.Core
 	openErr error
+	ready   chan struct{} // closed once core and openErr are set
 	log     *slog.Logger
 	clock   func() time.Time
 
@@ -51,14 +52,32 @@ type App struct {
 // New returns the facade over core. openErr, when not nil, is the reason
 // the core could not be opened: every method then returns its message.
 func New(core *app.Core, openErr error, log *slog.Logger) *App {
-	a := &App{core: core, openErr: openErr, log: log, clock: time.Now, emit: func(string, ...any) {}}
-	if core != nil {
-		a.clock = core.Clock
-	}
-	a.clip = newClipKeeper(a.clock)
+	a := NewOpening(log)
+	Opened(a, core, openErr)
+	return a
+}
+
+// NewOpening returns the facade before the core is open, so the window can
+// start while the database opens; every method waits for Opened.
+func NewOpening(log *slog.Logger) *App {
+	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, ready: make(chan struct{})}
+	a.clip = newClipKeeper(func() time.Time { return a.clock() })
 	a.ep = &endpoint{}
 	return a
 }
+
+// Opened hands the facade the opened core, or the reason it could not open.
+// (A function, not a method, so the window never binds it.)
+func Opened(a *App, core *app.Core, openErr error) {
+	a.core, a.openErr = core, openErr
+	if core != nil {
+		a.clock = core.Clock
+	}
+	close(a.ready)
+}
+
+// await blocks until the core is open.
+func (a *App) await() { <-a.ready }
 
 // Lifecycle functions are not methods, so the window does not bind them.
 
@@ -137,6 +156,7 @@ func (a *App) fail(op string, err error) error {
 // session returns the signed-in user's id, ending the session if it has been
 // idle longer than the account allows. Any call counts as activity.
 func (a *App) session(ctx context.Context) (int64, error) {
+	a.await()
 	if a.openErr != nil {
 		return 0, a.openErr
 	}
@@ -154,6 +174,7 @@ func (a *App) session(ctx context.Context) (int64, error) {
 
 // checkIdle signs out an idle session and reports whether it did.
 func (a *App) checkIdle(ctx context.Context) bool {
+	a.await()
 	a.mu.Lock()
 	id, last := a.userID, a.lastActive
 	a.mu.Unlock()
@@ -176,6 +197,7 @@ func (a *App) checkIdle(ctx context.Context) bool {
 }
 
 func (a *App) signOut(ctx context.Context, reason string) {
+	a.await()
 	a.lockVault("sign-out")
 	a.clip.forget()
 	a.mu.Lock()

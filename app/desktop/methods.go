@@ -21,6 +21,7 @@ func ViewUser(u accounts.User, self int64) UserView {
 
 // State tells the window which screen to show.
 func (a *App) State() (State, error) {
+	a.await()
 	if a.openErr != nil {
 		return State{}, a.fail("state", a.openErr)
 	}
@@ -52,6 +53,7 @@ func (a *App) State() (State, error) {
 
 // Setup creates the account and its first Administrator, and signs them in.
 func (a *App) Setup(req SetupRequest) (State, error) {
+	a.await()
 	if a.openErr != nil {
 		return State{}, a.fail("setup", a.openErr)
 	}
@@ -69,6 +71,7 @@ func (a *App) Setup(req SetupRequest) (State, error) {
 
 // SignIn signs a user in.
 func (a *App) SignIn(email, password string) (State, error) {
+	a.await()
 	if a.openErr != nil {
 		return State{}, a.fail("sign-in", a.openErr)
 	}
