@@ -250,9 +250,22 @@ var refusedBody = struct {
 	Message string `json:"message"`
 }{"unauthorized", "The request's credentials were not accepted."}
 
+// Shared header values: assigning them directly avoids a canonicalization
+// and an allocation per response.
+var (
+	jsonType = []string{"application/json"}
+	noStore  = []string{"no-store"}
+)
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Cache-Control"] = noStore
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"error":"internal"}`)
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(b) + 1)}
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
+	w.Write(append(b, '\n'))
 }
