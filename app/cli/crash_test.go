@@ -39,6 +39,16 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 	}
 	env = append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
 
+	// Kill at a random moment within twice a typical run, measured here, so
+	// runs are cut at every stage and about half complete, however busy the
+	// machine is.
+	start := time.Now()
+	timing := exec.Command(bin, "keys", "create", "--type", "basic", "--name", "timing", "--json")
+	timing.Env = env
+	if out, _, err := startAndMaybeKill(timing, time.Hour); err != nil {
+		t.Fatalf("a timing run failed: %v %s", err, out)
+	}
+	typical := time.Since(start)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	reported := map[string]bool{} // key → still expected to exist
 	var live []string
@@ -52,7 +62,7 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 		}
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
-		out, wasKilled, err := startAndMaybeKill(cmd, time.Duration(rng.IntN(250))*time.Millisecond)
+		out, wasKilled, err := startAndMaybeKill(cmd, time.Duration(rng.Int64N(int64(2*typical))))
 		if wasKilled {
 			killed++
 			if deleting != "" {
@@ -79,7 +89,7 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 		reported[k.Key] = true
 		live = append(live, k.Key)
 	}
-	t.Logf("%d operations: %d completed, %d killed", ops, completed, killed)
+	t.Logf("%d operations: %d completed, %d killed (kills within %v)", ops, completed, killed, 2*typical)
 	if killed == 0 || completed == 0 {
 		t.Logf("warning: the random kills did not hit both outcomes")
 	}
