@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -212,10 +213,21 @@ func (a *App) signOut(ctx context.Context, reason string) {
 }
 
 func (a *App) signIn(u accounts.User) {
+	releaseKDFMemory()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.userID = u.ID
 	a.lastActive = a.clock()
+}
+
+// releaseKDFMemory hands the memory of a password or passphrase hash
+// (19 to 64 MiB of argon2id work area) back to the system soon after, instead
+// of keeping it for minutes in an idle window.
+func releaseKDFMemory() {
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		debug.FreeOSMemory()
+	}()
 }
 
 // ctx is the context bound methods run under.

@@ -98,6 +98,7 @@ func (a *App) lockVault(reason string) {
 }
 
 func (a *App) openVault(v *vault.Session) {
+	releaseKDFMemory()
 	a.lockVault("replaced")
 	a.mu.Lock()
 	a.vault, a.vaultActive = v, a.clock()
