@@ -1,49 +1,14 @@
 // Account journeys against the real Go backend, each on a fresh data dir.
 import assert from 'node:assert/strict';
 import { journey, expectText } from './harness.mjs';
+import { ADMIN, BASIC, byId, setup, signIn, signOut, addUser } from './steps.mjs';
 
-const ADMIN = { name: 'Ada Admin', email: 'ada@acme.test', password: 'violet-Tractor-93-sunrise' };
 const ADVANCED = { name: 'Avi Advanced', email: 'avi@acme.test', password: 'amber-Kettle-71-orbit', role: 'Advanced' };
-const BASIC = { name: 'Bea Basic', email: 'bea@acme.test', password: 'copper-Lantern-58-meadow', role: 'Basic' };
 
-const byId = (page, id) => page.getByTestId(id);
 
-async function setup(page) {
-  await expectText(page, 'Create your account');
-  await byId(page, 'setup-account').fill('Acme Ltd');
-  await byId(page, 'setup-name').fill(ADMIN.name);
-  await byId(page, 'setup-email').fill(ADMIN.email);
-  await byId(page, 'setup-password').fill(ADMIN.password);
-  await byId(page, 'setup-confirm').fill(ADMIN.password);
-  await byId(page, 'setup-submit').click();
-  await byId(page, 'user-name').waitFor();
-  assert.equal(await byId(page, 'user-name').textContent(), ADMIN.name);
-  assert.equal(await byId(page, 'user-role').textContent(), 'Administrator');
-}
 
-async function signIn(page, user) {
-  await byId(page, 'signin-email').fill(user.email);
-  await byId(page, 'signin-password').fill(user.password);
-  await byId(page, 'signin-submit').click();
-}
 
-async function signOut(page) {
-  await byId(page, 'sign-out').click();
-  await byId(page, 'signin-email').waitFor();
-}
 
-async function addUser(page, user) {
-  await byId(page, 'add-user').click();
-  const dialog = byId(page, 'add-user-dialog');
-  await dialog.waitFor();
-  await byId(page, 'add-user-name').fill(user.name);
-  await byId(page, 'add-user-email').fill(user.email);
-  await byId(page, 'add-user-role').selectOption(user.role);
-  await byId(page, 'add-user-password').fill(user.password);
-  await byId(page, 'add-user-confirm').fill(user.password);
-  await byId(page, 'add-user-submit').click();
-  await byId(page, 'users-table').getByText(user.email).waitFor();
-}
 
 journey('admin sets up, adds users; a Basic user is kept out of API Settings', async ({ page, screenshot }) => {
   await setup(page);

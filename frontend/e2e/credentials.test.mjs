@@ -3,51 +3,15 @@
 // X clipboard), Legacy credentials with the platform's rules, and managing
 // keys (rename, disable, roll, delete, view audit). A Basic user is refused.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { journey, expectText } from './harness.mjs';
+import { ADMIN, BASIC, byId, setup, switchToNewUser, clipboard, waitForClipboard } from './steps.mjs';
 
-const ADMIN = { name: 'Ada Admin', email: 'ada@acme.test', password: 'violet-Tractor-93-sunrise' };
-const BASIC = { name: 'Bea Basic', email: 'bea@acme.test', password: 'copper-Lantern-58-meadow', role: 'Basic' };
 const WARNING =
   "This is the only time the API Secret will be displayed. If you're not planning to use it right away, save it somewhere you can find it later. If you lose the API Secret, you'll need to create a new key/secret pair.";
 
-const byId = (page, id) => page.getByTestId(id);
 
-async function setup(page) {
-  await expectText(page, 'Create your account');
-  await byId(page, 'setup-account').fill('Acme Ltd');
-  await byId(page, 'setup-name').fill(ADMIN.name);
-  await byId(page, 'setup-email').fill(ADMIN.email);
-  await byId(page, 'setup-password').fill(ADMIN.password);
-  await byId(page, 'setup-confirm').fill(ADMIN.password);
-  await byId(page, 'setup-submit').click();
-  await byId(page, 'user-name').waitFor();
-  await byId(page, 'section-basic').waitFor();
-}
 
-/** The system clipboard of the backend's X display. */
-function clipboard(display) {
-  try {
-    return execFileSync('xclip', ['-o', '-selection', 'clipboard'], {
-      env: { ...process.env, DISPLAY: display },
-      timeout: 5_000,
-      encoding: 'utf8',
-    });
-  } catch (e) {
-    return `(xclip failed: ${e.message})`;
-  }
-}
 
-async function waitForClipboard(display, expected, timeout = 5_000) {
-  const deadline = Date.now() + timeout;
-  let got = '';
-  while (Date.now() < deadline) {
-    got = clipboard(display);
-    if (got === expected) return got;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return got;
-}
 
 function row(page, type, text) {
   return byId(page, `credential-list-${type}`).getByTestId('credential-row').filter({ hasText: text });
@@ -284,18 +248,7 @@ journey('an Administrator renames, disables, rolls and deletes; a Basic user is 
 
   // A Basic user sees no create buttons and cannot create keys through the bridge.
   await byId(page, 'nav-users').click();
-  await byId(page, 'add-user').click();
-  await byId(page, 'add-user-name').fill(BASIC.name);
-  await byId(page, 'add-user-email').fill(BASIC.email);
-  await byId(page, 'add-user-role').selectOption(BASIC.role);
-  await byId(page, 'add-user-password').fill(BASIC.password);
-  await byId(page, 'add-user-confirm').fill(BASIC.password);
-  await byId(page, 'add-user-submit').click();
-  await byId(page, 'users-table').getByText(BASIC.email).waitFor();
-  await byId(page, 'sign-out').click();
-  await byId(page, 'signin-email').fill(BASIC.email);
-  await byId(page, 'signin-password').fill(BASIC.password);
-  await byId(page, 'signin-submit').click();
+  await switchToNewUser(page, BASIC);
   await byId(page, 'api-settings-message').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Create new key' }).count(), 0);
   assert.equal(await byId(page, 'create-basic').count(), 0);

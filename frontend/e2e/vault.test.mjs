@@ -9,50 +9,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { journey, expectText } from './harness.mjs';
+import { byId, setup, switchToNewUser, clipboard, waitForClipboard } from './steps.mjs';
 
-const ADMIN = { name: 'Ada Admin', email: 'ada@acme.test', password: 'violet-Tractor-93-sunrise' };
 const OTHER = { name: 'Otto Other', email: 'otto@acme.test', password: 'copper-Lantern-58-meadow', role: 'Advanced' };
 const VAULT_PASS = 'granite Otter 71 lighthouse';
 const OTHER_PASS = 'saffron Kettle 42 harbour';
 const EXPORT_PASS = 'export-Canyon-48-sparrow';
 
-const byId = (page, id) => page.getByTestId(id);
 
-async function setup(page) {
-  await expectText(page, 'Create your account');
-  await byId(page, 'setup-account').fill('Acme Ltd');
-  await byId(page, 'setup-name').fill(ADMIN.name);
-  await byId(page, 'setup-email').fill(ADMIN.email);
-  await byId(page, 'setup-password').fill(ADMIN.password);
-  await byId(page, 'setup-confirm').fill(ADMIN.password);
-  await byId(page, 'setup-submit').click();
-  await byId(page, 'user-name').waitFor();
-  await byId(page, 'section-basic').waitFor();
-}
 
-/** The system clipboard of the backend's X display. */
-function clipboard(display) {
-  try {
-    return execFileSync('xclip', ['-o', '-selection', 'clipboard'], {
-      env: { ...process.env, DISPLAY: display },
-      timeout: 5_000,
-      encoding: 'utf8',
-    });
-  } catch (e) {
-    return `(xclip failed: ${e.message})`;
-  }
-}
 
-async function waitForClipboard(display, expected, timeout = 5_000) {
-  const deadline = Date.now() + timeout;
-  let got = '';
-  while (Date.now() < deadline) {
-    got = clipboard(display);
-    if (got === expected) return got;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return got;
-}
 
 /** Sets up the signed-in user's vault from the Vault page; returns the recovery code (or ''). */
 async function setUpVault(page, passphrase, { recovery }) {
@@ -175,18 +141,7 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
 
     // A second user, with a vault of their own.
     await byId(page, 'nav-users').click();
-    await byId(page, 'add-user').click();
-    await byId(page, 'add-user-name').fill(OTHER.name);
-    await byId(page, 'add-user-email').fill(OTHER.email);
-    await byId(page, 'add-user-role').selectOption(OTHER.role);
-    await byId(page, 'add-user-password').fill(OTHER.password);
-    await byId(page, 'add-user-confirm').fill(OTHER.password);
-    await byId(page, 'add-user-submit').click();
-    await byId(page, 'users-table').getByText(OTHER.email).waitFor();
-    await byId(page, 'sign-out').click();
-    await byId(page, 'signin-email').fill(OTHER.email);
-    await byId(page, 'signin-password').fill(OTHER.password);
-    await byId(page, 'signin-submit').click();
+    await switchToNewUser(page, OTHER);
     await byId(page, 'user-name').waitFor();
 
     await setUpVault(page, OTHER_PASS, { recovery: false });

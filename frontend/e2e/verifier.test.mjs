@@ -6,25 +6,12 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { journey, expectText, freePort } from './harness.mjs';
+import { BASIC, byId, setup, switchToNewUser } from './steps.mjs';
 
-const ADMIN = { name: 'Ada Admin', email: 'ada@acme.test', password: 'violet-Tractor-93-sunrise' };
-const BASIC = { name: 'Bea Basic', email: 'bea@acme.test', password: 'copper-Lantern-58-meadow', role: 'Basic' };
 const STOPPED = 'Start the verification endpoint first (Settings > Verification).';
 
-const byId = (page, id) => page.getByTestId(id);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function setup(page) {
-  await expectText(page, 'Create your account');
-  await byId(page, 'setup-account').fill('Acme Ltd');
-  await byId(page, 'setup-name').fill(ADMIN.name);
-  await byId(page, 'setup-email').fill(ADMIN.email);
-  await byId(page, 'setup-password').fill(ADMIN.password);
-  await byId(page, 'setup-confirm').fill(ADMIN.password);
-  await byId(page, 'setup-submit').click();
-  await byId(page, 'user-name').waitFor();
-  await byId(page, 'section-basic').waitFor();
-}
 
 /** Waits until the element's text matches re, returning the text. */
 async function waitForText(page, testid, re, timeout = 15_000) {
@@ -193,18 +180,7 @@ journey('an Administrator runs the verification endpoint and tests credentials l
 
   // A Basic user sees no Verification link and is refused through the bridge.
   await byId(page, 'nav-users').click();
-  await byId(page, 'add-user').click();
-  await byId(page, 'add-user-name').fill(BASIC.name);
-  await byId(page, 'add-user-email').fill(BASIC.email);
-  await byId(page, 'add-user-role').selectOption(BASIC.role);
-  await byId(page, 'add-user-password').fill(BASIC.password);
-  await byId(page, 'add-user-confirm').fill(BASIC.password);
-  await byId(page, 'add-user-submit').click();
-  await byId(page, 'users-table').getByText(BASIC.email).waitFor();
-  await byId(page, 'sign-out').click();
-  await byId(page, 'signin-email').fill(BASIC.email);
-  await byId(page, 'signin-password').fill(BASIC.password);
-  await byId(page, 'signin-submit').click();
+  await switchToNewUser(page, BASIC);
   await byId(page, 'api-settings-message').waitFor();
   assert.equal(await byId(page, 'nav-verification').count(), 0, 'no Verification link');
   assert.equal(await byId(page, 'credential-test').count(), 0, 'no Test buttons');
