@@ -40,9 +40,6 @@ const (
 	Basic         Role = "Basic"
 )
 
-// Roles lists every role, most powerful first.
-var Roles = []Role{Administrator, Advanced, Basic}
-
 // ParseRole accepts a role name in any case ("admin" for Administrator).
 func ParseRole(s string) (Role, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

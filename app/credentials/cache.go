@@ -141,7 +141,7 @@ func (c *Cache) usable(e *cached) ([]cachedSecret, error) {
 	return out, nil
 }
 
-// Authenticate is Service.Authenticate from memory.
+// Authenticate checks a key and secret from memory (see Service.Authenticate).
 func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credential, error) {
 	e, err := c.lookup(ctx, key)
 	if err != nil {
@@ -192,24 +192,4 @@ func (c *Cache) EachHMACSecret(ctx context.Context, key string, fn func(secret s
 		}
 	}
 	return e.cred, nil
-}
-
-// HMACSecrets is Service.HMACSecrets from memory.
-func (c *Cache) HMACSecrets(ctx context.Context, key string) (Credential, []string, error) {
-	e, err := c.lookup(ctx, key)
-	if err != nil {
-		return Credential{}, nil, err
-	}
-	if e.cred.Type != HMAC {
-		return Credential{}, nil, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
-	}
-	secrets, err := c.usable(e)
-	if err != nil {
-		return Credential{}, nil, err
-	}
-	out := make([]string, 0, len(secrets))
-	for _, s := range secrets {
-		out = append(out, s.plain)
-	}
-	return e.cred, out, nil
 }

@@ -25,7 +25,6 @@ var (
 	ErrDisabled        = errors.New("user disabled")
 	ErrNewerDatabase   = errors.New("database written by a newer keysmith")
 	ErrCorruptDatabase = errors.New("database unreadable")
-	ErrConflict        = errors.New("changed concurrently")
 	ErrKeyMissing      = errors.New("key file missing beside an existing database")
 	ErrKeyDamaged      = errors.New("key file damaged")
 	ErrUnauthenticated = errors.New("message authentication failed")
@@ -67,7 +66,6 @@ var messages = []struct {
 	{ErrCorruptDatabase, "The Keysmith database cannot be read (it may be damaged or not a Keysmith database). Nothing was changed; restore it from a backup or choose another data directory."},
 	{ErrKeyMissing, "The key file keysmith.key is missing beside the database; restore it from your backup. Nothing was changed."},
 	{ErrKeyDamaged, "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
-	{ErrConflict, "Someone else changed this at the same time; reload and try again."},
 	{ErrUnauthenticated, "Stored data failed its integrity check."},
 	{ErrNoVault, "You have no vault yet; set one up first."},
 	{ErrVaultExists, "Your vault is already set up."},
