@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
-	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -38,9 +36,6 @@ func openWindow(dir string) int {
 			log.Error("cannot open data directory", "dir", dir, "err", err.Error())
 		}
 		desktop.Opened(facade, core, err)
-		// The sign-in timing hash is computed in the background at start;
-		// return its work area once it is done.
-		time.AfterFunc(3*time.Second, debug.FreeOSMemory)
 	}()
 
 	var wctx context.Context

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"time"
 
 	"keysmith/app/audit"
@@ -89,23 +88,14 @@ type Service struct {
 	log    *audit.Log
 	clock  func() time.Time
 	params Params
-	// dummy is a hash of a fixed password, checked for unknown emails so
-	// they cost the same as known ones. It is computed in the background so
-	// opening the core does no KDF work before the first screen.
-	dummy func() string
+	// unknown is the hash checked for unknown emails, so they cost one
+	// argon2id run like known ones; building it costs nothing.
+	unknown string
 }
 
 // New returns a Service. params sets the argon2id cost of new hashes.
 func New(db *sql.DB, log *audit.Log, clock func() time.Time, params Params) (*Service, error) {
-	dummy := sync.OnceValue(func() string {
-		h, err := HashPassword("keysmith-timing-equalizer", params)
-		if err != nil {
-			panic(err) // only if crypto/rand fails
-		}
-		return h
-	})
-	go dummy()
-	return &Service{db: db, log: log, clock: clock, params: params, dummy: dummy}, nil
+	return &Service{db: db, log: log, clock: clock, params: params, unknown: placeholderHash(params)}, nil
 }
 
 func (s *Service) now() string { return s.clock().UTC().Format(time.RFC3339Nano) }
@@ -291,7 +281,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, via string) (User
 		return User{}, err
 	}
 	if !known {
-		hash = s.dummy()
+		hash = s.unknown
 	}
 	ok, rehash, err := VerifyPassword(password, hash, s.params)
 	if err != nil {

@@ -42,9 +42,20 @@ func HashPassword(password string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	sum := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, hashLen)
+	return encodePHC(p, salt, argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, hashLen)), nil
+}
+
+// placeholderHash is a well-formed hash under p that no password matches
+// (its sum is all zeros, which argon2id does not produce in practice).
+// Verifying against it costs the same as against a real hash, with no KDF
+// work to build it.
+func placeholderHash(p Params) string {
+	return encodePHC(p, make([]byte, saltLen), make([]byte, hashLen))
+}
+
+func encodePHC(p Params, salt, sum []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(sum)), nil
+		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(sum))
 }
 
 var errBadHash = errors.New("malformed password hash")

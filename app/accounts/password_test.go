@@ -455,3 +455,24 @@ func TestNonCanonicalBase64Accepted(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaceholderHashCostsARealVerify(t *testing.T) {
+	for _, p := range []Params{DefaultParams, {MemoryKiB: 64, Time: 1, Threads: 1}} {
+		h := placeholderHash(p)
+		got, err := parsePHC(h)
+		if err != nil {
+			t.Fatalf("%+v: placeholder %q does not parse: %v", p, h, err)
+		}
+		if got.params != p || len(got.salt) != saltLen || len(got.sum) != hashLen {
+			t.Fatalf("%+v: placeholder parses as %+v, salt %d, sum %d bytes", p, got.params, len(got.salt), len(got.sum))
+		}
+		for _, pw := range []string{"", "keysmith", testkitLikePassword} {
+			ok, rehash, err := VerifyPassword(pw, h, p)
+			if ok || rehash || err != nil {
+				t.Errorf("%+v: VerifyPassword(%q, placeholder) = %v, %v, %v; want false, false, nil", p, pw, ok, rehash, err)
+			}
+		}
+	}
+}
+
+const testkitLikePassword = "violet-Tractor-93-sunrise"
