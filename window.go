@@ -97,7 +97,9 @@ func openWindow(dir string) int {
 				core.Close()
 			}
 		},
-		Linux: &linux.Options{ProgramName: "keysmith"},
+		// Software rendering, as Wails does by default (wails#2977: blank
+		// windows with some GPU drivers); a forms UI does not need the GPU.
+		Linux: &linux.Options{ProgramName: "keysmith", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
 		Bind:  []any{facade},
 	})
 	if err != nil {
