@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -50,19 +52,26 @@ type sealer struct {
 	pepper []byte // HMAC-SHA256 key for Basic secrets
 	aead   []byte // XChaCha20-Poly1305 key for HMAC secrets
 	rand   io.Reader
+	macs   sync.Pool // keyed HMAC-SHA256 states under pepper, reset after use
 }
 
 // digest is the Basic secret's stored form: HMAC-SHA256 under the pepper,
 // bound to the credential id. Random 30-character secrets (about 178 bits)
 // need no slow KDF.
 func (s *sealer) digest(id int64, secret string) []byte {
-	m := hmac.New(sha256.New, s.pepper)
+	m, _ := s.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, s.pepper)
+	}
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(id))
 	m.Write([]byte("keysmith basic v1"))
 	m.Write(n[:])
-	m.Write([]byte(secret))
-	return m.Sum(nil)
+	io.WriteString(m, secret)
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	m.Reset()
+	s.macs.Put(m)
+	return sum
 }
 
 // ad is the associated data binding a sealed HMAC secret to its credential,

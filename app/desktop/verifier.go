@@ -98,7 +98,7 @@ func (a *App) StartVerifier(port int) (VerifierStatus, error) {
 	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)
 	e.srv.LogRequests(os.Stderr)
 	e.srv.Start(time.Second)
-	e.hs = &http.Server{Handler: e.srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second}
+	e.hs = e.srv.HTTP()
 	e.addr, e.port = ln.Addr().String(), port
 	go e.hs.Serve(ln)
 	return VerifierStatus{Running: true, Address: e.addr, Port: port}, nil

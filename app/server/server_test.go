@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,5 +136,41 @@ func TestCheckListen(t *testing.T) {
 	}
 	if err := server.CheckListen("0.0.0.0:8443", true); err != nil {
 		t.Errorf("TLS on all interfaces: %v", err)
+	}
+}
+
+// A client that announces a body and never sends it is cut off after the
+// body timeout; requests without a body get no deadline at all.
+func TestBodyDeadline(t *testing.T) {
+	c := testkit.Open(t, testkit.NewClock())
+	testkit.Seed(t, c)
+	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	server.SetBodyTimeout(srv, 200*time.Millisecond)
+	hs := srv.HTTP()
+	if hs.ReadHeaderTimeout != server.HeaderTimeout || hs.IdleTimeout != server.IdleTimeout || hs.MaxHeaderBytes != server.MaxHeaderBytes {
+		t.Fatalf("limits not applied: %+v", hs)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	fmt.Fprint(conn, "POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\nContent-Length: 10\r\n\r\nabc")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	res.Body.Close()
+	if took := time.Since(start); res.StatusCode != http.StatusUnauthorized || took > 3*time.Second {
+		t.Fatalf("stalled body: %d after %v, want 401 after about 200ms", res.StatusCode, took)
 	}
 }
