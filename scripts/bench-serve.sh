@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # make bench: keysmith serve under wrk on loopback, side by side with nginx
-# answering `return 200`, in the same run. Prints requests/s and p99 latency
-# of each and their ratios (compare ratios, not absolute figures: wrk shares
-# the machine's cores).
+# answering `return 200`, in the same run: BENCH_ROUNDS (3) interleaved rounds
+# of nginx, Basic and HMAC, medians of requests/s and p99 latency, and their
+# ratios. Twice: with one core each (nginx worker_processes 1, GOMAXPROCS=1)
+# and with all cores each (nginx auto, Go's default). Compare ratios, not
+# absolute figures: wrk shares the machine's cores.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${KEYSMITH_BIN:-$PWD/build/bin/keysmith}"
-DUR="${BENCH_DURATION:-8s}"
+DUR="${BENCH_DURATION:-5s}"
+ROUNDS="${BENCH_ROUNDS:-3}"
 CONNS="${BENCH_CONNECTIONS:-32}"
 tmp="$(mktemp -d)"
 pids=()
@@ -23,17 +26,6 @@ basic="$("$BIN" keys create --type basic --name bench --json)"
 hmac="$("$BIN" keys create --type hmac --name bench --json)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ks_port="$(free_port)"; ng_port="$(free_port)"
-"$BIN" serve --listen "127.0.0.1:$ks_port" >/dev/null 2>"$tmp/serve.log" &
-pids+=($!)
-cat >"$tmp/nginx.conf" <<CONF
-daemon off; worker_processes 1; pid $tmp/nginx.pid; error_log $tmp/nginx-error.log warn;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path $tmp/b; proxy_temp_path $tmp/p; fastcgi_temp_path $tmp/f; uwsgi_temp_path $tmp/u; scgi_temp_path $tmp/s;
-  server { listen 127.0.0.1:$ng_port; location / { return 200 "ok\n"; } } }
-CONF
-nginx -c "$tmp/nginx.conf" -p "$tmp" &
-pids+=($!)
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$ks_port/keysmith/health" >/dev/null && break; sleep 0.1; done
 
 auth_basic="$(node -e 'const k=JSON.parse(process.argv[1]); process.stdout.write("Basic "+Buffer.from(k.key+":"+k.secret).toString("base64"))' "$basic")"
 read -r date auth_hmac < <(node -e '
@@ -42,21 +34,6 @@ const date = new Date().toUTCString();
 const sig = c.createHmac("sha1", k.secret).update(`date: ${date}\nGET /v1/messages/bench HTTP/1.1`).digest("base64");
 console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)' "$hmac")
 date="${date//_/ }"
-
-run() { # name url headers...
-	local name="$1" url="$2"; shift 2
-	local out; out="$(wrk -t2 -c"$CONNS" -d"$DUR" --latency "$@" "$url")"
-	local rps p99 non2xx
-	rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-	p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
-	non2xx="$(awk '/Non-2xx/ {print $NF}' <<<"$out")"
-	printf '%-28s %12s req/s   p99 %8s   non-2xx %s\n' "$name" "$rps" "$p99" "${non2xx:-0}" >&2
-	echo "$rps $p99"
-}
-to_ms() { awk -v v="$1" 'BEGIN { n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /s$/) n*=1000; printf "%.3f", n }'; }
-
-echo "wrk -t2 -c$CONNS -d$DUR on loopback (2 cores shared by wrk and the server)" >&2
-read -r ng_rps ng_p99 < <(run "nginx return 200" "http://127.0.0.1:$ng_port/v1/messages/bench")
 # Headers that carry a secret go to wrk in a 0600 Lua file, never in argv.
 headers_lua() { # file header-lines...
 	local f="$1"; shift
@@ -65,11 +42,78 @@ headers_lua() { # file header-lines...
 }
 headers_lua "$tmp/basic.lua" "Authorization: $auth_basic"
 headers_lua "$tmp/hmac.lua" "Authorization: $auth_hmac" "Date: $date"
-read -r kb_rps kb_p99 < <(run "keysmith serve, Basic" "http://127.0.0.1:$ks_port/v1/messages/bench" -s "$tmp/basic.lua")
-read -r kh_rps kh_p99 < <(run "keysmith serve, HMAC-SHA1" "http://127.0.0.1:$ks_port/v1/messages/bench" -s "$tmp/hmac.lua")
-for kind in Basic HMAC; do
-	if [ "$kind" = Basic ]; then rps=$kb_rps; p99=$kb_p99; else rps=$kh_rps; p99=$kh_p99; fi
-	awk -v k="$kind" -v a="$rps" -v b="$ng_rps" -v p="$(to_ms "$p99")" -v q="$(to_ms "$ng_p99")" \
-		'BEGIN { printf "ratio %-5s throughput %.2f of nginx (target >= 0.50), p99 %.2fx nginx (target <= 1.50)\n", k, a/b, p/q }'
+
+# start_servers WORKERS: nginx with that many worker processes and keysmith
+# serve with GOMAXPROCS set to the same number ("auto": nginx's auto, Go's
+# default of one per core).
+start_servers() {
+	local workers="$1"
+	cat >"$tmp/nginx.conf" <<CONF
+daemon off; worker_processes $workers; pid $tmp/nginx.pid; error_log $tmp/nginx-error.log warn;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path $tmp/b; proxy_temp_path $tmp/p; fastcgi_temp_path $tmp/f; uwsgi_temp_path $tmp/u; scgi_temp_path $tmp/s;
+  server { listen 127.0.0.1:$ng_port; location / { return 200 "ok\n"; } } }
+CONF
+	nginx -c "$tmp/nginx.conf" -p "$tmp" &
+	ng_pid=$!
+	if [ "$workers" = auto ]; then
+		"$BIN" serve --listen "127.0.0.1:$ks_port" >/dev/null 2>>"$tmp/serve.log" &
+	else
+		GOMAXPROCS="$workers" "$BIN" serve --listen "127.0.0.1:$ks_port" >/dev/null 2>>"$tmp/serve.log" &
+	fi
+	ks_pid=$!
+	pids+=("$ng_pid" "$ks_pid")
+	for _ in $(seq 50); do
+		curl -fs "http://127.0.0.1:$ks_port/keysmith/health" >/dev/null && curl -fs "http://127.0.0.1:$ng_port/" >/dev/null && return
+		sleep 0.1
+	done
+	echo "FAIL: the servers did not start" >&2; exit 1
+}
+stop_servers() {
+	kill "$ng_pid" "$ks_pid" 2>/dev/null || true
+	wait "$ng_pid" "$ks_pid" 2>/dev/null || true
+}
+
+# measure URL [wrk args]: prints "requests/s p99-ms non-2xx"
+measure() {
+	local url="$1"; shift
+	wrk -t2 -c"$CONNS" -d"$DUR" --latency "$@" "$url" | awk '
+		function ms(v) { n = v + 0; if (v ~ /us$/) return n / 1000; if (v ~ /ms$/) return n; if (v ~ /s$/) return n * 1000; return n }
+		/Requests\/sec/ { r = $2 } $1 == "99%" { p = ms($2) } /Non-2xx/ { e = $NF }
+		END { printf "%.0f %.3f %d\n", r, p, e }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "wrk -t2 -c$CONNS -d$DUR on loopback, $ROUNDS interleaved rounds (nginx, Basic, HMAC), medians; 2 cores shared by wrk and the server" >&2
+for workers in 1 auto; do
+	start_servers "$workers"
+	: >"$tmp/rows"
+	for round in $(seq "$ROUNDS"); do
+		echo "nginx $(measure "http://127.0.0.1:$ng_port/v1/messages/bench")" >>"$tmp/rows"
+		echo "basic $(measure "http://127.0.0.1:$ks_port/v1/messages/bench" -s "$tmp/basic.lua")" >>"$tmp/rows"
+		echo "hmac $(measure "http://127.0.0.1:$ks_port/v1/messages/bench" -s "$tmp/hmac.lua")" >>"$tmp/rows"
+	done
+	stop_servers
+	if [ "$workers" = 1 ]; then
+		echo "one core each: nginx worker_processes 1, keysmith serve with GOMAXPROCS=1" >&2
+	else
+		echo "all cores each: nginx worker_processes auto, keysmith serve with Go's default GOMAXPROCS" >&2
+	fi
+	declare -A rps p99
+	for who in nginx basic hmac; do
+		rps[$who]="$(awk -v w="$who" '$1 == w { print $2 }' "$tmp/rows" | median)"
+		p99[$who]="$(awk -v w="$who" '$1 == w { print $3 }' "$tmp/rows" | median)"
+		errors="$(awk -v w="$who" '$1 == w { e += $4 } END { print e + 0 }' "$tmp/rows")"
+		runs="$(awk -v w="$who" '$1 == w { printf "%s%s", sep, $2; sep = ", " }' "$tmp/rows")"
+		case "$who" in nginx) label="nginx return 200";; basic) label="keysmith serve, Basic";; hmac) label="keysmith serve, HMAC-SHA1";; esac
+		printf '  %-27s %8s req/s   p99 %7s ms   non-2xx %s   (runs: %s req/s)\n' "$label" "${rps[$who]}" "${p99[$who]}" "$errors" "$runs" >&2
+		[ "$who" = nginx ] || [ "$errors" -eq 0 ] || { echo "FAIL: keysmith refused valid requests" >&2; exit 1; }
+	done
+	for who in basic hmac; do
+		awk -v k="$who" -v a="${rps[$who]}" -v b="${rps[nginx]}" -v p="${p99[$who]}" -v q="${p99[nginx]}" '
+			BEGIN { t = a / b; l = p / q
+			printf "  ratio %-5s throughput %.2f of nginx (target >= 0.50: %s), p99 %.2fx nginx (target <= 1.50: %s)\n",
+				k, t, (t >= 0.5 ? "met" : "missed"), l, (l <= 1.5 ? "met" : "missed") }' >&2
+	done
 done
 grep -c ' accepted method=' "$tmp/serve.log" >/dev/null || { echo "FAIL: keysmith accepted nothing" >&2; exit 1; }
