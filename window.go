@@ -31,7 +31,9 @@ func openWindow(dir string) int {
 	go func() {
 		defer close(opened)
 		var err error
-		core, err = app.Open(context.Background(), dir, app.Options{})
+		// The whole-database check runs after the first screen can show
+		// (desktop.Opened), and before anything can write.
+		core, err = app.Open(context.Background(), dir, app.Options{CheckLater: true})
 		if err != nil {
 			log.Error("cannot open data directory", "dir", dir, "err", err.Error())
 		}

@@ -58,6 +58,9 @@ type Options struct {
 	// vault.DefaultKDF. Stored parameters must still lie within the vault's
 	// bounds to unlock.
 	VaultKDF *vault.KDF
+	// CheckLater skips the whole-database check of an up-to-date database
+	// at open (see store.OpenUnchecked); Check must pass before any write.
+	CheckLater bool
 }
 
 // Open opens the data directory, creating the database and key file on
@@ -70,7 +73,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	if opt.Params != nil {
 		params = *opt.Params
 	}
-	st, err := store.Open(ctx, dir)
+	openStore := store.Open
+	if opt.CheckLater {
+		openStore = store.OpenUnchecked
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +109,10 @@ func isEmpty(ctx context.Context, st *store.Store) bool {
 	err := st.DB.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM account) + (SELECT COUNT(*) FROM audit)`).Scan(&n)
 	return err == nil && n == 0
 }
+
+// Check runs the whole-database check deferred by Options.CheckLater (at
+// most once); nil at once otherwise.
+func (c *Core) Check(ctx context.Context) error { return c.Store.Check(ctx) }
 
 // Close saves the audit head and closes the database.
 func (c *Core) Close() error {

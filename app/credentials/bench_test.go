@@ -2,7 +2,6 @@ package credentials_test
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -31,27 +30,10 @@ func BenchmarkCreate(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
 
-// seed10k fills a database with 10,000 credentials directly (the API would
-// take minutes of audit rows for setup alone).
 func seed10k(b *testing.B) (*credentials.Service, int64) {
 	c := testkit.Open(b, testkit.NewClock())
 	u := testkit.Seed(b, c)
-	tx, _ := c.Store.DB.Begin()
-	stmt, _ := tx.Prepare(`INSERT INTO credentials (type, name, key, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, 'bench', ?)`)
-	sec, _ := tx.Prepare(`INSERT INTO credential_secrets (credential_id, generation, digest, created_at) VALUES (?, 1, X'00', ?)`)
-	types := []string{"basic", "hmac", "legacy"}
-	for i := 0; i < 10000; i++ {
-		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format("2006-01-02T15:04:05.000000000Z07:00")
-		res, err := stmt.Exec(types[i%3], fmt.Sprintf("Service %05d", i), fmt.Sprintf("K%019d", i), at, at)
-		if err != nil {
-			b.Fatal(err)
-		}
-		id, _ := res.LastInsertId()
-		sec.Exec(id, at)
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	testkit.Fill(b, c, 10000)
 	return c.Credentials, u.Admin.ID
 }
 

@@ -32,9 +32,11 @@ const (
 
 // App is the facade bound to the window.
 type App struct {
-	core    *app.Core
-	openErr error
-	ready   chan struct{} // closed once core and openErr are set
+	core     *app.Core
+	openErr  error
+	readable chan struct{} // closed once core and openErr are set: State may answer
+	ready    chan struct{} // closed once the database is checked too; checkErr is set
+	checkErr error
 	log     *slog.Logger
 	clock   func() time.Time
 
@@ -61,23 +63,35 @@ func New(core *app.Core, openErr error, log *slog.Logger) *App {
 // NewOpening returns the facade before the core is open, so the window can
 // start while the database opens; every method waits for Opened.
 func NewOpening(log *slog.Logger) *App {
-	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, ready: make(chan struct{})}
+	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, readable: make(chan struct{}), ready: make(chan struct{})}
 	a.clip = newClipKeeper(func() time.Time { return a.clock() })
 	a.ep = &endpoint{}
 	return a
 }
 
-// Opened hands the facade the opened core, or the reason it could not open.
+// Opened hands the facade the opened core, or the reason it could not open,
+// then runs the core's deferred whole-database check: State answers as soon
+// as the core is open (the first screen does not wait for the check), every
+// other method waits for the check and fails with its error.
 // (A function, not a method, so the window never binds it.)
 func Opened(a *App, core *app.Core, openErr error) {
 	a.core, a.openErr = core, openErr
 	if core != nil {
 		a.clock = core.Clock
 	}
+	close(a.readable)
+	err := openErr
+	if err == nil {
+		err = core.Check(context.Background())
+	}
+	if err != nil && openErr == nil {
+		a.log.Error("database check failed", "err", err.Error())
+	}
+	a.checkErr = err
 	close(a.ready)
 }
 
-// await blocks until the core is open.
+// await blocks until the core is open and checked.
 func (a *App) await() { <-a.ready }
 
 // Lifecycle functions are not methods, so the window does not bind them.
@@ -158,8 +172,8 @@ func (a *App) fail(op string, err error) error {
 // idle longer than the account allows. Any call counts as activity.
 func (a *App) session(ctx context.Context) (int64, error) {
 	a.await()
-	if a.openErr != nil {
-		return 0, a.openErr
+	if a.checkErr != nil {
+		return 0, a.checkErr
 	}
 	if a.checkIdle(ctx) {
 		return 0, errs.ErrSignedOut

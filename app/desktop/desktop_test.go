@@ -1,9 +1,12 @@
 package desktop_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -13,6 +16,7 @@ import (
 	"keysmith/app"
 	"keysmith/app/desktop"
 	"keysmith/app/errs"
+	"keysmith/app/store"
 	"keysmith/app/testkit"
 )
 
@@ -402,5 +406,45 @@ func TestNaughtyAccountNames(t *testing.T) {
 		if st.Account != strings.TrimSpace(s) {
 			t.Fatalf("account %q stored as %q", s, st.Account)
 		}
+	}
+}
+
+// The first screen does not wait for the whole-database check, but nothing
+// that writes runs before it passes: a damaged database is reported at
+// sign-in and left as it was.
+func TestDeferredCheckRefusesDamagedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	c := testkit.OpenDir(t, dir, testkit.NewClock())
+	testkit.Seed(t, c)
+	testkit.Fill(t, c, 2000)
+	c.Close()
+	path := filepath.Join(dir, store.FileName)
+	db, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(db) / 2; i < len(db); i++ {
+		db[i] = 0xA5
+	}
+	if err := os.WriteFile(path, db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := testkit.CheapParams
+	core, err := app.Open(context.Background(), dir, app.Options{Params: &p, CheckLater: true})
+	if err != nil {
+		t.Fatalf("open with the check deferred: %v", err)
+	}
+	defer core.Close()
+	a := desktop.NewOpening(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	desktop.Opened(a, core, nil)
+	if _, err := a.SignIn("ann@acme.test", testkit.AdminPassword); err == nil || !strings.Contains(err.Error(), "cannot be read") {
+		t.Fatalf("sign-in on a damaged database: %v", err)
+	}
+	if _, err := a.State(); err == nil || !strings.Contains(err.Error(), "cannot be read") {
+		t.Fatalf("state after the check failed: %v", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(after, db) {
+		t.Error("the damaged database was written")
 	}
 }

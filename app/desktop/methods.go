@@ -21,9 +21,15 @@ func ViewUser(u accounts.User, self int64) UserView {
 
 // State tells the window which screen to show.
 func (a *App) State() (State, error) {
-	a.await()
-	if a.openErr != nil {
-		return State{}, a.fail("state", a.openErr)
+	<-a.readable
+	err := a.openErr
+	select {
+	case <-a.ready:
+		err = a.checkErr
+	default: // still checking: reading is safe
+	}
+	if err != nil {
+		return State{}, a.fail("state", err)
 	}
 	ctx := a.ctx()
 	acc, err := a.core.Accounts.Account(ctx)
@@ -54,8 +60,8 @@ func (a *App) State() (State, error) {
 // Setup creates the account and its first Administrator, and signs them in.
 func (a *App) Setup(req SetupRequest) (State, error) {
 	a.await()
-	if a.openErr != nil {
-		return State{}, a.fail("setup", a.openErr)
+	if a.checkErr != nil {
+		return State{}, a.fail("setup", a.checkErr)
 	}
 	if req.Password != req.Confirm {
 		return State{}, a.fail("setup", errs.Invalidf("confirm", "Password and confirmation do not match."))
@@ -72,8 +78,8 @@ func (a *App) Setup(req SetupRequest) (State, error) {
 // SignIn signs a user in.
 func (a *App) SignIn(email, password string) (State, error) {
 	a.await()
-	if a.openErr != nil {
-		return State{}, a.fail("sign-in", a.openErr)
+	if a.checkErr != nil {
+		return State{}, a.fail("sign-in", a.checkErr)
 	}
 	a.signOut(a.ctx(), "another sign-in")
 	u, err := a.core.Accounts.SignIn(a.ctx(), email, password, "window")

@@ -46,6 +46,8 @@ type Store struct {
 	Path string
 	// Fresh is true when this Open created the database.
 	Fresh bool
+
+	unchecked bool // opened by OpenUnchecked, Check not yet passed
 }
 
 // EnsureDir creates dir with mode 0700 if needed and tightens an existing
@@ -60,8 +62,36 @@ func EnsureDir(dir string) error {
 	return nil
 }
 
-// Open opens (creating if needed) the database in dir and migrates it.
+// Open opens (creating if needed) the database in dir, checks the whole
+// file (PRAGMA quick_check) and migrates it. A database that is corrupt,
+// newer than this build or not Keysmith's is refused without a write.
 func Open(ctx context.Context, dir string) (*Store, error) {
+	return openStore(ctx, dir, false)
+}
+
+// OpenUnchecked is Open without the whole-file check when the database is
+// already up to date (a check reads every page: tens of milliseconds for a
+// large database). The caller must call Check before its first write; until
+// then the store may be read. A database that needs migrating is still
+// checked before it is migrated.
+func OpenUnchecked(ctx context.Context, dir string) (*Store, error) {
+	return openStore(ctx, dir, true)
+}
+
+// Check runs the whole-file check that OpenUnchecked skipped, once; it
+// returns nil at once after Open.
+func (s *Store) Check(ctx context.Context) error {
+	if !s.unchecked {
+		return nil
+	}
+	if err := s.quickCheck(ctx); err != nil {
+		return err
+	}
+	s.unchecked = false
+	return nil
+}
+
+func openStore(ctx context.Context, dir string, deferCheck bool) (*Store, error) {
 	if err := EnsureDir(dir); err != nil {
 		return nil, err
 	}
@@ -93,7 +123,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s := &Store{DB: db, Path: path, Fresh: fresh}
-	if err := s.prepare(ctx); err != nil {
+	if err := s.prepare(ctx, deferCheck); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -121,7 +151,7 @@ func checkReadable(path string) error {
 	return f.Close()
 }
 
-func (s *Store) prepare(ctx context.Context) error {
+func (s *Store) prepare(ctx context.Context, deferCheck bool) error {
 	version, err := s.UserVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
@@ -137,15 +167,24 @@ func (s *Store) prepare(ctx context.Context) error {
 			return fmt.Errorf("%w: not a Keysmith database (%d objects, %v)", errs.ErrCorruptDatabase, tables, err)
 		}
 	}
-	var check string
-	if err := s.DB.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
-		return fmt.Errorf("%w: quick_check %q %v", errs.ErrCorruptDatabase, check, err)
+	if deferCheck && version == latest {
+		s.unchecked = true
+	} else if err := s.quickCheck(ctx); err != nil {
+		return err
 	}
 	var mode string
 	if err := s.DB.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
 		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
 	}
 	return s.migrate(ctx, version)
+}
+
+func (s *Store) quickCheck(ctx context.Context) error {
+	var check string
+	if err := s.DB.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
+		return fmt.Errorf("%w: quick_check %q %v", errs.ErrCorruptDatabase, check, err)
+	}
+	return nil
 }
 
 // UserVersion reports the schema version recorded in the database.

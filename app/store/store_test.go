@@ -347,6 +347,21 @@ func TestRefusesNewerDatabase(t *testing.T) {
 	}
 }
 
+// dataDirWith returns a new data directory whose database file holds
+// content, and the file's path.
+func dataDirWith(t *testing.T, content []byte) (dir, path string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, FileName)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path
+}
+
 // validDBBytes builds a Keysmith database spanning many pages and returns its
 // bytes.
 func validDBBytes(t *testing.T) []byte {
@@ -409,14 +424,7 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "data")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(dir, FileName)
-			if err := os.WriteFile(path, tt.content, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			dir, path := dataDirWith(t, tt.content)
 			before := sha256.Sum256(tt.content)
 			s, err := Open(context.Background(), dir)
 			if err == nil {
@@ -428,6 +436,45 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 			}
 			if names := listDir(t, dir); len(names) != 1 {
 				t.Errorf("files left beside refused database: %v", names)
+			}
+		})
+	}
+}
+
+// OpenUnchecked defers the whole-file check of an up-to-date database; Check
+// then refuses a corrupt one, and nothing has been written to it.
+func TestOpenUncheckedThenCheck(t *testing.T) {
+	ctx := context.Background()
+	valid := validDBBytes(t)
+	corrupt := append([]byte(nil), valid...)
+	for i := len(corrupt) / 2; i < len(corrupt); i++ {
+		corrupt[i] = 0xA5
+	}
+	for _, tt := range []struct {
+		name    string
+		content []byte
+		wantErr bool
+	}{{"valid", valid, false}, {"pages overwritten", corrupt, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, path := dataDirWith(t, tt.content)
+			before := sha256.Sum256(tt.content)
+			s, err := OpenUnchecked(ctx, dir)
+			if err != nil {
+				t.Fatalf("OpenUnchecked: %v (the header and schema are intact)", err)
+			}
+			var n int
+			if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master`).Scan(&n); err != nil || n == 0 {
+				t.Errorf("schema not readable before Check: %d, %v", n, err)
+			}
+			err = s.Check(ctx)
+			if tt.wantErr {
+				assertRefused(t, dir, err, errs.ErrCorruptDatabase)
+			} else if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			s.Close()
+			if fileSum(t, path) != before {
+				t.Error("database written before or by Check")
 			}
 		})
 	}

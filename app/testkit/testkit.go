@@ -193,3 +193,32 @@ func CreateWith(t testing.TB, c *app.Core, admin int64, typ credentials.Type, na
 	}
 	return cred
 }
+
+// Fill adds n credentials straight into c's database (the API would spend
+// minutes on audit rows for setup alone): names "Service 00000" onward,
+// types cycling basic, hmac, legacy, one placeholder secret each.
+func Fill(t testing.TB, c *app.Core, n int) {
+	t.Helper()
+	tx, err := c.Store.DB.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	stmt, _ := tx.Prepare(`INSERT INTO credentials (type, name, key, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, 'bench', ?)`)
+	sec, _ := tx.Prepare(`INSERT INTO credential_secrets (credential_id, generation, digest, created_at) VALUES (?, 1, X'00', ?)`)
+	types := []string{"basic", "hmac", "legacy"}
+	for i := 0; i < n; i++ {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format("2006-01-02T15:04:05.000000000Z07:00")
+		res, err := stmt.Exec(types[i%3], fmt.Sprintf("Service %05d", i), fmt.Sprintf("K%019d", i), at, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := res.LastInsertId()
+		if _, err := sec.Exec(id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
