@@ -5,7 +5,7 @@
 #
 #  Cold start  launch -> window mapped -> first non-blank paint -> settled
 #              picture (Keysmith: the sign-in screen), under Xvfb, median of
-#              BENCH_RUNS (5) runs, interleaved: Keysmith, a bare Wails window
+#              BENCH_RUNS (9) runs, interleaved: Keysmith, a bare Wails window
 #              (wails init -t vanilla, same Wails version and tags, built here
 #              in a temp dir), KeePassXC (welcome screen). scripts/xwatch.py
 #              launches each program and polls the display through libX11.
@@ -36,7 +36,7 @@ if [ -z "${KEYSMITH_BENCH_IN_DBUS:-}" ]; then
 fi
 if { true >&3; } 2>/dev/null; then exec 2>&3 3>&-; fi
 
-RUNS="${BENCH_RUNS:-5}"
+RUNS="${BENCH_RUNS:-9}"
 MEM_RUNS="${BENCH_MEM_RUNS:-3}"
 IDLE="${BENCH_IDLE:-10}"
 OUTDIR="${BENCH_OUT:-$ROOT/build/bench}"
