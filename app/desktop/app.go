@@ -37,8 +37,9 @@ type App struct {
 	readable chan struct{} // closed once core and openErr are set: State may answer
 	ready    chan struct{} // closed once the database is checked too; checkErr is set
 	checkErr error
-	log     *slog.Logger
-	clock   func() time.Time
+
+	log   *slog.Logger
+	clock func() time.Time
 
 	clip *clipKeeper
 	ep   *endpoint
