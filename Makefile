@@ -140,6 +140,8 @@ test:
 	echo; echo "PASS: make test ($(TEST_STEPS))"
 
 vet: $(DIST)
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^third_party/'))"; \
+		test -z "$$unformatted" || { echo "FAIL: gofmt -w these files:"; echo "$$unformatted"; exit 1; }
 	$(GO) vet -tags $(GO_TAGS) $(GO_PKGS)
 
 # Go unit/integration tests. KEYSMITH_BIN points the CLI tests at the
