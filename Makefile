@@ -140,7 +140,7 @@ test:
 	echo; echo "PASS: make test ($(TEST_STEPS))"
 
 vet: $(DIST)
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^third_party/'))"; \
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
 		test -z "$$unformatted" || { echo "FAIL: gofmt -w these files:"; echo "$$unformatted"; exit 1; }
 	$(GO) vet -tags $(GO_TAGS) $(GO_PKGS)
 

@@ -171,10 +171,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
-	bp := linePool.Get().(*[]byte)
+	bp := bufPool.Get().(*[]byte)
 	*bp = appendAccepted((*bp)[:0], c)
 	writeBody(w, http.StatusOK, *bp)
-	linePool.Put(bp)
+	bufPool.Put(bp)
 }
 
 // logLine writes one request-log line (logfmt, no secrets) without the
@@ -183,7 +183,7 @@ func (s *Server) logLine(start time.Time, verdict, method, uri, key, from, reaso
 	if s.reqLog == nil {
 		return
 	}
-	bp := linePool.Get().(*[]byte)
+	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	b = appendStamp(b, start)
 	b = append(b, ' ')
@@ -205,7 +205,7 @@ func (s *Server) logLine(start time.Time, verdict, method, uri, key, from, reaso
 	b = append(b, "µs\n"...)
 	s.reqLog.Write(b)
 	*bp = b
-	linePool.Put(bp)
+	bufPool.Put(bp)
 }
 
 // appendStamp appends t in UTC as 2006-01-02T15:04:05.000Z (what
@@ -240,7 +240,8 @@ func appendDigits(b []byte, n, width int) []byte {
 	return append(b, d[:width]...)
 }
 
-var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+// bufPool holds buffers for request-log lines and response bodies.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, from, key, why string, start time.Time) {
 	s.queue(event{refusal: &credentials.Refusal{Key: key, Reason: why, From: from}})
