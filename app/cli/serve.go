@@ -3,7 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -84,28 +84,27 @@ func (r *run) serve(args []string) error {
 	if err != nil {
 		return errs.Invalidf("listen", "Cannot listen on %s: the address is in use or not available here.", *listen)
 	}
-	hs := srv.HTTP()
+	if *cert != "" {
+		pair, err := tls.LoadX509KeyPair(*cert, *key)
+		if err != nil {
+			ln.Close()
+			return errs.Invalidf("tls", "Cannot use --tls-cert and --tls-key: %s", err.Error())
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() {
-		if *cert != "" {
-			errc <- hs.ServeTLS(ln, *cert, *key)
-		} else {
-			errc <- hs.Serve(ln)
-		}
-	}()
+	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(r.env.Stdout, "Keysmith verifier listening on %s\n", ln.Addr())
 	select {
 	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
+		return err
 	case <-ctx.Done():
 		log.Info("shutting down")
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		hs.Shutdown(sctx)
+		srv.Shutdown(sctx)
 	}
 	return nil
 }

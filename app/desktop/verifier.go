@@ -50,7 +50,6 @@ type TestResult struct {
 // endpoint is the window's own keysmith serve.
 type endpoint struct {
 	mu   sync.Mutex
-	hs   *http.Server
 	srv  *server.Server
 	addr string
 	port int
@@ -71,7 +70,7 @@ func (e *endpoint) status() VerifierStatus {
 	if port == 0 {
 		port = 8787
 	}
-	return VerifierStatus{Running: e.hs != nil, Address: e.addr, Port: port}
+	return VerifierStatus{Running: e.srv != nil, Address: e.addr, Port: port}
 }
 
 // StartVerifier serves verification on 127.0.0.1:port until StopVerifier or
@@ -86,7 +85,7 @@ func (a *App) StartVerifier(port int) (VerifierStatus, error) {
 	e := a.ep
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.hs != nil {
+	if e.srv != nil {
 		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "The endpoint is already running on %s; stop it first.", e.addr))
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
@@ -98,9 +97,8 @@ func (a *App) StartVerifier(port int) (VerifierStatus, error) {
 	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)
 	e.srv.LogRequests(os.Stderr)
 	e.srv.Start(time.Second)
-	e.hs = e.srv.HTTP()
 	e.addr, e.port = ln.Addr().String(), port
-	go e.hs.Serve(ln)
+	go e.srv.Serve(ln)
 	return VerifierStatus{Running: true, Address: e.addr, Port: port}, nil
 }
 
@@ -116,14 +114,14 @@ func (a *App) StopVerifier() (VerifierStatus, error) {
 func (e *endpoint) stop() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.hs == nil {
+	if e.srv == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	e.hs.Shutdown(ctx)
+	e.srv.Shutdown(ctx)
 	e.srv.Close()
-	e.hs, e.srv, e.addr = nil, nil, ""
+	e.srv, e.addr = nil, ""
 }
 
 // samplePath is the request the snippets and the live check sign.

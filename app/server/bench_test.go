@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"io"
 	"log/slog"
-	"net/http/httptest"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +18,8 @@ import (
 	"keysmith/app/verify"
 )
 
-// BenchmarkServeBasic is one accepted Basic request through the handler.
+// BenchmarkServeBasic is one accepted Basic request and its answer on a
+// kept-alive loopback connection: the whole path of keysmith serve.
 func BenchmarkServeBasic(b *testing.B) {
 	c := testkit.Open(b, testkit.NewClock())
 	u := testkit.Seed(b, c)
@@ -23,15 +27,26 @@ func BenchmarkServeBasic(b *testing.B) {
 	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(time.Second), verify.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	srv.Start(time.Second)
 	defer srv.Close()
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(cred.Key+":"+secret))
+	addr := strings.TrimPrefix(serveLoopback(b, srv), "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	req := "GET /v1/messages HTTP/1.1\r\nHost: bench\r\nAuthorization: Basic " +
+		base64.StdEncoding.EncodeToString([]byte(cred.Key+":"+secret)) + "\r\n\r\n"
+	br := bufio.NewReader(conn)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r := httptest.NewRequest("GET", "/v1/messages", nil)
-		r.Header.Set("Authorization", auth)
-		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, r)
-		if w.Code != 200 {
-			b.Fatal(w.Code)
+		io.WriteString(conn, req)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			b.Fatal(res.StatusCode)
 		}
 	}
 }

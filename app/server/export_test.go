@@ -2,5 +2,7 @@ package server
 
 import "time"
 
-// SetBodyTimeout shortens the body deadline for tests.
-func SetBodyTimeout(s *Server, d time.Duration) { s.bodyTimeout = d }
+// SetTimeouts shortens the connection deadlines for tests.
+func SetTimeouts(s *Server, header, body, idle time.Duration) {
+	s.headerTimeout, s.bodyTimeout, s.idleTimeout = header, body, idle
+}

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -39,11 +40,17 @@ type Server struct {
 	reqLog io.Writer // one line per request; nil for none
 	clock  func() time.Time
 
-	bodyTimeout time.Duration
+	headerTimeout, bodyTimeout, idleTimeout time.Duration
 
 	events chan event
 	done   chan struct{}
 	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	closing   bool
+	listeners []net.Listener
+	conns     map[*conn]struct{}
+	connWG    sync.WaitGroup
 }
 
 type event struct {
@@ -51,10 +58,9 @@ type event struct {
 	refusal *credentials.Refusal
 }
 
-// Limits of the HTTP face: a client has HeaderTimeout to send the request
-// line and headers and BodyTimeout for a body; an idle keep-alive
-// connection is closed after IdleTimeout. Responses are a few hundred bytes
-// and fit the socket buffer, so writes need no deadline.
+// Limits of the HTTP face (see Serve): a client has HeaderTimeout to send a
+// request head, at most MaxHeaderBytes, and BodyTimeout for a body; an idle
+// keep-alive connection is closed after IdleTimeout.
 const (
 	HeaderTimeout  = 5 * time.Second
 	BodyTimeout    = 15 * time.Second
@@ -62,17 +68,12 @@ const (
 	MaxHeaderBytes = 16 << 10
 )
 
-// New returns a Server; Start begins its bookkeeping and Close ends it.
+// New returns a Server; Start begins its bookkeeping and Close ends it;
+// Serve answers connections and Shutdown ends them.
 func New(creds *credentials.Service, ver *verify.Verifier, log *slog.Logger, clock func() time.Time) *Server {
-	return &Server{ver: ver, creds: creds, log: log, clock: clock, bodyTimeout: BodyTimeout,
-		events: make(chan event, 8192), done: make(chan struct{})}
-}
-
-// HTTP returns the http.Server for s with the limits above; errors of the
-// HTTP layer (bad TLS handshakes, malformed requests) go to log as warnings.
-func (s *Server) HTTP() *http.Server {
-	return &http.Server{Handler: s, ReadHeaderTimeout: HeaderTimeout, IdleTimeout: IdleTimeout,
-		MaxHeaderBytes: MaxHeaderBytes, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	return &Server{ver: ver, creds: creds, log: log, clock: clock,
+		headerTimeout: HeaderTimeout, bodyTimeout: BodyTimeout, idleTimeout: IdleTimeout,
+		events: make(chan event, 8192), done: make(chan struct{}), conns: map[*conn]struct{}{}}
 }
 
 // LogRequests writes the request log to w (one logfmt line per request).
@@ -140,41 +141,24 @@ func (s *Server) queue(e event) {
 	}
 }
 
-// ServeHTTP verifies one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == HealthPath {
-		writeBody(w, http.StatusOK, healthBody)
-		return
+// answer verifies one request whose body (when it has one) was read, and
+// returns the status and the body of the reply, appended to buf.
+func (s *Server) answer(r *request, body []byte, from string, start time.Time, buf []byte) (int, []byte) {
+	if path, _, _ := strings.Cut(r.uri, "?"); path == HealthPath {
+		return http.StatusOK, append(buf, healthBody...)
 	}
-	start := s.clock()
-	req := verify.Request{Method: r.Method, RequestURI: r.RequestURI, Header: r.Header, HasBody: true}
-	if m, u := r.Header.Get("X-Original-Method"), r.Header.Get("X-Original-URI"); m != "" && u != "" {
+	req := verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}
+	if m, u := r.header.Get("X-Original-Method"), r.header.Get("X-Original-URI"); m != "" && u != "" {
 		req.Method, req.RequestURI = m, u
-		req.HasBody = r.ContentLength != 0
+		req.HasBody = r.length != 0
 	}
-	from := clientAddr(r)
-	if r.ContentLength != 0 { // unknown (-1) or announced
-		// Only requests with a body get a read deadline: setting one per
-		// request costs more than the whole verification.
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.bodyTimeout))
-		body, err := io.ReadAll(io.LimitReader(r.Body, verify.MaxBody+1))
-		if err != nil {
-			s.refuse(w, r, from, "", "body unreadable", start)
-			return
-		}
-		req.Body = body
-	}
-	c, err := s.ver.Verify(r.Context(), req)
+	c, err := s.ver.Verify(context.Background(), req)
 	if err != nil {
-		s.refuse(w, r, from, namedKey(r.Header.Get("Authorization")), verify.Reason(err), start)
-		return
+		return s.refuse(r, from, namedKey(r.header.Get("Authorization")), verify.Reason(err), start)
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
-	bp := bufPool.Get().(*[]byte)
-	*bp = appendAccepted((*bp)[:0], c)
-	writeBody(w, http.StatusOK, *bp)
-	bufPool.Put(bp)
+	return http.StatusOK, appendAccepted(buf, c)
 }
 
 // logLine writes one request-log line (logfmt, no secrets) without the
@@ -243,12 +227,11 @@ func appendDigits(b []byte, n, width int) []byte {
 // bufPool holds buffers for request-log lines and response bodies.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, from, key, why string, start time.Time) {
+// refuse records and logs a refusal and returns the 401 to send.
+func (s *Server) refuse(r *request, from, key, why string, start time.Time) (int, []byte) {
 	s.queue(event{refusal: &credentials.Refusal{Key: key, Reason: why, From: from}})
-	s.logLine(start, "refused", r.Method, r.RequestURI, key, from, why)
-	w.Header().Add("WWW-Authenticate", `Basic realm="Keysmith"`)
-	w.Header().Add("WWW-Authenticate", `hmac realm="Keysmith"`)
-	writeBody(w, http.StatusUnauthorized, refusedBody)
+	s.logLine(start, "refused", r.method, r.uri, key, from, why)
+	return http.StatusUnauthorized, refusedBody
 }
 
 // namedKey extracts the key or username a request claims, for the log: the
@@ -261,17 +244,6 @@ func namedKey(h string) string {
 		return k
 	}
 	return ""
-}
-
-func clientAddr(r *http.Request) string {
-	if ip := r.Header.Get("X-Real-IP"); ip != "" && isLoopback(r.RemoteAddr) {
-		return ip // set by a local reverse proxy
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func isLoopback(addr string) bool {
@@ -372,21 +344,4 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
-}
-
-// Shared header values: assigning them directly avoids a canonicalization
-// and an allocation per response.
-var (
-	jsonType = []string{"application/json"}
-	noStore  = []string{"no-store"}
-)
-
-// writeBody sends a JSON body; net/http adds its Content-Length, since the
-// body is written whole before the handler returns.
-func writeBody(w http.ResponseWriter, code int, body []byte) {
-	h := w.Header()
-	h["Content-Type"] = jsonType
-	h["Cache-Control"] = noStore
-	w.WriteHeader(code)
-	w.Write(body)
 }

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +35,10 @@ func TestServe(t *testing.T) {
 		slog.New(slog.NewTextHandler(&logs, nil)), clock.Now)
 	srv.LogRequests(&logs)
 	srv.Start(time.Hour) // flushed by Close below
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	base := serveLoopback(t, srv)
 
 	do := func(method, path, auth string, extra map[string]string) (*http.Response, map[string]any) {
-		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(""))
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(""))
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
@@ -110,22 +108,53 @@ func TestAuthRequestHeaders(t *testing.T) {
 	defer srv.Close()
 	date := clock.Now().UTC().Format(http.TimeFormat)
 	sig := hmacSHA1(secret, "date: "+date+"\nGET /v1/messages?page=2 HTTP/1.1")
-	req := httptest.NewRequest("GET", "/auth", nil)
+	base := serveLoopback(t, srv)
+	req, _ := http.NewRequest("GET", base+"/auth", nil)
 	req.Header.Set("X-Original-Method", "GET")
 	req.Header.Set("X-Original-URI", "/v1/messages?page=2")
 	req.Header.Set("Date", date)
 	req.Header.Set("Authorization", `hmac username="`+cred.Key+`", algorithm="hmac-sha1", headers="date request-line", signature="`+sig+`"`)
-	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, req)
-	if w.Code != 200 {
-		t.Fatalf("auth_request: %d %s", w.Code, w.Body)
+	if code := status(t, req); code != 200 {
+		t.Fatalf("auth_request: %d", code)
 	}
 	req.Header.Set("X-Original-URI", "/v1/messages?page=3")
-	w = httptest.NewRecorder()
-	srv.ServeHTTP(w, req)
-	if w.Code != 401 {
-		t.Fatalf("other original URI accepted: %d", w.Code)
+	if code := status(t, req); code != 401 {
+		t.Fatalf("other original URI accepted: %d", code)
 	}
+}
+
+// serveLoopback serves srv on a loopback port until the test ends and
+// returns its base URL.
+func serveLoopback(t testing.TB, srv *server.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != server.ErrClosed {
+			t.Errorf("Serve returned %v after Shutdown", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func status(t *testing.T, req *http.Request) int {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
 }
 
 func TestCheckListen(t *testing.T) {
@@ -139,25 +168,16 @@ func TestCheckListen(t *testing.T) {
 	}
 }
 
-// A client that announces a body and never sends it is cut off after the
-// body timeout; requests without a body get no deadline at all.
+// A client that announces a body and never sends it is answered 401 and cut
+// off after the body timeout.
 func TestBodyDeadline(t *testing.T) {
 	c := testkit.Open(t, testkit.NewClock())
 	testkit.Seed(t, c)
 	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
-	server.SetBodyTimeout(srv, 200*time.Millisecond)
-	hs := srv.HTTP()
-	if hs.ReadHeaderTimeout != server.HeaderTimeout || hs.IdleTimeout != server.IdleTimeout || hs.MaxHeaderBytes != server.MaxHeaderBytes {
-		t.Fatalf("limits not applied: %+v", hs)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go hs.Serve(ln)
-	defer hs.Close()
+	server.SetTimeouts(srv, server.HeaderTimeout, 200*time.Millisecond, server.IdleTimeout)
+	addr := strings.TrimPrefix(serveLoopback(t, srv), "http://")
 
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,325 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"keysmith/app/verify"
+)
+
+// ErrClosed is what Serve returns once Shutdown was called.
+var ErrClosed = errors.New("server: shut down")
+
+// Serve answers HTTP/1.1 connections accepted on ln (plain TCP, or a TLS
+// listener) until Shutdown. Each connection is served by one goroutine;
+// keep-alive and pipelined requests are answered in order.
+//
+// Limits: a new connection has HeaderTimeout to send its first request
+// head, and a kept-alive one IdleTimeout (give or take a second) to begin
+// the next; once a head has begun arriving it has HeaderTimeout to
+// complete, and a body BodyTimeout. The same deadline bounds writes.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrClosed
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return ErrClosed
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(5 * time.Millisecond) // e.g. out of file descriptors
+				continue
+			}
+			return err
+		}
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			nc.Close()
+			return ErrClosed
+		}
+		s.conns[c] = struct{}{}
+		s.connWG.Add(1)
+		s.mu.Unlock()
+		go c.serve()
+	}
+}
+
+// Shutdown stops accepting connections, closes idle ones, and waits for
+// requests in progress to be answered; when ctx ends first, it closes the
+// rest and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.closeConns(false)
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			s.closeConns(true)
+			<-done
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) closeConns(all bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if all || !c.busy.Load() {
+			c.nc.Close()
+		}
+	}
+}
+
+func (s *Server) shuttingDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// conn is one client connection.
+type conn struct {
+	s        *Server
+	nc       net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	remote   string // host of the peer
+	loopback bool   // the peer is on this machine (X-Real-IP is trusted)
+	busy     atomic.Bool
+
+	deadline time.Time // of nc, for reads and writes
+	dateSec  int64     // the second date holds
+	date     []byte    // Date header value
+	buf      []byte    // response body
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	addr := nc.RemoteAddr().String()
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	return &conn{s: s, nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 4096),
+		remote: host, loopback: isLoopback(addr), dateSec: -1}
+}
+
+func (c *conn) serve() {
+	s := c.s
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("verifier connection panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+		c.nc.Close()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.connWG.Done()
+	}()
+	c.setDeadline(time.Now().Add(s.headerTimeout))
+	for {
+		// Wait for the next request under the idle (or first-request)
+		// deadline; a head that has not fully arrived with its first bytes
+		// gets HeaderTimeout to complete.
+		if _, err := c.br.Peek(1); err != nil {
+			return
+		}
+		c.busy.Store(true)
+		now := time.Now()
+		short := !headBuffered(c.br)
+		if short {
+			c.setDeadline(now.Add(s.headerTimeout))
+		}
+		keep, slow := c.next(now)
+		if c.br.Buffered() == 0 || !keep {
+			if c.bw.Flush() != nil || !keep {
+				return
+			}
+		}
+		c.busy.Store(false)
+		if s.shuttingDown() {
+			return
+		}
+		// Refresh the idle deadline at most once a second while requests
+		// flow: setting a deadline costs more than verifying a request.
+		slack := min(time.Second, s.idleTimeout/8)
+		if idle := now.Add(s.idleTimeout); short || slow || c.deadline.Before(idle.Add(-slack)) {
+			c.setDeadline(idle)
+		}
+	}
+}
+
+func (c *conn) setDeadline(t time.Time) {
+	c.deadline = t
+	c.nc.SetDeadline(t)
+}
+
+// next reads and answers one request. keep reports whether the connection
+// can carry another; slow whether a body deadline was set.
+func (c *conn) next(now time.Time) (keep, slow bool) {
+	s := c.s
+	var r request
+	if err := readRequest(c.br, &r); err != nil {
+		var we *wireError
+		if errors.As(err, &we) {
+			c.setDeadline(time.Now().Add(s.headerTimeout)) // to answer
+			s.logLine(s.clock(), "malformed", r.method, r.uri, "", c.remote, we.why)
+			c.respond(&r, we.code, c.errorBody(we), true)
+		}
+		return false, false
+	}
+	start := s.clock()
+	from := c.from(r.header)
+	var body []byte
+	complete := true
+	if r.length != 0 {
+		if r.expect {
+			c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+			if c.bw.Flush() != nil {
+				return false, false
+			}
+		}
+		if r.length < 0 || int64(c.br.Buffered()) < r.length {
+			c.setDeadline(now.Add(s.bodyTimeout))
+			slow = true
+		}
+		var err error
+		if body, complete, err = readBody(c.br, &r, verify.MaxBody+1); err != nil {
+			c.setDeadline(time.Now().Add(s.headerTimeout)) // to answer
+			code, b := s.refuse(&r, from, "", "body unreadable", start)
+			c.respond(&r, code, b, true)
+			return false, slow
+		}
+	}
+	code, b := s.answer(&r, body, from, start, c.buf[:0])
+	c.buf = b[:0]
+	keep = complete && !r.close && !s.shuttingDown()
+	c.respond(&r, code, b, !keep)
+	return keep, slow
+}
+
+// from is the client address to record: the peer, or X-Real-IP when a
+// local reverse proxy set it.
+func (c *conn) from(h http.Header) string {
+	if ip := h["X-Real-Ip"]; len(ip) == 1 && ip[0] != "" && c.loopback {
+		return ip[0]
+	}
+	return c.remote
+}
+
+func (c *conn) errorBody(we *wireError) []byte {
+	b := append(c.buf[:0], `{"error":`...)
+	b = appendJSONString(b, errorName(we.code))
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, "Keysmith cannot read this request: "+we.why+".")
+	c.buf = append(b, "}\n"...)
+	return c.buf
+}
+
+// errorName is the status text in snake case, e.g. "bad_request".
+func errorName(code int) string {
+	b := []byte(http.StatusText(code))
+	for i, ch := range b {
+		switch {
+		case ch == ' ' || ch == '-':
+			b[i] = '_'
+		case 'A' <= ch && ch <= 'Z':
+			b[i] = ch + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Status lines and headers of every response.
+const (
+	line200     = "HTTP/1.1 200 OK\r\n"
+	line401     = "HTTP/1.1 401 Unauthorized\r\n"
+	fixedHeader = "Content-Type: application/json\r\nCache-Control: no-store\r\n"
+	challenge   = "WWW-Authenticate: Basic realm=\"Keysmith\"\r\nWWW-Authenticate: hmac realm=\"Keysmith\"\r\n"
+)
+
+// respond writes one response into the connection's buffer; the caller
+// flushes. A HEAD request gets the head only.
+func (c *conn) respond(r *request, code int, body []byte, closing bool) {
+	w := c.bw
+	switch code {
+	case http.StatusOK:
+		w.WriteString(line200)
+	case http.StatusUnauthorized:
+		w.WriteString(line401)
+	default:
+		w.WriteString("HTTP/1.1 ")
+		w.WriteString(strconv.Itoa(code))
+		w.WriteByte(' ')
+		w.WriteString(http.StatusText(code))
+		w.WriteString("\r\n")
+	}
+	w.WriteString(fixedHeader)
+	if code == http.StatusUnauthorized {
+		w.WriteString(challenge)
+	}
+	w.WriteString("Date: ")
+	w.Write(c.httpDate())
+	w.WriteString("\r\nContent-Length: ")
+	var n [20]byte
+	w.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
+	switch {
+	case closing:
+		w.WriteString("\r\nConnection: close")
+	case r.http10:
+		w.WriteString("\r\nConnection: keep-alive")
+	}
+	w.WriteString("\r\n\r\n")
+	if r.method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// httpDate is the current time in the Date header's format, formatted once
+// a second.
+func (c *conn) httpDate() []byte {
+	now := time.Now()
+	if sec := now.Unix(); sec != c.dateSec {
+		c.dateSec = sec
+		c.date = now.UTC().AppendFormat(c.date[:0], http.TimeFormat)
+	}
+	return c.date
+}
+
+// headBuffered reports whether the buffered input holds a whole request
+// head (it ends with an empty line).
+func headBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.Contains(b, []byte("\n\r\n")) || bytes.Contains(b, []byte("\n\n"))
+}

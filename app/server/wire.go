@@ -1,0 +1,266 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/textproto"
+	"strconv"
+	"strings"
+)
+
+// The HTTP/1.1 wire: a strict reader of requests and a writer of the few
+// responses the endpoint gives. It reads what clients and nginx send
+// (RFC 9112): a request line, header fields, and a body framed by
+// Content-Length or chunked transfer coding; it refuses anything ambiguous
+// (obsolete line folding, conflicting lengths, unknown codings) with a 4xx
+// and closes the connection. Header bytes are bounded by MaxHeaderBytes and
+// a body is read only up to verify.MaxBody+1 bytes.
+
+// request is one parsed request head.
+type request struct {
+	method, uri string
+	header      http.Header
+	length      int64 // body bytes announced; -1 for chunked
+	close       bool  // the connection ends after this request
+	http10      bool
+	expect      bool // Expect: 100-continue
+}
+
+// wireError is a request the wire refuses: the status to answer and why.
+type wireError struct {
+	code int
+	why  string
+}
+
+func (e *wireError) Error() string { return e.why }
+
+func badRequest(why string) error { return &wireError{http.StatusBadRequest, why} }
+
+var errHeaderTooLarge = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request head exceeds 16 KiB"}
+
+// readRequest reads one request head from br. A clean end of input before
+// the first byte of a request returns io.EOF; a refusal is a *wireError.
+func readRequest(br *bufio.Reader, r *request) error {
+	budget := MaxHeaderBytes
+	line, err := readLine(br, &budget)
+	// One empty line before a request line is allowed (RFC 9112, 2.2).
+	if err == nil && len(line) == 0 {
+		line, err = readLine(br, &budget)
+	}
+	if err != nil {
+		return err
+	}
+	if err := parseRequestLine(line, r); err != nil {
+		return err
+	}
+	r.header = make(http.Header, 8)
+	for {
+		line, err := readLine(br, &budget)
+		if err == io.EOF {
+			return io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return err
+		}
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return badRequest("obsolete line folding in the header")
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !isToken(line[:colon]) {
+			return badRequest("a malformed header field")
+		}
+		value := bytes.TrimRight(bytes.TrimLeft(line[colon+1:], " \t"), " \t")
+		if !validValue(value) {
+			return badRequest("a control character in a header value")
+		}
+		key := textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+		r.header[key] = append(r.header[key], string(value))
+	}
+	return frame(r)
+}
+
+// readLine returns the next line without its CRLF (or bare LF), charging
+// its length to budget.
+func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	*budget -= len(line)
+	switch {
+	case *budget < 0 || errors.Is(err, bufio.ErrBufferFull):
+		return nil, errHeaderTooLarge
+	case err == io.EOF && len(line) > 0:
+		return nil, io.ErrUnexpectedEOF
+	case err != nil:
+		return nil, err
+	}
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, nil
+}
+
+func parseRequestLine(line []byte, r *request) error {
+	method, rest, ok1 := bytes.Cut(line, []byte{' '})
+	uri, proto, ok2 := bytes.Cut(rest, []byte{' '})
+	if !ok1 || !ok2 || !isToken(method) || len(uri) == 0 {
+		return badRequest("a malformed request line")
+	}
+	for _, c := range uri {
+		if c <= ' ' || c == 0x7f {
+			return badRequest("a malformed request target")
+		}
+	}
+	if uri[0] != '/' && !(len(uri) == 1 && uri[0] == '*') &&
+		!bytes.HasPrefix(uri, []byte("http://")) && !bytes.HasPrefix(uri, []byte("https://")) {
+		return badRequest("a malformed request target")
+	}
+	switch string(proto) {
+	case "HTTP/1.1":
+	case "HTTP/1.0":
+		r.http10 = true
+	default:
+		if bytes.HasPrefix(proto, []byte("HTTP/")) {
+			return &wireError{http.StatusHTTPVersionNotSupported, "only HTTP/1.1 and HTTP/1.0 are served"}
+		}
+		return badRequest("a malformed request line")
+	}
+	r.method, r.uri = string(method), string(uri)
+	return nil
+}
+
+// frame decides the body's framing and the connection's fate from the
+// header (RFC 9112, 6.3 and 9.3).
+func frame(r *request) error {
+	h := r.header
+	if hosts := h["Host"]; len(hosts) > 1 || (len(hosts) == 0 && !r.http10) {
+		return badRequest("a request needs exactly one Host header")
+	}
+	conn := strings.ToLower(strings.Join(h["Connection"], ","))
+	if r.http10 {
+		r.close = !hasToken(conn, "keep-alive")
+	} else {
+		r.close = hasToken(conn, "close")
+	}
+	te, cl := h["Transfer-Encoding"], h["Content-Length"]
+	switch {
+	case len(te) > 0 && len(cl) > 0:
+		return badRequest("both Transfer-Encoding and Content-Length")
+	case len(te) > 0:
+		if r.http10 {
+			return badRequest("Transfer-Encoding in an HTTP/1.0 request")
+		}
+		if len(te) > 1 || !strings.EqualFold(te[0], "chunked") {
+			return &wireError{http.StatusNotImplemented, "only the chunked transfer coding is supported"}
+		}
+		r.length = -1
+	case len(cl) > 0:
+		for _, v := range cl[1:] {
+			if v != cl[0] {
+				return badRequest("conflicting Content-Length headers")
+			}
+		}
+		n, err := strconv.ParseInt(cl[0], 10, 64)
+		if err != nil || n < 0 || cl[0][0] == '+' {
+			return badRequest("an invalid Content-Length")
+		}
+		r.length = n
+	default:
+		r.length = 0
+	}
+	if e := h["Expect"]; len(e) > 0 {
+		if len(e) > 1 || !strings.EqualFold(e[0], "100-continue") {
+			return &wireError{http.StatusExpectationFailed, "only Expect: 100-continue is supported"}
+		}
+		r.expect = r.length != 0 && !r.http10
+	}
+	return nil
+}
+
+// readBody reads the body r announces, keeping at most limit bytes. done
+// reports whether the whole body was consumed, so the connection can carry
+// another request.
+func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool, err error) {
+	if r.length >= 0 {
+		n := min(r.length, limit)
+		body = make([]byte, n)
+		if _, err := io.ReadFull(br, body); err != nil {
+			return nil, false, err
+		}
+		return body, n == r.length, nil
+	}
+	cr := httputil.NewChunkedReader(br)
+	body, err = io.ReadAll(io.LimitReader(cr, limit))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(body)) == limit {
+		return body, false, nil // more may follow: not worth reading
+	}
+	// The last chunk may be followed by trailer fields: skip them.
+	budget := MaxHeaderBytes
+	for {
+		line, err := readLine(br, &budget)
+		if err != nil {
+			return body, false, nil
+		}
+		if len(line) == 0 {
+			return body, true, nil
+		}
+	}
+}
+
+// hasToken reports whether the comma-separated list (lower case) holds tok.
+func hasToken(list, tok string) bool {
+	for list != "" {
+		var item string
+		item, list, _ = strings.Cut(list, ",")
+		if strings.TrimSpace(item) == tok {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenChars are the bytes allowed in a token (RFC 9110, 5.6.2).
+var tokenChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tokenChars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// validValue reports whether a field value holds no control character
+// other than horizontal tab.
+func validValue(b []byte) bool {
+	for _, c := range b {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
