@@ -87,12 +87,20 @@ func readRequest(br *bufio.Reader, r *request) error {
 }
 
 // readLine returns the next line without its CRLF (or bare LF), charging
-// its length to budget.
+// its length to budget. A line longer than br's buffer is copied.
 func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		long := append([]byte(nil), line...)
+		for errors.Is(err, bufio.ErrBufferFull) && len(long) <= *budget {
+			line, err = br.ReadSlice('\n')
+			long = append(long, line...)
+		}
+		line = long
+	}
 	*budget -= len(line)
 	switch {
-	case *budget < 0 || errors.Is(err, bufio.ErrBufferFull):
+	case *budget < 0:
 		return nil, errHeaderTooLarge
 	case err == io.EOF && len(line) > 0:
 		return nil, io.ErrUnexpectedEOF
