@@ -2,8 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -171,61 +180,136 @@ func TestBinaryRefusesDamagedAndNewerDatabases(t *testing.T) {
 	}
 }
 
-// TestBinaryServeStopsCleanly starts keysmith serve, makes one accepted
-// request, sends SIGTERM and expects a clean exit that flushed last use.
-func TestBinaryServeStopsCleanly(t *testing.T) {
+// served is a running keysmith serve with one Basic key.
+type served struct {
+	cmd       *exec.Cmd
+	logs      *bytes.Buffer
+	auth      []string // environment that signs in
+	addr      string
+	key, secr string
+}
+
+// startServe makes an account and a Basic key and starts keysmith serve
+// with args on a free loopback port.
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	env := []string{"KEYSMITH_DATA_DIR=" + dir}
 	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
 		t.Fatalf("init: %+v", p)
 	}
-	auth := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword)
-	p := runBin(t, auth, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
+	s := &served{auth: append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword), logs: &bytes.Buffer{}}
+	p := runBin(t, s.auth, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
 	var k struct{ Key, Secret string }
 	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &k) != nil {
 		t.Fatalf("create: %+v", p)
 	}
+	s.key, s.secr = k.Key, k.Secret
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
+	s.addr = ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary(t), "serve", "--listen", addr)
-	cmd.Env = append(auth, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
+	s.cmd = exec.Command(binary(t), append([]string{"serve", "--listen", s.addr}, args...)...)
+	s.cmd.Env = append(s.auth, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	s.cmd.Stderr = s.logs
+	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-	var res *http.Response
+	t.Cleanup(func() { s.cmd.Process.Kill() })
+	return s
+}
+
+// get sends an authenticated GET with client until serve answers.
+func (s *served) get(t *testing.T, client *http.Client, url string) *http.Response {
+	t.Helper()
 	for i := 0; i < 100; i++ {
-		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/messages", nil)
-		req.SetBasicAuth(k.Key, k.Secret)
-		var err error
-		if res, err = http.DefaultClient.Do(req); err == nil {
-			break
+		req, _ := http.NewRequest("GET", url, nil)
+		req.SetBasicAuth(s.key, s.secr)
+		if res, err := client.Do(req); err == nil {
+			return res
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if res == nil || res.StatusCode != 200 {
+	t.Fatalf("serve did not answer\n%s", s.logs)
+	return nil
+}
+
+// TestBinaryServeStopsCleanly starts keysmith serve, makes one accepted
+// request, sends SIGTERM and expects a clean exit that flushed last use.
+func TestBinaryServeStopsCleanly(t *testing.T) {
+	s := startServe(t)
+	res := s.get(t, http.DefaultClient, "http://"+s.addr+"/v1/messages")
+	if res.StatusCode != 200 {
 		t.Fatalf("serve did not accept the key: %v", res)
 	}
 	res.Body.Close()
-	cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- s.cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, logs.String())
+			t.Fatalf("serve exited with %v after SIGTERM\n%s", err, s.logs.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop within 10 s of SIGTERM")
 	}
-	p = runBin(t, auth, "", "keys", "list", "--json")
+	p := runBin(t, s.auth, "", "keys", "list", "--json")
 	if !strings.Contains(p.stdout, `"lastUsedFrom": "127.0.0.1"`) {
 		t.Fatalf("last use not flushed at shutdown: %s", p.stdout)
 	}
-	if strings.Contains(logs.String(), k.Secret) {
+	if strings.Contains(s.logs.String(), s.secr) {
 		t.Fatal("the request log holds the secret")
 	}
+}
+
+// TestBinaryServeTLS serves over TLS with a certificate from files; a
+// plain-text request on the TLS port gets no answer, and unusable
+// certificate files are refused before serving.
+func TestBinaryServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t)
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, certPEM, 0o600)
+	os.WriteFile(key, keyPEM, 0o600)
+
+	s := startServe(t, "--tls-cert", cert, "--tls-key", key)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	res := s.get(t, client, "https://"+s.addr+"/v1/messages")
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), s.key) || res.TLS == nil {
+		t.Fatalf("over TLS: %d %s", res.StatusCode, body)
+	}
+	if res, err := http.Get("http://" + s.addr + "/keysmith/health"); err == nil && res.StatusCode == 200 {
+		t.Fatal("plain HTTP answered on the TLS port")
+	}
+
+	p := runBin(t, s.auth, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert)
+	if p.code == 0 || !strings.Contains(p.stderr, "Cannot use --tls-cert and --tls-key") {
+		t.Fatalf("swapped certificate files: %+v", p)
+	}
+}
+
+// selfSigned returns a PEM certificate for 127.0.0.1 and its PEM key.
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "keysmith test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -161,9 +162,12 @@ func (c *conn) serve() {
 		if short {
 			c.setDeadline(now.Add(s.headerTimeout))
 		}
-		keep, slow := c.next(now)
+		keep, slow, unread := c.next(now)
 		if c.br.Buffered() == 0 || !keep {
 			if c.bw.Flush() != nil || !keep {
+				if unread {
+					c.linger()
+				}
 				return
 			}
 		}
@@ -174,7 +178,7 @@ func (c *conn) serve() {
 		// Refresh the idle deadline at most once a second while requests
 		// flow: setting a deadline costs more than verifying a request.
 		slack := min(time.Second, s.idleTimeout/8)
-		if idle := now.Add(s.idleTimeout); short || slow || c.deadline.Before(idle.Add(-slack)) {
+		if idle := now.Add(s.idleTimeout); short || slow || c.deadline.Before(idle.Add(-slack)) || c.deadline.After(idle) {
 			c.setDeadline(idle)
 		}
 	}
@@ -186,8 +190,9 @@ func (c *conn) setDeadline(t time.Time) {
 }
 
 // next reads and answers one request. keep reports whether the connection
-// can carry another; slow whether a body deadline was set.
-func (c *conn) next(now time.Time) (keep, slow bool) {
+// can carry another; slow whether a body deadline was set; unread whether
+// the client may still be sending what was not read.
+func (c *conn) next(now time.Time) (keep, slow, unread bool) {
 	s := c.s
 	var r request
 	if err := readRequest(c.br, &r); err != nil {
@@ -196,8 +201,9 @@ func (c *conn) next(now time.Time) (keep, slow bool) {
 			c.setDeadline(time.Now().Add(s.headerTimeout)) // to answer
 			s.logLine(s.clock(), "malformed", r.method, r.uri, "", c.remote, we.why)
 			c.respond(&r, we.code, c.errorBody(we), true)
+			return false, false, true
 		}
-		return false, false
+		return false, false, false
 	}
 	start := s.clock()
 	from := c.from(r.header)
@@ -207,7 +213,7 @@ func (c *conn) next(now time.Time) (keep, slow bool) {
 		if r.expect {
 			c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
 			if c.bw.Flush() != nil {
-				return false, false
+				return false, false, false
 			}
 		}
 		if r.length < 0 || int64(c.br.Buffered()) < r.length {
@@ -217,17 +223,34 @@ func (c *conn) next(now time.Time) (keep, slow bool) {
 		var err error
 		if body, complete, err = readBody(c.br, &r, verify.MaxBody+1); err != nil {
 			c.setDeadline(time.Now().Add(s.headerTimeout)) // to answer
-			code, b := s.refuse(&r, from, "", "body unreadable", start)
+			code, b := s.refuse(&r, from, "", "body unreadable", start, c.buf[:0])
 			c.respond(&r, code, b, true)
-			return false, slow
+			return false, slow, true
 		}
 	}
 	code, b := s.answer(&r, body, from, start, c.buf[:0])
 	c.buf = b[:0]
 	keep = complete && !r.close && !s.shuttingDown()
 	c.respond(&r, code, b, !keep)
-	return keep, slow
+	return keep, slow, !complete
 }
+
+// linger ends a connection whose client may still be sending: closing with
+// unread input would reset it and could destroy the answer before the
+// client reads it. So stop sending, then discard input for a moment.
+func (c *conn) linger() {
+	type closeWriter interface{ CloseWrite() error }
+	if cw, ok := c.nc.(closeWriter); ok && cw.CloseWrite() == nil {
+		c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+		io.CopyN(io.Discard, c.nc, lingerBytes)
+	}
+}
+
+// How long and how much a closing connection's input is discarded.
+const (
+	lingerTime  = 500 * time.Millisecond
+	lingerBytes = 256 << 10
+)
 
 // from is the client address to record: the peer, or X-Real-IP when a
 // local reverse proxy set it.

@@ -154,7 +154,7 @@ func (s *Server) answer(r *request, body []byte, from string, start time.Time, b
 	}
 	c, err := s.ver.Verify(context.Background(), req)
 	if err != nil {
-		return s.refuse(r, from, namedKey(r.header.Get("Authorization")), verify.Reason(err), start)
+		return s.refuse(r, from, namedKey(r.header.Get("Authorization")), verify.Reason(err), start, buf)
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
@@ -227,11 +227,12 @@ func appendDigits(b []byte, n, width int) []byte {
 // bufPool holds buffers for request-log lines and response bodies.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
-// refuse records and logs a refusal and returns the 401 to send.
-func (s *Server) refuse(r *request, from, key, why string, start time.Time) (int, []byte) {
+// refuse records and logs a refusal and returns the 401 to send, its body
+// appended to buf.
+func (s *Server) refuse(r *request, from, key, why string, start time.Time, buf []byte) (int, []byte) {
 	s.queue(event{refusal: &credentials.Refusal{Key: key, Reason: why, From: from}})
 	s.logLine(start, "refused", r.method, r.uri, key, from, why)
-	return http.StatusUnauthorized, refusedBody
+	return http.StatusUnauthorized, append(buf, refusedBody...)
 }
 
 // namedKey extracts the key or username a request claims, for the log: the
@@ -270,9 +271,9 @@ func CheckListen(addr string, tls bool) error {
 }
 
 // Fixed bodies.
-var (
-	healthBody  = []byte(`{"status":"ok"}` + "\n")
-	refusedBody = []byte(`{"error":"unauthorized","message":"The request's credentials were not accepted."}` + "\n")
+const (
+	healthBody  = `{"status":"ok"}` + "\n"
+	refusedBody = `{"error":"unauthorized","message":"The request's credentials were not accepted."}` + "\n"
 )
 
 // appendAccepted appends the body of a 200, the JSON object

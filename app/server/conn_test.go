@@ -1,0 +1,290 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"keysmith/app/credentials"
+	"keysmith/app/server"
+	"keysmith/app/testkit"
+	"keysmith/app/verify"
+)
+
+// fixture is a Server over a seeded core with one Basic and one HMAC key.
+type fixture struct {
+	srv                     *server.Server
+	clock                   *testkit.Clock
+	basic, hmac             credentials.Credential
+	basicSecret, hmacSecret string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	ctx := context.Background()
+	f := &fixture{clock: clock}
+	f.basic, f.basicSecret, _ = c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Basic one", nil)
+	f.hmac, f.hmacSecret, _ = c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "HMAC one", nil)
+	f.srv = server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
+		slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+	f.srv.Start(time.Hour)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// dial serves f on loopback and opens one raw connection to it.
+func (f *fixture) dial(t *testing.T) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(serveLoopback(t, f.srv), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	return conn, bufio.NewReader(conn)
+}
+
+func (f *fixture) basicGET(path, extra string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: api\r\nAuthorization: " + basicAuth(f.basic.Key, f.basicSecret) + "\r\n" + extra + "\r\n"
+}
+
+// read reads one response for a request of method and returns it with its
+// body.
+func read(t *testing.T, br *bufio.Reader, method string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.ReadResponse(br, &http.Request{Method: method})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+// closed reports whether the peer closed the connection (no more bytes).
+func closed(br *bufio.Reader) bool {
+	_, err := br.ReadByte()
+	return errors.Is(err, io.EOF)
+}
+
+func TestKeepAliveAndPipelining(t *testing.T) {
+	f := newFixture(t)
+	conn, br := f.dial(t)
+	// Three requests in one write: answered in order on the same connection.
+	fmt.Fprint(conn, f.basicGET("/one", "")+"GET /two HTTP/1.1\r\nHost: api\r\nAuthorization: Basic eDp5\r\n\r\n"+f.basicGET("/three", ""))
+	for i, want := range []int{200, 401, 200} {
+		res, body := read(t, br, "GET")
+		if res.StatusCode != want || res.Close || res.Header.Get("Date") == "" || res.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("response %d: %d close=%v %v", i, res.StatusCode, res.Close, res.Header)
+		}
+		if want == 200 && !strings.Contains(body, `"key":"`+f.basic.Key+`"`) {
+			t.Fatalf("response %d body %s", i, body)
+		}
+	}
+	// The client ends the connection.
+	fmt.Fprint(conn, f.basicGET("/four", "Connection: close\r\n"))
+	if res, _ := read(t, br, "GET"); res.StatusCode != 200 || !res.Close {
+		t.Fatalf("Connection: close: %d close=%v", res.StatusCode, res.Close)
+	}
+	if !closed(br) {
+		t.Fatal("the connection stayed open after Connection: close")
+	}
+}
+
+func TestHTTP10(t *testing.T) {
+	f := newFixture(t)
+	conn, br := f.dial(t)
+	fmt.Fprint(conn, "GET /keysmith/health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+	if res, body := read(t, br, "GET"); res.StatusCode != 200 || res.Header.Get("Connection") != "keep-alive" || body != "{\"status\":\"ok\"}\n" {
+		t.Fatalf("HTTP/1.0 keep-alive: %d %v %q", res.StatusCode, res.Header, body)
+	}
+	fmt.Fprint(conn, "GET /keysmith/health HTTP/1.0\r\n\r\n")
+	if res, _ := read(t, br, "GET"); res.StatusCode != 200 || !res.Close {
+		t.Fatalf("HTTP/1.0: %d close=%v", res.StatusCode, res.Close)
+	}
+	if !closed(br) {
+		t.Fatal("an HTTP/1.0 connection without keep-alive stayed open")
+	}
+}
+
+func TestHEADHasNoBody(t *testing.T) {
+	f := newFixture(t)
+	conn, br := f.dial(t)
+	fmt.Fprint(conn, strings.Replace(f.basicGET("/x", ""), "GET", "HEAD", 1)+f.basicGET("/y", ""))
+	res, body := read(t, br, "HEAD")
+	if res.StatusCode != 200 || res.ContentLength <= 0 || body != "" {
+		t.Fatalf("HEAD: %d length %d body %q", res.StatusCode, res.ContentLength, body)
+	}
+	// Nothing stray follows the head: the next response parses.
+	if res, body := read(t, br, "GET"); res.StatusCode != 200 || int64(len(body)) != res.ContentLength {
+		t.Fatalf("after HEAD: %d %q", res.StatusCode, body)
+	}
+}
+
+func TestMalformedRequestsAreRefusedAndClosed(t *testing.T) {
+	for name, tc := range map[string]struct {
+		raw  string
+		code int
+	}{
+		"folded header":   {"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n", 400},
+		"smuggled length": {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+		"head too large":  {"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", server.MaxHeaderBytes) + "\r\n\r\n", 431},
+		"HTTP/2 preface":  {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			conn, br := f.dial(t)
+			fmt.Fprint(conn, tc.raw)
+			res, body := read(t, br, "GET")
+			var e struct{ Error, Message string }
+			if res.StatusCode != tc.code || !res.Close || json.Unmarshal([]byte(body), &e) != nil || e.Error == "" || e.Message == "" {
+				t.Fatalf("got %d close=%v %q", res.StatusCode, res.Close, body)
+			}
+			if !closed(br) {
+				t.Fatal("the connection stayed open after a malformed request")
+			}
+		})
+	}
+}
+
+// An HMAC-signed POST whose body arrives chunked after 100 Continue: the
+// digest is checked against the body, and the same signed body is refused
+// as a replay.
+func TestChunkedBodyAfterContinue(t *testing.T) {
+	f := newFixture(t)
+	conn, br := f.dial(t)
+	body := `{"messages":[{"content":"Hi","destination_number":"+61491570156"}]}`
+	sum := md5.Sum([]byte(body))
+	digest := hex.EncodeToString(sum[:])
+	date := f.clock.Now().UTC().Format(http.TimeFormat)
+	sig := hmacSHA1(f.hmacSecret, "date: "+date+"\nx-Content-MD5: "+digest+"\nPOST /v1/messages HTTP/1.1")
+	head := "POST /v1/messages HTTP/1.1\r\nHost: api\r\nDate: " + date + "\r\nx-Content-MD5: " + digest +
+		"\r\nAuthorization: hmac username=\"" + f.hmac.Key + "\", algorithm=\"hmac-sha1\", headers=\"date x-Content-MD5 request-line\", signature=\"" + sig + "\"" +
+		"\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"
+	chunked := fmt.Sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", 10, body[:10], len(body)-10, body[10:])
+
+	fmt.Fprint(conn, head)
+	if res, _ := read(t, br, "POST"); res.StatusCode != http.StatusContinue {
+		t.Fatalf("interim response %d, want 100", res.StatusCode)
+	}
+	fmt.Fprint(conn, chunked)
+	if res, got := read(t, br, "POST"); res.StatusCode != 200 || !strings.Contains(got, f.hmac.Key) {
+		t.Fatalf("signed chunked POST: %d %s", res.StatusCode, got)
+	}
+	// The same request again, in one write: a replay.
+	fmt.Fprint(conn, head+chunked)
+	read(t, br, "POST") // 100 Continue
+	if res, _ := read(t, br, "POST"); res.StatusCode != 401 {
+		t.Fatalf("replayed POST: %d, want 401", res.StatusCode)
+	}
+	// Another body under the same signature: the digest does not match.
+	fmt.Fprint(conn, head+"3\r\nabc\r\n0\r\n\r\n")
+	read(t, br, "POST")
+	if res, _ := read(t, br, "POST"); res.StatusCode != 401 {
+		t.Fatalf("altered body: %d, want 401", res.StatusCode)
+	}
+}
+
+// A head that never completes is cut off after the header timeout, and a
+// kept-alive connection after the idle timeout.
+func TestSlowAndIdleConnectionsAreClosed(t *testing.T) {
+	for name, tc := range map[string]struct {
+		header, idle time.Duration
+		send         func(t *testing.T, f *fixture, conn net.Conn, br *bufio.Reader)
+		after        time.Duration
+	}{
+		"head trickles": {200 * time.Millisecond, time.Minute, func(t *testing.T, f *fixture, conn net.Conn, br *bufio.Reader) {
+			fmt.Fprint(conn, "GET / HTTP/1.1\r\nHo")
+		}, 200 * time.Millisecond},
+		"silent from the start": {200 * time.Millisecond, time.Minute, func(*testing.T, *fixture, net.Conn, *bufio.Reader) {}, 200 * time.Millisecond},
+		"idle after a request": {time.Minute, 300 * time.Millisecond, func(t *testing.T, f *fixture, conn net.Conn, br *bufio.Reader) {
+			fmt.Fprint(conn, f.basicGET("/", ""))
+			read(t, br, "GET")
+		}, 300 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			server.SetTimeouts(f.srv, tc.header, server.BodyTimeout, tc.idle)
+			conn, br := f.dial(t)
+			start := time.Now()
+			tc.send(t, f, conn, br)
+			if !closed(br) {
+				t.Fatal("the connection was not closed")
+			}
+			if took := time.Since(start); took < tc.after-20*time.Millisecond || took > tc.after+3*time.Second {
+				t.Fatalf("closed after %v, want about %v", took, tc.after)
+			}
+		})
+	}
+}
+
+// Shutdown closes idle connections at once and lets a request in progress
+// finish; the answer says the connection closes.
+func TestShutdownFinishesRequestsInProgress(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(ln) }()
+	dial := func() (net.Conn, *bufio.Reader) {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		return conn, bufio.NewReader(conn)
+	}
+	idle, idleR := dial()
+	fmt.Fprint(idle, f.basicGET("/", ""))
+	read(t, idleR, "GET")
+	busy, busyR := dial()
+	fmt.Fprint(busy, "PUT /x HTTP/1.1\r\nHost: a\r\nAuthorization: "+basicAuth(f.basic.Key, f.basicSecret)+"\r\nContent-Length: 5\r\n\r\nhe")
+	time.Sleep(100 * time.Millisecond) // the server is reading the body
+
+	stopped := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopped <- f.srv.Shutdown(ctx)
+	}()
+	if !closed(idleR) {
+		t.Fatal("the idle connection was not closed")
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("Shutdown returned (%v) with a request in progress", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	fmt.Fprint(busy, "llo")
+	if res, _ := read(t, busyR, "PUT"); res.StatusCode != 200 || !res.Close {
+		t.Fatalf("request in progress: %d close=%v", res.StatusCode, res.Close)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := <-served; err != server.ErrClosed {
+		t.Fatalf("Serve returned %v", err)
+	}
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Fatal("still accepting after Shutdown")
+	}
+}
