@@ -315,8 +315,7 @@ func (c *conn) respond(r *request, code int, body []byte, closing bool) {
 	w.WriteString("Date: ")
 	w.Write(c.httpDate())
 	w.WriteString("\r\nContent-Length: ")
-	var n [20]byte
-	w.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
+	w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(len(body)), 10))
 	switch {
 	case closing:
 		w.WriteString("\r\nConnection: close")

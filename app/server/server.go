@@ -148,13 +148,13 @@ func (s *Server) answer(r *request, body []byte, from string, start time.Time, b
 		return http.StatusOK, append(buf, healthBody...)
 	}
 	req := verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}
-	if m, u := r.header.Get("X-Original-Method"), r.header.Get("X-Original-URI"); m != "" && u != "" {
+	if m, u := first(r.header["X-Original-Method"]), first(r.header["X-Original-Uri"]); m != "" && u != "" {
 		req.Method, req.RequestURI = m, u
 		req.HasBody = r.length != 0
 	}
 	c, err := s.ver.Verify(context.Background(), req)
 	if err != nil {
-		return s.refuse(r, from, namedKey(r.header.Get("Authorization")), verify.Reason(err), start, buf)
+		return s.refuse(r, from, namedKey(first(r.header["Authorization"])), verify.Reason(err), start, buf)
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
@@ -226,6 +226,15 @@ func appendDigits(b []byte, n, width int) []byte {
 
 // bufPool holds buffers for request-log lines and response bodies.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// first is the first value of a header field, or "" (http.Header.Get
+// without canonicalizing a key that already is).
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
 
 // refuse records and logs a refusal and returns the 401 to send, its body
 // appended to buf.

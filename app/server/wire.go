@@ -58,6 +58,7 @@ func readRequest(br *bufio.Reader, r *request) error {
 		return err
 	}
 	r.header = make(http.Header, 8)
+	vals := make([]string, 0, 8) // one allocation for the values of most heads
 	for {
 		line, err := readLine(br, &budget)
 		if err == io.EOF {
@@ -80,10 +81,52 @@ func readRequest(br *bufio.Reader, r *request) error {
 		if !validValue(value) {
 			return badRequest("a control character in a header value")
 		}
-		key := textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
-		r.header[key] = append(r.header[key], string(value))
+		key := canonicalKey(line[:colon])
+		if prev, ok := r.header[key]; ok {
+			r.header[key] = append(prev, string(value))
+			continue
+		}
+		if len(vals) == cap(vals) {
+			vals = make([]string, 0, 8)
+		}
+		vals = append(vals, string(value))
+		r.header[key] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	return frame(r)
+}
+
+// commonKeys are the canonical names of the fields clients, the SDKs and
+// nginx send, kept so reading them allocates nothing.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Host", "Authorization", "Date", "Content-Length", "Content-Type",
+		"Content-Md5", "X-Content-Md5", "Transfer-Encoding", "Expect", "Connection", "User-Agent",
+		"Accept", "Accept-Encoding", "Accept-Language", "Cache-Control", "Cookie", "Origin", "Referer",
+		"X-Original-Method", "X-Original-Uri", "X-Real-Ip", "X-Forwarded-For", "X-Forwarded-Proto"} {
+		m[k] = k
+	}
+	return m
+}()
+
+// canonicalKey is textproto.CanonicalMIMEHeaderKey of a token.
+func canonicalKey(name []byte) string {
+	var buf [32]byte
+	if len(name) <= len(buf) {
+		b := buf[:len(name)]
+		upper := true
+		for i, c := range name {
+			if upper && 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			} else if !upper && 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b[i], upper = c, c == '-'
+		}
+		if k, ok := commonKeys[string(b)]; ok {
+			return k
+		}
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(name))
 }
 
 // readLine returns the next line without its CRLF (or bare LF), charging

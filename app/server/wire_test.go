@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 )
@@ -215,4 +216,16 @@ func FuzzReadRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCanonicalKey(t *testing.T) {
+	for _, name := range []string{"host", "HOST", "x-content-md5", "X-CONTENT-MD5", "x-original-uri", "authorization",
+		"content-length", "x-custom-thing", "a", "-x-", "x--y", "accept-encoding", strings.Repeat("long-", 10), "x_y", "1abc"} {
+		if got, want := canonicalKey([]byte(name)), textproto.CanonicalMIMEHeaderKey(name); got != want {
+			t.Errorf("%q: %q, want %q", name, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { canonicalKey([]byte("x-content-md5")) }); n != 0 {
+		t.Errorf("a common key allocates %v times", n)
+	}
 }
