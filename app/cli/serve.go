@@ -8,11 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,7 +33,8 @@ func init() {
 		command{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
 			usage: "[--request FILE] [--skew 300s] [--json]",
 			help: "Reads one raw HTTP/1.1 request (request line, headers, blank line, body) from FILE or\n" +
-				"standard input and prints whether its credentials are accepted and, if not, why.\n" +
+				"standard input, with the same rules as serve, and prints whether its credentials are\n" +
+				"accepted and, if not, why.\n" +
 				"Exit status 1 when refused.",
 			run: (*run).verifyRequest},
 	)
@@ -143,13 +142,12 @@ func (r *run) verifyRequest(args []string) error {
 		defer f.Close()
 		in = f
 	}
-	req, err := http.ReadRequest(bufio.NewReader(in))
+	req, err := server.ReadRequest(bufio.NewReader(in))
 	if err != nil {
-		return usagef("the input is not an HTTP/1.1 request: %s", strings.TrimPrefix(err.Error(), "malformed HTTP "))
+		return usagef("the input is not an HTTP/1.1 request: %s", err.Error())
 	}
-	body, _ := io.ReadAll(io.LimitReader(req.Body, verify.MaxBody+1))
 	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Skew: *skew, Clock: c.Clock})
-	cred, verr := ver.Verify(context.Background(), verify.Request{Method: req.Method, RequestURI: req.RequestURI, Header: req.Header, Body: body, HasBody: true})
+	cred, verr := ver.Verify(context.Background(), req)
 	type verdict struct {
 		Accepted bool   `json:"accepted"`
 		Key      string `json:"key,omitempty"`

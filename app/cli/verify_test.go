@@ -26,8 +26,18 @@ func TestVerifyCommand(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, k.Secret) {
 		t.Fatal("verify printed the secret")
 	}
-	if r := h.run("not http at all", "verify"); r.code != 2 || !strings.Contains(r.stderr, "not an HTTP/1.1 request") {
-		t.Fatalf("garbage: %+v", r)
+	// The same rules as keysmith serve: each input names what is wrong.
+	for input, why := range map[string]string{
+		"not http at all":   "the request head ends early",
+		"not http at all\n": "a malformed request",
+		"GET /v1 HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n": "obsolete line folding",
+		"GET /v1 HTTP/1.1\r\nAuthorization: Basic eDp5\r\n\r\n":                "exactly one Host header",
+		"GET /v1 HTTP/1.1\r\nHost: a\r\n":                                      "the request head ends early",
+		"POST /v1 HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc":        "shorter than announced",
+	} {
+		if r := h.run(input, "verify"); r.code != 2 || !strings.Contains(r.stderr, "not an HTTP/1.1 request: ") || !strings.Contains(r.stderr, why) {
+			t.Errorf("%q: %+v", input, r)
+		}
 	}
 	for _, tc := range []struct {
 		args []string

@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -202,22 +203,40 @@ func (a *App) TestCredential(credID int64, secret string) (TestResult, error) {
 		return TestResult{}, a.fail("test-credential", errs.Invalidf("verifier", "Start the verification endpoint first (Settings > Verification)."))
 	}
 	s := snippets(c, secret, "http://"+st.Address, a.clock())
-	req, _ := http.NewRequest(s.Method, s.URL, nil)
-	req.Header.Set("Authorization", s.Authorization)
-	if s.Date != "" {
-		req.Header.Set("Date", s.Date)
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
-	res, err := client.Do(req)
+	res, body, err := exchange(st.Address, s)
 	if err != nil {
 		return TestResult{}, a.fail("test-credential", errors.New("the endpoint did not answer"))
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
 	if res.StatusCode == http.StatusOK {
 		var v struct{ Key string }
 		json.Unmarshal(body, &v)
 		return TestResult{Accepted: true, Status: 200, Message: "Accepted: the endpoint recognised key " + v.Key + "."}, nil
 	}
 	return TestResult{Status: res.StatusCode, Message: "Refused (HTTP " + strconv.Itoa(res.StatusCode) + "): the secret is wrong, or the credential is disabled, expired or deleted. The audit log has the reason."}, nil
+}
+
+// exchange sends the sample request of s to the endpoint at addr (on this
+// machine) on one connection and reads the answer, within 5 seconds.
+func exchange(addr string, s Snippets) (*http.Response, []byte, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	req := s.Method + " " + strings.TrimPrefix(s.URL, "http://"+addr) + " HTTP/1.1\r\nHost: " + addr +
+		"\r\nAuthorization: " + s.Authorization + "\r\n"
+	if s.Date != "" {
+		req += "Date: " + s.Date + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"Connection: close\r\n\r\n"); err != nil {
+		return nil, nil, err
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 4096))
+	return res, body, err
 }

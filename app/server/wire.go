@@ -10,6 +10,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+
+	"keysmith/app/verify"
 )
 
 // The HTTP/1.1 wire: a strict reader of requests and a writer of the few
@@ -127,6 +129,24 @@ func canonicalKey(name []byte) string {
 		}
 	}
 	return textproto.CanonicalMIMEHeaderKey(string(name))
+}
+
+// ReadRequest reads one whole request from br with the same rules as the
+// endpoint (keysmith verify uses it to check a request offline), its body
+// up to verify.MaxBody+1 bytes.
+func ReadRequest(br *bufio.Reader) (verify.Request, error) {
+	var r request
+	if err := readRequest(br, &r); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return verify.Request{}, errors.New("the request head ends early")
+		}
+		return verify.Request{}, err
+	}
+	body, _, err := readBody(br, &r, verify.MaxBody+1)
+	if err != nil {
+		return verify.Request{}, errors.New("the body is shorter than announced or badly chunked")
+	}
+	return verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}, nil
 }
 
 // readLine returns the next line without its CRLF (or bare LF), charging
