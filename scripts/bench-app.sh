@@ -117,6 +117,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ bare Wails
 BARE="${BENCH_BARE_BIN:-}"
+BARE_SQLITE=""
 if [ -z "$BARE" ]; then
 	log "building the bare Wails window (wails init -t vanilla, $WAILS_VERSION, -tags webkit2_41)"
 	(
@@ -127,6 +128,32 @@ if [ -z "$BARE" ]; then
 		"$WAILS" build -trimpath -tags webkit2_41 -o bare >"$TMP/bare-build.log" 2>&1
 	) || { tail -n 30 "$TMP"/bare-*.log >&2; die "the bare Wails build failed"; }
 	BARE="$TMP/bare/build/bin/bare"
+	# The floor of the required stack, for the size table: the same window
+	# with modernc.org/sqlite (Keysmith's version) linked in and used.
+	sqlite_version="$(go list -m -f '{{.Version}}' modernc.org/sqlite)"
+	log "building the bare Wails window with modernc.org/sqlite $sqlite_version"
+	(
+		cd "$TMP/bare"
+		cat >sqlite.go <<'GO'
+package main
+
+import (
+	"database/sql"
+
+	_ "modernc.org/sqlite"
+)
+
+func init() {
+	if db, err := sql.Open("sqlite", ":memory:"); err == nil {
+		db.Ping()
+		db.Close()
+	}
+}
+GO
+		go get "modernc.org/sqlite@$sqlite_version" >"$TMP/bare-sqlite.log" 2>&1
+		"$WAILS" build -s -trimpath -tags webkit2_41 -o bare-sqlite >>"$TMP/bare-sqlite.log" 2>&1
+	) || { tail -n 30 "$TMP/bare-sqlite.log" >&2; die "the bare Wails + SQLite build failed"; }
+	BARE_SQLITE="$TMP/bare/build/bin/bare-sqlite"
 fi
 [ -x "$BARE" ] || die "bare Wails binary $BARE missing"
 bare_wails="$(cd "$(dirname "$BARE")/../.." 2>/dev/null && go list -m -f '{{.Version}}' github.com/wailsapp/wails/v2 2>/dev/null || echo "$WAILS_VERSION")"
@@ -368,7 +395,13 @@ for p in (linux_bin, deb, exe, installer):
     w("| \`%s\` | %d | %.2f | %.2f |" % (p, size(p), size(p) / MB, size(p) / 2**20))
 bare_bin = "$BARE"
 w("| the bare Wails window (vanilla template, the floor of this stack) | %d | %.2f | %.2f |" % (size(bare_bin), size(bare_bin) / MB, size(bare_bin) / 2**20))
+bare_sqlite = "${BARE_SQLITE:-}"
+if bare_sqlite:
+    w("| the bare Wails window with modernc.org/sqlite linked in (the floor of the required stack) | %d | %.2f | %.2f |" % (size(bare_sqlite), size(bare_sqlite) / MB, size(bare_sqlite) / 2**20))
 w("")
+if bare_sqlite:
+    w("The required stack alone (Wails and WebKitGTK, modernc.org/sqlite) is %.2f MB, so the 14 MB target leaves %.2f MB for everything else; Keysmith adds %.2f MB to that floor (its own code, TLS for \`keysmith serve\`, argon2id, age, the password-strength word lists, the frontend)." % (size(bare_sqlite) / MB, 14 - size(bare_sqlite) / MB, (size(linux_bin) - size(bare_sqlite)) / MB))
+    w("")
 w("The Linux binary is stripped (\`-ldflags -s -w\`, wails production mode) and embeds the built frontend. The installer carries the Windows exe and Microsoft's WebView2 bootstrapper (the runtime is downloaded only when missing).")
 w("")
 
