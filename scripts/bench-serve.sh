@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: keysmith serve under wrk on loopback, side by side with nginx
-# answering `return 200`, in the same run: BENCH_ROUNDS (3) interleaved rounds
+# answering `return 200`, in the same run: BENCH_ROUNDS (5) interleaved rounds
 # of nginx, Basic and HMAC, medians of requests/s and p99 latency, and their
 # ratios. Twice: with one core each (nginx worker_processes 1, GOMAXPROCS=1)
 # and with all cores each (nginx auto, Go's default). Compare ratios, not
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${KEYSMITH_BIN:-$PWD/build/bin/keysmith}"
 DUR="${BENCH_DURATION:-5s}"
-ROUNDS="${BENCH_ROUNDS:-3}"
+ROUNDS="${BENCH_ROUNDS:-5}"
 CONNS="${BENCH_CONNECTIONS:-32}"
 tmp="$(mktemp -d)"
 pids=()
