@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"keysmith/app/verify"
@@ -36,27 +38,30 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners = append(s.listeners, ln)
 	s.mu.Unlock()
+	var backoff time.Duration
 	for {
+		s.slots <- struct{}{} // wait while MaxConns connections are open
 		nc, err := ln.Accept()
 		if err != nil {
-			s.mu.Lock()
-			closing := s.closing
-			s.mu.Unlock()
-			if closing {
+			<-s.slots
+			if s.shuttingDown() {
 				return ErrClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond) // e.g. out of file descriptors
+			if retryable(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("verifier cannot accept a connection; retrying", "err", err.Error(), "in", backoff.String())
+				time.Sleep(backoff)
 				continue
 			}
 			return err
 		}
+		backoff = 0
 		c := newConn(s, nc)
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
 			nc.Close()
+			<-s.slots
 			return ErrClosed
 		}
 		s.conns[c] = struct{}{}
@@ -64,6 +69,14 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 		go c.serve()
 	}
+}
+
+// retryable reports whether Accept may succeed later: a timeout, too many
+// open files, or a connection aborted before it was accepted.
+func retryable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) ||
+		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ENOBUFS)
 }
 
 // Shutdown stops accepting connections, closes idle ones, and waits for
@@ -98,7 +111,7 @@ func (s *Server) closeConns(all bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if all || !c.busy.Load() {
+		if all || c.state.CompareAndSwap(idle, closed) {
 			c.nc.Close()
 		}
 	}
@@ -116,15 +129,23 @@ type conn struct {
 	nc       net.Conn
 	br       *bufio.Reader
 	bw       *bufio.Writer
-	remote   string // host of the peer
-	loopback bool   // the peer is on this machine (X-Real-IP is trusted)
-	busy     atomic.Bool
+	remote   string       // host of the peer
+	loopback bool         // the peer is on this machine
+	state    atomic.Int32 // idle, busy or closed (by Shutdown)
 
 	deadline time.Time // of nc, for reads and writes
 	dateSec  int64     // the second date holds
 	date     []byte    // Date header value
 	buf      []byte    // response body
 }
+
+// Connection states: Shutdown closes a connection only while it is idle,
+// and a connection answers only what it began while not closed.
+const (
+	idle int32 = iota
+	busy
+	closed
+)
 
 func newConn(s *Server, nc net.Conn) *conn {
 	addr := nc.RemoteAddr().String()
@@ -146,6 +167,7 @@ func (c *conn) serve() {
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
+		<-s.slots
 		s.connWG.Done()
 	}()
 	c.setDeadline(time.Now().Add(s.headerTimeout))
@@ -153,26 +175,29 @@ func (c *conn) serve() {
 		// Wait for the next request under the idle (or first-request)
 		// deadline; a head that has not fully arrived with its first bytes
 		// gets HeaderTimeout to complete.
-		if _, err := c.br.Peek(1); err != nil {
+		if _, err := c.br.Peek(1); err != nil || !c.state.CompareAndSwap(idle, busy) {
 			return
 		}
-		c.busy.Store(true)
 		now := time.Now()
 		short := !headBuffered(c.br)
 		if short {
+			c.flush() // answers to earlier pipelined requests go first
 			c.setDeadline(now.Add(s.headerTimeout))
 		}
 		keep, slow, unread := c.next(now)
-		if c.br.Buffered() == 0 || !keep {
-			if c.bw.Flush() != nil || !keep {
-				if unread {
-					c.linger()
-				}
-				return
+		if !keep {
+			if c.bw.Flush() == nil && (unread || c.br.Buffered() > 0) {
+				c.linger()
 			}
+			return
 		}
-		c.busy.Store(false)
-		if s.shuttingDown() {
+		// Pipelined requests whose heads are all here are answered in one
+		// write; anything else is flushed now.
+		if !headBuffered(c.br) && c.bw.Flush() != nil {
+			return
+		}
+		if !c.state.CompareAndSwap(busy, idle) || s.shuttingDown() {
+			c.bw.Flush()
 			return
 		}
 		// Refresh the idle deadline at most once a second while requests
@@ -181,6 +206,21 @@ func (c *conn) serve() {
 		if idle := now.Add(s.idleTimeout); short || slow || c.deadline.Before(idle.Add(-slack)) || c.deadline.After(idle) {
 			c.setDeadline(idle)
 		}
+	}
+}
+
+// flush sends buffered answers; a failure surfaces at the next write.
+func (c *conn) flush() {
+	if c.bw.Buffered() > 0 {
+		c.bw.Flush()
+	}
+}
+
+// reserve makes sure the deadline leaves HeaderTimeout to answer: a request
+// that arrived just before its deadline is still answered.
+func (c *conn) reserve() {
+	if now := time.Now(); c.deadline.Sub(now) < c.s.headerTimeout {
+		c.setDeadline(now.Add(c.s.headerTimeout))
 	}
 }
 
@@ -198,7 +238,7 @@ func (c *conn) next(now time.Time) (keep, slow, unread bool) {
 	if err := readRequest(c.br, &r); err != nil {
 		var we *wireError
 		if errors.As(err, &we) {
-			c.setDeadline(time.Now().Add(s.headerTimeout)) // to answer
+			c.reserve()
 			s.logLine(s.clock(), "malformed", r.method, r.uri, "", c.remote, we.why)
 			c.respond(&r, we.code, c.errorBody(we), true)
 			return false, false, true
@@ -207,6 +247,7 @@ func (c *conn) next(now time.Time) (keep, slow, unread bool) {
 	}
 	start := s.clock()
 	from := c.from(r.header)
+	c.reserve()
 	var body []byte
 	complete := true
 	if r.length != 0 {
@@ -217,12 +258,14 @@ func (c *conn) next(now time.Time) (keep, slow, unread bool) {
 			}
 		}
 		if r.length < 0 || int64(c.br.Buffered()) < r.length {
+			c.flush()
 			c.setDeadline(now.Add(s.bodyTimeout))
 			slow = true
 		}
 		var err error
-		if body, complete, err = readBody(c.br, &r, verify.MaxBody+1); err != nil {
-			c.setDeadline(time.Now().Add(s.headerTimeout)) // to answer
+		body, complete, err = readBody(c.br, &r, verify.MaxBody+1)
+		c.reserve()
+		if err != nil {
 			code, b := s.refuse(&r, from, "", "body unreadable", start, c.buf[:0])
 			c.respond(&r, code, b, true)
 			return false, slow, true
@@ -252,11 +295,13 @@ const (
 	lingerBytes = 256 << 10
 )
 
-// from is the client address to record: the peer, or X-Real-IP when a
-// local reverse proxy set it.
+// from is the client address to record: the peer, or the X-Real-IP a
+// reverse proxy on this machine set, when the server trusts one.
 func (c *conn) from(h http.Header) string {
-	if ip := h["X-Real-Ip"]; len(ip) == 1 && ip[0] != "" && c.loopback {
-		return ip[0]
+	if v := h["X-Real-Ip"]; c.s.trustProxy && c.loopback && len(v) == 1 {
+		if ip, err := netip.ParseAddr(v[0]); err == nil {
+			return ip.String()
+		}
 	}
 	return c.remote
 }

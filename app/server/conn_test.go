@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,7 +51,13 @@ func newFixture(t *testing.T) *fixture {
 // dial serves f on loopback and opens one raw connection to it.
 func (f *fixture) dial(t *testing.T) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(serveLoopback(t, f.srv), "http://"))
+	return dialRaw(t, strings.TrimPrefix(serveLoopback(t, f.srv), "http://"))
+}
+
+// dialRaw opens a connection to addr, closed when the test ends.
+func dialRaw(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,15 +252,7 @@ func TestShutdownFinishesRequestsInProgress(t *testing.T) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- f.srv.Serve(ln) }()
-	dial := func() (net.Conn, *bufio.Reader) {
-		conn, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
-		return conn, bufio.NewReader(conn)
-	}
+	dial := func() (net.Conn, *bufio.Reader) { return dialRaw(t, ln.Addr().String()) }
 	idle, idleR := dial()
 	fmt.Fprint(idle, f.basicGET("/", ""))
 	read(t, idleR, "GET")
@@ -286,5 +286,138 @@ func TestShutdownFinishesRequestsInProgress(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
 		t.Fatal("still accepting after Shutdown")
+	}
+}
+
+// An answer is sent at once, whatever follows it: a stray CRLF after a
+// request, or the first bytes of the next one.
+func TestAnswersAreNotHeldBack(t *testing.T) {
+	for name, after := range map[string]string{"stray CRLF": "\r\n", "part of the next request": "GET /y HT"} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			server.SetTimeouts(f.srv, 5*time.Second, server.BodyTimeout, server.IdleTimeout)
+			conn, br := f.dial(t)
+			start := time.Now()
+			fmt.Fprint(conn, f.basicGET("/", "")+after)
+			if res, _ := read(t, br, "GET"); res.StatusCode != 200 {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if took := time.Since(start); took > 2*time.Second {
+				t.Fatalf("answered after %v, behind the bytes that followed", took)
+			}
+		})
+	}
+}
+
+// Pipelined bytes after Connection: close are discarded without resetting
+// the connection, so the answer arrives whole and the end is clean.
+func TestCloseWithPipelinedInput(t *testing.T) {
+	f := newFixture(t)
+	conn, br := f.dial(t)
+	fmt.Fprint(conn, f.basicGET("/", "Connection: close\r\n")+f.basicGET("/never", ""))
+	if res, _ := read(t, br, "GET"); res.StatusCode != 200 || !res.Close {
+		t.Fatalf("%d close=%v", res.StatusCode, res.Close)
+	}
+	if !closed(br) {
+		t.Fatal("no clean end after Connection: close")
+	}
+}
+
+// X-Real-IP is recorded only when the server trusts a local proxy, and only
+// when it is an IP address.
+func TestClientAddressFromProxy(t *testing.T) {
+	for name, tc := range map[string]struct {
+		trust  bool
+		header string
+		want   string
+	}{
+		"not trusted":        {false, "203.0.113.7", "127.0.0.1"},
+		"trusted":            {true, "203.0.113.7", "203.0.113.7"},
+		"trusted, IPv6":      {true, "2001:db8::1", "2001:db8::1"},
+		"trusted, not an IP": {true, `6.6.6.6 key="admin"`, "127.0.0.1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clock := testkit.NewClock()
+			c := testkit.Open(t, clock)
+			u := testkit.Seed(t, c)
+			cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Behind a proxy", nil)
+			var logs strings.Builder
+			srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+			srv.TrustProxy(tc.trust)
+			srv.LogRequests(&logs)
+			srv.Start(time.Hour)
+			req, _ := http.NewRequest("GET", serveLoopback(t, srv)+"/v1", nil)
+			req.SetBasicAuth(cred.Key, secret)
+			req.Header.Set("X-Real-IP", tc.header)
+			if code := status(t, req); code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			srv.Close()
+			got, _ := c.Credentials.Get(context.Background(), u.Admin.ID, cred.ID)
+			if got.LastUsedFrom != tc.want || !strings.Contains(logs.String(), " from="+tc.want+" ") {
+				t.Fatalf("recorded %q, want %q; log %s", got.LastUsedFrom, tc.want, logs.String())
+			}
+		})
+	}
+}
+
+// Beyond the connection limit, a new connection waits to be accepted until
+// one closes.
+func TestConnectionLimit(t *testing.T) {
+	f := newFixture(t)
+	server.SetMaxConns(f.srv, 2)
+	base := strings.TrimPrefix(serveLoopback(t, f.srv), "http://")
+	dial := func() (net.Conn, *bufio.Reader) { return dialRaw(t, base) }
+	first, firstR := dial()
+	fmt.Fprint(first, f.basicGET("/", ""))
+	read(t, firstR, "GET")
+	second, secondR := dial()
+	fmt.Fprint(second, f.basicGET("/", ""))
+	read(t, secondR, "GET")
+	third, thirdR := dial() // the kernel completes the handshake; Keysmith does not accept yet
+	fmt.Fprint(third, f.basicGET("/", ""))
+	third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := thirdR.Peek(1); err == nil {
+		t.Fatal("a third connection was answered with a limit of two")
+	}
+	first.Close()
+	third.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if res, _ := read(t, thirdR, "GET"); res.StatusCode != 200 {
+		t.Fatalf("after a slot freed: %d", res.StatusCode)
+	}
+}
+
+// flaky fails its first Accept as a process out of file descriptors does.
+type flaky struct {
+	net.Listener
+	failed bool
+}
+
+func (l *flaky) Accept() (net.Conn, error) {
+	if !l.failed {
+		l.failed = true
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
+}
+
+func TestAcceptErrorsAreRetried(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- f.srv.Serve(&flaky{Listener: ln}) }()
+	res, err := http.Get("http://" + ln.Addr().String() + server.HealthPath)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("after a failed accept: %v %v", res, err)
+	}
+	res.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	f.srv.Shutdown(ctx)
+	if err := <-served; err != server.ErrClosed {
+		t.Fatalf("Serve returned %v", err)
 	}
 }

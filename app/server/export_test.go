@@ -6,3 +6,6 @@ import "time"
 func SetTimeouts(s *Server, header, body, idle time.Duration) {
 	s.headerTimeout, s.bodyTimeout, s.idleTimeout = header, body, idle
 }
+
+// SetMaxConns lowers the open-connection limit for tests (before Serve).
+func SetMaxConns(s *Server, n int) { s.slots = make(chan struct{}, n) }

@@ -46,6 +46,9 @@ type Server struct {
 	done   chan struct{}
 	wg     sync.WaitGroup
 
+	trustProxy bool          // record X-Real-IP from a local reverse proxy
+	slots      chan struct{} // one per open connection, at most MaxConns
+
 	mu        sync.Mutex
 	closing   bool
 	listeners []net.Listener
@@ -59,13 +62,17 @@ type event struct {
 }
 
 // Limits of the HTTP face (see Serve): a client has HeaderTimeout to send a
-// request head, at most MaxHeaderBytes, and BodyTimeout for a body; an idle
-// keep-alive connection is closed after IdleTimeout.
+// request head of at most MaxHeaderBytes in MaxFields fields, and
+// BodyTimeout for a body; an idle keep-alive connection is closed after
+// IdleTimeout. Beyond MaxConns open connections, new ones wait in the
+// listen queue.
 const (
 	HeaderTimeout  = 5 * time.Second
 	BodyTimeout    = 15 * time.Second
 	IdleTimeout    = 2 * time.Minute
 	MaxHeaderBytes = 16 << 10
+	MaxFields      = 100  // header fields in one request head
+	MaxConns       = 4096 // open connections; more wait to be accepted
 )
 
 // New returns a Server; Start begins its bookkeeping and Close ends it;
@@ -73,8 +80,13 @@ const (
 func New(creds *credentials.Service, ver *verify.Verifier, log *slog.Logger, clock func() time.Time) *Server {
 	return &Server{ver: ver, creds: creds, log: log, clock: clock,
 		headerTimeout: HeaderTimeout, bodyTimeout: BodyTimeout, idleTimeout: IdleTimeout,
-		events: make(chan event, 8192), done: make(chan struct{}), conns: map[*conn]struct{}{}}
+		events: make(chan event, 8192), done: make(chan struct{}), conns: map[*conn]struct{}{}, slots: make(chan struct{}, MaxConns)}
 }
+
+// TrustProxy records the X-Real-IP header as the client address when the
+// request comes from this machine (a reverse proxy such as nginx); without
+// it, the peer's address is recorded.
+func (s *Server) TrustProxy(on bool) { s.trustProxy = on }
 
 // LogRequests writes the request log to w (one logfmt line per request).
 func (s *Server) LogRequests(w io.Writer) { s.reqLog = w }
@@ -147,11 +159,7 @@ func (s *Server) answer(r *request, body []byte, from string, start time.Time, b
 	if path, _, _ := strings.Cut(r.uri, "?"); path == HealthPath {
 		return http.StatusOK, append(buf, healthBody...)
 	}
-	req := verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}
-	if m, u := first(r.header["X-Original-Method"]), first(r.header["X-Original-Uri"]); m != "" && u != "" {
-		req.Method, req.RequestURI = m, u
-		req.HasBody = r.length != 0
-	}
+	req := r.verifyRequest(body)
 	c, err := s.ver.Verify(context.Background(), req)
 	if err != nil {
 		return s.refuse(r, from, namedKey(first(r.header["Authorization"])), verify.Reason(err), start, buf)
@@ -226,6 +234,18 @@ func appendDigits(b []byte, n, width int) []byte {
 
 // bufPool holds buffers for request-log lines and response bodies.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// verifyRequest is what the verifier checks of r: the request as received,
+// or, behind nginx auth_request (X-Original-Method and X-Original-URI set),
+// the original request line, whose body was forwarded only when r has one.
+func (r *request) verifyRequest(body []byte) verify.Request {
+	req := verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}
+	if m, u := first(r.header["X-Original-Method"]), first(r.header["X-Original-Uri"]); m != "" && u != "" {
+		req.Method, req.RequestURI = m, u
+		req.HasBody = r.length != 0
+	}
+	return req
+}
 
 // first is the first value of a header field, or "" (http.Header.Get
 // without canonicalizing a key that already is).

@@ -42,7 +42,10 @@ func (e *wireError) Error() string { return e.why }
 
 func badRequest(why string) error { return &wireError{http.StatusBadRequest, why} }
 
-var errHeaderTooLarge = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request head exceeds 16 KiB"}
+var (
+	errHeaderTooLarge = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request head exceeds 16 KiB"}
+	errTooManyFields  = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request has more than 100 header fields"}
+)
 
 // readRequest reads one request head from br. A clean end of input before
 // the first byte of a request returns io.EOF; a refusal is a *wireError.
@@ -61,6 +64,7 @@ func readRequest(br *bufio.Reader, r *request) error {
 	}
 	r.header = make(http.Header, 8)
 	vals := make([]string, 0, 8) // one allocation for the values of most heads
+	fields := 0
 	for {
 		line, err := readLine(br, &budget)
 		if err == io.EOF {
@@ -72,18 +76,14 @@ func readRequest(br *bufio.Reader, r *request) error {
 		if len(line) == 0 {
 			break
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return badRequest("obsolete line folding in the header")
+		if fields++; fields > MaxFields {
+			return errTooManyFields
 		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(line[:colon]) {
-			return badRequest("a malformed header field")
+		name, value, err := splitField(line)
+		if err != nil {
+			return err
 		}
-		value := bytes.TrimRight(bytes.TrimLeft(line[colon+1:], " \t"), " \t")
-		if !validValue(value) {
-			return badRequest("a control character in a header value")
-		}
-		key := canonicalKey(line[:colon])
+		key := canonicalKey(name)
 		if prev, ok := r.header[key]; ok {
 			r.header[key] = append(prev, string(value))
 			continue
@@ -95,6 +95,23 @@ func readRequest(br *bufio.Reader, r *request) error {
 		r.header[key] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	return frame(r)
+}
+
+// splitField splits a header (or trailer) field line into its name and its
+// value without surrounding whitespace.
+func splitField(line []byte) (name, value []byte, err error) {
+	if line[0] == ' ' || line[0] == '\t' {
+		return nil, nil, badRequest("obsolete line folding in the header")
+	}
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 || !isToken(line[:colon]) {
+		return nil, nil, badRequest("a malformed header field")
+	}
+	value = bytes.TrimRight(bytes.TrimLeft(line[colon+1:], " \t"), " \t")
+	if !validValue(value) {
+		return nil, nil, badRequest("a control character in a header value")
+	}
+	return line[:colon], value, nil
 }
 
 // commonKeys are the canonical names of the fields clients, the SDKs and
@@ -146,7 +163,7 @@ func ReadRequest(br *bufio.Reader) (verify.Request, error) {
 	if err != nil {
 		return verify.Request{}, errors.New("the body is shorter than announced or badly chunked")
 	}
-	return verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}, nil
+	return r.verifyRequest(body), nil
 }
 
 // readLine returns the next line without its CRLF (or bare LF), charging
@@ -183,27 +200,41 @@ func parseRequestLine(line []byte, r *request) error {
 	if !ok1 || !ok2 || !isToken(method) || len(uri) == 0 {
 		return badRequest("a malformed request line")
 	}
-	for _, c := range uri {
-		if c <= ' ' || c == 0x7f {
-			return badRequest("a malformed request target")
-		}
-	}
-	if uri[0] != '/' && !(len(uri) == 1 && uri[0] == '*') &&
-		!bytes.HasPrefix(uri, []byte("http://")) && !bytes.HasPrefix(uri, []byte("https://")) {
-		return badRequest("a malformed request target")
-	}
 	switch string(proto) {
 	case "HTTP/1.1":
 	case "HTTP/1.0":
 		r.http10 = true
 	default:
-		if bytes.HasPrefix(proto, []byte("HTTP/")) {
+		if isVersion(proto) {
 			return &wireError{http.StatusHTTPVersionNotSupported, "only HTTP/1.1 and HTTP/1.0 are served"}
 		}
 		return badRequest("a malformed request line")
 	}
+	for _, c := range uri {
+		if c <= ' ' || c == 0x7f {
+			return badRequest("a malformed request target")
+		}
+	}
+	switch {
+	case uri[0] == '/':
+	case len(uri) == 1 && uri[0] == '*' && string(method) == http.MethodOptions:
+	case hasPrefixFold(uri, "http://") || hasPrefixFold(uri, "https://"):
+	default:
+		return badRequest("a malformed request target")
+	}
 	r.method, r.uri = string(method), string(uri)
 	return nil
+}
+
+// isVersion reports whether b is an HTTP version: HTTP/d.d or HTTP/d.
+func isVersion(b []byte) bool {
+	v, ok := bytes.CutPrefix(b, []byte("HTTP/"))
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	return ok && (len(v) == 1 && digit(v[0]) || len(v) == 3 && digit(v[0]) && v[1] == '.' && digit(v[2]))
+}
+
+func hasPrefixFold(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
 }
 
 // frame decides the body's framing and the connection's fate from the
@@ -237,11 +268,11 @@ func frame(r *request) error {
 				return badRequest("conflicting Content-Length headers")
 			}
 		}
-		n, err := strconv.ParseInt(cl[0], 10, 64)
-		if err != nil || n < 0 || cl[0][0] == '+' {
+		n, err := strconv.ParseUint(cl[0], 10, 63)
+		if err != nil || cl[0][0] == '+' {
 			return badRequest("an invalid Content-Length")
 		}
-		r.length = n
+		r.length = int64(n)
 	default:
 		r.length = 0
 	}
@@ -260,8 +291,16 @@ func frame(r *request) error {
 func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool, err error) {
 	if r.length >= 0 {
 		n := min(r.length, limit)
-		body = make([]byte, n)
-		if _, err := io.ReadFull(br, body); err != nil {
+		if n <= 64<<10 {
+			body = make([]byte, n)
+			_, err = io.ReadFull(br, body)
+		} else { // grow with what arrives, not with what is announced
+			body, err = io.ReadAll(io.LimitReader(br, n))
+			if err == nil && int64(len(body)) < n {
+				err = io.ErrUnexpectedEOF
+			}
+		}
+		if err != nil {
 			return nil, false, err
 		}
 		return body, n == r.length, nil
@@ -274,15 +313,21 @@ func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool
 	if int64(len(body)) == limit {
 		return body, false, nil // more may follow: not worth reading
 	}
-	// The last chunk may be followed by trailer fields: skip them.
-	budget := MaxHeaderBytes
+	// The last chunk may be followed by trailer fields: check and skip them.
+	budget, fields := MaxHeaderBytes, 0
 	for {
 		line, err := readLine(br, &budget)
 		if err != nil {
-			return body, false, nil
+			return nil, false, err
 		}
 		if len(line) == 0 {
 			return body, true, nil
+		}
+		if fields++; fields > MaxFields {
+			return nil, false, errTooManyFields
+		}
+		if _, _, err := splitField(line); err != nil {
+			return nil, false, err
 		}
 	}
 }

@@ -50,6 +50,12 @@ func TestReadRequest(t *testing.T) {
 			header: http.Header{"Host": {"a"}, "Expect": {"100-continue"}}},
 		{name: "absolute form", raw: "GET http://api.example/v1 HTTP/1.1\r\nHost: api.example\r\n\r\n", method: "GET", uri: "http://api.example/v1",
 			header: http.Header{"Host": {"api.example"}}},
+		{name: "OPTIONS *", raw: "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", method: "OPTIONS", uri: "*",
+			header: http.Header{"Host": {"a"}}},
+		{name: "upper-case scheme", raw: "GET HTTP://api.example/v1 HTTP/1.1\r\nHost: api.example\r\n\r\n", method: "GET", uri: "HTTP://api.example/v1",
+			header: http.Header{"Host": {"api.example"}}},
+		{name: "a hundred fields", raw: "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: 1\r\n", MaxFields-1) + "\r\n", method: "GET", uri: "/",
+			header: http.Header{"Host": {"a"}, "X-A": strings.Split(strings.Repeat("1 ", MaxFields-1)[:2*(MaxFields-1)-1], " ")}},
 		{name: "a long field", raw: "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + long + "\r\n\r\n", method: "GET", uri: "/",
 			header: http.Header{"Host": {"a"}, "Cookie": {long}}},
 	} {
@@ -103,6 +109,13 @@ func TestReadRequestRefuses(t *testing.T) {
 		{"bad method", "G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
 		{"two empty lines first", "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
 		{"head too large", "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-Filler: "+strings.Repeat("f", 100)+"\r\n", 160) + "\r\n", 431},
+		{"too many fields", "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: 1\r\n", MaxFields) + "\r\n", 431},
+		{"zero with a sign", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -0\r\n\r\n", 400},
+		{"length with spaces inside", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400},
+		{"space after the version", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400},
+		{"CR after the version", "GET / HTTP/1.1\r\r\nHost: a\r\n\r\n", 400},
+		{"asterisk for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+		{"HTTP/3", "GET / HTTP/3\r\nHost: a\r\n\r\n", 505},
 		{"one line too large", "GET /" + strings.Repeat("a", MaxHeaderBytes) + " HTTP/1.1\r\nHost: a\r\n\r\n", 431},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,16 +168,43 @@ func TestReadBody(t *testing.T) {
 			}
 		})
 	}
-	br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nshort"))
+	big := strings.Repeat("b", 100_000) // read as it arrives, not allocated up front
+	for name, raw := range map[string]string{
+		"truncated":            "Content-Length: 9\r\n\r\nshort",
+		"large, truncated":     "Content-Length: 100001\r\n\r\n" + big,
+		"malformed chunk":      "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"request as a trailer": "Transfer-Encoding: chunked\r\n\r\n0\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+		"control in a trailer": "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: \x01\r\n\r\n",
+		"unended trailers":     "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: 1\r\n",
+	} {
+		br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\n" + raw))
+		var r request
+		if err := readRequest(br, &r); err != nil {
+			t.Fatalf("%s: head: %v", name, err)
+		}
+		if _, _, err := readBody(br, &r, 200_000); err == nil {
+			t.Errorf("%s: read without error", name)
+		}
+	}
+	br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + big))
 	var r request
 	readRequest(br, &r)
-	if _, _, err := readBody(br, &r, 100); err == nil {
-		t.Fatal("a truncated body was read without error")
+	if body, done, err := readBody(br, &r, 200_000); err != nil || !done || string(body) != big {
+		t.Fatalf("large body: %d bytes, done=%v, %v", len(body), done, err)
 	}
-	br = bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"))
-	readRequest(br, &r)
-	if _, _, err := readBody(br, &r, 100); err == nil {
-		t.Fatal("a malformed chunk was read without error")
+}
+
+// ReadRequest (keysmith verify) applies the endpoint's auth_request rules.
+func TestReadRequestAsTheEndpointSeesIt(t *testing.T) {
+	sub := "GET /_keysmith HTTP/1.0\r\nHost: a\r\nX-Original-Method: POST\r\nX-Original-URI: /v1/messages?x=1\r\nAuthorization: Basic eDp5\r\n\r\n"
+	req, err := ReadRequest(bufio.NewReader(strings.NewReader(sub)))
+	if err != nil || req.Method != "POST" || req.RequestURI != "/v1/messages?x=1" || req.HasBody || req.Header.Get("Authorization") != "Basic eDp5" {
+		t.Fatalf("auth_request subrequest: %+v %v", req, err)
+	}
+	direct := "PUT /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
+	req, err = ReadRequest(bufio.NewReader(strings.NewReader(direct)))
+	if err != nil || req.Method != "PUT" || req.RequestURI != "/v1/x" || !req.HasBody || string(req.Body) != "hi" {
+		t.Fatalf("direct request: %+v %v", req, err)
 	}
 }
 
