@@ -24,7 +24,7 @@ import (
 func init() {
 	commands = append(commands,
 		command{name: "serve", summary: "run the credential verification endpoint (Administrators)",
-			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays]",
+			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--trust-proxy]",
 			help: "Answers every request: 200 with the credential's id, type, name and key when its\n" +
 				"Authorization is valid (Basic, Legacy or HMAC as the MessageMedia SDKs send it), 401\n" +
 				"otherwise. Works as an nginx auth_request target (X-Original-Method/-URI). Health:\n" +
@@ -48,6 +48,7 @@ func (r *run) serve(args []string) error {
 	key := fs.String("tls-key", "", "TLS key file")
 	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
 	strict := fs.Bool("reject-bodyless-replays", false, "refuse a repeated signature even without a body")
+	proxy := fs.Bool("trust-proxy", false, "record X-Real-IP from a reverse proxy on this machine as the client address")
 	if err := r.parse(name, fs, args); err != nil {
 		return err
 	}
@@ -73,6 +74,7 @@ func (r *run) serve(args []string) error {
 	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
 	srv := server.New(c.Credentials, ver, log, c.Clock)
 	srv.LogRequests(logw)
+	srv.TrustProxy(*proxy)
 	srv.Start(time.Second)
 	// Requests allocate little and briefly: collecting less often costs a
 	// few MB and buys throughput.
