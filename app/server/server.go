@@ -10,6 +10,9 @@
 //     request line that was signed.
 //   - Last use (time, client address) is recorded in batches off the request
 //     path; when the batch queue is full, a use is dropped, never waited for.
+//   - It reads HTTP/1.1 itself (wire.go, conn.go), strictly: an ambiguous
+//     request is refused and its connection closed; heads, bodies,
+//     connections and the time each may take are bounded (see the limits).
 package server
 
 import (
