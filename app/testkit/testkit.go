@@ -222,3 +222,12 @@ func Fill(t testing.TB, c *app.Core, n int) {
 		t.Fatal(err)
 	}
 }
+
+// Wrong returns secret with its last character changed to another one, so
+// the result differs from secret whatever random characters it holds.
+func Wrong(secret string) string {
+	if strings.HasSuffix(secret, "x") {
+		return secret[:len(secret)-1] + "y"
+	}
+	return secret[:len(secret)-1] + "x"
+}
