@@ -133,10 +133,12 @@ type conn struct {
 	loopback bool         // the peer is on this machine
 	state    atomic.Int32 // idle, busy or closed (by Shutdown)
 
-	deadline time.Time // of nc, for reads and writes
-	dateSec  int64     // the second date holds
-	date     []byte    // Date header value
-	buf      []byte    // response body
+	header   http.Header // reused by each request
+	now      time.Time   // when the current request began arriving
+	deadline time.Time   // of nc, for reads and writes
+	dateSec  int64       // the second date holds
+	date     []byte      // Date header value
+	buf      []byte      // response body
 }
 
 // Connection states: Shutdown closes a connection only while it is idle,
@@ -179,12 +181,13 @@ func (c *conn) serve() {
 			return
 		}
 		now := time.Now()
+		c.now = now
 		short := !headBuffered(c.br)
 		if short {
 			c.flush() // answers to earlier pipelined requests go first
 			c.setDeadline(now.Add(s.headerTimeout))
 		}
-		keep, slow, unread := c.next(now)
+		keep, slow, unread := c.next(now, short)
 		if !keep {
 			if c.bw.Flush() == nil && (unread || c.br.Buffered() > 0) {
 				c.linger()
@@ -216,10 +219,10 @@ func (c *conn) flush() {
 	}
 }
 
-// reserve makes sure the deadline leaves HeaderTimeout to answer: a request
-// that arrived just before its deadline is still answered.
-func (c *conn) reserve() {
-	if now := time.Now(); c.deadline.Sub(now) < c.s.headerTimeout {
+// reserve makes sure the deadline leaves HeaderTimeout after now to answer:
+// a request that arrived just before its deadline is still answered.
+func (c *conn) reserve(now time.Time) {
+	if c.deadline.Sub(now) < c.s.headerTimeout {
 		c.setDeadline(now.Add(c.s.headerTimeout))
 	}
 }
@@ -229,16 +232,19 @@ func (c *conn) setDeadline(t time.Time) {
 	c.nc.SetDeadline(t)
 }
 
-// next reads and answers one request. keep reports whether the connection
+// next reads and answers one request that began arriving at now (its head
+// not all buffered then when short). keep reports whether the connection
 // can carry another; slow whether a body deadline was set; unread whether
 // the client may still be sending what was not read.
-func (c *conn) next(now time.Time) (keep, slow, unread bool) {
+func (c *conn) next(now time.Time, short bool) (keep, slow, unread bool) {
 	s := c.s
-	var r request
-	if err := readRequest(c.br, &r); err != nil {
+	r := request{header: c.header}
+	err := readRequest(c.br, &r)
+	c.header = r.header
+	if err != nil {
 		var we *wireError
 		if errors.As(err, &we) {
-			c.reserve()
+			c.reserve(time.Now())
 			s.logLine(s.clock(), "malformed", r.method, r.uri, "", c.remote, we.why)
 			c.respond(&r, we.code, c.errorBody(we), true)
 			return false, false, true
@@ -247,7 +253,10 @@ func (c *conn) next(now time.Time) (keep, slow, unread bool) {
 	}
 	start := s.clock()
 	from := c.from(r.header)
-	c.reserve()
+	if short { // the head took more reads: now is stale
+		now = time.Now()
+	}
+	c.reserve(now)
 	var body []byte
 	complete := true
 	if r.length != 0 {
@@ -264,7 +273,9 @@ func (c *conn) next(now time.Time) (keep, slow, unread bool) {
 		}
 		var err error
 		body, complete, err = readBody(c.br, &r, verify.MaxBody+1)
-		c.reserve()
+		if slow {
+			c.reserve(time.Now())
+		}
 		if err != nil {
 			code, b := s.refuse(&r, from, "", "body unreadable", start, c.buf[:0])
 			c.respond(&r, code, b, true)
@@ -373,10 +384,10 @@ func (c *conn) respond(r *request, code int, body []byte, closing bool) {
 	}
 }
 
-// httpDate is the current time in the Date header's format, formatted once
-// a second.
+// httpDate is the time the request began arriving in the Date header's
+// format, formatted once a second.
 func (c *conn) httpDate() []byte {
-	now := time.Now()
+	now := c.now
 	if sec := now.Unix(); sec != c.dateSec {
 		c.dateSec = sec
 		c.date = now.UTC().AppendFormat(c.date[:0], http.TimeFormat)

@@ -47,8 +47,9 @@ var (
 	errTooManyFields  = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request has more than 100 header fields"}
 )
 
-// readRequest reads one request head from br. A clean end of input before
-// the first byte of a request returns io.EOF; a refusal is a *wireError.
+// readRequest reads one request head from br into r, reusing r.header when
+// set. A clean end of input before the first byte of a request returns
+// io.EOF; a refusal is a *wireError.
 func readRequest(br *bufio.Reader, r *request) error {
 	budget := MaxHeaderBytes
 	line, err := readLine(br, &budget)
@@ -62,7 +63,11 @@ func readRequest(br *bufio.Reader, r *request) error {
 	if err := parseRequestLine(line, r); err != nil {
 		return err
 	}
-	r.header = make(http.Header, 8)
+	if r.header == nil {
+		r.header = make(http.Header, 8)
+	} else {
+		clear(r.header) // a connection's map, reused: nothing keeps a request's header
+	}
 	vals := make([]string, 0, 8) // one allocation for the values of most heads
 	fields := 0
 	for {
