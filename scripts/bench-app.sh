@@ -437,7 +437,7 @@ def section(title, fname, intro):
     else:
         w("_Not run in this report (no %s)._" % os.path.relpath(p))
     w("")
-section("Go benchmarks", "go-bench.txt", "\`go test -bench .\`, then the HMAC verify/raw pair 7 more times (the target uses the medians): opening the core on a database of 10,000 credentials (with the whole-database check, as the CLI does; with it deferred, as the window does before its first screen), credential create (p50, p99), list and filter among 10,000 credentials, vault unlock with the default KDF and list/search among 10,000 items, one HMAC verification next to the raw HMAC-SHA1 of the same signing string, one request through the serve handler.")
+section("Go benchmarks", "go-bench.txt", "\`go test -bench .\`, then the HMAC verify/raw pair 7 more times (the target uses the medians): opening the core on a database of 10,000 credentials (with the whole-database check, as the CLI does; with it deferred, as the window does before its first screen), credential create (p50, p99), list and filter among 10,000 credentials, vault unlock with the default KDF and list/search among 10,000 items, one HMAC verification next to the raw HMAC-SHA1 of the same signing string, one accepted Basic request and its answer over a kept-alive loopback connection (the whole path of keysmith serve).")
 section("Crash test", "crash.txt", "The CLI killed with SIGKILL at random moments during 1,000 creates and deletes; the database must pass \`PRAGMA integrity_check\` and its audit chain must verify.")
 section("keysmith serve under wrk", "serve.txt", "scripts/bench-serve.sh: \`keysmith serve\` beside nginx answering \`return 200\`, same run, same wrk settings.")
 open(report, "w").write("\n".join(lines))
