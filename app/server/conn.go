@@ -31,7 +31,7 @@ var ErrClosed = errors.New("server: shut down")
 // complete, and a body BodyTimeout. The same deadline bounds writes.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
-	if s.closing {
+	if s.closing.Load() {
 		s.mu.Unlock()
 		ln.Close()
 		return ErrClosed
@@ -58,7 +58,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		backoff = 0
 		c := newConn(s, nc)
 		s.mu.Lock()
-		if s.closing {
+		if s.closing.Load() {
 			s.mu.Unlock()
 			nc.Close()
 			<-s.slots
@@ -84,7 +84,7 @@ func retryable(err error) bool {
 // rest and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	s.closing = true
+	s.closing.Store(true)
 	for _, ln := range s.listeners {
 		ln.Close()
 	}
@@ -117,11 +117,9 @@ func (s *Server) closeConns(all bool) {
 	}
 }
 
-func (s *Server) shuttingDown() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closing
-}
+// shuttingDown reports whether Shutdown began; it takes no lock, since
+// every request asks.
+func (s *Server) shuttingDown() bool { return s.closing.Load() }
 
 // conn is one client connection.
 type conn struct {

@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -53,7 +54,7 @@ type Server struct {
 	slots      chan struct{} // one per open connection, at most MaxConns
 
 	mu        sync.Mutex
-	closing   bool
+	closing   atomic.Bool // set under mu, read without it
 	listeners []net.Listener
 	conns     map[*conn]struct{}
 	connWG    sync.WaitGroup
