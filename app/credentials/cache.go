@@ -2,10 +2,14 @@ package credentials
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +43,27 @@ type cachedSecret struct {
 	digest  []byte
 	plain   string
 	phc     string
+	macs    [2]atomic.Pointer[keyedMAC] // by Algorithm: a reset MAC keyed with plain, or nil
+}
+
+// keyedMAC is an HMAC state with its key already set up, kept with the
+// secret so a verification skips the key schedule.
+type keyedMAC struct{ hash.Hash }
+
+// Algorithm is a MAC an HMAC credential signs with.
+type Algorithm int
+
+// The MACs the official SDKs sign with.
+const (
+	HMACSHA1 Algorithm = iota
+	HMACSHA256
+)
+
+func (a Algorithm) hash() func() hash.Hash {
+	if a == HMACSHA256 {
+		return sha256.New
+	}
+	return sha1.New
 }
 
 // maxCached bounds the cache; beyond it entries are read from the database.
@@ -115,31 +140,31 @@ func (c *Cache) load(ctx context.Context, key string) (*cached, error) {
 		if err := rows.Scan(&gen, &digest, &sealed, &phc, &retires); err != nil {
 			return nil, err
 		}
-		cs := cachedSecret{retires: optTime(retires), digest: digest, phc: phc.String}
+		e.secrets = append(e.secrets, cachedSecret{})
+		cs := &e.secrets[len(e.secrets)-1]
+		cs.retires, cs.digest, cs.phc = optTime(retires), digest, phc.String
 		if cred.Type == HMAC {
 			if cs.plain, err = s.seal.open(cred.ID, cred.Type, gen, sealed); err != nil {
 				return nil, err
 			}
 		}
-		e.secrets = append(e.secrets, cs)
 	}
 	return e, rows.Err()
 }
 
-// usable returns the entry's secrets still valid at now, or why none are.
-func (c *Cache) usable(e *cached) ([]cachedSecret, error) {
+// usable returns the entry's credential's secrets, current first, and now,
+// or why the credential may not be used; a secret past its grace period is
+// skipped by live.
+func (c *Cache) usable(e *cached) ([]cachedSecret, time.Time, error) {
 	now := c.s.now()
 	if e.cred.Status(now) != StatusActive {
-		return nil, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrNotActive)
+		return nil, now, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrNotActive)
 	}
-	var out []cachedSecret
-	for _, s := range e.secrets {
-		if s.retires == nil || s.retires.After(now) {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return e.secrets, now, nil
 }
+
+// live reports whether the secret is still accepted at now.
+func (s *cachedSecret) live(now time.Time) bool { return s.retires == nil || s.retires.After(now) }
 
 // Authenticate checks a key and secret from memory (see Service.Authenticate).
 func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credential, error) {
@@ -147,12 +172,16 @@ func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credentia
 	if err != nil {
 		return Credential{}, err
 	}
-	secrets, err := c.usable(e)
+	secrets, now, err := c.usable(e)
 	if err != nil {
 		return Credential{}, err
 	}
 	ok := false
-	for _, s := range secrets {
+	for i := range secrets {
+		s := &secrets[i]
+		if !s.live(now) {
+			continue
+		}
 		switch e.cred.Type {
 		case Basic:
 			ok = subtle.ConstantTimeCompare(c.s.seal.digest(e.cred.ID, secret), s.digest) == 1 || ok
@@ -175,6 +204,28 @@ func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credentia
 // EachHMACSecret calls fn with every usable secret of an active HMAC
 // credential, current first, without copying them.
 func (c *Cache) EachHMACSecret(ctx context.Context, key string, fn func(secret string)) (Credential, error) {
+	return c.eachHMAC(ctx, key, func(s *cachedSecret) { fn(s.plain) })
+}
+
+// EachHMAC calls fn with a MAC keyed with every usable secret of an active
+// HMAC credential, current first. The MAC is reset; fn may Reset it between
+// messages and must not keep it. Keyed states are kept with the cached
+// secret, so repeated verifications skip the key schedule; they go with the
+// secret when the cache starts over.
+func (c *Cache) EachHMAC(ctx context.Context, key string, alg Algorithm, fn func(m hash.Hash)) (Credential, error) {
+	return c.eachHMAC(ctx, key, func(s *cachedSecret) {
+		slot := &s.macs[alg&1]
+		m := slot.Swap(nil) // taken out while in use; a concurrent caller keys its own
+		if m == nil {
+			m = &keyedMAC{hmac.New(alg.hash(), []byte(s.plain))}
+		}
+		fn(m)
+		m.Reset()
+		slot.CompareAndSwap(nil, m)
+	})
+}
+
+func (c *Cache) eachHMAC(ctx context.Context, key string, fn func(s *cachedSecret)) (Credential, error) {
 	e, err := c.lookup(ctx, key)
 	if err != nil {
 		return Credential{}, err
@@ -182,13 +233,13 @@ func (c *Cache) EachHMACSecret(ctx context.Context, key string, fn func(secret s
 	if e.cred.Type != HMAC {
 		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
 	}
-	now := c.s.now()
-	if e.cred.Status(now) != StatusActive {
-		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrNotActive)
+	secrets, now, err := c.usable(e)
+	if err != nil {
+		return Credential{}, err
 	}
-	for i := range e.secrets {
-		if r := e.secrets[i].retires; r == nil || r.After(now) {
-			fn(e.secrets[i].plain)
+	for i := range secrets {
+		if secrets[i].live(now) {
+			fn(&secrets[i])
 		}
 	}
 	return e.cred, nil

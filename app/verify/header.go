@@ -51,11 +51,12 @@ type hmacParams struct {
 	algorithm string // "hmac-sha1" or "hmac-sha256"
 	headers   [maxListed]string
 	nHeaders  int
-	signature []byte
+	sigLen    int
 	sigBuf    [64]byte
 }
 
-func (p *hmacParams) listed() []string { return p.headers[:p.nHeaders] }
+func (p *hmacParams) listed() []string  { return p.headers[:p.nHeaders] }
+func (p *hmacParams) signature() []byte { return p.sigBuf[:p.sigLen] }
 
 // parseHMAC parses the HMAC Authorization header strictly: every parameter
 // once, quoted values, no unknown parameters. It allocates nothing that
@@ -121,11 +122,12 @@ func parseHMAC(h string, p *hmacParams) error {
 			if base64.StdEncoding.DecodedLen(len(value)) > len(p.sigBuf) {
 				return ErrMalformed
 			}
-			n, err := base64.StdEncoding.Decode(p.sigBuf[:], []byte(value))
+			var enc [88]byte // the longest value DecodedLen lets through
+			n, err := base64.StdEncoding.Decode(p.sigBuf[:], enc[:copy(enc[:], value)])
 			if err != nil {
 				return ErrMalformed
 			}
-			p.signature = p.sigBuf[:n]
+			p.sigLen = n
 		default:
 			return ErrMalformed
 		}
@@ -137,7 +139,7 @@ func parseHMAC(h string, p *hmacParams) error {
 	if seen&seenAlg == 0 {
 		return ErrUnsupported
 	}
-	if p.username == "" || p.signature == nil || p.nHeaders == 0 {
+	if p.username == "" || seen&seenSig == 0 || p.nHeaders == 0 {
 		return ErrMalformed
 	}
 	return nil

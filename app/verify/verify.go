@@ -21,13 +21,12 @@ package verify
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/md5"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"net/http"
 	"strings"
 	"sync"
@@ -126,30 +125,28 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 	if r.HasBody && len(r.Body) > MaxBody {
 		return credentials.Credential{}, ErrTooLarge
 	}
-	var buf [1024]byte
-	msg, quirk, err := v.signingBase(&p, r, buf[:0])
+	sc := scratches.Get().(*scratch)
+	defer sc.put()
+	base, quirk, err := v.signingBase(&p, r, sc.base[:0])
 	if err != nil {
 		return credentials.Credential{}, err
 	}
-	newHash := sha1.New
+	sc.base = base
+	alg := credentials.HMACSHA1
 	if p.algorithm == "hmac-sha256" {
-		newHash = sha256.New
+		alg = credentials.HMACSHA256
 	}
-	size := len(msg) + len(r.RequestURI) + 24
-	lines := [2][]byte{requestLine(make([]byte, 0, size), msg, r.Method, r.RequestURI)}
-	if quirk != "" && quirk != r.Method {
-		lines[1] = requestLine(make([]byte, 0, size), msg, quirk, r.RequestURI)
+	sc.line = requestLine(sc.line[:0], base, r.Method, r.RequestURI)
+	alt := quirk != "" && quirk != r.Method
+	if alt {
+		sc.alt = requestLine(sc.alt[:0], base, quirk, r.RequestURI)
 	}
 	ok := 0
-	c, err := v.creds.EachHMACSecret(ctx, p.username, func(secret string) {
-		for _, signed := range lines {
-			if signed == nil {
-				continue
-			}
-			m := hmac.New(newHash, []byte(secret))
-			m.Write(signed)
-			var sum [sha256.Size]byte
-			ok |= subtle.ConstantTimeCompare(m.Sum(sum[:0]), p.signature)
+	c, err := v.creds.EachHMAC(ctx, p.username, alg, func(m hash.Hash) {
+		ok |= sc.check(m, sc.line, p.signature())
+		if alt {
+			m.Reset()
+			ok |= sc.check(m, sc.alt, p.signature())
 		}
 	})
 	if err != nil {
@@ -159,11 +156,35 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 		return credentials.Credential{}, ErrSignature
 	}
 	if len(r.Body) > 0 || !r.HasBody && hasDigest(p.listed()) || v.opt.RejectBodylessReplays {
-		if !v.firstUse(p.algorithm+" "+string(p.signature), r) {
+		if !v.firstUse(p.algorithm+" "+string(p.signature()), r) {
 			return credentials.Credential{}, ErrReplay
 		}
 	}
 	return c, nil
+}
+
+// scratch is one HMAC verification's working memory, pooled so that a
+// request allocates nothing for its signing string.
+type scratch struct {
+	base, line, alt []byte
+	sum             [sha256.Size]byte
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{base: make([]byte, 0, 512), line: make([]byte, 0, 512), alt: make([]byte, 0, 512)}
+}}
+
+// put returns sc to the pool unless a large request grew it.
+func (sc *scratch) put() {
+	if cap(sc.base)+cap(sc.line)+cap(sc.alt) <= 8<<10 {
+		scratches.Put(sc)
+	}
+}
+
+// check reports 1 if m's MAC of msg is sig, in constant time.
+func (sc *scratch) check(m hash.Hash, msg, sig []byte) int {
+	m.Write(msg)
+	return subtle.ConstantTimeCompare(m.Sum(sc.sum[:0]), sig)
 }
 
 // signingBase checks the listed headers and appends the signing string to
