@@ -3,7 +3,6 @@ package matching
 import (
 	"strconv"
 
-	"github.com/dlclark/regexp2"
 	"github.com/trustelem/zxcvbn/internal/mathutils"
 	"github.com/trustelem/zxcvbn/match"
 	"github.com/trustelem/zxcvbn/scoring"
@@ -37,11 +36,6 @@ var dateSplits = map[int][]struct{ k, l int }{
 		{4, 6}, // 1991 11 11
 	},
 }
-
-var maybeDateNoSeparator = regexp2.MustCompile(
-	`^\d{4,8}$`, 0)
-var maybeDateWithSeparator = regexp2.MustCompile(
-	`^(\d{1,4})([\s/\\_.-])(\d{1,2})\2(\d{1,4})$`, 0)
 
 // a "date" is recognized as:
 //   any 3-tuple that starts or ends with a 2- or 4-digit year,
@@ -80,7 +74,7 @@ func (dm dateMatch) Matches(password string) []*match.Match {
 				break
 			}
 			token := password[i : j+1]
-			if m, err := maybeDateNoSeparator.MatchString(token); !m || err != nil {
+			if !maybeDateNoSeparator(token) {
 				continue
 			}
 			var candidates []*dateMatchCandidate
@@ -129,23 +123,19 @@ func (dm dateMatch) Matches(password string) []*match.Match {
 				break
 			}
 			token := password[i : j+1]
-			m, err := maybeDateWithSeparator.FindStringMatch(token)
-			if m == nil || err != nil {
+			n1, sep, n2, n3, ok := maybeDateWithSeparator(token)
+			if !ok {
 				continue
 			}
 
-			dmy := mapIntsToDMY(
-				m.GroupByNumber(1).String(),
-				m.GroupByNumber(3).String(),
-				m.GroupByNumber(4).String(),
-			)
+			dmy := mapIntsToDMY(n1, n2, n3)
 			if dmy != nil {
 				matches = append(matches, &match.Match{
 					Pattern:   "date",
 					Token:     token,
 					I:         i,
 					J:         j,
-					Separator: m.GroupByNumber(2).String(),
+					Separator: sep,
 					Year:      dmy.Year,
 					Month:     dmy.Month,
 					Day:       dmy.Day,

@@ -1,16 +1,27 @@
 package matching
 
 import (
-	"github.com/dlclark/regexp2"
 	"github.com/trustelem/zxcvbn/match"
 	"github.com/trustelem/zxcvbn/scoring"
 )
 
 type repeatMatch struct{}
 
-var greedy = regexp2.MustCompile(`(.+)\1+`, 0)
-var lazy = regexp2.MustCompile(`(.+?)\1+`, 0)
-var lazyAnchored = regexp2.MustCompile(`^(.+?)\1+$`, 0)
+// runeIndex converts a byte offset into password to a rune offset, or -1
+// when it is past the end or inside a rune.
+func runeIndex(password string, byteIndex int) int {
+	runes := 0
+	for i := range password {
+		if i == byteIndex {
+			return runes
+		}
+		runes++
+	}
+	if byteIndex == len(password) {
+		return runes
+	}
+	return -1
+}
 
 func runeToStringIndex(index int, password string) int {
 	runes := 0
@@ -27,40 +38,39 @@ func runeToStringIndex(index int, password string) int {
 func (repeatMatch) Matches(password string) []*match.Match {
 	var matches []*match.Match
 
+	runes := []rune(password)
 	lastIndex := 0
 	for lastIndex < len(password) {
-		greedyMatch, err := greedy.FindStringMatchStartingAt(password, lastIndex)
-		if err != nil || greedyMatch == nil {
+		start := runeIndex(password, lastIndex)
+		if start < 0 {
 			break
 		}
-		lazyMatch, _ := lazy.FindStringMatchStartingAt(password, lastIndex)
+		greedyMatch, ok := findRepeat(runes, start, true)
+		if !ok {
+			break
+		}
+		lazyMatch, _ := findRepeat(runes, start, false)
 
-		var rmatch *regexp2.Match
-		var baseToken string
-		if greedyMatch.Captures[0].Length > lazyMatch.Captures[0].Length {
+		var rmatch repetition
+		if greedyMatch.length > lazyMatch.length {
 			// greedy beats lazy for 'aabaab'
 			//   greedy: [aabaab, aab]
 			//   lazy:   [aa,     a]
-			rmatch = greedyMatch
 			// greedy's repeated string might itself be repeated, eg.
-			// aabaab in aabaabaabaab.
-			// run an anchored lazy match on greedy's repeated string
-			// to find the shortest repeated string
-			if m, err := lazyAnchored.FindStringMatch(rmatch.Captures[0].String()); err == nil {
-				baseToken = m.GroupByNumber(1).String()
-			}
+			// aabaab in aabaabaabaab: its shortest period is the base.
+			rmatch = greedyMatch
+			rmatch.base = shortestPeriod(runes[rmatch.index : rmatch.index+rmatch.length])
 		} else {
 			// lazy beats greedy for 'aaaaa'
 			//   greedy: [aaaa,  aa]
 			//   lazy:   [aaaaa, a]
 			rmatch = lazyMatch
-			baseToken = rmatch.GroupByNumber(1).String()
 		}
-		// FindStringMatchStartingAt takes an index into the string (basically an offset
-		// into a byte array). rmatch indices will be rune offsets and so need to be converted
-		// to string offsets
-		i := runeToStringIndex(rmatch.Index, password)
-		j := runeToStringIndex(rmatch.Index+rmatch.Captures[0].Length-1, password)
+		token := string(runes[rmatch.index : rmatch.index+rmatch.length])
+		baseToken := string(runes[rmatch.index : rmatch.index+rmatch.base])
+		// lastIndex is a byte offset, rmatch's are rune offsets
+		i := runeToStringIndex(rmatch.index, password)
+		j := runeToStringIndex(rmatch.index+rmatch.length-1, password)
 
 		// recursively match and score the base string
 		baseAnalysis := scoring.MostGuessableMatchSequence(
@@ -72,11 +82,11 @@ func (repeatMatch) Matches(password string) []*match.Match {
 			Pattern:     "repeat",
 			I:           i,
 			J:           j,
-			Token:       rmatch.Captures[0].String(),
+			Token:       token,
 			BaseToken:   baseToken,
 			BaseGuesses: baseAnalysis.Guesses,
 			BaseMatches: baseAnalysis.Sequence,
-			RepeatCount: rmatch.Captures[0].Length / len(baseToken),
+			RepeatCount: rmatch.length / len(baseToken), // runes over bytes, as upstream
 		})
 		lastIndex = j + 1
 
