@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: keysmith serve under wrk on loopback, side by side with nginx
-# answering `return 200`, in the same run: BENCH_ROUNDS (5) interleaved rounds
+# answering `return 200`, in the same run: BENCH_ROUNDS (7) interleaved rounds
 # of nginx, Basic and HMAC, medians of requests/s and p99 latency, and their
 # ratios. Twice: with one core each (nginx worker_processes 1, GOMAXPROCS=1)
 # and with all cores each (nginx auto, Go's default). Compare ratios, not
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="${KEYSMITH_BIN:-$PWD/build/bin/keysmith}"
 DUR="${BENCH_DURATION:-5s}"
-ROUNDS="${BENCH_ROUNDS:-5}"
+ROUNDS="${BENCH_ROUNDS:-7}"
 CONNS="${BENCH_CONNECTIONS:-32}"
 tmp="$(mktemp -d)"
 pids=()
@@ -28,12 +28,6 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 ks_port="$(free_port)"; ng_port="$(free_port)"
 
 auth_basic="$(node -e 'const k=JSON.parse(process.argv[1]); process.stdout.write("Basic "+Buffer.from(k.key+":"+k.secret).toString("base64"))' "$basic")"
-read -r date auth_hmac < <(node -e '
-const k = JSON.parse(process.argv[1]); const c = require("crypto");
-const date = new Date().toUTCString();
-const sig = c.createHmac("sha1", k.secret).update(`date: ${date}\nGET /v1/messages/bench HTTP/1.1`).digest("base64");
-console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)' "$hmac")
-date="${date//_/ }"
 # Headers that carry a secret go to wrk in a 0600 Lua file, never in argv.
 headers_lua() { # file header-lines...
 	local f="$1"; shift
@@ -41,7 +35,17 @@ headers_lua() { # file header-lines...
 	for h in "$@"; do printf 'wrk.headers["%s"] = [[%s]]\n' "${h%%: *}" "${h#*: }" >>"$f"; done
 }
 headers_lua "$tmp/basic.lua" "Authorization: $auth_basic"
-headers_lua "$tmp/hmac.lua" "Authorization: $auth_hmac" "Date: $date"
+# sign_hmac: a fresh SDK-style signature for every round, so its date stays
+# well inside the allowed skew however many rounds run.
+sign_hmac() {
+	local date auth
+	read -r date auth < <(node -e '
+const k = JSON.parse(process.argv[1]); const c = require("crypto");
+const date = new Date().toUTCString();
+const sig = c.createHmac("sha1", k.secret).update(`date: ${date}\nGET /v1/messages/bench HTTP/1.1`).digest("base64");
+console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)' "$hmac")
+	headers_lua "$tmp/hmac.lua" "Authorization: $auth" "Date: ${date//_/ }"
+}
 
 # start_servers WORKERS: nginx with that many worker processes and keysmith
 # serve with GOMAXPROCS set to the same number ("auto": nginx's auto, Go's
@@ -91,6 +95,7 @@ for workers in 1 auto; do
 	for round in $(seq "$ROUNDS"); do
 		echo "nginx $(measure "http://127.0.0.1:$ng_port/v1/messages/bench")" >>"$tmp/rows"
 		echo "basic $(measure "http://127.0.0.1:$ks_port/v1/messages/bench" -s "$tmp/basic.lua")" >>"$tmp/rows"
+		sign_hmac
 		echo "hmac $(measure "http://127.0.0.1:$ks_port/v1/messages/bench" -s "$tmp/hmac.lua")" >>"$tmp/rows"
 	done
 	stop_servers
@@ -104,9 +109,9 @@ for workers in 1 auto; do
 		rps[$who]="$(awk -v w="$who" '$1 == w { print $2 }' "$tmp/rows" | median)"
 		p99[$who]="$(awk -v w="$who" '$1 == w { print $3 }' "$tmp/rows" | median)"
 		errors="$(awk -v w="$who" '$1 == w { e += $4 } END { print e + 0 }' "$tmp/rows")"
-		runs="$(awk -v w="$who" '$1 == w { printf "%s%s", sep, $2; sep = ", " }' "$tmp/rows")"
+		runs="$(awk -v w="$who" '$1 == w { printf "%s%s", sep, $2; sep = ", " }' "$tmp/rows") req/s; p99 $(awk -v w="$who" '$1 == w { printf "%s%s", sep, $3; sep = ", " }' "$tmp/rows") ms"
 		case "$who" in nginx) label="nginx return 200";; basic) label="keysmith serve, Basic";; hmac) label="keysmith serve, HMAC-SHA1";; esac
-		printf '  %-27s %8s req/s   p99 %7s ms   non-2xx %s   (runs: %s req/s)\n' "$label" "${rps[$who]}" "${p99[$who]}" "$errors" "$runs" >&2
+		printf '  %-27s %8s req/s   p99 %7s ms   non-2xx %s   (runs: %s)\n' "$label" "${rps[$who]}" "${p99[$who]}" "$errors" "$runs" >&2
 		[ "$who" = nginx ] || [ "$errors" -eq 0 ] || { echo "FAIL: keysmith refused valid requests" >&2; exit 1; }
 	done
 	for who in basic hmac; do
