@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/wailsapp/wails/v2"
@@ -19,11 +18,12 @@ import (
 	"keysmith/app"
 	"keysmith/app/cli"
 	"keysmith/app/desktop"
+	"keysmith/app/logfmt"
 )
 
 // openWindow runs the window over the data directory dir until it is closed.
 func openWindow(dir string) int {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := logfmt.New(os.Stderr, nil)
 	// The database opens while the window and its web view start.
 	facade := desktop.NewOpening(log)
 	var core *app.Core

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"keysmith/app"
 	"keysmith/app/desktop"
+	"keysmith/app/logfmt"
 	"keysmith/app/testkit"
 )
 
@@ -71,7 +71,7 @@ func TestSecretsLeakNowhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := desktop.New(core, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	a := desktop.New(core, nil, logfmt.New(&logs, nil))
 	var events bytes.Buffer
 	var mu sync.Mutex
 	ctx, cancel := context.WithCancel(context.Background())

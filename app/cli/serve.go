@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -17,6 +16,7 @@ import (
 
 	"keysmith/app"
 	"keysmith/app/errs"
+	"keysmith/app/logfmt"
 	"keysmith/app/server"
 	"keysmith/app/verify"
 )
@@ -69,7 +69,7 @@ func (r *run) serve(args []string) error {
 	// logging stays off the request path's critical section.
 	logw := newFlushWriter(r.env.Stderr, 100*time.Millisecond)
 	defer logw.Close()
-	log := slog.New(slog.NewTextHandler(logw, nil))
+	log := logfmt.New(logw, c.Clock)
 	// Changes made by the window or the CLI apply within 250 ms.
 	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
 	srv := server.New(c.Credentials, ver, log, c.Clock)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"keysmith/app"
 	"keysmith/app/desktop"
+	"keysmith/app/logfmt"
 	"keysmith/app/testkit"
 )
 
@@ -43,7 +43,7 @@ func TestVaultSecretsLeakNowhere(t *testing.T) {
 	}
 	var logs, events bytes.Buffer
 	var mu sync.Mutex
-	a := desktop.New(core, nil, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	a := desktop.New(core, nil, logfmt.New(&logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	desktop.Attach(ctx, a, desktop.Window{

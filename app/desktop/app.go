@@ -10,7 +10,6 @@ package desktop
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"keysmith/app"
 	"keysmith/app/accounts"
 	"keysmith/app/errs"
+	"keysmith/app/logfmt"
 	"keysmith/app/vault"
 )
 
@@ -38,7 +38,7 @@ type App struct {
 	ready    chan struct{} // closed once the database is checked too; checkErr is set
 	checkErr error
 
-	log   *slog.Logger
+	log   *logfmt.Logger
 	clock func() time.Time
 
 	clip *clipKeeper
@@ -55,7 +55,7 @@ type App struct {
 
 // New returns the facade over core. openErr, when not nil, is the reason
 // the core could not be opened: every method then returns its message.
-func New(core *app.Core, openErr error, log *slog.Logger) *App {
+func New(core *app.Core, openErr error, log *logfmt.Logger) *App {
 	a := NewOpening(log)
 	Opened(a, core, openErr)
 	return a
@@ -63,7 +63,7 @@ func New(core *app.Core, openErr error, log *slog.Logger) *App {
 
 // NewOpening returns the facade before the core is open, so the window can
 // start while the database opens; every method waits for Opened.
-func NewOpening(log *slog.Logger) *App {
+func NewOpening(log *logfmt.Logger) *App {
 	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, readable: make(chan struct{}), ready: make(chan struct{})}
 	a.clip = newClipKeeper(func() time.Time { return a.clock() })
 	a.ep = &endpoint{}

@@ -3,8 +3,6 @@ package desktop_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +14,7 @@ import (
 	"keysmith/app"
 	"keysmith/app/desktop"
 	"keysmith/app/errs"
+	"keysmith/app/logfmt"
 	"keysmith/app/store"
 	"keysmith/app/testkit"
 )
@@ -37,7 +36,7 @@ func (e *events) emit(name string, data ...any) {
 }
 
 func newApp(t *testing.T, c *app.Core) *desktop.App {
-	return desktop.New(c, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return desktop.New(c, nil, logfmt.Discard())
 }
 
 func seeded(t *testing.T) (*desktop.App, *app.Core, testkit.Users, *testkit.Clock) {
@@ -201,7 +200,7 @@ func TestUsersThroughFacade(t *testing.T) {
 }
 
 func TestOpenErrorIsShownSafely(t *testing.T) {
-	a := desktop.New(nil, errs.ErrNewerDatabase, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := desktop.New(nil, errs.ErrNewerDatabase, logfmt.Discard())
 	if _, err := a.State(); err == nil || !strings.Contains(err.Error(), "newer version of Keysmith") {
 		t.Fatalf("state: %v", err)
 	}
@@ -435,7 +434,7 @@ func TestDeferredCheckRefusesDamagedDatabase(t *testing.T) {
 		t.Fatalf("open with the check deferred: %v", err)
 	}
 	defer core.Close()
-	a := desktop.NewOpening(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a := desktop.NewOpening(logfmt.Discard())
 	desktop.Opened(a, core, nil)
 	if _, err := a.SignIn("ann@acme.test", testkit.AdminPassword); err == nil || !strings.Contains(err.Error(), "cannot be read") {
 		t.Fatalf("sign-in on a damaged database: %v", err)

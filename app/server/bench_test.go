@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"keysmith/app/credentials"
+	"keysmith/app/logfmt"
 	"keysmith/app/server"
 	"keysmith/app/testkit"
 	"keysmith/app/verify"
@@ -24,7 +24,7 @@ func BenchmarkServeBasic(b *testing.B) {
 	c := testkit.Open(b, testkit.NewClock())
 	u := testkit.Seed(b, c)
 	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "b", nil)
-	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(time.Second), verify.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(time.Second), verify.Options{}), logfmt.Discard(), time.Now)
 	srv.Start(time.Second)
 	defer srv.Close()
 	addr := strings.TrimPrefix(serveLoopback(b, srv), "http://")

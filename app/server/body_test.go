@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"testing"
-	"time"
 
 	"keysmith/app/credentials"
 )
@@ -57,34 +56,4 @@ func TestFixedBodiesAreJSON(t *testing.T) {
 			t.Errorf("%q: %v, %v", b, v, err)
 		}
 	}
-}
-
-func TestAppendStampMatchesAppendFormat(t *testing.T) {
-	const layout = "2006-01-02T15:04:05.000Z"
-	east := time.FixedZone("east", 11*3600)
-	for _, tm := range []time.Time{
-		time.Date(2026, 11, 27, 1, 2, 3, 4_000_000, time.UTC),
-		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
-		time.Date(2026, 1, 1, 9, 30, 0, 123_456_789, east), // the previous day in UTC
-		time.Unix(0, 0),
-	} {
-		if got, want := string(appendStamp(nil, tm)), tm.UTC().Format(layout); got != want {
-			t.Errorf("%v: got %s, want %s", tm, got, want)
-		}
-	}
-}
-
-func FuzzAppendStamp(f *testing.F) {
-	f.Add(int64(0), int64(0))
-	f.Add(int64(1795000000), int64(999_999_999))
-	f.Fuzz(func(t *testing.T, sec, nsec int64) {
-		tm := time.Unix(sec%253402300799, nsec%1_000_000_000) // years 1..9999
-		if tm.Year() < 1 || tm.Year() > 9999 {
-			return
-		}
-		if got, want := string(appendStamp(nil, tm)), tm.UTC().Format("2006-01-02T15:04:05.000Z"); got != want {
-			t.Fatalf("%v: got %s, want %s", tm, got, want)
-		}
-	})
 }

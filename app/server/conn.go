@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -161,7 +162,7 @@ func (c *conn) serve() {
 	s := c.s
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("verifier connection panicked", "panic", p, "stack", string(debug.Stack()))
+			s.log.Error("verifier connection panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 		c.nc.Close()
 		s.mu.Lock()

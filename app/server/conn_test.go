@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"keysmith/app/credentials"
+	"keysmith/app/logfmt"
 	"keysmith/app/server"
 	"keysmith/app/testkit"
 	"keysmith/app/verify"
@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 	f.basic, f.basicSecret, _ = c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Basic one", nil)
 	f.hmac, f.hmacSecret, _ = c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "HMAC one", nil)
 	f.srv = server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
-		slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+		logfmt.Discard(), clock.Now)
 	f.srv.Start(time.Hour)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -342,7 +342,7 @@ func TestClientAddressFromProxy(t *testing.T) {
 			u := testkit.Seed(t, c)
 			cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Behind a proxy", nil)
 			var logs strings.Builder
-			srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+			srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), logfmt.Discard(), clock.Now)
 			srv.TrustProxy(tc.trust)
 			srv.LogRequests(&logs)
 			srv.Start(time.Hour)

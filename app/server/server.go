@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -30,6 +29,7 @@ import (
 	"unicode/utf8"
 
 	"keysmith/app/credentials"
+	"keysmith/app/logfmt"
 	"keysmith/app/verify"
 )
 
@@ -40,7 +40,7 @@ const HealthPath = "/keysmith/health"
 type Server struct {
 	ver    *verify.Verifier
 	creds  *credentials.Service
-	log    *slog.Logger
+	log    *logfmt.Logger
 	reqLog io.Writer // one line per request; nil for none
 	clock  func() time.Time
 
@@ -81,7 +81,7 @@ const (
 
 // New returns a Server; Start begins its bookkeeping and Close ends it;
 // Serve answers connections and Shutdown ends them.
-func New(creds *credentials.Service, ver *verify.Verifier, log *slog.Logger, clock func() time.Time) *Server {
+func New(creds *credentials.Service, ver *verify.Verifier, log *logfmt.Logger, clock func() time.Time) *Server {
 	return &Server{ver: ver, creds: creds, log: log, clock: clock,
 		headerTimeout: HeaderTimeout, bodyTimeout: BodyTimeout, idleTimeout: IdleTimeout,
 		events: make(chan event, 8192), done: make(chan struct{}), conns: map[*conn]struct{}{}, slots: make(chan struct{}, MaxConns)}
@@ -181,20 +181,15 @@ func (s *Server) logLine(start time.Time, verdict, method, uri, key, from, reaso
 	}
 	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
-	b = appendStamp(b, start)
+	b = logfmt.AppendStamp(b, start)
 	b = append(b, ' ')
 	b = append(b, verdict...)
-	b = append(b, " method="...)
-	b = strconv.AppendQuote(b, method)
-	b = append(b, " uri="...)
-	b = strconv.AppendQuote(b, uri)
-	b = append(b, " key="...)
-	b = strconv.AppendQuote(b, key)
-	b = append(b, " from="...)
-	b = append(b, from...)
+	b = logfmt.AppendField(b, "method", method)
+	b = logfmt.AppendField(b, "uri", uri)
+	b = logfmt.AppendField(b, "key", key)
+	b = append(append(b, " from="...), from...)
 	if reason != "" {
-		b = append(b, " reason="...)
-		b = strconv.AppendQuote(b, reason)
+		b = logfmt.AppendField(b, "reason", reason)
 	}
 	b = append(b, " took="...)
 	b = strconv.AppendInt(b, s.clock().Sub(start).Microseconds(), 10)
@@ -202,38 +197,6 @@ func (s *Server) logLine(start time.Time, verdict, method, uri, key, from, reaso
 	s.reqLog.Write(b)
 	*bp = b
 	bufPool.Put(bp)
-}
-
-// appendStamp appends t in UTC as 2006-01-02T15:04:05.000Z (what
-// AppendFormat writes for that layout, at a fraction of its cost).
-func appendStamp(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	y, mo, d := t.Date()
-	h, mi, sec := t.Clock()
-	b = appendDigits(b, y, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(mo), 2)
-	b = append(b, '-')
-	b = appendDigits(b, d, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, h, 2)
-	b = append(b, ':')
-	b = appendDigits(b, mi, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	b = append(b, '.')
-	b = appendDigits(b, t.Nanosecond()/1e6, 3)
-	return append(b, 'Z')
-}
-
-// appendDigits appends n (0 <= n < 10^width) zero-padded to width digits.
-func appendDigits(b []byte, n, width int) []byte {
-	var d [4]byte
-	for i := width - 1; i >= 0; i-- {
-		d[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return append(b, d[:width]...)
 }
 
 // bufPool holds buffers for request-log lines and response bodies.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"keysmith/app/credentials"
+	"keysmith/app/logfmt"
 	"keysmith/app/server"
 	"keysmith/app/testkit"
 	"keysmith/app/verify"
@@ -32,7 +32,7 @@ func TestServe(t *testing.T) {
 	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Served", nil)
 	var logs strings.Builder
 	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
-		slog.New(slog.NewTextHandler(&logs, nil)), clock.Now)
+		logfmt.New(&logs, nil), clock.Now)
 	srv.LogRequests(&logs)
 	srv.Start(time.Hour) // flushed by Close below
 	base := serveLoopback(t, srv)
@@ -103,7 +103,7 @@ func TestAuthRequestHeaders(t *testing.T) {
 	c := testkit.Open(t, clock)
 	u := testkit.Seed(t, c)
 	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.HMAC, "Behind nginx", nil)
-	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
+	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), logfmt.Discard(), clock.Now)
 	srv.Start(time.Hour)
 	defer srv.Close()
 	date := clock.Now().UTC().Format(http.TimeFormat)
@@ -173,7 +173,7 @@ func TestCheckListen(t *testing.T) {
 func TestBodyDeadline(t *testing.T) {
 	c := testkit.Open(t, testkit.NewClock())
 	testkit.Seed(t, c)
-	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{}), slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	srv := server.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{}), logfmt.Discard(), time.Now)
 	server.SetTimeouts(srv, server.HeaderTimeout, 200*time.Millisecond, server.IdleTimeout)
 	addr := strings.TrimPrefix(serveLoopback(t, srv), "http://")
 
