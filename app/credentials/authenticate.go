@@ -9,6 +9,7 @@ import (
 // client and keep the reason for the local log.
 var (
 	ErrUnknownKey  = errors.New("unknown key")
+	ErrNotHMAC     = errors.New("the key is not an HMAC key")
 	ErrNotActive   = errors.New("credential disabled or expired")
 	ErrWrongSecret = errors.New("wrong secret")
 )

@@ -152,6 +152,12 @@ func (c *Cache) load(ctx context.Context, key string) (*cached, error) {
 	return e, rows.Err()
 }
 
+// Known reports whether key names a credential, in any state.
+func (c *Cache) Known(ctx context.Context, key string) bool {
+	_, err := c.lookup(ctx, key)
+	return err == nil
+}
+
 // usable returns the entry's credential's secrets, current first, and now,
 // or why the credential may not be used; a secret past its grace period is
 // skipped by live.
@@ -231,7 +237,7 @@ func (c *Cache) eachHMAC(ctx context.Context, key string, fn func(s *cachedSecre
 		return Credential{}, err
 	}
 	if e.cred.Type != HMAC {
-		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
+		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrNotHMAC)
 	}
 	secrets, now, err := c.usable(e)
 	if err != nil {

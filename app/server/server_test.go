@@ -3,7 +3,9 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -59,7 +61,9 @@ func TestServe(t *testing.T) {
 	if res.StatusCode != 200 || body["key"] != cred.Key || body["name"] != "Served" || body["type"] != "basic" || body["id"] != float64(cred.ID) {
 		t.Fatalf("valid: %d %v", res.StatusCode, body)
 	}
-	for name, auth := range map[string]string{"wrong secret": basicAuth(cred.Key, "x"), "none": "", "garbage": "hmac nonsense"} {
+	for name, auth := range map[string]string{"wrong secret": basicAuth(cred.Key, "x"), "none": "", "garbage": "hmac nonsense",
+		"key and secret swapped":  basicAuth(secret, cred.Key),
+		"secret as hmac username": `hmac username="` + secret + `", algorithm="hmac-sha1", headers="date request-line", signature="c2ln"`} {
 		res, body := do("GET", "/", auth, nil)
 		if res.StatusCode != 401 || body["error"] != "unauthorized" || len(res.Header.Values("WWW-Authenticate")) != 2 {
 			t.Fatalf("%s: %d %v %v", name, res.StatusCode, body, res.Header)
@@ -89,8 +93,21 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(detail, "wrong secret") && !strings.Contains(detail, "disabled") {
 		t.Fatalf("refusal reason %q", detail)
 	}
+	// A secret sent where the key goes is recorded only as a fingerprint.
 	if strings.Contains(logs.String(), secret) {
-		t.Fatal("the request log holds the secret")
+		t.Fatalf("the request log holds the secret:\n%s", logs.String())
+	}
+	var leaked int
+	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE target LIKE '%' || ? || '%' OR detail LIKE '%' || ? || '%'`, secret, secret).Scan(&leaked)
+	if leaked != 0 {
+		t.Fatal("the audit log holds the secret")
+	}
+	sum := sha256.Sum256([]byte(secret))
+	fingerprint := "unknown-" + hex.EncodeToString(sum[:4])
+	var unknown int
+	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused' AND target = ?`, fingerprint).Scan(&unknown)
+	if unknown == 0 || !strings.Contains(logs.String(), `key="`+fingerprint+`"`) {
+		t.Fatalf("unknown key not recorded as %s (audit rows %d):\n%s", fingerprint, unknown, logs.String())
 	}
 	if !strings.Contains(logs.String(), `accepted method="PUT" uri="/any/path?x=1" key="`+cred.Key+`" from=127.0.0.1`) ||
 		!strings.Contains(logs.String(), `refused method="GET" uri="/"`) {

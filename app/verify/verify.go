@@ -87,6 +87,10 @@ func (v *Verifier) Verify(ctx context.Context, r Request) (credentials.Credentia
 	return c, nil
 }
 
+// Known reports whether key is the key (or Legacy username) of a
+// credential, in any state.
+func (v *Verifier) Known(ctx context.Context, key string) bool { return v.creds.Known(ctx, key) }
+
 func (v *Verifier) verify(ctx context.Context, r Request) (credentials.Credential, error) {
 	auth := r.Header.Values("Authorization")
 	if len(auth) == 0 {
