@@ -458,8 +458,9 @@ func (s *Service) Delete(ctx context.Context, actorID, id int64) error {
 // Grace periods offered when rolling a secret.
 var Graces = []time.Duration{0, time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
 
-// Roll gives a Basic or HMAC credential a new secret, returned once. The old
-// secret keeps working for grace (one of Graces); 0 retires it at once.
+// Roll gives a Basic or HMAC credential a new secret, returned once. Earlier
+// secrets keep working for grace (one of Graces) at most, including one still
+// in the grace period of an earlier roll; 0 retires them all at once.
 func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Duration) (Credential, string, error) {
 	okGrace := false
 	for _, g := range Graces {
@@ -480,11 +481,14 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 		if _, err := tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NOT NULL AND retires_at <= ?`, id, stamp(now)); err != nil {
 			return audit.Event{}, err
 		}
+		// Every earlier secret, the current one and any still in the grace
+		// period of an earlier roll, stops working by now+grace at the latest.
 		var err error
 		if grace == 0 {
-			_, err = tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ? AND retires_at IS NULL`, id)
+			_, err = tx.ExecContext(ctx, `DELETE FROM credential_secrets WHERE credential_id = ?`, id)
 		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE credential_secrets SET retires_at = ? WHERE credential_id = ? AND retires_at IS NULL`, stamp(now.Add(grace)), id)
+			until := stamp(now.Add(grace))
+			_, err = tx.ExecContext(ctx, `UPDATE credential_secrets SET retires_at = ? WHERE credential_id = ? AND (retires_at IS NULL OR retires_at > ?)`, until, id, until)
 		}
 		if err != nil {
 			return audit.Event{}, err
@@ -497,7 +501,7 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 		if err := s.storeSecret(ctx, tx, id, old.Type, gen, secret, nil); err != nil {
 			return audit.Event{}, err
 		}
-		return audit.Event{Action: "credential.roll", Target: old.Key, Detail: fmt.Sprintf("new secret; the old one works for %s", graceText(grace))}, nil
+		return audit.Event{Action: "credential.roll", Target: old.Key, Detail: "new secret; " + graceText(grace)}, nil
 	})
 	if err != nil {
 		return Credential{}, "", err
@@ -505,14 +509,15 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 	return c, secret, nil
 }
 
+// graceText says, for the audit log, how long earlier secrets still work.
 func graceText(g time.Duration) string {
 	switch g {
 	case 0:
-		return "no longer (retired at once)"
+		return "earlier secrets stopped working at once"
 	case time.Hour:
-		return "1 hour"
+		return "earlier secrets work for 1 hour at most"
 	case 24 * time.Hour:
-		return "24 hours"
+		return "earlier secrets work for 24 hours at most"
 	}
-	return "7 days"
+	return "earlier secrets work for 7 days at most"
 }

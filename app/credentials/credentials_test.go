@@ -221,6 +221,32 @@ func TestRollWithGrace(t *testing.T) {
 	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 2*time.Hour); err == nil {
 		t.Fatal("a grace period that is not offered was accepted")
 	}
+	// A later roll caps the grace of every earlier secret: an emergency
+	// roll with no grace stops a secret still in an earlier 7-day grace.
+	_, fourth, _ := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 7*24*time.Hour)
+	_, fifth, _ := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, time.Hour)
+	clock.Advance(time.Hour)
+	for _, s := range []string{third, fourth} {
+		if _, err := c.Credentials.Authenticate(ctx, cred.Key, s); err == nil {
+			t.Fatal("a secret outlived the 1-hour grace of a later roll")
+		}
+	}
+	_, sixth, _ := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 7*24*time.Hour)
+	if _, err := c.Credentials.Authenticate(ctx, cred.Key, fifth); err != nil {
+		t.Fatalf("during grace: %v", err)
+	}
+	_, seventh, _ := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0)
+	for _, s := range []string{fifth, sixth} {
+		if _, err := c.Credentials.Authenticate(ctx, cred.Key, s); err == nil {
+			t.Fatal("a roll with no grace left an earlier secret working")
+		}
+	}
+	if _, err := c.Credentials.Authenticate(ctx, cred.Key, seventh); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.Credentials.Get(ctx, u.Admin.ID, cred.ID); got.PreviousUntil != nil {
+		t.Fatalf("previous until %v after a roll with no grace", got.PreviousUntil)
+	}
 }
 
 func TestDisableExpireDelete(t *testing.T) {
