@@ -9,6 +9,7 @@ import (
 
 	"keysmith/app/credentials"
 	"keysmith/app/desktop"
+	"keysmith/app/errs"
 )
 
 func init() {
@@ -161,6 +162,10 @@ func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.Fla
 		return credentials.Credential{}, 0, false, err
 	}
 	c, err := r.core.Credentials.ByKey(context.Background(), id, key)
+	if err == nil && by == "username" && c.Type != credentials.Legacy {
+		// legacy commands touch Legacy credentials only.
+		return c, id, asJSON, errs.Invalidf("username", "%s is a %s key, not a Legacy username; the keys commands manage it.", c.Key, c.Type.Label())
+	}
 	return c, id, asJSON, err
 }
 

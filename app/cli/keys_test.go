@@ -106,6 +106,17 @@ func TestLegacyCommands(t *testing.T) {
 	if r := h.run("", "keys", "rename", "--key", "johnsmith", "--name", "other"); r.code != 1 || !strings.Contains(r.stderr, "cannot change") {
 		t.Fatalf("rename legacy: %+v", r)
 	}
+	// The legacy commands leave Basic and HMAC keys alone.
+	var basic struct{ Key string }
+	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "basic", "--name", "Kept", "--json").stdout), &basic)
+	for _, args := range [][]string{{"delete", "--username", basic.Key, "--yes"}, {"set-password", "--username", basic.Key}} {
+		if r := h.run("Passw0rd\n", append([]string{"legacy"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "is a Basic key, not a Legacy username") {
+			t.Fatalf("legacy %s on a Basic key: %+v", args[0], r)
+		}
+	}
+	if r := h.run("", "keys", "list"); !strings.Contains(r.stdout, basic.Key) {
+		t.Fatalf("a legacy command touched a Basic key: %s", r.stdout)
+	}
 	if r := h.run("", "legacy", "delete", "--username", "johnsmith", "--yes"); r.code != 0 {
 		t.Fatalf("legacy delete: %+v", r)
 	}
