@@ -55,8 +55,8 @@ func (r *run) serve(args []string) error {
 	if (*cert == "") != (*key == "") {
 		return usagef("--tls-cert and --tls-key go together")
 	}
-	if *skew < time.Second || *skew > time.Hour {
-		return usagef("--skew must be between 1s and 1h")
+	if err := checkSkew(*skew); err != nil {
+		return err
 	}
 	if err := server.CheckListen(*listen, *cert != ""); err != nil {
 		return usagef("%s", err.Error())
@@ -83,7 +83,7 @@ func (r *run) serve(args []string) error {
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		return errs.Invalidf("listen", "Cannot listen on %s: the address is in use or not available here.", *listen)
+		return errs.Invalidf("listen", "Cannot listen on %s: %s.", *listen, server.Unlistenable(err))
 	}
 	if *cert != "" {
 		pair, err := tls.LoadX509KeyPair(*cert, *key)
@@ -122,6 +122,14 @@ func (r *run) signInAdmin() (c *app.Core, id int64, err error) {
 	return c, id, nil
 }
 
+// checkSkew bounds --skew: HMAC dates may differ by 1 second to 1 hour.
+func checkSkew(d time.Duration) error {
+	if d < time.Second || d > time.Hour {
+		return usagef("--skew must be between 1s and 1h, like 300s")
+	}
+	return nil
+}
+
 func (r *run) verifyRequest(args []string) error {
 	const name = "verify"
 	fs := newFlags(name)
@@ -129,6 +137,9 @@ func (r *run) verifyRequest(args []string) error {
 	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := r.parse(name, fs, args); err != nil {
+		return err
+	}
+	if err := checkSkew(*skew); err != nil {
 		return err
 	}
 	c, _, err := r.signInAdmin()

@@ -47,6 +47,12 @@ func TestVerifyCommand(t *testing.T) {
 		{[]string{"serve", "--listen", "8787"}, "must be host:port"},
 		{[]string{"serve", "--tls-cert", "a.pem"}, "go together"},
 		{[]string{"serve", "--skew", "2h"}, "--skew must be"},
+		{[]string{"serve", "--listen", "127.0.0.1:99999"}, "from 0 to 65535"},
+		{[]string{"serve", "--listen", "127.0.0.1:abc"}, "from 0 to 65535"},
+		{[]string{"serve", "--listen", "127.1:8790"}, "IP address or localhost"},
+		{[]string{"verify", "--skew", "100000h"}, "--skew must be between 1s and 1h"},
+		{[]string{"verify", "--skew", "0s"}, "--skew must be between 1s and 1h"},
+		{[]string{"verify", "--skew", "-5s"}, "--skew must be between 1s and 1h"},
 	} {
 		if r := h.run("", tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: %+v", tc.args, r)

@@ -92,7 +92,7 @@ func (a *App) StartVerifier(port int) (VerifierStatus, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Port %d is in use or not available; choose another.", port))
+		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Cannot use port %d: %s; choose another.", port, server.Unlistenable(err)))
 	}
 	ver := verify.New(a.core.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: a.clock})
 	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)

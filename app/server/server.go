@@ -20,6 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -27,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -263,15 +265,38 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// CheckListen refuses a non-loopback address unless TLS is configured.
+// CheckListen checks a listen address: host:port, the host an IP address
+// or localhost (empty: every interface), the port 0-65535 (0: a free one),
+// and a non-loopback host only with TLS.
 func CheckListen(addr string, tls bool) error {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
 		return errors.New("the listen address must be host:port, like 127.0.0.1:8787")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
+		return fmt.Errorf("the port must be a number from 0 to 65535 (0 picks a free one), not %q", port)
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return fmt.Errorf("the listen host must be an IP address or localhost, not %q", host)
 	}
 	if !isLoopback(addr) && !tls {
 		return errors.New("serving beyond loopback needs --tls-cert and --tls-key")
 	}
 	return nil
+}
+
+// Unlistenable says why a listen on an address failed, in words for the
+// user: "another program is already listening on it", and so on.
+func Unlistenable(err error) string {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return "another program is already listening on it"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "it is not an address of this machine"
+	case errors.Is(err, syscall.EACCES):
+		return "ports below 1024 need administrator rights"
+	}
+	return "it is not available here"
 }
 
 // Fixed bodies.

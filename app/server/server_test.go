@@ -175,13 +175,31 @@ func status(t *testing.T, req *http.Request) int {
 }
 
 func TestCheckListen(t *testing.T) {
-	for addr, ok := range map[string]bool{"127.0.0.1:8787": true, "[::1]:8787": true, "localhost:1": true, "0.0.0.0:8787": false, "192.168.1.5:80": false, "8787": false} {
-		if err := server.CheckListen(addr, false); (err == nil) != ok {
-			t.Errorf("%s: %v", addr, err)
+	for addr, want := range map[string]string{"127.0.0.1:8787": "", "[::1]:8787": "", "localhost:1": "", "127.0.0.1:0": "",
+		"0.0.0.0:8787": "beyond loopback", "192.168.1.5:80": "beyond loopback", ":8787": "beyond loopback",
+		"8787": "host:port", "127.0.0.1:99999": "from 0 to 65535", "127.0.0.1:-1": "from 0 to 65535", "127.0.0.1:abc": "from 0 to 65535",
+		"127.0.0.1:": "from 0 to 65535", "127.0.0.1:+80": "from 0 to 65535", "127.1:8790": "IP address or localhost", "example.com:80": "IP address or localhost"} {
+		err := server.CheckListen(addr, false)
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", addr, err, want)
 		}
 	}
 	if err := server.CheckListen("0.0.0.0:8443", true); err != nil {
 		t.Errorf("TLS on all interfaces: %v", err)
+	}
+}
+
+func TestUnlistenable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	for addr, want := range map[string]string{ln.Addr().String(): "another program is already listening on it", "192.0.2.1:8787": "it is not an address of this machine"} {
+		_, err := net.Listen("tcp", addr)
+		if err == nil || server.Unlistenable(err) != want {
+			t.Errorf("%s: %v → %q, want %q", addr, err, server.Unlistenable(err), want)
+		}
 	}
 }
 
