@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -417,11 +418,43 @@ func (r *run) newPassword(what string) (string, error) {
 
 // output prints v as JSON when asJSON, else runs text.
 func (r *run) output(asJSON bool, v any, text func(w io.Writer)) error {
+	w := &errWriter{w: r.env.Stdout}
 	if asJSON {
-		enc := json.NewEncoder(r.env.Stdout)
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		enc.Encode(v)
+	} else {
+		text(w)
 	}
-	text(r.env.Stdout)
+	if w.err != nil {
+		return errs.Invalidf("output", "Could not write the result to standard output (%s); what the command changed is done. Check with the list commands.", errText(w.err))
+	}
 	return nil
+}
+
+// errWriter keeps the first write error and drops later writes.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	e.err = err
+	return n, err
+}
+
+// errText is a write error without Go's "write /dev/stdout:" prefix.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return err.Error()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -29,15 +30,24 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) run(stdin string, args ...string) result {
 	h.t.Helper()
-	var out, errb bytes.Buffer
+	var out bytes.Buffer
+	r := h.runTo(&out, stdin, args...)
+	r.stdout = out.String()
+	return r
+}
+
+// runTo runs the command line with standard output going to stdout.
+func (h *harness) runTo(stdout io.Writer, stdin string, args ...string) result {
+	h.t.Helper()
+	var errb bytes.Buffer
 	p := testkit.CheapParams
 	k := testkit.FastVaultKDF
 	code := Run(append([]string{"--data-dir", h.dir}, args...), Env{
-		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Stdin: strings.NewReader(stdin), Stdout: stdout, Stderr: &errb,
 		Getenv:  func(k string) string { return h.env[k] },
 		Options: app.Options{Params: &p, VaultKDF: &k},
 	})
-	return result{code, out.String(), errb.String()}
+	return result{code, "", errb.String()}
 }
 
 func (h *harness) as(email, password string) *harness {

@@ -33,7 +33,7 @@ func init() {
 			help: "Deletes a credential and its secrets. --yes confirms.",
 			run:  func(r *run, a []string) error { return r.credDelete("keys delete", "key", a) }},
 		command{name: "keys roll", summary: "give a key a new secret (Administrators)", usage: "--key KEY --grace 0|1h|24h|7d [--json]",
-			help: "Creates a new secret for the key and prints it once. The old secret keeps working\nfor the grace period (0: it stops at once).",
+			help: "Creates a new secret for the key and prints it once. Earlier secrets keep working\nfor the grace period at most (0: they stop at once).",
 			run:  (*run).keysRoll},
 		command{name: "legacy create", summary: "create a Legacy username and password (Administrators)",
 			usage: "--username NAME [--expires never|30d|90d|365d|YYYY-MM-DD] [--json] < password",
@@ -59,10 +59,16 @@ type secretJSON struct {
 
 func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb string) error {
 	v := desktop.ViewCredential(c, r.core.Clock())
-	return r.output(asJSON, secretJSON{v, secret}, func(w io.Writer) {
+	err := r.output(asJSON, secretJSON{v, secret}, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s key %q.\n\nAPI Key:    %s\nAPI Secret: %s\n\n", verb, v.TypeLabel, printable(v.Name), v.Key, secret)
 		fmt.Fprintln(w, "This is the only time the API Secret is shown. Store it now; if you lose it,\nroll the key or create a new key/secret pair.")
 	})
+	if err != nil {
+		// The change is committed and the secret cannot be shown again.
+		return errs.Invalidf("output", "%s %s key %q (%s), but its API Secret could not be written to standard output, so it is lost. Roll the key to get a new one: keysmith keys roll --key %s --grace 0",
+			verb, v.TypeLabel, printable(v.Name), v.Key, v.Key)
+	}
+	return nil
 }
 
 func (r *run) keysCreate(args []string) error {

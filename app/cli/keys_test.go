@@ -2,7 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -122,5 +124,39 @@ func TestLegacyCommands(t *testing.T) {
 	}
 	if r := h.run("", "legacy", "list", "--json"); !strings.Contains(r.stdout, `"total": 0`) {
 		t.Fatalf("after delete: %s", r.stdout)
+	}
+}
+
+// failing is a standard output that cannot be written, like /dev/full.
+type failing struct{}
+
+func (failing) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestSecretNotWritten: when the new secret cannot be written, the command
+// fails and says the change was made and how to get a new secret, never
+// that nothing changed.
+func TestSecretNotWritten(t *testing.T) {
+	h := seeded(t)
+	for _, asJSON := range []bool{false, true} {
+		args := []string{"keys", "create", "--type", "hmac", "--name", fmt.Sprintf("Lost %v", asJSON)}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		r := h.runTo(failing{}, "", args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "but its API Secret could not be written to standard output, so it is lost") ||
+			!strings.Contains(r.stderr, "keysmith keys roll --key ") || strings.Contains(r.stderr, "nothing was changed") {
+			t.Fatalf("json %v: %+v", asJSON, r)
+		}
+		key := r.stderr[strings.Index(r.stderr, "--key ")+6:]
+		key = strings.Fields(key)[0]
+		if l := h.run("", "keys", "list"); !strings.Contains(l.stdout, key) {
+			t.Fatalf("the key named in the message, %s, is not listed: %s", key, l.stdout)
+		}
+		if r := h.runTo(failing{}, "", "keys", "roll", "--key", key, "--grace", "0"); r.code != 1 || !strings.HasPrefix(r.stderr, "keysmith: Rolled HMAC key") {
+			t.Fatalf("roll: %+v", r)
+		}
+	}
+	if r := h.runTo(failing{}, "", "keys", "list"); r.code != 1 || !strings.Contains(r.stderr, "Could not write the result to standard output (no space left on device)") {
+		t.Fatalf("list: %+v", r)
 	}
 }

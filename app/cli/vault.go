@@ -123,12 +123,21 @@ func (r *run) vaultInit(args []string) error {
 		return err
 	}
 	v.Lock()
-	return r.output(*asJSON, map[string]any{"created": true, "recoveryCode": code}, func(w io.Writer) {
+	err = r.output(*asJSON, map[string]any{"created": true, "recoveryCode": code}, func(w io.Writer) {
 		fmt.Fprintln(w, "Vault created. Keysmith cannot recover a forgotten passphrase.")
 		if code != "" {
 			fmt.Fprintf(w, "\nRecovery code (shown once; store it apart from the passphrase):\n\n    %s\n", code)
 		}
 	})
+	if err != nil && code != "" {
+		return errRecoveryLost("The vault was created")
+	}
+	return err
+}
+
+// errRecoveryLost says a recovery code was made but could not be shown.
+func errRecoveryLost(done string) error {
+	return errs.Invalidf("output", "%s, but its recovery code could not be written to standard output, so it is lost. Make a new one: keysmith vault recovery --new", done)
 }
 
 func (r *run) vaultStatus(args []string) error {
@@ -408,9 +417,12 @@ func (r *run) vaultRecovery(args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.output(*asJSON, map[string]string{"recoveryCode": code}, func(w io.Writer) {
+	if err := r.output(*asJSON, map[string]string{"recoveryCode": code}, func(w io.Writer) {
 		fmt.Fprintf(w, "New recovery code (shown once; the old one no longer works):\n\n    %s\n", code)
-	})
+	}); err != nil {
+		return errRecoveryLost("A new recovery code replaced the old one")
+	}
+	return nil
 }
 
 func (r *run) vaultExport(args []string) error {

@@ -25,6 +25,10 @@ func TestVaultCommands(t *testing.T) {
 		t.Fatalf("second init: %+v", r)
 	}
 	h.env[EnvVaultPassphrase] = phrase
+	if r := h.runTo(failing{}, "", "vault", "recovery", "--new"); r.code != 1 ||
+		!strings.Contains(r.stderr, "A new recovery code replaced the old one, but its recovery code could not be written") {
+		t.Fatalf("recovery code not written: %+v", r)
+	}
 	if r := h.run("line one\nline two\n", "vault", "add", "--title", "Router", "--username", "admin", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"id": 1`) {
 		t.Fatalf("add: %+v", r)
 	}
