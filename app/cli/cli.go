@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -427,7 +426,7 @@ func (r *run) output(asJSON bool, v any, text func(w io.Writer)) error {
 		text(w)
 	}
 	if w.err != nil {
-		return errs.Invalidf("output", "Could not write the result to standard output (%s); what the command changed is done. Check with the list commands.", errText(w.err))
+		return errs.Invalidf("output", "Could not write the result to standard output (%s); what the command changed is done. Check with the list commands.", errs.SystemText(w.err))
 	}
 	return nil
 }
@@ -448,13 +447,4 @@ func (e *errWriter) Write(b []byte) (int, error) {
 	}
 	e.err = err
 	return n, err
-}
-
-// errText is a write error without Go's "write /dev/stdout:" prefix.
-func errText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return err.Error()
 }

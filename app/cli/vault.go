@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -466,9 +465,9 @@ func (r *run) vaultImport(args []string) error {
 	if err := required(name, map[string]string{"in": *in}); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(*in)
+	data, err := vault.ReadExport(*in)
 	if err != nil {
-		return errs.Invalidf("in", "Cannot read %s.", *in)
+		return err
 	}
 	v, id, err := r.openVault()
 	if err != nil {

@@ -377,16 +377,9 @@ func (a *App) VaultImport(path, passphrase string) (ImportResult, error) {
 	if err != nil {
 		return ImportResult{}, a.fail("vault-import", err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return ImportResult{}, a.fail("vault-import", errs.Invalidf("path", "That file cannot be read."))
-	}
-	if fi.Size() > 300<<20 {
-		return ImportResult{}, a.fail("vault-import", errs.ErrBadExport)
-	}
-	data, err := os.ReadFile(path)
+	data, err := vault.ReadExport(path)
 	if err != nil {
-		return ImportResult{}, a.fail("vault-import", errs.Invalidf("path", "That file cannot be read."))
+		return ImportResult{}, a.fail("vault-import", err)
 	}
 	rep, err := v.Import(a.ctx(), id, data, passphrase)
 	if err != nil {

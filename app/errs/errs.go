@@ -10,6 +10,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Sentinel errors of the core.
@@ -107,3 +108,13 @@ func (t *Throttle) Error() string {
 
 // Unwrap makes errors.Is(err, ErrThrottled) true.
 func (t *Throttle) Unwrap() error { return ErrThrottled }
+
+// SystemText is a file or I/O error's reason without the path Go puts in
+// front ("no such file or directory", "is a directory"), fit to show.
+func SystemText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return err.Error()
+}

@@ -26,7 +26,37 @@ type exportDoc struct {
 const (
 	exportFormat  = "keysmith-vault-export"
 	maxExportSize = 256 << 20
+	// MaxExportFile bounds the file an import reads: the largest plaintext
+	// an export holds plus age's framing (well under 1 MiB at that size).
+	MaxExportFile = maxExportSize + 1<<20
 )
+
+// ReadExport reads an export file for Import: a regular file of at most
+// MaxExportFile bytes, or an *errs.Invalid that says why not. The size is
+// checked before and while reading, so a growing or endless file is
+// refused without being held in memory.
+func ReadExport(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errs.Invalidf("path", "Cannot read %s: %s.", path, errs.SystemText(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, errs.Invalidf("path", "%s is not a file; choose a Keysmith export file.", path)
+	}
+	if fi.Size() > MaxExportFile {
+		return nil, errs.Invalidf("path", "%s is larger than any Keysmith export can be (%d MiB); nothing was imported.", path, MaxExportFile>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxExportFile+1))
+	if err != nil {
+		return nil, errs.Invalidf("path", "Cannot read %s: %s.", path, errs.SystemText(err))
+	}
+	if len(data) > MaxExportFile {
+		return nil, errs.Invalidf("path", "%s is larger than any Keysmith export can be (%d MiB); nothing was imported.", path, MaxExportFile>>20)
+	}
+	return data, nil
+}
 
 // Export returns every item, encrypted to passphrase in the age format (a
 // scrypt passphrase recipient): `age -d` opens it.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -451,6 +452,38 @@ func TestGoldenVault(t *testing.T) {
 			if err != nil || got.Title != want.Title || got.Secret != want.Secret || got.Notes != want.Notes || got.Username != want.Username {
 				t.Fatalf("golden item %d: %+v %v", i, got, err)
 			}
+		}
+	}
+}
+
+// TestReadExport: an import reads only a regular file within MaxExportFile,
+// and says why it will not read anything else.
+func TestReadExport(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.age")
+	os.WriteFile(good, []byte("age-encryption.org/v1\n"), 0o600)
+	big := filepath.Join(dir, "big.age")
+	f, _ := os.Create(big)
+	f.Truncate(vault.MaxExportFile + 1) // sparse: nothing is written
+	f.Close()
+	for path, want := range map[string]string{
+		good:                           "",
+		big:                            "larger than any Keysmith export can be",
+		dir:                            "is not a file",
+		"/dev/zero":                    "is not a file",
+		filepath.Join(dir, "missing"):  "no such file or directory",
+		filepath.Join(good, "nothing"): "not a directory",
+	} {
+		data, err := vault.ReadExport(path)
+		if want == "" {
+			if err != nil || string(data) != "age-encryption.org/v1\n" {
+				t.Errorf("%s: %q %v", path, data, err)
+			}
+			continue
+		}
+		var inv *errs.Invalid
+		if !errors.As(err, &inv) || !strings.Contains(inv.Message, want) || data != nil {
+			t.Errorf("%s: %v, want %q", path, err, want)
 		}
 	}
 }
