@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	goruntime "runtime"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -21,8 +22,22 @@ import (
 	"keysmith/app/logfmt"
 )
 
+// noDisplay says why the window cannot open on this system, or "": on Linux
+// GTK needs an X11 or Wayland display, and without one it panics.
+func noDisplay(goos string, getenv func(string) string) string {
+	if goos == "linux" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		return "the window needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set). " +
+			"The command line works without one: keysmith help"
+	}
+	return ""
+}
+
 // openWindow runs the window over the data directory dir until it is closed.
 func openWindow(dir string) int {
+	if msg := noDisplay(goruntime.GOOS, os.Getenv); msg != "" {
+		fmt.Fprintln(os.Stderr, "keysmith:", msg)
+		return cli.ExitFailure
+	}
 	log := logfmt.New(os.Stderr, nil)
 	// The database opens while the window and its web view start.
 	facade := desktop.NewOpening(log)

@@ -96,6 +96,11 @@ func TestBinaryJourney(t *testing.T) {
 	if p := runBin(t, nil, "", "launch-rockets"); p.code != 2 || !strings.Contains(p.stderr, "unknown command") {
 		t.Fatalf("unknown command: %+v", p)
 	}
+	// No command and no display (runBin passes neither DISPLAY nor
+	// WAYLAND_DISPLAY): one sentence, not GTK's panic.
+	if p := runBin(t, env, ""); p.code != 1 || !strings.Contains(p.stderr, "the window needs a display") || strings.Contains(p.stderr, "panic") {
+		t.Fatalf("window without a display: %+v", p)
+	}
 	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
 		t.Fatalf("init: %+v", p)
 	}
