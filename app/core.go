@@ -14,6 +14,7 @@ import (
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
 	"keysmith/app/credentials"
+	"keysmith/app/errs"
 	"keysmith/app/keyfile"
 	"keysmith/app/store"
 	"keysmith/app/vault"
@@ -73,6 +74,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	if opt.Params != nil {
 		params = *opt.Params
 	}
+	headPath := filepath.Join(dir, audit.HeadFileName)
+	if fi, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil && fi.Size() == 0 && audit.HeadRecorded(headPath) {
+		return nil, errs.ErrTruncated // left as it is, for whoever restores it
+	}
 	openStore := store.Open
 	if opt.CheckLater {
 		openStore = store.OpenUnchecked
@@ -81,13 +86,18 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := keyfile.Load(dir, st.Fresh || isEmpty(ctx, st))
+	empty := st.Fresh || isEmpty(ctx, st)
+	key, err := keyfile.Load(dir, empty)
 	if err != nil {
 		st.DB.Close()
 		return nil, err
 	}
 	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
-	log.AnchorHead(filepath.Join(dir, audit.HeadFileName))
+	log.AnchorHead(headPath)
+	if err := checkKey(ctx, st, key, log, headPath, empty); err != nil {
+		st.DB.Close()
+		return nil, err
+	}
 	acc, err := accounts.New(st.DB, log, opt.Clock, params)
 	if err != nil {
 		st.DB.Close()

@@ -102,6 +102,27 @@ func (l *Log) hash(prev []byte, e Entry) []byte {
 	return m.Sum(nil)
 }
 
+// FirstEntryKeyed reports whether the oldest entry was written under this
+// log's key (true when there is none): how a database from before key_check
+// tells which key file is its own.
+func (l *Log) FirstEntryKeyed(ctx context.Context, db *sql.DB) (bool, error) {
+	var e Entry
+	var at string
+	var prev, stored []byte
+	err := db.QueryRowContext(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor, action, target, detail, prev_hash, hash
+		FROM audit ORDER BY seq LIMIT 1`).Scan(&e.Seq, &at, &e.ActorID, &e.Actor, &e.Action, &e.Target, &e.Detail, &prev, &stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+		return false, nil
+	}
+	return hmac.Equal(stored, l.hash(prev, e)), nil
+}
+
 // Filter narrows List. Query matches actor, action, target or detail.
 type Filter struct {
 	Query  string

@@ -133,3 +133,15 @@ func (l *Log) checkHead(res Result, lastSeq int64, hashAt func(seq int64) []byte
 	}
 	return res
 }
+
+// HeadRecorded reports whether the head file at path records at least one
+// entry (whatever key it was written under): the data directory has held
+// an audit log.
+func HeadRecorded(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	seq, err := strconv.ParseInt(strings.Fields(string(b) + " 0")[0], 10, 64)
+	return err == nil && seq >= 1
+}

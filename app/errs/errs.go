@@ -28,6 +28,8 @@ var (
 	ErrCorruptDatabase = errors.New("database unreadable")
 	ErrKeyMissing      = errors.New("key file missing beside an existing database")
 	ErrKeyDamaged      = errors.New("key file damaged")
+	ErrKeyMismatch     = errors.New("key file does not belong to the database")
+	ErrTruncated       = errors.New("database empty where an account was")
 	ErrUnauthenticated = errors.New("message authentication failed")
 	ErrNoVault         = errors.New("no vault")
 	ErrVaultExists     = errors.New("vault already set up")
@@ -67,6 +69,8 @@ var messages = []struct {
 	{ErrCorruptDatabase, "The Keysmith database cannot be read (it may be damaged or not a Keysmith database). Nothing was changed; restore it from a backup or choose another data directory."},
 	{ErrKeyMissing, "The key file keysmith.key is missing beside the database; restore it from your backup. Nothing was changed."},
 	{ErrKeyDamaged, "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
+	{ErrKeyMismatch, "The key file keysmith.key does not belong to this database; put back the key file that was beside it (from the same backup as the database). Nothing was changed."},
+	{ErrTruncated, "The Keysmith database is empty, but this data directory held an account (its audit head file records entries): the database was truncated or replaced. Nothing was changed; restore it from a backup, or, to start over, move the whole data directory away."},
 	{ErrUnauthenticated, "Stored data failed its integrity check."},
 	{ErrNoVault, "You have no vault yet; set one up first."},
 	{ErrVaultExists, "Your vault is already set up."},

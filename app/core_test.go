@@ -1,0 +1,119 @@
+package app_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"keysmith/app"
+	"keysmith/app/errs"
+	"keysmith/app/keyfile"
+	"keysmith/app/store"
+	"keysmith/app/testkit"
+)
+
+// used returns a data directory holding a seeded account with some audit
+// entries, closed, and its key file's bytes.
+func used(t *testing.T) (dir string, key []byte) {
+	dir = t.TempDir()
+	c := testkit.OpenDir(t, dir, testkit.NewClock())
+	testkit.Seed(t, c)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(dir, keyfile.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, key
+}
+
+func open(dir string) (*app.Core, error) {
+	p := testkit.CheapParams
+	return app.Open(context.Background(), dir, app.Options{Params: &p})
+}
+
+func auditRows(t *testing.T, dir string) int {
+	t.Helper()
+	c, err := open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var n int
+	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit`).Scan(&n)
+	if res, err := c.Audit.Verify(context.Background(), c.Store.DB); err != nil || !res.OK() {
+		t.Fatalf("audit chain: %+v %v", res, err)
+	}
+	return n
+}
+
+// TestWrongKeyFileRefused: a key file from elsewhere is refused before
+// anything is read or written with it, also for a database written before
+// the key check existed; putting the right key back opens it unharmed.
+func TestWrongKeyFileRefused(t *testing.T) {
+	for _, before := range []bool{false, true} {
+		dir, key := used(t)
+		if before { // as a database from before key_check: no row yet
+			c, _ := open(dir)
+			c.Store.DB.Exec(`DELETE FROM key_check`)
+			c.Close()
+		}
+		rows := auditRows(t, dir)
+		if before {
+			c, _ := open(dir)
+			c.Store.DB.Exec(`DELETE FROM key_check`)
+			c.Close()
+		}
+		other := make([]byte, 32)
+		rand.Read(other)
+		path := filepath.Join(dir, keyfile.FileName)
+		os.WriteFile(path, other, 0o600)
+		for range 2 {
+			if _, err := open(dir); !errors.Is(err, errs.ErrKeyMismatch) {
+				t.Fatalf("before key_check %v: open with another key file: %v", before, err)
+			}
+		}
+		os.WriteFile(path, key, 0o600)
+		if n := auditRows(t, dir); n != rows {
+			t.Fatalf("audit rows %d, want %d", n, rows)
+		}
+	}
+}
+
+// TestTruncatedDatabaseRefused: an emptied database beside an audit head
+// that records entries is refused, and the empty file is left as it is.
+func TestTruncatedDatabaseRefused(t *testing.T) {
+	dir, _ := used(t)
+	db := filepath.Join(dir, store.FileName)
+	os.Truncate(db, 0)
+	for range 2 {
+		if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
+			t.Fatalf("open a truncated database: %v", err)
+		}
+	}
+	if fi, _ := os.Stat(db); fi.Size() != 0 {
+		t.Fatalf("the truncated database was written: %d bytes", fi.Size())
+	}
+	// Replaced by a new, empty database: refused the same way.
+	os.Remove(db)
+	if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
+		t.Fatalf("open a replaced database: %v", err)
+	}
+}
+
+// TestFreshDirectoryOpens: a new data directory, and a new database in it
+// beside no audit head, open as before.
+func TestFreshDirectoryOpens(t *testing.T) {
+	dir := t.TempDir()
+	for range 2 {
+		c, err := open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+}
