@@ -18,11 +18,12 @@ import (
 // Environment variables the vault commands read.
 const (
 	EnvVaultPassphrase  = "KEYSMITH_VAULT_PASSPHRASE"
+	EnvVaultRecovery    = "KEYSMITH_VAULT_RECOVERY"
 	EnvExportPassphrase = "KEYSMITH_EXPORT_PASSPHRASE"
 )
 
 func init() {
-	secretNote := "\nThe vault passphrase comes from " + EnvVaultPassphrase + " or a terminal prompt."
+	secretNote := "\nThe vault passphrase comes from " + EnvVaultPassphrase + " or a terminal prompt; with a\nforgotten passphrase, " + EnvVaultRecovery + " holds the recovery code instead."
 	commands = append(commands,
 		command{name: "vault init", summary: "set up your encrypted vault", usage: "[--recovery] [--json] < passphrase",
 			help: "Creates your vault. The passphrase (10+ characters, common ones refused) is read from\n" +
@@ -91,11 +92,23 @@ func (r *run) openVault() (*vault.Session, int64, error) {
 	} else if !st.Exists {
 		return nil, 0, errs.ErrNoVault
 	}
+	// A forgotten passphrase: the recovery code opens the vault instead
+	// (vault passwd then sets a new passphrase).
+	if code := r.env.Getenv(EnvVaultRecovery); code != "" && r.env.Getenv(EnvVaultPassphrase) == "" {
+		v, err := c.Vault.Unlock(context.Background(), id, code, true)
+		if errors.Is(err, errs.ErrWrongPassphrase) {
+			err = errs.Invalidf("recovery", "The recovery code in %s is wrong, or was replaced or removed.", EnvVaultRecovery)
+		}
+		return v, id, err
+	}
 	p, err := r.secretInput(EnvVaultPassphrase, "Vault passphrase")
 	if err != nil {
 		return nil, 0, err
 	}
 	v, err := c.Vault.Unlock(context.Background(), id, p, false)
+	if errors.Is(err, errs.ErrWrongPassphrase) {
+		err = errs.Invalidf("passphrase", "The vault passphrase is wrong. If you forgot it, give your recovery code in %s instead.", EnvVaultRecovery)
+	}
 	return v, id, err
 }
 

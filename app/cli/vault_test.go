@@ -48,7 +48,7 @@ func TestVaultCommands(t *testing.T) {
 		t.Fatalf("after edit: %+v", r)
 	}
 	h.env[EnvVaultPassphrase] = "wrong-Velvet-quarry-81-lantern"
-	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "passphrase or recovery code is wrong") {
+	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "The vault passphrase is wrong. If you forgot it, give your recovery code in KEYSMITH_VAULT_RECOVERY") {
 		t.Fatalf("wrong passphrase: %+v", r)
 	}
 	h.env[EnvVaultPassphrase] = phrase
@@ -72,8 +72,27 @@ func TestVaultCommands(t *testing.T) {
 		t.Fatal("old vault passphrase still works")
 	}
 	h.env[EnvVaultPassphrase] = next
-	if r := h.run("", "vault", "recovery", "--new", "--json"); r.code != 0 || !strings.Contains(r.stdout, "recoveryCode") {
+	r = h.run("", "vault", "recovery", "--new", "--json")
+	var rec struct{ RecoveryCode string }
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rec) != nil || rec.RecoveryCode == "" {
 		t.Fatalf("recovery: %+v", r)
+	}
+	// A forgotten passphrase: the recovery code opens the vault, and vault
+	// passwd sets a new passphrase; a wrong code says which secret is wrong.
+	h.env[EnvVaultPassphrase] = ""
+	h.env[EnvVaultRecovery] = rec.RecoveryCode + "X"
+	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "The recovery code in KEYSMITH_VAULT_RECOVERY is wrong") {
+		t.Fatalf("wrong recovery code: %+v", r)
+	}
+	h.env[EnvVaultRecovery] = rec.RecoveryCode
+	const recovered = "recovered-Maple-62-harbor"
+	if r := h.run(recovered+"\n", "vault", "passwd"); r.code != 0 {
+		t.Fatalf("passwd with the recovery code: %+v", r)
+	}
+	h.env[EnvVaultRecovery] = ""
+	h.env[EnvVaultPassphrase] = recovered
+	if r := h.run("", "vault", "list"); r.code != 0 || !strings.Contains(r.stdout, "Router") {
+		t.Fatalf("list with the passphrase set by recovery: %+v", r)
 	}
 	if r := h.run("", "vault", "delete", "--id", "1", "--yes"); r.code != 0 {
 		t.Fatalf("delete: %+v", r)
@@ -83,7 +102,7 @@ func TestVaultCommands(t *testing.T) {
 	h.env[EnvVaultPassphrase] = "bea-Meadow-55-violin-pond"
 	h.run("", "vault", "init")
 	h.env[EnvExportPassphrase] = "not-the-export-passphrase"
-	if r := h.run("", "vault", "import", "--in", out); r.code != 1 || !strings.Contains(r.stderr, "wrong") {
+	if r := h.run("", "vault", "import", "--in", out); r.code != 1 || !strings.Contains(r.stderr, "The export file's passphrase is wrong; nothing was imported.") {
 		t.Fatalf("import with a wrong passphrase: %+v", r)
 	}
 	h.env[EnvExportPassphrase] = "export-Harbor-73-pebble-cloud"

@@ -122,7 +122,8 @@ func decodeExport(data []byte, passphrase string) (exportDoc, error) {
 	if err != nil {
 		var wrong *age.NoIdentityMatchError
 		if errors.As(err, &wrong) {
-			return exportDoc{}, ErrWrongPassphrase
+			// Not the vault's passphrase: say which one is wrong.
+			return exportDoc{}, errors.Join(errs.Invalidf("passphrase", "The export file's passphrase is wrong; nothing was imported."), ErrWrongPassphrase)
 		}
 		return exportDoc{}, fmt.Errorf("%w: %v", ErrBadExport, err)
 	}
