@@ -192,7 +192,7 @@ func TestUsersCommands(t *testing.T) {
 	}{
 		{[]string{"users", "disable", "--email", "ada@acme.test"}, "at least one active Administrator"},
 		{[]string{"users", "set-role", "--email", "ada@acme.test", "--role", "Basic"}, "at least one active Administrator"},
-		{[]string{"users", "delete", "--email", "ghost@acme.test", "--yes"}, "no longer exists"},
+		{[]string{"users", "delete", "--email", "ghost@acme.test", "--yes"}, "No user has the email ghost@acme.test"},
 		{[]string{"users", "set-role", "--email", "bea@acme.test", "--role", "root"}, "Role must be Administrator, Advanced or Basic."},
 	}
 	for _, f := range failures {

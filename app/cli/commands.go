@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -205,7 +206,16 @@ func (r *run) target(name string, args []string, extra func(fs *flag.FlagSet) fu
 		return accounts.User{}, 0, false, err
 	}
 	u, err := r.core.Accounts.UserByEmail(context.Background(), id, email)
-	return u, id, asJSON, err
+	return u, id, asJSON, notFound(err, "No user has the email %s (users list shows them).", printable(email))
+}
+
+// notFound turns errs.ErrNotFound for something the user named into a
+// message naming it; other errors pass unchanged.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, errs.ErrNotFound) {
+		return errs.Invalidf("not-found", format, args...)
+	}
+	return err
 }
 
 func (r *run) usersSetRole(args []string) error {

@@ -168,6 +168,11 @@ func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.Fla
 		return credentials.Credential{}, 0, false, err
 	}
 	c, err := r.core.Credentials.ByKey(context.Background(), id, key)
+	if by == "username" {
+		err = notFound(err, "No Legacy credential has the username %s (legacy list shows them).", printable(key))
+	} else {
+		err = notFound(err, "No credential has the key %s (keys list shows them).", printable(key))
+	}
 	if err == nil && by == "username" && c.Type != credentials.Legacy {
 		// legacy commands touch Legacy credentials only.
 		return c, id, asJSON, errs.Invalidf("username", "%s is a %s key, not a Legacy username; the keys commands manage it.", c.Key, c.Type.Label())

@@ -56,14 +56,14 @@ func TestKeysCommands(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"keys", "rename", "--key", k.Key, "--name", "x"}, 1, "no longer exists"},
+		{[]string{"keys", "rename", "--key", k.Key, "--name", "x"}, 1, "No credential has the key "},
 		{[]string{"keys", "create", "--type", "legacy", "--name", "x"}, 1, "use the legacy commands"},
 		{[]string{"keys", "create", "--type", "rsa", "--name", "x"}, 1, "Type must be basic, hmac or legacy."},
 		{[]string{"keys", "create", "--type", "basic", "--name", strings.Repeat("n", 101)}, 1, "at most 100 characters"},
 		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--expires", "yesterday"}, 1, "Expiry must be"},
 		{[]string{"keys", "create", "--type", "basic"}, 2, "requires --name"},
 		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--secret", "abc"}, 2, "not defined: -secret"},
-		{[]string{"keys", "roll", "--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "2h"}, 1, "no longer exists"},
+		{[]string{"keys", "roll", "--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "2h"}, 1, "No credential has the key AAAAAAAAAAAAAAAAAAAA"},
 		{[]string{"keys", "delete", "--key", "whatever"}, 2, "needs --yes"},
 	}
 	for _, f := range failures {

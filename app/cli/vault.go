@@ -147,6 +147,11 @@ func (r *run) vaultInit(args []string) error {
 	return err
 }
 
+// noItem names a vault item id that does not exist.
+func noItem(err error, id int64) error {
+	return notFound(err, "Your vault has no item %d (vault list shows the ids).", id)
+}
+
 // errRecoveryLost says a recovery code was made but could not be shown.
 func errRecoveryLost(done string) error {
 	return errs.Invalidf("output", "%s, but its recovery code could not be written to standard output, so it is lost. Make a new one: keysmith vault recovery --new", done)
@@ -279,7 +284,7 @@ func (r *run) vaultGet(args []string) error {
 	defer v.Lock()
 	it, err := v.Get(context.Background(), id, itemID)
 	if err != nil {
-		return err
+		return noItem(err, itemID)
 	}
 	if !*show {
 		it.Secret = ""
@@ -324,7 +329,7 @@ func (r *run) vaultEdit(args []string) error {
 	defer v.Lock()
 	it, err := v.Get(context.Background(), id, itemID)
 	if err != nil {
-		return err
+		return noItem(err, itemID)
 	}
 	for f, p := range set {
 		if *p == "\x00" {
@@ -374,7 +379,7 @@ func (r *run) vaultDelete(args []string) error {
 	}
 	defer v.Lock()
 	if err := v.Delete(context.Background(), id, itemID); err != nil {
-		return err
+		return noItem(err, itemID)
 	}
 	fmt.Fprintf(r.env.Stdout, "Deleted item %d.\n", itemID)
 	return nil

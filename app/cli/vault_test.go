@@ -112,6 +112,11 @@ func TestVaultCommands(t *testing.T) {
 	if r := h.run("", "vault", "import", "--in", out, "--json"); !strings.Contains(r.stdout, `"skipped": 1`) {
 		t.Fatalf("second import: %+v", r)
 	}
+	for _, args := range [][]string{{"get", "--id", "999"}, {"delete", "--id", "999", "--yes"}, {"edit", "--id", "999", "--title", "x"}} {
+		if r := h.run("", append([]string{"vault"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "Your vault has no item 999") {
+			t.Errorf("vault %v: %+v", args, r)
+		}
+	}
 	for _, bad := range [][]string{{"vault", "get"}, {"vault", "get", "--id", "x"}, {"vault", "recovery"}, {"vault", "delete", "--id", "1"}} {
 		if r := h.run("", bad...); r.code != 2 {
 			t.Errorf("%v: %+v", bad, r)
