@@ -25,7 +25,7 @@ import (
 // noDisplay says why the window cannot open on this system, or "": on Linux
 // GTK needs an X11 or Wayland display, and without one it panics.
 func noDisplay(goos string, getenv func(string) string) string {
-	if goos == "linux" && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+	if goos == "linux" && !bindingsRun && getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
 		return "the window needs a display (neither DISPLAY nor WAYLAND_DISPLAY is set). " +
 			"The command line works without one: keysmith help"
 	}

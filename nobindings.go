@@ -1,0 +1,6 @@
+//go:build !bindings
+
+package main
+
+// bindingsRun: see bindings.go.
+const bindingsRun = false
