@@ -292,7 +292,7 @@ func TestBinaryServeTLS(t *testing.T) {
 	}
 
 	p := runBin(t, s.auth, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert)
-	if p.code == 0 || !strings.Contains(p.stderr, "Cannot use --tls-cert and --tls-key") {
+	if p.code == 0 || !strings.Contains(p.stderr, "--tls-cert and --tls-key look swapped") {
 		t.Fatalf("swapped certificate files: %+v", p)
 	}
 }

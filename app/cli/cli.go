@@ -18,6 +18,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -281,6 +282,35 @@ func newFlags(c string) *flag.FlagSet {
 	return fs
 }
 
+// flagProblem says what the flag package's error means, in the options'
+// own spelling (--name) and with the kind of value expected.
+func flagProblem(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return fmt.Sprintf("unknown option --%s", strings.TrimPrefix(name, "-"))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return fmt.Sprintf("--%s needs a value", strings.TrimPrefix(name, "-"))
+	}
+	rest, ok := strings.CutPrefix(msg, "invalid value ")
+	value, rest, found := strings.Cut(rest, " for flag -")
+	name, _, _ := strings.Cut(rest, ":")
+	f := fs.Lookup(name)
+	if !ok || !found || f == nil {
+		return msg
+	}
+	want := "valid"
+	switch f.Value.(flag.Getter).Get().(type) {
+	case int, int64:
+		want = "a whole number"
+	case time.Duration:
+		want = "a duration with a unit, like 300s or 5m"
+	case bool:
+		want = "true or false"
+	}
+	return fmt.Sprintf("--%s: %s is not %s", name, value, want)
+}
+
 // parse parses args with fs, allowing no positional arguments.
 func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
@@ -288,7 +318,7 @@ func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
 			printCommandHelp(r.env.Stdout, lookup(name))
 			return flag.ErrHelp
 		}
-		return usagef("%s; run 'keysmith %s --help'", err.Error(), name)
+		return usagef("%s; run 'keysmith %s --help'", flagProblem(fs, err), name)
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q; run 'keysmith %s --help'", fs.Arg(0), name)

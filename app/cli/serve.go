@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -81,17 +82,18 @@ func (r *run) serve(args []string) error {
 	debug.SetGCPercent(400)
 	defer srv.Close()
 
+	var pair *tls.Certificate
+	if *cert != "" {
+		if pair, err = loadTLS(*cert, *key, c.Clock()); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return errs.Invalidf("listen", "Cannot listen on %s: %s.", *listen, server.Unlistenable(err))
 	}
-	if *cert != "" {
-		pair, err := tls.LoadX509KeyPair(*cert, *key)
-		if err != nil {
-			ln.Close()
-			return errs.Invalidf("tls", "Cannot use --tls-cert and --tls-key: %s", err.Error())
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+	if pair != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -120,6 +122,41 @@ func (r *run) signInAdmin() (c *app.Core, id int64, err error) {
 		return nil, 0, err
 	}
 	return c, id, nil
+}
+
+// loadTLS reads the certificate chain and private key for serve, and says
+// plainly what is wrong with them: a file that cannot be read, no PEM
+// data, a key of another certificate, a certificate outside its dates.
+func loadTLS(certFile, keyFile string, now time.Time) (*tls.Certificate, error) {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, errs.Invalidf("tls-cert", "Cannot read --tls-cert %s: %s.", certFile, errs.SystemText(err))
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, errs.Invalidf("tls-key", "Cannot read --tls-key %s: %s.", keyFile, errs.SystemText(err))
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	clear(keyPEM)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "tls: ")
+		switch {
+		case strings.Contains(msg, "switched"):
+			return nil, errs.Invalidf("tls", "--tls-cert and --tls-key look swapped: %s holds a private key, not a certificate.", certFile)
+		case strings.Contains(msg, "PEM data in certificate input"):
+			return nil, errs.Invalidf("tls-cert", "--tls-cert %s holds no PEM certificate (-----BEGIN CERTIFICATE-----).", certFile)
+		case strings.Contains(msg, "PEM data in key input"):
+			return nil, errs.Invalidf("tls-key", "--tls-key %s holds no PEM private key (-----BEGIN ... PRIVATE KEY-----).", keyFile)
+		case strings.Contains(msg, "does not match"):
+			return nil, errs.Invalidf("tls-key", "The private key in %s does not belong to the certificate in %s.", keyFile, certFile)
+		}
+		return nil, errs.Invalidf("tls", "Cannot use --tls-cert %s with --tls-key %s: %s.", certFile, keyFile, msg)
+	}
+	if leaf := pair.Leaf; leaf != nil && (now.After(leaf.NotAfter) || now.Before(leaf.NotBefore)) {
+		return nil, errs.Invalidf("tls-cert", "The certificate in %s is valid only from %s to %s UTC; clients would refuse it.",
+			certFile, leaf.NotBefore.UTC().Format("2006-01-02"), leaf.NotAfter.UTC().Format("2006-01-02"))
+	}
+	return &pair, nil
 }
 
 // checkSkew bounds --skew: HMAC dates may differ by 1 second to 1 hour.

@@ -3,8 +3,13 @@ package cli
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"keysmith/app/errs"
 )
 
 func TestVerifyCommand(t *testing.T) {
@@ -56,6 +61,39 @@ func TestVerifyCommand(t *testing.T) {
 	} {
 		if r := h.run("", tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: %+v", tc.args, r)
+		}
+	}
+}
+
+// TestLoadTLS: every way --tls-cert and --tls-key can be wrong gets a
+// sentence naming the file and the problem.
+func TestLoadTLS(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o600)
+		return p
+	}
+	certPEM, keyPEM := selfSigned(t)
+	_, otherKey := selfSigned(t)
+	cert, key := write("cert.pem", certPEM), write("key.pem", keyPEM)
+	now := time.Now()
+	for _, tc := range []struct {
+		cert, key string
+		at        time.Time
+		want      string
+	}{
+		{cert, key, now, ""},
+		{filepath.Join(dir, "none.pem"), key, now, "Cannot read --tls-cert " + filepath.Join(dir, "none.pem") + ": no such file or directory."},
+		{cert, dir, now, "Cannot read --tls-key " + dir + ": is a directory."},
+		{write("garbage.pem", []byte("not a certificate")), key, now, "holds no PEM certificate"},
+		{cert, write("nokey.pem", []byte("junk")), now, "holds no PEM private key"},
+		{cert, write("other.pem", otherKey), now, "does not belong to the certificate"},
+		{cert, key, now.Add(48 * time.Hour), "is valid only from"},
+	} {
+		_, err := loadTLS(tc.cert, tc.key, tc.at)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(errs.Message(err), tc.want)) {
+			t.Errorf("%s + %s: %v, want %q", tc.cert, tc.key, err, tc.want)
 		}
 	}
 }
