@@ -62,7 +62,7 @@ func TestKeysCommands(t *testing.T) {
 		{[]string{"keys", "create", "--type", "basic", "--name", strings.Repeat("n", 101)}, 1, "at most 100 characters"},
 		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--expires", "yesterday"}, 1, "Expiry must be"},
 		{[]string{"keys", "create", "--type", "basic"}, 2, "requires --name"},
-		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--secret", "abc"}, 2, "not defined: -secret"},
+		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--secret", "abc"}, 2, "unknown option --secret"},
 		{[]string{"keys", "roll", "--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "2h"}, 1, "No credential has the key AAAAAAAAAAAAAAAAAAAA"},
 		{[]string{"keys", "delete", "--key", "whatever"}, 2, "needs --yes"},
 	}
