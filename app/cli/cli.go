@@ -172,6 +172,9 @@ func (r *run) dispatch(args []string) error {
 	case "help", "-h", "--help", "-help":
 		return r.help(rest[1:])
 	case "version", "--version":
+		if len(rest) > 1 {
+			return usagef("unexpected argument %q; run 'keysmith version'", rest[1])
+		}
 		fmt.Fprintln(r.env.Stdout, "keysmith", Version)
 		return nil
 	}
@@ -196,6 +199,9 @@ func find(args []string) (*command, []string, error) {
 		return c, args[1:], nil
 	}
 	if group := groupOf(args[0]); group != nil {
+		if len(args) == 2 && isHelp(args[1]) {
+			return &command{name: args[0], run: func(r *run, _ []string) error { return r.help(args[:1]) }}, nil, nil
+		}
 		if len(args) == 1 {
 			return nil, nil, usagef("%q needs a subcommand: %s", args[0], strings.Join(group, ", "))
 		}
@@ -212,6 +218,8 @@ func lookup(name string) *command {
 	}
 	return nil
 }
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" || a == "help" }
 
 func groupOf(name string) []string {
 	var subs []string
@@ -425,12 +433,12 @@ func (r *run) signIn() (*app.Core, int64, error) {
 func (r *run) newPassword(what string) (string, error) {
 	if r.env.Terminal {
 		p1, err := r.env.ReadSecret(what + ": ")
-		if err != nil {
-			return "", errs.Invalidf("password", "No password was entered.")
+		if err != nil || p1 == "" {
+			return "", errs.Invalidf("password", "No %s was entered.", strings.ToLower(what))
 		}
 		p2, err := r.env.ReadSecret("Confirm " + strings.ToLower(what[:1]) + what[1:] + ": ")
 		if err != nil || p1 != p2 {
-			return "", errs.Invalidf("confirm", "Password and confirmation do not match.")
+			return "", errs.Invalidf("confirm", "%s and confirmation do not match.", what)
 		}
 		return p1, nil
 	}

@@ -100,6 +100,11 @@ func TestHelpAndUsageErrors(t *testing.T) {
 			t.Errorf("help %s: %+v", c.name, r)
 		}
 	}
+	for _, args := range [][]string{{"keys", "--help"}, {"vault", "-h"}, {"users", "help"}} {
+		if r := h.run("", args...); r.code != 0 || !strings.Contains(r.stdout, "Usage: keysmith "+args[0]+" SUBCOMMAND") {
+			t.Errorf("%v: %+v", args, r)
+		}
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -119,6 +124,8 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{"set-role without role", []string{"users", "set-role", "--email", "a@b.co"}, "requires --role"},
 		{"bad limit", []string{"audit", "list", "--limit", "0"}, "--limit must be"},
 		{"data dir without value", []string{"--data-dir"}, "--data-dir needs a directory"},
+		{"version with an argument", []string{"version", "extra"}, `unexpected argument "extra"`},
+		{"vault edit with nothing to change", []string{"vault", "edit", "--id", "1"}, "nothing to change"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

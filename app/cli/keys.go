@@ -37,7 +37,7 @@ func init() {
 			run:  (*run).keysRoll},
 		command{name: "legacy create", summary: "create a Legacy username and password (Administrators)",
 			usage: "--username NAME [--expires never|30d|90d|365d|YYYY-MM-DD] [--json] < password",
-			help: "Creates a Legacy credential. Username: 5 or more lowercase letters or digits.\n" +
+			help: "Creates a Legacy credential. Username: 5 to 50 lowercase letters or digits.\n" +
 				"Password (standard input, or asked twice on a terminal): 6-50 letters and digits\nwith at least one upper-case letter.",
 			run: (*run).legacyCreate},
 		command{name: "legacy set-password", summary: "change a Legacy password (Administrators)", usage: "--username NAME < password",
@@ -90,7 +90,7 @@ func (r *run) keysCreate(args []string) error {
 	}
 	t, err := credentials.ParseType(*typ)
 	if err != nil {
-		return err
+		return errs.Invalidf("type", "Type must be basic or hmac (Legacy credentials: keysmith legacy create).")
 	}
 	exp, err := credentials.ParseExpiry(*expires, c.Clock())
 	if err != nil {

@@ -319,6 +319,13 @@ func (r *run) vaultEdit(args []string) error {
 	if err != nil {
 		return err
 	}
+	changes := *fromStdin
+	for _, p := range set {
+		changes = changes || *p != "\x00"
+	}
+	if !changes {
+		return usagef("nothing to change: give --title, --username, --url, --notes or --secret-from-stdin")
+	}
 	if *fromStdin && r.env.Getenv(EnvVaultPassphrase) == "" && !r.env.Terminal {
 		return usagef("--secret-from-stdin needs the passphrase in %s", EnvVaultPassphrase)
 	}

@@ -107,6 +107,9 @@ type Throttle struct {
 }
 
 func (t *Throttle) Error() string {
+	if t.Seconds == 1 {
+		return "Too many failed sign-in attempts. Try again in 1 second."
+	}
 	return fmt.Sprintf("Too many failed sign-in attempts. Try again in %d seconds.", t.Seconds)
 }
 
