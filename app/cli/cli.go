@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -377,13 +378,20 @@ func required(name string, vals map[string]string) error {
 }
 
 // open opens the core once.
-func (r *run) open() (*app.Core, error) {
+func (r *run) open(create bool) (*app.Core, error) {
 	if r.core != nil {
 		return r.core, nil
 	}
 	dir, err := app.DataDir(r.dataDir)
 	if err != nil {
 		return nil, err
+	}
+	// Only init makes a data directory; other commands say it is missing.
+	switch fi, err := os.Stat(dir); {
+	case err == nil && !fi.IsDir():
+		return nil, errs.Invalidf("data-dir", "%s is not a directory; choose the data directory with --data-dir.", dir)
+	case errors.Is(err, fs.ErrNotExist) && !create:
+		return nil, errs.Invalidf("data-dir", "There is no Keysmith data in %s yet: create the account with keysmith init, or choose the data directory with --data-dir.", dir)
 	}
 	c, err := app.Open(context.Background(), dir, r.env.Options)
 	if err != nil {
@@ -395,7 +403,7 @@ func (r *run) open() (*app.Core, error) {
 
 // signIn authenticates from the environment or a terminal prompt.
 func (r *run) signIn() (*app.Core, int64, error) {
-	c, err := r.open()
+	c, err := r.open(false)
 	if err != nil {
 		return nil, 0, err
 	}

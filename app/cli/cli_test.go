@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -456,5 +460,35 @@ func TestAuditVerifyDetectsRemovedNewestRows(t *testing.T) {
 	r := h.run("", "audit", "verify")
 	if r.code != 1 || !strings.Contains(r.stderr, "newest entries were removed") {
 		t.Fatalf("truncated log: %+v", r)
+	}
+}
+
+// TestDataDirNotMade: only init makes a data directory; other commands say
+// it is missing, or not a directory, and create nothing.
+func TestDataDirNotMade(t *testing.T) {
+	h := newHarness(t)
+	missing := filepath.Join(h.dir, "not", "here")
+	file := filepath.Join(h.dir, "afile")
+	os.WriteFile(file, []byte("x"), 0o600)
+	h.as("ada@acme.test", testkit.AdminPassword)
+	for dir, want := range map[string]string{missing: "There is no Keysmith data in " + missing + " yet", file: file + " is not a directory"} {
+		for _, args := range [][]string{{"keys", "list"}, {"users", "list"}, {"vault", "status"}} {
+			r := h.run("", append([]string{"--data-dir", dir}, args...)...)
+			if r.code != 1 || !strings.Contains(r.stderr, want) {
+				t.Errorf("%s %v: %+v", dir, args, r)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "not")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a read command created the data directory: %v", err)
+	}
+	if r := h.run(testkit.AdminPassword+"\n", "--data-dir", file, "init", "--account", "A", "--name", "N", "--email", "ada@acme.test"); r.code != 1 || !strings.Contains(r.stderr, "is not a directory") {
+		t.Fatalf("init into a file: %+v", r)
+	}
+	if r := h.run(testkit.AdminPassword+"\n", "--data-dir", missing, "init", "--account", "A", "--name", "N", "--email", "ada@acme.test"); r.code != 0 {
+		t.Fatalf("init makes the directory: %+v", r)
+	}
+	if r := h.run("", "--data-dir", missing, "users", "list"); r.code != 0 || !strings.Contains(r.stdout, "ada@acme.test") {
+		t.Fatalf("after init: %+v", r)
 	}
 }

@@ -62,7 +62,7 @@ func (r *run) initAccount(args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.open()
+	c, err := r.open(true)
 	if err != nil {
 		return err
 	}
