@@ -320,8 +320,36 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	return fmt.Sprintf("--%s: %s is not %s", name, value, want)
 }
 
+// repeated returns the name of an option args give twice (the flag package
+// would silently keep the last), or "".
+func repeated(fs *flag.FlagSet, args []string) string {
+	seen := map[string]bool{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
+			return "" // options end here; Parse reports anything stray
+		}
+		name, _, inline := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil {
+			return "" // Parse reports the unknown option
+		}
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !inline && !(ok && b.IsBoolFlag()) {
+			i++ // the next argument is this option's value
+		}
+	}
+	return ""
+}
+
 // parse parses args with fs, allowing no positional arguments.
 func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
+	if f := repeated(fs, args); f != "" {
+		return usagef("--%s is given twice; run 'keysmith %s --help'", f, name)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printCommandHelp(r.env.Stdout, lookup(name))

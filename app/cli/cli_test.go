@@ -129,6 +129,9 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{"bad limit", []string{"audit", "list", "--limit", "0"}, "--limit must be"},
 		{"data dir without value", []string{"--data-dir"}, "--data-dir needs a directory"},
 		{"version with an argument", []string{"version", "extra"}, `unexpected argument "extra"`},
+		{"an option twice", []string{"keys", "create", "--type", "basic", "--name", "x", "--name", "y"}, "--name is given twice"},
+		{"an option twice, once with =", []string{"audit", "list", "--limit=5", "-limit", "6"}, "--limit is given twice"},
+		{"a bool option twice", []string{"keys", "list", "--json", "--json"}, "--json is given twice"},
 		{"vault edit with nothing to change", []string{"vault", "edit", "--id", "1"}, "nothing to change"},
 	}
 	for _, tc := range cases {
