@@ -79,6 +79,16 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// asUsage makes a rejected option value (an *errs.Invalid) a usage error,
+// exit status 2; other errors pass unchanged.
+func asUsage(err error) error {
+	var inv *errs.Invalid
+	if errors.As(err, &inv) {
+		return &usageError{inv.Message}
+	}
+	return err
+}
+
 // run is the state of one invocation.
 type run struct {
 	env     Env

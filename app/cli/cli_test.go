@@ -129,6 +129,9 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{"bad limit", []string{"audit", "list", "--limit", "0"}, "--limit must be"},
 		{"data dir without value", []string{"--data-dir"}, "--data-dir needs a directory"},
 		{"version with an argument", []string{"version", "extra"}, `unexpected argument "extra"`},
+		{"an unknown role", []string{"users", "set-role", "--email", "bea@acme.test", "--role", "root"}, "Role must be Administrator, Advanced or Basic."},
+		{"an unknown role for a new user", []string{"users", "add", "--name", "N", "--email", "n@acme.test", "--role", "root"}, "Role must be Administrator, Advanced or Basic."},
+		{"a grace period not offered", []string{"keys", "roll", "--key", "K", "--grace", "2h"}, "Grace period must be"},
 		{"an option twice", []string{"keys", "create", "--type", "basic", "--name", "x", "--name", "y"}, "--name is given twice"},
 		{"an option twice, once with =", []string{"audit", "list", "--limit=5", "-limit", "6"}, "--limit is given twice"},
 		{"a bool option twice", []string{"keys", "list", "--json", "--json"}, "--json is given twice"},
@@ -211,7 +214,6 @@ func TestUsersCommands(t *testing.T) {
 		{[]string{"users", "disable", "--email", "ada@acme.test"}, "at least one active Administrator"},
 		{[]string{"users", "set-role", "--email", "ada@acme.test", "--role", "Basic"}, "at least one active Administrator"},
 		{[]string{"users", "delete", "--email", "ghost@acme.test", "--yes"}, "No user has the email ghost@acme.test"},
-		{[]string{"users", "set-role", "--email", "bea@acme.test", "--role", "root"}, "Role must be Administrator, Advanced or Basic."},
 	}
 	for _, f := range failures {
 		if r := h.run("", f.args...); r.code != 1 || !strings.Contains(r.stderr, f.want) {

@@ -134,6 +134,10 @@ func (r *run) usersAdd(args []string) error {
 	if err != nil {
 		return err
 	}
+	role, err := accounts.ParseRole(v["role"])
+	if err != nil {
+		return asUsage(err)
+	}
 	c, id, err := r.signIn()
 	if err != nil {
 		return err
@@ -145,7 +149,7 @@ func (r *run) usersAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: v["name"], Email: v["email"], Role: accounts.Role(v["role"]), Password: pw})
+	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: v["name"], Email: v["email"], Role: role, Password: pw})
 	if err != nil {
 		return err
 	}
@@ -220,15 +224,20 @@ func notFound(err error, format string, args ...any) error {
 
 func (r *run) usersSetRole(args []string) error {
 	const name = "users set-role"
-	var role *string
+	var role accounts.Role
 	u, id, asJSON, err := r.target(name, args, func(fs *flag.FlagSet) func() error {
-		role = fs.String("role", "", "new role")
-		return func() error { return required(name, map[string]string{"role": *role}) }
+		text := fs.String("role", "", "new role")
+		return func() (err error) {
+			if err = required(name, map[string]string{"role": *text}); err == nil {
+				role, err = accounts.ParseRole(*text)
+			}
+			return asUsage(err)
+		}
 	})
 	if err != nil {
 		return err
 	}
-	u, err = r.core.Accounts.SetRole(context.Background(), id, u.ID, accounts.Role(*role))
+	u, err = r.core.Accounts.SetRole(context.Background(), id, u.ID, role)
 	if err != nil {
 		return err
 	}

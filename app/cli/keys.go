@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"keysmith/app/credentials"
 	"keysmith/app/desktop"
@@ -90,11 +91,11 @@ func (r *run) keysCreate(args []string) error {
 	}
 	t, err := credentials.ParseType(*typ)
 	if err != nil {
-		return errs.Invalidf("type", "Type must be basic or hmac (Legacy credentials: keysmith legacy create).")
+		return usagef("Type must be basic or hmac (Legacy credentials: keysmith legacy create).")
 	}
 	exp, err := credentials.ParseExpiry(*expires, c.Clock())
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	cred, secret, err := c.Credentials.Create(context.Background(), id, t, *label, exp)
 	if err != nil {
@@ -126,7 +127,7 @@ func (r *run) listCredentials(name string, args []string, fixed credentials.Type
 	t := fixed
 	if t == "" && *typ != "" {
 		if t, err = credentials.ParseType(*typ); err != nil {
-			return err
+			return asUsage(err)
 		}
 	}
 	cs, total, err := c.Credentials.List(context.Background(), id, credentials.Filter{Type: t, Query: *query, Limit: *limit, Offset: *offset})
@@ -234,15 +235,16 @@ func (r *run) credDelete(name, by string, args []string) error {
 
 func (r *run) keysRoll(args []string) error {
 	const name = "keys roll"
-	var grace *string
+	var g time.Duration
 	c, id, asJSON, err := r.credTarget(name, "key", args, func(fs *flag.FlagSet) func() error {
-		grace = fs.String("grace", "", "how long the old secret keeps working: 0, 1h, 24h or 7d")
-		return func() error { return required(name, map[string]string{"grace": *grace}) }
+		grace := fs.String("grace", "", "how long earlier secrets keep working: 0, 1h, 24h or 7d")
+		return func() (err error) {
+			if err = required(name, map[string]string{"grace": *grace}); err == nil {
+				g, err = credentials.ParseGrace(*grace)
+			}
+			return asUsage(err)
+		}
 	})
-	if err != nil {
-		return err
-	}
-	g, err := credentials.ParseGrace(*grace)
 	if err != nil {
 		return err
 	}
@@ -277,7 +279,7 @@ func (r *run) legacyCreate(args []string) error {
 	}
 	exp, err := credentials.ParseExpiry(*expires, c.Clock())
 	if err != nil {
-		return err
+		return asUsage(err)
 	}
 	pw, err := r.newPassword("Password")
 	if err != nil {

@@ -58,12 +58,12 @@ func TestKeysCommands(t *testing.T) {
 	}{
 		{[]string{"keys", "rename", "--key", k.Key, "--name", "x"}, 1, "No credential has the key "},
 		{[]string{"keys", "create", "--type", "legacy", "--name", "x"}, 1, "use the legacy commands"},
-		{[]string{"keys", "create", "--type", "rsa", "--name", "x"}, 1, "Type must be basic or hmac (Legacy credentials: keysmith legacy create)."},
+		{[]string{"keys", "create", "--type", "rsa", "--name", "x"}, 2, "Type must be basic or hmac (Legacy credentials: keysmith legacy create)."},
 		{[]string{"keys", "create", "--type", "basic", "--name", strings.Repeat("n", 101)}, 1, "at most 100 characters"},
-		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--expires", "yesterday"}, 1, "Expiry must be"},
+		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--expires", "yesterday"}, 2, "Expiry must be"},
 		{[]string{"keys", "create", "--type", "basic"}, 2, "requires --name"},
 		{[]string{"keys", "create", "--type", "basic", "--name", "x", "--secret", "abc"}, 2, "unknown option --secret"},
-		{[]string{"keys", "roll", "--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "2h"}, 1, "No credential has the key AAAAAAAAAAAAAAAAAAAA"},
+		{[]string{"keys", "roll", "--key", "AAAAAAAAAAAAAAAAAAAA", "--grace", "24h"}, 1, "No credential has the key AAAAAAAAAAAAAAAAAAAA"},
 		{[]string{"keys", "delete", "--key", "whatever"}, 2, "needs --yes"},
 	}
 	for _, f := range failures {
