@@ -67,7 +67,7 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   try {
     await byId(page, 'verifier-port').fill(String(busyPort));
     await byId(page, 'verifier-start').click();
-    await waitForText(page, 'verifier-error', new RegExp(`Port ${busyPort} is in use or not available; choose another\\.`));
+    await waitForText(page, 'verifier-error', new RegExp(`Cannot use port ${busyPort}: another program is already listening on it; choose another\\.`));
     assert.equal((await byId(page, 'verifier-status').textContent()).trim(), 'Stopped');
   } finally {
     busy.close();

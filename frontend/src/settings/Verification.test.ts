@@ -57,13 +57,13 @@ describe('Settings > Verification', () => {
   });
 
   it("shows the backend's refusal (a busy port) in the alert region", async () => {
-    backend.StartVerifier.mockRejectedValue('Port 8787 is in use or not available; choose another.');
+    backend.StartVerifier.mockRejectedValue('Cannot use port 8787: another program is already listening on it; choose another.');
     render(Verification);
     const user = userEvent.setup();
     await waitFor(() => expect(screen.getByTestId('verifier-status')).toHaveTextContent('Stopped'));
     await user.click(screen.getByRole('button', { name: 'Start' }));
     const alert = screen.getByRole('alert');
-    await waitFor(() => expect(alert).toHaveTextContent('Port 8787 is in use or not available; choose another.'));
+    await waitFor(() => expect(alert).toHaveTextContent('Cannot use port 8787: another program is already listening on it; choose another.'));
     await waitFor(() => expect(alert).toHaveFocus());
     expect(screen.getByTestId('verifier-status')).toHaveTextContent('Stopped');
   });
