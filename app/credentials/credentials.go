@@ -478,7 +478,7 @@ func (s *Service) Roll(ctx context.Context, actorID, id int64, grace time.Durati
 			return audit.Event{}, errs.Invalidf("type", "Legacy credentials change their password instead of rolling.")
 		}
 		now := s.now()
-		if old.Status(now) == StatusExpired {
+		if old.ExpiresAt != nil && !now.Before(*old.ExpiresAt) { // disabled or not
 			return audit.Event{}, errs.Invalidf("expires", "%s expired on %s UTC, so a new secret would not work either; create a new key instead.",
 				old.Key, old.ExpiresAt.UTC().Format("2006-01-02 15:04"))
 		}

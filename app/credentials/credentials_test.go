@@ -282,6 +282,10 @@ func TestDisableExpireDelete(t *testing.T) {
 	if _, err := c.Credentials.Authenticate(ctx, cred.Key, secret); !errors.Is(err, credentials.ErrNotActive) {
 		t.Fatalf("expired after a refused roll: %v", err)
 	}
+	c.Credentials.SetDisabled(ctx, u.Admin.ID, cred.ID, true)
+	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0); !errors.As(err, &inv) || !strings.Contains(inv.Message, "create a new key instead") {
+		t.Fatalf("roll an expired, disabled key: %v", err)
+	}
 	past := clock.Now().Add(-time.Minute)
 	if _, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Past", &past); err == nil {
 		t.Fatal("expiry in the past accepted")

@@ -309,7 +309,8 @@ const (
 // reverse proxy on this machine set, when the server trusts one.
 func (c *conn) from(h http.Header) string {
 	if v := h["X-Real-Ip"]; c.s.trustProxy && c.loopback && len(v) == 1 {
-		if ip, err := netip.ParseAddr(v[0]); err == nil {
+		// No zone: its text is free-form and would reach the log as is.
+		if ip, err := netip.ParseAddr(v[0]); err == nil && ip.Zone() == "" {
 			return ip.String()
 		}
 	}

@@ -335,6 +335,7 @@ func TestClientAddressFromProxy(t *testing.T) {
 		"trusted":            {true, "203.0.113.7", "203.0.113.7"},
 		"trusted, IPv6":      {true, "2001:db8::1", "2001:db8::1"},
 		"trusted, not an IP": {true, `6.6.6.6 key="admin"`, "127.0.0.1"},
+		"trusted, a zone":    {true, `fe80::1%x key="admin"`, "127.0.0.1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			clock := testkit.NewClock()

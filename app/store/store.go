@@ -232,6 +232,15 @@ func migrations() []migration {
 func (s *Store) migrate(ctx context.Context, from int) error {
 	for _, m := range migrations()[from:] {
 		err := s.Tx(ctx, func(tx *sql.Tx) error {
+			// Another process may have applied it since this one looked:
+			// the IMMEDIATE transaction holds the write lock, so look again.
+			var now int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&now); err != nil {
+				return err
+			}
+			if now >= m.version {
+				return nil
+			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}

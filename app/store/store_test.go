@@ -654,3 +654,31 @@ func TestCloseCheckpointsWAL(t *testing.T) {
 		t.Errorf("copy of keysmith.db: name = %q, %v", name, err)
 	}
 }
+
+// TestConcurrentFirstOpens: processes that open a new data directory at
+// the same moment all succeed; each migration is applied once.
+func TestConcurrentFirstOpens(t *testing.T) {
+	for range 5 {
+		dir := t.TempDir()
+		var wg sync.WaitGroup
+		errc := make(chan error, 4)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := Open(context.Background(), dir)
+				if err == nil {
+					s.Close()
+				}
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatalf("concurrent first open: %v", err)
+			}
+		}
+	}
+}
