@@ -17,8 +17,11 @@ package credentials
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +111,7 @@ type Service struct {
 	clock  func() time.Time
 	params accounts.Params
 	seal   sealer
+	fpKey  []byte // keys Fingerprint
 }
 
 // New returns a Service whose secrets are protected by keys derived from key.
@@ -116,7 +120,18 @@ func New(db *sql.DB, log *audit.Log, key *keyfile.Key, clock func() time.Time, p
 		pepper: key.Derive("basic secret pepper v1"),
 		aead:   key.Derive("hmac secret seal v1"),
 		rand:   rand.Reader,
-	}}
+	}, fpKey: key.Derive("log fingerprint v1")}
+}
+
+// Fingerprint is what logs keep of a claimed key that names no credential,
+// since it may be a secret sent in the wrong place: "unknown-" and 8 hex
+// digits of an HMAC-SHA256 keyed from the key file. Repeated attempts with
+// the same value look alike; without the key file a log cannot be used to
+// test guesses of it.
+func (s *Service) Fingerprint(claimed string) string {
+	m := hmac.New(sha256.New, s.fpKey)
+	io.WriteString(m, claimed)
+	return "unknown-" + hex.EncodeToString(m.Sum(nil)[:4])
 }
 
 // WithRandom replaces the random source (tests only).

@@ -17,8 +17,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -170,7 +168,7 @@ func (s *Server) answer(r *request, body []byte, from string, start time.Time, b
 	req := r.verifyRequest(body)
 	c, err := s.ver.Verify(context.Background(), req)
 	if err != nil {
-		return s.refuse(r, from, s.loggedKey(first(r.header["Authorization"])), verify.Reason(err), start, buf)
+		return s.refuse(r, from, s.loggedKey(first(r.header["Authorization"]), err), verify.Reason(err), start, buf)
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
@@ -237,20 +235,20 @@ func (s *Server) refuse(r *request, from, key, why string, start time.Time, buf 
 
 // loggedKey is what the log and the audit record of the key a refused
 // request claims (the hmac username, or the user part of Basic; never the
-// password). A key of an existing credential is recorded as is. Any other
+// password). A key of an existing credential is recorded as is; any other
 // may be a secret sent in the wrong place (key and secret swapped), so only
-// a fingerprint of it is kept: "unknown-" and 8 hex digits of its SHA-256,
-// enough to tell repeated attempts apart, never enough to recover it.
-func (s *Server) loggedKey(h string) string {
+// its credentials.Fingerprint is kept. A refusal costs at most the one
+// lookup the verifier would make: none more when it already found the key
+// unknown.
+func (s *Server) loggedKey(h string, err error) string {
 	if len(h) > verify.MaxAuthorization {
 		return ""
 	}
 	k := verify.ClaimedKey(h)
-	if k == "" || len(k) <= 64 && s.ver.Known(context.Background(), k) {
+	if k == "" || !errors.Is(err, credentials.ErrUnknownKey) && len(k) <= 64 && s.ver.Known(context.Background(), k) {
 		return k
 	}
-	sum := sha256.Sum256([]byte(k))
-	return "unknown-" + hex.EncodeToString(sum[:4])
+	return s.creds.Fingerprint(k)
 }
 
 func isLoopback(addr string) bool {

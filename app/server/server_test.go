@@ -3,9 +3,7 @@ package server_test
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,8 +100,10 @@ func TestServe(t *testing.T) {
 	if leaked != 0 {
 		t.Fatal("the audit log holds the secret")
 	}
-	sum := sha256.Sum256([]byte(secret))
-	fingerprint := "unknown-" + hex.EncodeToString(sum[:4])
+	fingerprint := c.Credentials.Fingerprint(secret)
+	if len(fingerprint) != len("unknown-")+8 || strings.Contains(fingerprint, secret) {
+		t.Fatalf("fingerprint %q", fingerprint)
+	}
 	var unknown int
 	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused' AND target = ?`, fingerprint).Scan(&unknown)
 	if unknown == 0 || !strings.Contains(logs.String(), `key="`+fingerprint+`"`) {
