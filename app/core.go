@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -75,8 +76,11 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		params = *opt.Params
 	}
 	headPath := filepath.Join(dir, audit.HeadFileName)
-	if fi, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil && fi.Size() == 0 && audit.HeadRecorded(headPath) {
-		return nil, errs.ErrTruncated // left as it is, for whoever restores it
+	// A database that is gone or emptied while the audit head records
+	// entries is refused before anything (a new schema, a new key file)
+	// is written where it was, for whoever restores it.
+	if fi, err := os.Stat(filepath.Join(dir, store.FileName)); (errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0) && audit.HeadRecorded(headPath) {
+		return nil, errs.ErrTruncated
 	}
 	openStore := store.Open
 	if opt.CheckLater {

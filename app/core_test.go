@@ -98,8 +98,27 @@ func TestTruncatedDatabaseRefused(t *testing.T) {
 	if fi, _ := os.Stat(db); fi.Size() != 0 {
 		t.Fatalf("the truncated database was written: %d bytes", fi.Size())
 	}
-	// Replaced by a new, empty database: refused the same way.
+	// Deleted, with its key file too: refused before a new database or key
+	// file is written.
 	os.Remove(db)
+	os.Remove(filepath.Join(dir, keyfile.FileName))
+	if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
+		t.Fatalf("open a deleted database: %v", err)
+	}
+	for _, f := range []string{store.FileName, keyfile.FileName} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s written while refusing: %v", f, err)
+		}
+	}
+	// Replaced by a new, empty database (made elsewhere): refused the same way.
+	other := t.TempDir()
+	c, err := open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	os.Rename(filepath.Join(other, store.FileName), db)
+	os.Rename(filepath.Join(other, keyfile.FileName), filepath.Join(dir, keyfile.FileName))
 	if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
 		t.Fatalf("open a replaced database: %v", err)
 	}

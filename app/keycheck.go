@@ -22,9 +22,12 @@ import (
 //     existed) gets it, once its oldest audit entry, if any, shows it was
 //     written under key.
 //   - An empty database in a directory whose audit head file records
-//     entries was replaced: errs.ErrTruncated. (Open refuses a truncated,
-//     0-byte one before SQLite writes a new schema into it.)
+//     entries was replaced: errs.ErrTruncated. (Open refuses a missing or
+//     0-byte one before SQLite writes a new schema where it was.)
 func checkKey(ctx context.Context, st *store.Store, key *keyfile.Key, log *audit.Log, headPath string, empty bool) error {
+	if empty && audit.HeadRecorded(headPath) {
+		return errs.ErrTruncated
+	}
 	m := hmac.New(sha256.New, key.Derive("key check v1"))
 	m.Write([]byte("keysmith key check"))
 	want := m.Sum(nil)
@@ -39,9 +42,6 @@ func checkKey(ctx context.Context, st *store.Store, key *keyfile.Key, log *audit
 		}
 		if !errors.Is(err, sql.ErrNoRows) || inserted {
 			return fmt.Errorf("%w: key check: %v", errs.ErrCorruptDatabase, err)
-		}
-		if empty && audit.HeadRecorded(headPath) {
-			return errs.ErrTruncated
 		}
 		ok, err := log.FirstEntryKeyed(ctx, st.DB)
 		if err != nil {

@@ -77,6 +77,11 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// exitStatus ends the program with that status, its reason already told.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 // asUsage makes a rejected option value (an *errs.Invalid) a usage error,
@@ -138,6 +143,8 @@ func globalFlags(args []string) (rest []string, dataDir string, err error) {
 
 // Run executes the command line and returns the exit status.
 func Run(args []string, env Env) int {
+	out := &errWriter{w: env.Stdout} // every command's output is checked
+	env.Stdout = out
 	r := &run{env: env, stdin: bufio.NewReader(env.Stdin)}
 	defer func() {
 		if r.core != nil {
@@ -146,7 +153,14 @@ func Run(args []string, env Env) int {
 	}()
 	err := r.dispatch(args)
 	if err == nil {
+		err = unwritten(out.err)
+	}
+	if err == nil {
 		return ExitOK
+	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -175,7 +189,7 @@ func (r *run) dispatch(args []string) error {
 			return err
 		}
 		if code := r.env.OpenWindow(dir); code != 0 {
-			return fmt.Errorf("window exited with status %d", code)
+			return exitStatus(code) // the window said why
 		}
 		return nil
 	}
@@ -311,6 +325,11 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		return fmt.Sprintf("--%s needs a value", strings.TrimPrefix(name, "-"))
 	}
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		value, rest, _ := strings.Cut(rest, " for -")
+		name, _, _ := strings.Cut(rest, ":")
+		return fmt.Sprintf("--%s: %s is not true or false", name, value)
+	}
 	rest, ok := strings.CutPrefix(msg, "invalid value ")
 	value, rest, found := strings.Cut(rest, " for flag -")
 	name, _, _ := strings.Cut(rest, ":")
@@ -324,8 +343,6 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 		want = "a whole number"
 	case time.Duration:
 		want = "a duration with a unit, like 300s or 5m"
-	case bool:
-		want = "true or false"
 	}
 	return fmt.Sprintf("--%s: %s is not %s", name, value, want)
 }
@@ -509,10 +526,15 @@ func (r *run) output(asJSON bool, v any, text func(w io.Writer)) error {
 	} else {
 		text(w)
 	}
-	if w.err != nil {
-		return errs.Invalidf("output", "Could not write the result to standard output (%s); what the command changed is done. Check with the list commands.", errs.SystemText(w.err))
+	return unwritten(w.err)
+}
+
+// unwritten is the error for output that could not be written, or nil.
+func unwritten(err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	return errs.Invalidf("output", "Could not write to standard output (%s). If the command makes a change, it was made; the list commands show it.", errs.SystemText(err))
 }
 
 // errWriter keeps the first write error and drops later writes.

@@ -132,6 +132,7 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{"an unknown role", []string{"users", "set-role", "--email", "bea@acme.test", "--role", "root"}, "Role must be Administrator, Advanced or Basic."},
 		{"an unknown role for a new user", []string{"users", "add", "--name", "N", "--email", "n@acme.test", "--role", "root"}, "Role must be Administrator, Advanced or Basic."},
 		{"a grace period not offered", []string{"keys", "roll", "--key", "K", "--grace", "2h"}, "Grace period must be"},
+		{"a bool option with a value", []string{"keys", "list", "--json=maybe"}, `--json: "maybe" is not true or false`},
 		{"an option twice", []string{"keys", "create", "--type", "basic", "--name", "x", "--name", "y"}, "--name is given twice"},
 		{"an option twice, once with =", []string{"audit", "list", "--limit=5", "-limit", "6"}, "--limit is given twice"},
 		{"a bool option twice", []string{"keys", "list", "--json", "--json"}, "--json is given twice"},

@@ -58,7 +58,11 @@ type secretJSON struct {
 	Secret string `json:"secret"`
 }
 
-func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb string) error {
+// printSecret prints a new secret once. When it cannot be written the
+// change stands, so the error says how to get another secret: roll with
+// grace (for a roll, the grace the user chose, so the secrets in use keep
+// working).
+func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb, grace string) error {
 	v := desktop.ViewCredential(c, r.core.Clock())
 	err := r.output(asJSON, secretJSON{v, secret}, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s key %q.\n\nAPI Key:    %s\nAPI Secret: %s\n\n", verb, v.TypeLabel, printable(v.Name), v.Key, secret)
@@ -66,8 +70,8 @@ func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb st
 	})
 	if err != nil {
 		// The change is committed and the secret cannot be shown again.
-		return errs.Invalidf("output", "%s %s key %q (%s), but its API Secret could not be written to standard output, so it is lost. Roll the key to get a new one: keysmith keys roll --key %s --grace 0",
-			verb, v.TypeLabel, printable(v.Name), v.Key, v.Key)
+		return errs.Invalidf("output", "%s %s key %q (%s), but its API Secret could not be written to standard output, so it is lost. Roll the key to get a new one: keysmith keys roll --key %s --grace %s",
+			verb, v.TypeLabel, printable(v.Name), v.Key, v.Key, grace)
 	}
 	return nil
 }
@@ -101,7 +105,7 @@ func (r *run) keysCreate(args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.printSecret(*asJSON, cred, secret, "Created")
+	return r.printSecret(*asJSON, cred, secret, "Created", "0") // nothing uses it yet
 }
 
 func (r *run) listCredentials(name string, args []string, fixed credentials.Type) error {
@@ -236,8 +240,9 @@ func (r *run) credDelete(name, by string, args []string) error {
 func (r *run) keysRoll(args []string) error {
 	const name = "keys roll"
 	var g time.Duration
+	var grace *string
 	c, id, asJSON, err := r.credTarget(name, "key", args, func(fs *flag.FlagSet) func() error {
-		grace := fs.String("grace", "", "how long earlier secrets keep working: 0, 1h, 24h or 7d")
+		grace = fs.String("grace", "", "how long earlier secrets keep working: 0, 1h, 24h or 7d")
 		return func() (err error) {
 			if err = required(name, map[string]string{"grace": *grace}); err == nil {
 				g, err = credentials.ParseGrace(*grace)
@@ -252,7 +257,7 @@ func (r *run) keysRoll(args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.printSecret(asJSON, c, secret, "Rolled")
+	return r.printSecret(asJSON, c, secret, "Rolled", *grace)
 }
 
 func (r *run) legacyCreate(args []string) error {

@@ -144,7 +144,7 @@ func TestSecretNotWritten(t *testing.T) {
 		}
 		r := h.runTo(failing{}, "", args...)
 		if r.code != 1 || !strings.Contains(r.stderr, "but its API Secret could not be written to standard output, so it is lost") ||
-			!strings.Contains(r.stderr, "keysmith keys roll --key ") || strings.Contains(r.stderr, "nothing was changed") {
+			!strings.Contains(r.stderr, " --grace 0") || strings.Contains(r.stderr, "nothing was changed") {
 			t.Fatalf("json %v: %+v", asJSON, r)
 		}
 		key := r.stderr[strings.Index(r.stderr, "--key ")+6:]
@@ -152,11 +152,29 @@ func TestSecretNotWritten(t *testing.T) {
 		if l := h.run("", "keys", "list"); !strings.Contains(l.stdout, key) {
 			t.Fatalf("the key named in the message, %s, is not listed: %s", key, l.stdout)
 		}
-		if r := h.runTo(failing{}, "", "keys", "roll", "--key", key, "--grace", "0"); r.code != 1 || !strings.HasPrefix(r.stderr, "keysmith: Rolled HMAC key") {
+		// After a roll with a grace period, the advice keeps that grace, so
+		// the secret in use keeps working.
+		if r := h.runTo(failing{}, "", "keys", "roll", "--key", key, "--grace", "7d"); r.code != 1 || !strings.HasPrefix(r.stderr, "keysmith: Rolled HMAC key") ||
+			!strings.Contains(r.stderr, "keysmith keys roll --key "+key+" --grace 7d") {
 			t.Fatalf("roll: %+v", r)
 		}
 	}
-	if r := h.runTo(failing{}, "", "keys", "list"); r.code != 1 || !strings.Contains(r.stderr, "Could not write the result to standard output (no space left on device)") {
-		t.Fatalf("list: %+v", r)
+	// Any command's output that cannot be written fails the command.
+	for _, args := range [][]string{{"keys", "list"}, {"keys", "delete", "--key", "nope", "--yes"}, {"users", "list"}, {"version"}} {
+		want := "Could not write to standard output (no space left on device)"
+		if len(args) > 1 && args[1] == "delete" {
+			want = "No credential has the key nope" // a failure is reported as itself
+		}
+		if r := h.runTo(failing{}, "", args...); r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	var k struct{ Key string }
+	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "basic", "--name", "Doomed", "--json").stdout), &k)
+	if r := h.runTo(failing{}, "", "keys", "delete", "--key", k.Key, "--yes"); r.code != 1 || !strings.Contains(r.stderr, "If the command makes a change, it was made") {
+		t.Fatalf("delete with unwritable output: %+v", r)
+	}
+	if r := h.run("", "keys", "list"); strings.Contains(r.stdout, k.Key) {
+		t.Fatalf("the delete was not made: %s", r.stdout)
 	}
 }

@@ -94,7 +94,7 @@ func (r *run) openVault() (*vault.Session, int64, error) {
 	}
 	// A forgotten passphrase: the recovery code opens the vault instead
 	// (vault passwd then sets a new passphrase).
-	if code := r.env.Getenv(EnvVaultRecovery); code != "" && r.env.Getenv(EnvVaultPassphrase) == "" {
+	if code := r.env.Getenv(EnvVaultRecovery); code != "" { // it wins over a passphrase
 		v, err := c.Vault.Unlock(context.Background(), id, code, true)
 		if errors.Is(err, errs.ErrWrongPassphrase) {
 			err = errs.Invalidf("recovery", "The recovery code in %s is wrong, or was replaced or removed.", EnvVaultRecovery)

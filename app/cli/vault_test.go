@@ -79,7 +79,7 @@ func TestVaultCommands(t *testing.T) {
 	}
 	// A forgotten passphrase: the recovery code opens the vault, and vault
 	// passwd sets a new passphrase; a wrong code says which secret is wrong.
-	h.env[EnvVaultPassphrase] = ""
+	h.env[EnvVaultPassphrase] = "forgotten-Velvet-quarry-81"
 	h.env[EnvVaultRecovery] = rec.RecoveryCode + "X"
 	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "The recovery code in KEYSMITH_VAULT_RECOVERY is wrong") {
 		t.Fatalf("wrong recovery code: %+v", r)

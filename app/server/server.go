@@ -22,6 +22,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,7 +275,7 @@ func CheckListen(addr string, tls bool) error {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
 		return fmt.Errorf("the port must be a number from 0 to 65535 (0 picks a free one), not %q", port)
 	}
-	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+	if _, err := netip.ParseAddr(host); host != "" && host != "localhost" && err != nil {
 		return fmt.Errorf("the listen host must be an IP address or localhost, not %q", host)
 	}
 	if !isLoopback(addr) && !tls {

@@ -178,7 +178,7 @@ func TestCheckListen(t *testing.T) {
 	for addr, want := range map[string]string{"127.0.0.1:8787": "", "[::1]:8787": "", "localhost:1": "", "127.0.0.1:0": "",
 		"0.0.0.0:8787": "beyond loopback", "192.168.1.5:80": "beyond loopback", ":8787": "beyond loopback",
 		"8787": "host:port", "127.0.0.1:99999": "from 0 to 65535", "127.0.0.1:-1": "from 0 to 65535", "127.0.0.1:abc": "from 0 to 65535",
-		"127.0.0.1:": "from 0 to 65535", "127.0.0.1:+80": "from 0 to 65535", "127.1:8790": "IP address or localhost", "example.com:80": "IP address or localhost"} {
+		"127.0.0.1:": "from 0 to 65535", "127.0.0.1:+80": "from 0 to 65535", "127.1:8790": "IP address or localhost", "example.com:80": "IP address or localhost", "[fe80::1%eth0]:8443": "beyond loopback"} {
 		err := server.CheckListen(addr, false)
 		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
 			t.Errorf("%s: %v, want %q", addr, err, want)

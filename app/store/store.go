@@ -25,14 +25,19 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"keysmith/app/errs"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // FileName is the database's name inside the data directory.
 const FileName = "keysmith.db"
+
+// busyTimeout is how long a statement waits for another process's lock.
+const busyTimeout = 10 * time.Second
 
 // minDatabaseSize is SQLite's smallest page: no real database is shorter.
 const minDatabaseSize = 512
@@ -117,7 +122,7 @@ func openStore(ctx context.Context, dir string, deferCheck bool) (*Store, error)
 	}
 
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"?_pragma=busy_timeout(" + strconv.Itoa(int(busyTimeout/time.Millisecond)) + ")&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -152,31 +157,45 @@ func checkReadable(path string) error {
 }
 
 func (s *Store) prepare(ctx context.Context, deferCheck bool) error {
-	version, err := s.UserVersion(ctx)
-	if err != nil {
+	// One statement, so both come from the same moment: another process
+	// may be migrating this database right now.
+	var version, objects int
+	if err := s.DB.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM sqlite_master)`).Scan(&version, &objects); err != nil {
 		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
 	}
 	latest := len(migrations())
 	if version > latest {
 		return fmt.Errorf("%w: schema %d, this build knows %d", errs.ErrNewerDatabase, version, latest)
 	}
-	if version == 0 {
+	if version == 0 && objects > 0 {
 		// Unversioned: it must be empty, not another program's database.
-		var tables int
-		if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master`).Scan(&tables); err != nil || tables > 0 {
-			return fmt.Errorf("%w: not a Keysmith database (%d objects, %v)", errs.ErrCorruptDatabase, tables, err)
-		}
+		return fmt.Errorf("%w: not a Keysmith database (%d objects)", errs.ErrCorruptDatabase, objects)
 	}
 	if deferCheck && version == latest {
 		s.unchecked = true
 	} else if err := s.quickCheck(ctx); err != nil {
 		return err
 	}
-	var mode string
-	if err := s.DB.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+	if err := s.useWAL(ctx); err != nil {
 		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
 	}
 	return s.migrate(ctx, version)
+}
+
+// useWAL puts the database in WAL mode. Switching needs the database to
+// itself, and SQLite answers SQLITE_BUSY at once, without waiting, while
+// another process opening it at the same moment reads: so wait here, up
+// to the busy timeout.
+func (s *Store) useWAL(ctx context.Context) error {
+	for deadline := time.Now().Add(busyTimeout); ; {
+		var mode string
+		err := s.DB.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (s *Store) quickCheck(ctx context.Context) error {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"filippo.io/age"
 
@@ -36,7 +37,14 @@ const (
 // checked before and while reading, so a growing or endless file is
 // refused without being held in memory.
 func ReadExport(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// Looked at before it is opened: opening a named pipe would wait for a
+	// writer. Checked again once open, in case it was swapped meanwhile.
+	if fi, err := os.Stat(path); err != nil {
+		return nil, errs.Invalidf("path", "Cannot read %s: %s.", path, errs.SystemText(err))
+	} else if !fi.Mode().IsRegular() {
+		return nil, errs.Invalidf("path", "%s is not a file; choose a Keysmith export file.", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, errs.Invalidf("path", "Cannot read %s: %s.", path, errs.SystemText(err))
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"keysmith/app"
@@ -466,11 +467,16 @@ func TestReadExport(t *testing.T) {
 	f, _ := os.Create(big)
 	f.Truncate(vault.MaxExportFile + 1) // sparse: nothing is written
 	f.Close()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for path, want := range map[string]string{
 		good:                           "",
 		big:                            "larger than any Keysmith export can be",
 		dir:                            "is not a file",
 		"/dev/zero":                    "is not a file",
+		fifo:                           "is not a file", // without waiting for a writer
 		filepath.Join(dir, "missing"):  "no such file or directory",
 		filepath.Join(good, "nothing"): "not a directory",
 	} {
