@@ -142,6 +142,26 @@ func CheckPassword(field, password string, userInputs ...string) error {
 	case input.HasControl(password):
 		return errs.Invalidf(field, "Password cannot contain control characters or line breaks.")
 	}
+	words := personalWords(userInputs)
+	if zxcvbn.PasswordStrength(password, words).Score < MinScore {
+		return errs.Invalidf(field, "Password is too common or easy to guess; use a longer passphrase of several unrelated words.")
+	}
+	if tooPersonal(password, words) {
+		return errs.Invalidf(field, "Password is too close to your name, email or business name; use unrelated words.")
+	}
+	return nil
+}
+
+// TooPersonal reports whether secret leans on userInputs (a name, an email,
+// a business name): weak once those words are taken out, or weak to a
+// guesser who tries them first.
+func TooPersonal(secret string, userInputs ...string) bool {
+	words := personalWords(userInputs)
+	return zxcvbn.PasswordStrength(secret, words).Score < MinScore || tooPersonal(secret, words)
+}
+
+// personalWords are userInputs and their letter-or-digit runs, lower-cased.
+func personalWords(userInputs []string) []string {
 	var words []string
 	for _, u := range userInputs {
 		u = strings.ToLower(u)
@@ -150,20 +170,18 @@ func CheckPassword(field, password string, userInputs ...string) error {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 		})...)
 	}
-	if zxcvbn.PasswordStrength(password, words).Score < MinScore {
-		return errs.Invalidf(field, "Password is too common or easy to guess; use a longer passphrase of several unrelated words.")
-	}
-	// What is left once the user's own words are taken out must be strong on
-	// its own: "ZebediahQuixote1" for Zebediah Quixote is not.
-	rest := strings.ToLower(password)
+	return words
+}
+
+// tooPersonal: what is left once the user's own words are taken out must be
+// strong on its own ("ZebediahQuixote1" for Zebediah Quixote is not).
+func tooPersonal(secret string, words []string) bool {
+	rest := strings.ToLower(secret)
 	sort.Slice(words, func(i, j int) bool { return len(words[i]) > len(words[j]) })
 	for _, w := range words {
 		if utf8.RuneCountInString(w) >= 3 {
 			rest = strings.ReplaceAll(rest, w, "")
 		}
 	}
-	if rest != strings.ToLower(password) && zxcvbn.PasswordStrength(rest, nil).Score < MinScore {
-		return errs.Invalidf(field, "Password is too close to your name, email or business name; use unrelated words.")
-	}
-	return nil
+	return rest != strings.ToLower(secret) && zxcvbn.PasswordStrength(rest, nil).Score < MinScore
 }

@@ -230,6 +230,21 @@ func (s *Service) DeleteUser(ctx context.Context, actorID, id int64) error {
 	})
 }
 
+// IsOwnPassword reports whether secret is the acting user's sign-in
+// password (one password hash check).
+func (s *Service) IsOwnPassword(ctx context.Context, actorID int64, secret string) (bool, error) {
+	u, err := actor(ctx, s.db, actorID)
+	if err != nil {
+		return false, err
+	}
+	var hash string
+	if err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
+		return false, err
+	}
+	ok, _, err := VerifyPassword(secret, hash, s.params)
+	return ok, err
+}
+
 // ChangePassword changes the acting user's own password after checking the
 // current one. Any active user may do this.
 func (s *Service) ChangePassword(ctx context.Context, actorID int64, current, next string) error {

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"filippo.io/age"
 
 	"keysmith/app/errs"
+	"keysmith/app/input"
 	"keysmith/app/store"
 )
 
@@ -133,7 +135,9 @@ func decodeExport(data []byte, passphrase string) (exportDoc, error) {
 			// Not the vault's passphrase: say which one is wrong.
 			return exportDoc{}, errors.Join(errs.Invalidf("passphrase", "The export file's passphrase is wrong; nothing was imported."), ErrWrongPassphrase)
 		}
-		return exportDoc{}, fmt.Errorf("%w: %v", ErrBadExport, err)
+		// age's reason can quote the file's first bytes (say, a .env chosen
+		// by mistake): it stays out of the error, which reaches the log.
+		return exportDoc{}, fmt.Errorf("%w: not an age-encrypted file", ErrBadExport)
 	}
 	plain, err := io.ReadAll(io.LimitReader(r, maxExportSize+1))
 	if err != nil || len(plain) > maxExportSize {
@@ -209,8 +213,14 @@ func fingerprint(it Item) string {
 // WriteFile saves an export to path with mode 0600, never overwriting an
 // existing file; a failed write leaves no file behind.
 func WriteFile(path string, data []byte) error {
+	if input.HasControl(path) {
+		return errs.Invalidf("path", "The export path contains a control character (a line break, say); type it again.")
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+			return errs.Invalidf("path", "%s is a folder; give the full path of a new file in it, such as %s.", path, filepath.Join(path, "keysmith-vault.age"))
+		}
 		if os.IsExist(err) {
 			return errs.Invalidf("path", "That file already exists; choose another name.")
 		}

@@ -312,6 +312,9 @@ func (v *Session) ChangePassphrase(ctx context.Context, actorID int64, next stri
 	if err := CheckPassphrase(next); err != nil {
 		return err
 	}
+	if err := v.s.checkPersonal(ctx, actorID, next); err != nil {
+		return err
+	}
 	dataKey, _, err := v.keys(ctx, actorID)
 	if err != nil {
 		return err

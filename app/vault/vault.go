@@ -129,6 +129,31 @@ func CheckPassphrase(p string) error {
 	return nil
 }
 
+// checkPersonal refuses, for the acting user, a passphrase that is their
+// sign-in password (its hash sits in the same database, behind a cheaper
+// KDF) or that leans on their name or email.
+func (s *Service) checkPersonal(ctx context.Context, actorID int64, passphrase string) error {
+	u, err := s.acc.Actor(ctx, actorID)
+	if err != nil {
+		return err
+	}
+	p := NormalizePassphrase(passphrase)
+	if accounts.TooPersonal(p, u.Name, u.Email) {
+		return errs.Invalidf("passphrase", "Passphrase is too close to your name or email; use unrelated words.")
+	}
+	same, err := s.acc.IsOwnPassword(ctx, actorID, p)
+	if err == nil && !same && p != passphrase {
+		same, err = s.acc.IsOwnPassword(ctx, actorID, passphrase)
+	}
+	if err != nil {
+		return err
+	}
+	if same {
+		return errs.Invalidf("passphrase", "Passphrase must differ from your sign-in password, so that knowing one does not open the other.")
+	}
+	return nil
+}
+
 // Status reports the acting user's vault.
 func (s *Service) Status(ctx context.Context, actorID int64) (Status, error) {
 	if _, err := s.acc.Actor(ctx, actorID); err != nil {
@@ -157,7 +182,7 @@ func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, r
 	if err := CheckPassphrase(passphrase); err != nil {
 		return nil, "", err
 	}
-	if _, err := s.acc.Actor(ctx, actorID); err != nil {
+	if err := s.checkPersonal(ctx, actorID, passphrase); err != nil {
 		return nil, "", err
 	}
 	if st, err := s.Status(ctx, actorID); err != nil {
@@ -317,6 +342,9 @@ func checkItem(it *Item) error {
 		}
 		if !utf8.ValidString(f.v) {
 			return errs.Invalidf(strings.ToLower(f.label), "%s contains bytes that are not valid text.", f.label)
+		}
+		if (f.label == "Username" || f.label == "URL") && input.HasControl(f.v) { // one-line fields
+			return errs.Invalidf(strings.ToLower(f.label), "%s cannot contain control characters or line breaks.", f.label)
 		}
 	}
 	if it.Kind != KindCredential && it.Kind != KindLogin {

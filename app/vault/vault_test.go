@@ -339,6 +339,14 @@ func TestExportImport(t *testing.T) {
 	if _, err := w.Import(ctx, u.Basic.ID, damaged, filePhrase); !errors.Is(err, vault.ErrBadExport) {
 		t.Fatalf("damaged export: %v", err)
 	}
+	// A file that is not an export (a .env chosen by mistake): nothing of
+	// its content reaches the error, which goes to the log.
+	for _, wrong := range []string{"STRIPE_SECRET=sk_live_TOPSECRET123\n", "age-encryption.org/v1\nTOPSECRET-LINE-2\n"} {
+		_, err := w.Import(ctx, u.Basic.ID, []byte(wrong), filePhrase)
+		if !errors.Is(err, vault.ErrBadExport) || strings.Contains(err.Error(), "TOPSECRET") || strings.Contains(err.Error(), "sk_live") {
+			t.Fatalf("not an export: %v", err)
+		}
+	}
 	if testkit.Snapshot(t, c.Store.DB) != before {
 		t.Fatal("a refused import changed the database")
 	}
@@ -491,5 +499,64 @@ func TestReadExport(t *testing.T) {
 		if !errors.As(err, &inv) || !strings.Contains(inv.Message, want) || data != nil {
 			t.Errorf("%s: %v, want %q", path, err, want)
 		}
+	}
+}
+
+// TestPassphraseNotPersonal: a vault passphrase may not be the user's
+// sign-in password, nor lean on their name or email; nor may a new one.
+func TestPassphraseNotPersonal(t *testing.T) {
+	c, u := open(t)
+	for p, want := range map[string]string{
+		testkit.BasicPassword:         "must differ from your sign-in password",
+		"bea@acme.test":               "too close to your name or email",
+		"Bea Basic bea@acme.test 1":   "too close to your name or email",
+		"other-Meadow-55-violin-pond": "",
+	} {
+		_, _, err := c.Vault.Setup(ctx, u.Basic.ID, p, false)
+		var inv *errs.Invalid
+		if want == "" && err != nil || want != "" && (!errors.As(err, &inv) || !strings.Contains(inv.Message, want)) {
+			t.Errorf("%q: %v, want %q", p, err, want)
+		}
+	}
+	v, err := c.Vault.Unlock(ctx, u.Basic.ID, "other-Meadow-55-violin-pond", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ChangePassphrase(ctx, u.Basic.ID, testkit.BasicPassword); err == nil || !strings.Contains(err.Error(), "sign-in password") {
+		t.Fatalf("change to the sign-in password: %v", err)
+	}
+}
+
+// TestItemOneLineFields: a username or URL holds no control characters.
+func TestItemOneLineFields(t *testing.T) {
+	c, u := open(t)
+	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	for _, it := range []vault.Item{
+		{Kind: vault.KindLogin, Title: "Router", Username: "u\x00", Secret: "s"},
+		{Kind: vault.KindLogin, Title: "Router", URL: "https://a\nb", Secret: "s"},
+	} {
+		if _, err := v.Add(ctx, u.Admin.ID, it); err == nil || !strings.Contains(err.Error(), "cannot contain control characters") {
+			t.Errorf("%+v: %v", it, err)
+		}
+	}
+	if _, err := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Key", Secret: "line one\nline two", Notes: "a\nb"}); err != nil {
+		t.Fatalf("multi-line secret and notes: %v", err)
+	}
+}
+
+// TestWriteFileRefusals: an export path with a control character, or a
+// folder, is refused with a message that says so.
+func TestWriteFileRefusals(t *testing.T) {
+	dir := t.TempDir()
+	for path, want := range map[string]string{
+		filepath.Join(dir, "x\a.age"): "control character",
+		dir:                           "is a folder",
+	} {
+		if err := vault.WriteFile(path, []byte("x")); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", path, err, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("files written: %v", entries)
 	}
 }
