@@ -359,6 +359,8 @@ describe('Managing credentials', () => {
     const user = await renderPage();
     await user.click(await screen.findByRole('button', { name: 'Roll secret of Rolling' }));
     const dialog = screen.getByRole('dialog', { name: 'Roll secret' });
+    // Focus starts on the selected grace period, not on "Immediately".
+    expect(within(dialog).getByRole('radio', { name: 'In 24 hours' })).toHaveFocus();
     await user.click(within(dialog).getByLabelText('In 1 hour'));
     await user.click(within(dialog).getByRole('button', { name: 'Roll secret' }));
     expect(backend.RollCredential).toHaveBeenCalledWith(32, '1h');
