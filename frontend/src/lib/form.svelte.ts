@@ -34,7 +34,8 @@ export class FormState<F extends string = string> {
   /**
    * Returns an onsubmit handler. check returns the first problem with the
    * input, or null; only then does action run, with busy set and the old error
-   * cleared. Whatever action throws is shown as the error.
+   * cleared. Whatever action throws is shown as the error. Focus that the
+   * busy state dropped returns where it was.
    */
   submit(check: () => Problem<F> | null, action: () => Promise<void>): (e: SubmitEvent) => Promise<void> {
     return async (e) => {
@@ -42,6 +43,9 @@ export class FormState<F extends string = string> {
       if (this.busy) return;
       const problem = check();
       if (problem) return this.fail(problem[1], problem[0]);
+      // The submit button is disabled while busy, which drops its focus to
+      // the page; give it back afterwards if nothing else took it.
+      const had = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       this.busy = true;
       this.error = '';
       this.invalid = null;
@@ -52,6 +56,9 @@ export class FormState<F extends string = string> {
       } finally {
         this.busy = false;
       }
+      await tick();
+      const now = document.activeElement;
+      if (had?.isConnected && (now === null || now === document.body)) had.focus();
     };
   }
 }

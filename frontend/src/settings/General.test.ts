@@ -21,6 +21,8 @@ describe('General settings', () => {
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 30, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'dark' });
     expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
+    // Disabled while saving, the button gets its focus back afterwards.
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Save' })).toHaveFocus());
     expect(onsaved).toHaveBeenCalledWith(expect.objectContaining({ settings: { idleMinutes: 30, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'dark' } }));
   });
 

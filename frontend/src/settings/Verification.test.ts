@@ -31,11 +31,14 @@ describe('Settings > Verification', () => {
     await waitFor(() => expect(status).toHaveTextContent('Running on 127.0.0.1:9123'));
     expect(screen.getByRole('button', { name: 'Start' })).toBeDisabled();
     expect(screen.getByTestId('verifier-nginx')).toHaveTextContent('proxy_pass http://127.0.0.1:9123;');
+    // The pressed button is now disabled: focus moves to the other one.
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Stop' })).toHaveFocus());
 
     await user.click(screen.getByRole('button', { name: 'Stop' }));
     expect(backend.StopVerifier).toHaveBeenCalled();
     await waitFor(() => expect(status).toHaveTextContent('Stopped'));
     expect(port).toHaveValue(9123);
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Start' })).toHaveFocus());
   });
 
   it('refuses a port outside 1024..65535 before calling the backend', async () => {
