@@ -406,6 +406,9 @@ func (r *run) vaultPasswd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if cur := r.env.Getenv(EnvVaultPassphrase); cur != "" && r.env.Getenv(EnvVaultRecovery) == "" && vault.NormalizePassphrase(next) == vault.NormalizePassphrase(cur) {
+		return errs.Invalidf("password", "New passphrase must differ from the current one.")
+	}
 	if err := v.ChangePassphrase(context.Background(), id, next); err != nil {
 		return err
 	}

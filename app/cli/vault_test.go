@@ -64,6 +64,9 @@ func TestVaultCommands(t *testing.T) {
 	if !strings.HasPrefix(string(b), "age-encryption.org/v1") || strings.Contains(string(b), "new secret") {
 		t.Fatal("export is not an age file")
 	}
+	if r := h.run(phrase+"\n", "vault", "passwd"); r.code != 1 || !strings.Contains(r.stderr, "New passphrase must differ from the current one.") {
+		t.Fatalf("passwd to the same passphrase: %+v", r)
+	}
 	const next = "marble-Tundra-62-whistle-fern"
 	if r := h.run(next+"\n", "vault", "passwd"); r.code != 0 {
 		t.Fatalf("passwd: %+v", r)

@@ -319,6 +319,9 @@ func (a *App) VaultChangePassphrase(current, next, confirm string) error {
 	if _, err := a.core.Vault.Unlock(a.ctx(), id, current, false); err != nil {
 		return a.fail("vault-passphrase", err)
 	}
+	if vault.NormalizePassphrase(next) == vault.NormalizePassphrase(current) {
+		return a.fail("vault-passphrase", errs.Invalidf("password", "New passphrase must differ from the current one."))
+	}
 	return a.fail("vault-passphrase", v.ChangePassphrase(a.ctx(), id, next))
 }
 

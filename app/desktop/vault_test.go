@@ -53,6 +53,9 @@ func TestVaultJourney(t *testing.T) {
 	if err != nil || !res.Status.Unlocked || res.RecoveryCode == "" {
 		t.Fatalf("setup: %+v %v", res, err)
 	}
+	if err := a.VaultChangePassphrase(vaultPhrase, vaultPhrase, vaultPhrase); err == nil || err.Error() != "New passphrase must differ from the current one." {
+		t.Fatalf("change to the same passphrase: %v", err)
+	}
 	// Save a credential from its confirmation.
 	ns, _ := a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Saved"})
 	sum, err := a.VaultSaveCredential(ns.Credential.ID)
