@@ -403,6 +403,8 @@ describe('Managing credentials', () => {
     expect(backend.DeleteCredential).toHaveBeenCalledWith(33, 'Billing API');
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(await screen.findByTestId('credential-empty-basic')).toHaveTextContent('No Basic keys yet.');
+    // The row and its Delete button are gone: focus lands on the section.
+    await waitFor(() => expect(within(screen.getByTestId('section-basic')).getByRole('heading', { level: 2 })).toHaveFocus());
     expect(screen.getByTestId('status-basic')).toHaveTextContent('Billing API was deleted.');
   });
 
