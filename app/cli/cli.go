@@ -97,6 +97,7 @@ func asUsage(err error) error {
 // run is the state of one invocation.
 type run struct {
 	env     Env
+	out     *errWriter // env.Stdout, keeping its first write error
 	dataDir string
 	core    *app.Core
 	stdin   *bufio.Reader
@@ -145,7 +146,7 @@ func globalFlags(args []string) (rest []string, dataDir string, err error) {
 func Run(args []string, env Env) int {
 	out := &errWriter{w: env.Stdout} // every command's output is checked
 	env.Stdout = out
-	r := &run{env: env, stdin: bufio.NewReader(env.Stdin)}
+	r := &run{env: env, out: out, stdin: bufio.NewReader(env.Stdin)}
 	defer func() {
 		if r.core != nil {
 			r.core.Close()
@@ -518,15 +519,14 @@ func (r *run) newPassword(what string) (string, error) {
 
 // output prints v as JSON when asJSON, else runs text.
 func (r *run) output(asJSON bool, v any, text func(w io.Writer)) error {
-	w := &errWriter{w: r.env.Stdout}
 	if asJSON {
-		enc := json.NewEncoder(w)
+		enc := json.NewEncoder(r.env.Stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(v)
 	} else {
-		text(w)
+		text(r.env.Stdout)
 	}
-	return unwritten(w.err)
+	return unwritten(r.out.err)
 }
 
 // unwritten is the error for output that could not be written, or nil.
