@@ -249,6 +249,17 @@ func TestBinaryServeStopsCleanly(t *testing.T) {
 		t.Fatalf("serve did not accept the key: %v", res)
 	}
 	res.Body.Close()
+	// Signed in: the password is gone from the process's environment, as
+	// another process of the same user would read it.
+	if runtime.GOOS == "linux" {
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", s.cmd.Process.Pid))
+		if err != nil || !bytes.Contains(environ, []byte("KEYSMITH_EMAIL=ada@acme.test")) {
+			t.Fatalf("read serve's environment: %v", err)
+		}
+		if bytes.Contains(environ, []byte(testkit.AdminPassword)) {
+			t.Fatal("serve keeps KEYSMITH_PASSWORD in /proc/PID/environ after signing in")
+		}
+	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- s.cmd.Wait() }()
@@ -291,6 +302,20 @@ func TestBinaryServeTLS(t *testing.T) {
 	}
 	if res, err := http.Get("http://" + s.addr + "/keysmith/health"); err == nil && res.StatusCode == 200 {
 		t.Fatal("plain HTTP answered on the TLS port")
+	}
+
+	// A TLS key other users may read is used, with a warning in the log.
+	const exposed = "the --tls-key file can be read or changed by other users"
+	if strings.Contains(s.logs.String(), exposed) {
+		t.Fatalf("warning for a 0600 key: %s", s.logs)
+	}
+	os.Chmod(key, 0o644)
+	s2 := startServe(t, "--tls-cert", cert, "--tls-key", key)
+	s2.get(t, client, "https://"+s2.addr+"/v1/messages").Body.Close()
+	s2.cmd.Process.Signal(syscall.SIGTERM)
+	s2.cmd.Wait()
+	if !strings.Contains(s2.logs.String(), exposed+`; make it private (chmod 600)" mode="0644"`) {
+		t.Fatalf("no warning for a 0644 TLS key: %s", s2.logs)
 	}
 
 	p := runBin(t, s.auth, "", "serve", "--listen", "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert)

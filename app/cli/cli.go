@@ -51,6 +51,9 @@ type Env struct {
 	Getenv     func(string) string
 	// Terminal reports whether standard input is an interactive terminal.
 	Terminal bool
+	// ForgetPassword drops KEYSMITH_PASSWORD from the process environment
+	// once a long-running command has signed in (nil: nothing to drop).
+	ForgetPassword func()
 	// ReadSecret reads a line from the terminal without echo.
 	ReadSecret func(prompt string) (string, error)
 	// OpenWindow opens the window when no command is given.
@@ -72,7 +75,8 @@ func OSEnv(openWindow func(string) int) Env {
 			fmt.Fprintln(os.Stderr)
 			return string(b), err
 		},
-		OpenWindow: openWindow,
+		OpenWindow:     openWindow,
+		ForgetPassword: func() { forgetEnv(EnvPassword) },
 	}
 }
 

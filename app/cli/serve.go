@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -66,6 +67,9 @@ func (r *run) serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	if r.env.ForgetPassword != nil {
+		r.env.ForgetPassword() // serve runs for days: the password is not needed again
+	}
 	// The request log is buffered and flushed every 100 ms (and on exit), so
 	// logging stays off the request path's critical section.
 	logw := newFlushWriter(r.env.Stderr, 100*time.Millisecond)
@@ -86,6 +90,9 @@ func (r *run) serve(args []string) error {
 	if *cert != "" {
 		if pair, err = loadTLS(*cert, *key, c.Clock()); err != nil {
 			return err
+		}
+		if fi, err := os.Stat(*key); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("the --tls-key file can be read or changed by other users; make it private (chmod 600)", "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 		}
 	}
 	ln, err := net.Listen("tcp", *listen)

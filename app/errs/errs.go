@@ -29,6 +29,7 @@ var (
 	ErrKeyMissing      = errors.New("key file missing beside an existing database")
 	ErrKeyDamaged      = errors.New("key file damaged")
 	ErrKeyMismatch     = errors.New("key file does not belong to the database")
+	ErrKeyExposed      = errors.New("key file readable or writable by other users")
 	ErrTruncated       = errors.New("database empty where an account was")
 	ErrUnauthenticated = errors.New("message authentication failed")
 	ErrNoVault         = errors.New("no vault")
@@ -69,6 +70,7 @@ var messages = []struct {
 	{ErrCorruptDatabase, "The Keysmith database cannot be read (it may be damaged or not a Keysmith database). Nothing was changed; restore it from a backup or choose another data directory."},
 	{ErrKeyMissing, "The key file keysmith.key is missing beside the database; restore it from your backup. Nothing was changed."},
 	{ErrKeyDamaged, "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
+	{ErrKeyExposed, "The key file keysmith.key can be read or changed by other users of this computer, so Keysmith will not use it. Make it private to you (chmod 600 keysmith.key in the data directory) and consider the secrets it protects exposed if others could read it. Nothing was changed."},
 	{ErrKeyMismatch, "The key file keysmith.key does not belong to this database; put back the key file that was beside it (from the same backup as the database). Nothing was changed."},
 	{ErrTruncated, "The Keysmith database is missing or empty, but this data directory held an account (its audit head file records entries): the database was deleted, truncated or replaced. Nothing was changed; restore it from a backup, or, to start over, move the whole data directory away."},
 	{ErrUnauthenticated, "Stored data failed its integrity check."},

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"keysmith/app/errs"
 )
@@ -25,7 +26,8 @@ const size = 32
 type Key struct{ b [size]byte }
 
 // Load reads the key file in dir; errs.ErrKeyMissing if absent and create is
-// false. When create is true and the file does not
+// false; errs.ErrKeyExposed if, on Unix, its mode lets other users read or
+// write it (as ssh refuses such a private key). When create is true and the file does not
 // exist, a new key is drawn from crypto/rand and written with mode 0600.
 func Load(dir string, create bool) (*Key, error) {
 	path := filepath.Join(dir, FileName)
@@ -38,6 +40,9 @@ func Load(dir string, create bool) (*Key, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errs.ErrKeyDamaged, err)
+	}
+	if err := private(path); err != nil {
+		return nil, err
 	}
 	if len(b) != size {
 		return nil, errs.ErrKeyDamaged
@@ -95,4 +100,20 @@ func ForTest(seed byte) *Key {
 		k.b[i] = seed
 	}
 	return k
+}
+
+// private refuses a key file other users may read or write (Unix modes; on
+// Windows the file lives in the user's own profile).
+func private(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errs.ErrKeyDamaged, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%w: mode %04o", errs.ErrKeyExposed, fi.Mode().Perm())
+	}
+	return nil
 }

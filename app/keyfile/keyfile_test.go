@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"keysmith/app/errs"
@@ -181,5 +182,38 @@ func TestForTestDeterministic(t *testing.T) {
 	}
 	if bytes.Equal(ForTest(7).Derive("a"), ForTest(8).Derive("a")) {
 		t.Error("ForTest(7) and ForTest(8) derive the same key")
+	}
+}
+
+// TestLoadRefusesExposedKey: like ssh with a private key, a key file other
+// users may read or write is refused, and left as it is.
+func TestLoadRefusesExposedKey(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix modes")
+	}
+	for _, tt := range []struct {
+		mode os.FileMode
+		ok   bool
+	}{
+		{0o600, true}, {0o400, true}, {0o700, true},
+		{0o644, false}, {0o640, false}, {0o604, false}, {0o660, false}, {0o602, false}, {0o620, false},
+	} {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := Load(dir, true); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, FileName)
+			if err := os.Chmod(path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(dir, false)
+			if tt.ok != (err == nil) || !tt.ok && !errors.Is(err, errs.ErrKeyExposed) {
+				t.Fatalf("Load with mode %v: %v", tt.mode, err)
+			}
+			if fi, _ := os.Stat(path); fi.Mode().Perm() != tt.mode {
+				t.Fatalf("mode changed to %v", fi.Mode().Perm())
+			}
+		})
 	}
 }
