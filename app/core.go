@@ -108,6 +108,12 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		return nil, err
 	}
 	creds := credentials.New(st.DB, log, key, opt.Clock, params)
+	if !opt.CheckLater { // else Check does it, before any write
+		if err := creds.SealExisting(ctx); err != nil {
+			st.DB.Close()
+			return nil, fmt.Errorf("seal credential state: %w", err)
+		}
+	}
 	kdf := vault.DefaultKDF
 	if opt.VaultKDF != nil {
 		kdf = *opt.VaultKDF
@@ -125,8 +131,15 @@ func isEmpty(ctx context.Context, st *store.Store) bool {
 }
 
 // Check runs the whole-database check deferred by Options.CheckLater (at
-// most once); nil at once otherwise.
-func (c *Core) Check(ctx context.Context) error { return c.Store.Check(ctx) }
+// most once; nil at once otherwise), then seals the state of credentials
+// stored before state MACs existed (once per database, see
+// credentials.Service.SealExisting).
+func (c *Core) Check(ctx context.Context) error {
+	if err := c.Store.Check(ctx); err != nil {
+		return err
+	}
+	return c.Credentials.SealExisting(ctx)
+}
 
 // Close saves the audit head and closes the database.
 func (c *Core) Close() error {

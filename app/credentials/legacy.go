@@ -77,25 +77,22 @@ func (s *Service) CreateLegacy(ctx context.Context, actorID int64, username, pas
 		return Credential{}, err
 	}
 	var c Credential
-	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+	err = s.change(ctx, actorID, &c, func(tx *sql.Tx, by accounts.User) (audit.Event, int64, error) {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM credentials WHERE key = ?`, username).Scan(&n); err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		if n > 0 {
-			return audit.Event{}, errs.Invalidf("username", "That username is already taken; choose another.")
+			return audit.Event{}, 0, errs.Invalidf("username", "That username is already taken; choose another.")
 		}
 		id, err := s.insert(ctx, tx, Legacy, username, username, expires, by)
 		if err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		if err := s.storeSecret(ctx, tx, id, Legacy, 1, "", &phc); err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
-		if c, err = s.get(ctx, tx, id); err != nil {
-			return audit.Event{}, err
-		}
-		return audit.Event{Action: "credential.create", Target: username, Detail: "Legacy username" + expiryDetail(expires)}, nil
+		return audit.Event{Action: "credential.create", Target: username, Detail: "Legacy username" + expiryDetail(expires)}, id, nil
 	})
 	return c, err
 }
