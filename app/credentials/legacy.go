@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/trustelem/zxcvbn"
+
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
 	"keysmith/app/errs"
@@ -55,6 +57,27 @@ func CheckLegacyPassword(p string) error {
 		return errs.Invalidf("password", "Password must include at least one upper-case letter.")
 	}
 	return nil
+}
+
+// WeakLegacyScore is the zxcvbn score below which a Legacy password that
+// meets the platform's rules is reported weak (below 2: fewer than about
+// 10^6 guesses, found quickly from a copy of its hash).
+const WeakLegacyScore = 2
+
+// LegacyPasswordWarning is a warning for a Legacy password that meets the
+// platform's rules but is easy to guess (a zxcvbn score below
+// WeakLegacyScore, counting the username as a guessable word), or "". The
+// platform's rules cap what a Legacy password can be, so a weak one is
+// warned about, not refused. Only passwords within the platform's length
+// are scored, which bounds the cost. The warning never quotes the password.
+func LegacyPasswordWarning(username, password string) string {
+	if CheckLegacyPassword(password) != nil {
+		return ""
+	}
+	if zxcvbn.PasswordStrength(password, []string{strings.ToLower(username)}).Score >= WeakLegacyScore {
+		return ""
+	}
+	return "This password is easy to guess. It meets the platform's rules, but a longer mix of unrelated words and digits (up to 50 characters) is much harder to crack."
 }
 
 // CreateLegacy issues a Legacy credential with the username and password the

@@ -233,3 +233,25 @@ func (s *Service) SealExisting(ctx context.Context) error {
 	}
 	return store.Tx(ctx, s.db, func(tx *sql.Tx) error { return s.sealExisting(ctx, tx) })
 }
+
+// VerifyAll checks the stored state of every credential (Administrators
+// only) and returns how many it checked and those that do not verify.
+func (s *Service) VerifyAll(ctx context.Context, actorID int64) (int, []Credential, error) {
+	tampered := []Credential{}
+	checked := 0
+	for {
+		page, total, err := s.List(ctx, actorID, Filter{Limit: 1000, Offset: checked})
+		if err != nil {
+			return checked, nil, err
+		}
+		for _, c := range page {
+			if c.Tampered {
+				tampered = append(tampered, c)
+			}
+		}
+		checked += len(page)
+		if len(page) == 0 || checked >= total {
+			return checked, tampered, nil
+		}
+	}
+}
