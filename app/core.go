@@ -98,16 +98,28 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	}
 	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
 	log.AnchorHead(headPath)
-	if err := checkKey(ctx, st, key, log, headPath, empty); err != nil {
+	wrap, err := checkKey(ctx, st, key, log, headPath, empty)
+	if err != nil {
 		st.DB.Close()
 		return nil, err
 	}
-	acc, err := accounts.New(st.DB, log, opt.Clock, params)
+	acc, err := accounts.New(st.DB, log, opt.Clock, params, accounts.PepperFrom(key))
 	if err != nil {
 		st.DB.Close()
 		return nil, err
 	}
 	creds := credentials.New(st.DB, log, key, opt.Clock, params)
+	if wrap { // hashes from before the pepper: wrapped once, before any is used
+		err := errors.Join(acc.WrapHashes(ctx), creds.WrapLegacyHashes(ctx))
+		if err == nil {
+			err = markPeppered(ctx, st, key)
+		}
+		if err != nil {
+			st.DB.Close()
+			return nil, fmt.Errorf("pepper password hashes: %w", err)
+		}
+	}
+	// After the wrap above, so rows from before both are sealed as wrapped.
 	if !opt.CheckLater { // else Check does it, before any write
 		if err := creds.SealExisting(ctx); err != nil {
 			st.DB.Close()

@@ -88,14 +88,19 @@ type Service struct {
 	log    *audit.Log
 	clock  func() time.Time
 	params Params
+	pepper Pepper
 	// unknown is the hash checked for unknown emails, so they cost one
 	// argon2id run like known ones; building it costs nothing.
 	unknown string
 }
 
-// New returns a Service. params sets the argon2id cost of new hashes.
-func New(db *sql.DB, log *audit.Log, clock func() time.Time, params Params) (*Service, error) {
-	return &Service{db: db, log: log, clock: clock, params: params, unknown: placeholderHash(params)}, nil
+// New returns a Service. params sets the argon2id cost of new hashes; pepper
+// keys them to the key file.
+func New(db *sql.DB, log *audit.Log, clock func() time.Time, params Params, pepper Pepper) (*Service, error) {
+	if !pepper.valid() {
+		return nil, fmt.Errorf("accounts: password pepper not set")
+	}
+	return &Service{db: db, log: log, clock: clock, params: params, pepper: pepper, unknown: placeholderHash(params)}, nil
 }
 
 func (s *Service) now() string { return s.clock().UTC().Format(time.RFC3339Nano) }
@@ -237,7 +242,7 @@ func (s *Service) prepareUser(nu NewUser, extra ...string) (string, NewUser, err
 	if err := CheckPassword("password", nu.Password, append(extra, nu.Name, nu.Email)...); err != nil {
 		return "", nu, err
 	}
-	hash, err := HashPassword(nu.Password, s.params)
+	hash, err := s.pepper.Hash(nu.Password, UserOwner(input.EmailKey(nu.Email)), s.params)
 	return hash, nu, err
 }
 
@@ -283,7 +288,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, via string) (User
 	if !known {
 		hash = s.unknown
 	}
-	ok, rehash, err := VerifyPassword(password, hash, s.params)
+	ok, rehash, err := s.pepper.Verify(password, hash, UserOwner(key), s.params)
 	if err != nil {
 		return User{}, err
 	}
@@ -299,7 +304,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, via string) (User
 				Target: u.Email, Detail: "disabled user, via " + via})
 		}
 		if rehash {
-			if h, err := HashPassword(password, s.params); err == nil {
+			if h, err := s.pepper.Hash(password, UserOwner(key), s.params); err == nil {
 				if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, h, u.ID); err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 
 	"keysmith/app/accounts"
 	"keysmith/app/errs"
+	"keysmith/app/keyfile"
 	"keysmith/app/testkit"
 )
 
@@ -177,7 +178,11 @@ func TestRehashWhenParamsRise(t *testing.T) {
 
 	stronger := accounts.Params{MemoryKiB: 128, Time: 2, Threads: 1}
 	c2 := testkit.OpenDir(t, dir, testkit.NewClock())
-	acc, err := accounts.New(c2.Store.DB, c2.Audit, time.Now, stronger)
+	key, err := keyfile.Load(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accounts.New(c2.Store.DB, c2.Audit, time.Now, stronger, accounts.PepperFrom(key))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,8 @@ const (
 
 var b64 = base64.RawStdEncoding.Strict()
 
-// HashPassword returns the PHC string of password under p with a fresh salt.
+// HashPassword returns the unpeppered PHC string of password under p with a
+// fresh salt (the reference argon2id format; stored hashes use Pepper.Hash).
 func HashPassword(password string, p Params) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -45,28 +46,42 @@ func HashPassword(password string, p Params) (string, error) {
 	return encodePHC(p, salt, argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, hashLen)), nil
 }
 
-// placeholderHash is a well-formed hash under p that no password matches
-// (its sum is all zeros, which argon2id does not produce in practice).
-// Verifying against it costs the same as against a real hash, with no KDF
-// work to build it.
+// placeholderHash is a well-formed peppered hash under p that no password
+// matches (its MAC is all zeros, which HMAC-SHA256 does not produce in
+// practice). Verifying against it costs the same as against a real hash,
+// with no KDF work to build it.
 func placeholderHash(p Params) string {
-	return encodePHC(p, make([]byte, saltLen), make([]byte, hashLen))
+	return phc{params: p, keyed: true, salt: make([]byte, saltLen), sum: make([]byte, hashLen)}.encode()
 }
 
 func encodePHC(p Params, salt, sum []byte) string {
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(sum))
+	return phc{params: p, salt: salt, sum: sum}.encode()
+}
+
+func (h phc) encode() string {
+	k := ""
+	if h.keyed {
+		k = ",k=1"
+	}
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d%s$%s$%s",
+		argon2.Version, h.params.MemoryKiB, h.params.Time, h.params.Threads, k, b64.EncodeToString(h.salt), b64.EncodeToString(h.sum))
 }
 
 var errBadHash = errors.New("malformed password hash")
 
 type phc struct {
 	params Params
+	keyed  bool // peppered (k=1): sum is a MAC of argon2id's output, see Pepper
 	salt   []byte
 	sum    []byte
 }
 
-// parsePHC strictly parses "$argon2id$v=19$m=..,t=..,p=..$salt$hash".
+// weakerThan reports whether p costs less than want in any parameter.
+func (p Params) weakerThan(want Params) bool {
+	return p.MemoryKiB < want.MemoryKiB || p.Time < want.Time || p.Threads < want.Threads
+}
+
+// parsePHC strictly parses "$argon2id$v=19$m=..,t=..,p=..[,k=1]$salt$hash".
 func parsePHC(s string) (phc, error) {
 	parts := strings.Split(s, "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
@@ -74,6 +89,9 @@ func parsePHC(s string) (phc, error) {
 	}
 	var p phc
 	kv := strings.Split(parts[3], ",")
+	if len(kv) == 4 && kv[3] == "k=1" {
+		p.keyed, kv = true, kv[:3]
+	}
 	if len(kv) != 3 {
 		return phc{}, errBadHash
 	}
@@ -106,17 +124,21 @@ func parsePHC(s string) (phc, error) {
 	return p, nil
 }
 
-// VerifyPassword reports whether password matches the PHC string, in constant
-// time, and whether the hash should be recomputed under want.
+// VerifyPassword reports whether password matches the unpeppered PHC string
+// (the reference argon2id format), in constant time, and whether the hash
+// should be recomputed under want. Stored hashes are peppered and go through
+// Pepper.Verify; a peppered hash is an error here.
 func VerifyPassword(password, encoded string, want Params) (ok, rehash bool, err error) {
 	p, err := parsePHC(encoded)
 	if err != nil {
 		return false, false, err
 	}
+	if p.keyed {
+		return false, false, errBadHash
+	}
 	sum := argon2.IDKey([]byte(password), p.salt, p.params.Time, p.params.MemoryKiB, p.params.Threads, uint32(len(p.sum)))
 	ok = subtle.ConstantTimeCompare(sum, p.sum) == 1
-	rehash = p.params.MemoryKiB < want.MemoryKiB || p.params.Time < want.Time || p.params.Threads < want.Threads
-	return ok, rehash, nil
+	return ok, p.params.weakerThan(want), nil
 }
 
 // MinScore is the lowest zxcvbn score accepted for a new password (3: about

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"keysmith/app/keyfile"
+
 	"keysmith/app/errs"
 )
 
@@ -466,8 +468,9 @@ func TestPlaceholderHashCostsARealVerify(t *testing.T) {
 		if got.params != p || len(got.salt) != saltLen || len(got.sum) != hashLen {
 			t.Fatalf("%+v: placeholder parses as %+v, salt %d, sum %d bytes", p, got.params, len(got.salt), len(got.sum))
 		}
+		pepper := PepperFrom(keyfile.ForTest(7))
 		for _, pw := range []string{"", "keysmith", testkitLikePassword} {
-			ok, rehash, err := VerifyPassword(pw, h, p)
+			ok, rehash, err := pepper.Verify(pw, h, UserOwner(pw), p)
 			if ok || rehash || err != nil {
 				t.Errorf("%+v: VerifyPassword(%q, placeholder) = %v, %v, %v; want false, false, nil", p, pw, ok, rehash, err)
 			}

@@ -185,7 +185,7 @@ func (s *Service) ResetPassword(ctx context.Context, actorID, id int64, password
 	if err := CheckPassword("password", password, t.Name, t.Email); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.params)
+	hash, err := s.pepper.Hash(password, UserOwner(input.EmailKey(t.Email)), s.params)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Service) IsOwnPassword(ctx context.Context, actorID int64, secret strin
 	if err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
 		return false, err
 	}
-	ok, _, err := VerifyPassword(secret, hash, s.params)
+	ok, _, err := s.pepper.Verify(secret, hash, UserOwner(input.EmailKey(u.Email)), s.params)
 	return ok, err
 }
 
@@ -256,7 +256,7 @@ func (s *Service) ChangePassword(ctx context.Context, actorID int64, current, ne
 	if err := s.db.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
 		return err
 	}
-	ok, _, err := VerifyPassword(current, hash, s.params)
+	ok, _, err := s.pepper.Verify(current, hash, UserOwner(input.EmailKey(u.Email)), s.params)
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (s *Service) ChangePassword(ctx context.Context, actorID int64, current, ne
 	if err := CheckPassword("password", next, u.Name, u.Email); err != nil {
 		return err
 	}
-	newHash, err := HashPassword(next, s.params)
+	newHash, err := s.pepper.Hash(next, UserOwner(input.EmailKey(u.Email)), s.params)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -317,4 +319,50 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
+}
+
+// TestBinaryClosedOrBrokenStdout: with standard output closed (>&-), a
+// command that would print a new secret refuses before making it; a pipe
+// closed by its reader fails a command with a message instead of a silent
+// death by SIGPIPE.
+func TestBinaryClosedOrBrokenStdout(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix shells and signals")
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	env := []string{"KEYSMITH_DATA_DIR=" + dir}
+	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
+		t.Fatalf("init: %+v", p)
+	}
+	auth := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword)
+
+	cmd := exec.Command("sh", "-c", `exec "$0" keys create --type basic --name Lost >&-`, binary(t))
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, auth...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "nothing was changed") {
+		t.Fatalf("create with stdout closed: %v, %q", err, errb.String())
+	}
+	if p := runBin(t, auth, "", "keys", "list", "--json"); p.code != 0 || strings.Contains(p.stdout, "Lost") {
+		t.Fatalf("a key was made with stdout closed: %+v", p)
+	}
+
+	for i := range 3 {
+		runBin(t, auth, "", "keys", "create", "--type", "basic", "--name", fmt.Sprint("Listed ", i))
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	cmd = exec.Command(binary(t), "keys", "list")
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, auth...)
+	errb.Reset()
+	cmd.Stdout, cmd.Stderr = pw, &errb
+	err = cmd.Run()
+	pw.Close()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "Could not write to standard output (broken pipe)") {
+		t.Fatalf("list into a closed pipe: %v, %q", err, errb.String())
+	}
 }

@@ -44,8 +44,11 @@ const (
 type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
-	Stderr io.Writer
-	Getenv func(string) string
+	// StdoutFile is Stdout when it is this process's standard output; it is
+	// checked before a secret is made (nil: not checked).
+	StdoutFile *os.File
+	Stderr     io.Writer
+	Getenv     func(string) string
 	// Terminal reports whether standard input is an interactive terminal.
 	Terminal bool
 	// ReadSecret reads a line from the terminal without echo.
@@ -59,8 +62,9 @@ type Env struct {
 // OSEnv returns the Env of this process.
 func OSEnv(openWindow func(string) int) Env {
 	fd := int(os.Stdin.Fd())
+	ignoreSIGPIPE()
 	return Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Stdin: os.Stdin, Stdout: os.Stdout, StdoutFile: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Terminal: term.IsTerminal(fd),
 		ReadSecret: func(prompt string) (string, error) {
 			fmt.Fprint(os.Stderr, prompt)

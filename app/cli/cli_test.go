@@ -46,8 +46,9 @@ func (h *harness) runTo(stdout io.Writer, stdin string, args ...string) result {
 	var errb bytes.Buffer
 	p := testkit.CheapParams
 	k := testkit.FastVaultKDF
+	f, _ := stdout.(*os.File)
 	code := Run(append([]string{"--data-dir", h.dir}, args...), Env{
-		Stdin: strings.NewReader(stdin), Stdout: stdout, Stderr: &errb,
+		Stdin: strings.NewReader(stdin), Stdout: stdout, StdoutFile: f, Stderr: &errb,
 		Getenv:  func(k string) string { return h.env[k] },
 		Options: app.Options{Params: &p, VaultKDF: &k},
 	})

@@ -108,6 +108,9 @@ func (r *run) keysCreate(args []string) error {
 	if err != nil {
 		return asUsage(err)
 	}
+	if err := r.checkSecretOutput(); err != nil {
+		return err
+	}
 	cred, secret, err := c.Credentials.Create(context.Background(), id, t, *label, exp)
 	if err != nil {
 		return err
@@ -322,6 +325,9 @@ func (r *run) keysRoll(args []string) error {
 		}
 	})
 	if err != nil {
+		return err
+	}
+	if err := r.checkSecretOutput(); err != nil {
 		return err
 	}
 	c, secret, err := r.core.Credentials.Roll(context.Background(), id, c.ID, g)

@@ -130,6 +130,11 @@ func (r *run) vaultInit(args []string) error {
 			return err
 		}
 	}
+	if *recovery {
+		if err := r.checkSecretOutput(); err != nil {
+			return err
+		}
+	}
 	v, code, err := c.Vault.Setup(context.Background(), id, p, *recovery)
 	if err != nil {
 		return err
@@ -439,6 +444,9 @@ func (r *run) vaultRecovery(args []string) error {
 		}
 		fmt.Fprintln(r.env.Stdout, "Recovery code removed.")
 		return nil
+	}
+	if err := r.checkSecretOutput(); err != nil {
+		return err
 	}
 	code, err := v.NewRecoveryCode(context.Background(), id)
 	if err != nil {

@@ -209,7 +209,7 @@ func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credentia
 		case HMAC:
 			ok = subtle.ConstantTimeCompare([]byte(s.plain), []byte(secret)) == 1 || ok
 		case Legacy:
-			m, _, err := accounts.VerifyPassword(secret, s.phc, c.s.params)
+			m, _, err := c.s.pepper.Verify(secret, s.phc, accounts.LegacyOwner(e.cred.Key), c.s.params)
 			if err != nil {
 				return Credential{}, err
 			}

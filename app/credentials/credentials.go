@@ -136,6 +136,7 @@ type Service struct {
 	log    *audit.Log
 	clock  func() time.Time
 	params accounts.Params
+	pepper accounts.Pepper // keys Legacy password hashes
 	seal   sealer
 	fpKey  []byte // keys Fingerprint
 	// stateKey keys the state MAC of every credential row.
@@ -144,7 +145,7 @@ type Service struct {
 
 // New returns a Service whose secrets are protected by keys derived from key.
 func New(db *sql.DB, log *audit.Log, key *keyfile.Key, clock func() time.Time, params accounts.Params) *Service {
-	return &Service{db: db, log: log, clock: clock, params: params, seal: sealer{
+	return &Service{db: db, log: log, clock: clock, params: params, pepper: accounts.PepperFrom(key), seal: sealer{
 		pepper: key.Derive("basic secret pepper v1"),
 		aead:   key.Derive("hmac secret seal v1"),
 		rand:   rand.Reader,

@@ -3,6 +3,7 @@ package credentials
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 	"unicode"
@@ -95,7 +96,7 @@ func (s *Service) CreateLegacy(ctx context.Context, actorID int64, username, pas
 	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
 		return Credential{}, err // before the slow hash
 	}
-	phc, err := accounts.HashPassword(password, s.params)
+	phc, err := s.pepper.Hash(password, accounts.LegacyOwner(username), s.params)
 	if err != nil {
 		return Credential{}, err
 	}
@@ -128,7 +129,11 @@ func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, pass
 	if _, err := accounts.RequireAdminTx(ctx, s.db, actorID); err != nil {
 		return Credential{}, err
 	}
-	phc, err := accounts.HashPassword(password, s.params)
+	var username string
+	if err := s.db.QueryRowContext(ctx, `SELECT key FROM credentials WHERE id = ?`, id).Scan(&username); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Credential{}, err
+	}
+	phc, err := s.pepper.Hash(password, accounts.LegacyOwner(username), s.params)
 	if err != nil {
 		return Credential{}, err
 	}
@@ -136,10 +141,24 @@ func (s *Service) SetLegacyPassword(ctx context.Context, actorID, id int64, pass
 		if old.Type != Legacy {
 			return audit.Event{}, errs.Invalidf("type", "Only legacy credentials have a password; roll a Basic or HMAC key instead.")
 		}
+		if old.Key != username { // replaced since it was read: the hash names another owner
+			return audit.Event{}, errs.ErrNotFound
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE credential_secrets SET phc = ?, created_at = ? WHERE credential_id = ? AND retires_at IS NULL`,
 			phc, stamp(s.now()), id); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "credential.password-change", Target: old.Key, Detail: "Legacy password changed"}, nil
 	})
+}
+
+// WrapLegacyHashes peppers every Legacy password hash still stored
+// unpeppered (databases from before the pepper). Running it again changes
+// nothing.
+func (s *Service) WrapLegacyHashes(ctx context.Context) error {
+	return accounts.WrapAll(ctx, s.db, s.pepper, accounts.LegacyOwner,
+		`SELECT cs.id, c.key, cs.phc FROM credential_secrets cs JOIN credentials c ON c.id = cs.credential_id
+			WHERE cs.phc IS NOT NULL AND cs.phc NOT LIKE '%,k=1$%'`,
+		`UPDATE credential_secrets SET phc = ? WHERE id = ? AND phc = ?`,
+		`UPDATE credential_revision SET n = n + 1 WHERE id = 1`)
 }
