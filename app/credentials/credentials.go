@@ -490,10 +490,8 @@ func (s *Service) List(ctx context.Context, actorID int64, f Filter) ([]Credenti
 		return nil, 0, err
 	}
 	rows.Close()
-	for i := range out {
-		if err := s.verify(ctx, s.db, &out[i]); err != nil {
-			return nil, 0, err
-		}
+	if err := s.verifyPage(ctx, s.db, out); err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }

@@ -196,6 +196,9 @@ func TestLegitimateChangesKeepVerifying(t *testing.T) {
 		if err != nil || cred.Tampered {
 			t.Fatalf("%s: %+v, %v", step, cred, err)
 		}
+		if list, _, err := c.List(ctx, a, credentials.Filter{Query: key}); err != nil || len(list) != 1 || list[0].Tampered {
+			t.Fatalf("%s: listed %+v, %v", step, list, err)
+		}
 		if secret != "" {
 			if _, err := c.Authenticate(ctx, key, secret); err != nil {
 				t.Fatalf("%s: %v", step, err)
