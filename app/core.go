@@ -119,6 +119,13 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 			return nil, fmt.Errorf("pepper password hashes: %w", err)
 		}
 	}
+	// After the wrap above, so rows from before both are sealed as wrapped.
+	if !opt.CheckLater { // else Check does it, before any write
+		if err := creds.SealExisting(ctx); err != nil {
+			st.DB.Close()
+			return nil, fmt.Errorf("seal credential state: %w", err)
+		}
+	}
 	kdf := vault.DefaultKDF
 	if opt.VaultKDF != nil {
 		kdf = *opt.VaultKDF
@@ -136,8 +143,15 @@ func isEmpty(ctx context.Context, st *store.Store) bool {
 }
 
 // Check runs the whole-database check deferred by Options.CheckLater (at
-// most once); nil at once otherwise.
-func (c *Core) Check(ctx context.Context) error { return c.Store.Check(ctx) }
+// most once; nil at once otherwise), then seals the state of credentials
+// stored before state MACs existed (once per database, see
+// credentials.Service.SealExisting).
+func (c *Core) Check(ctx context.Context) error {
+	if err := c.Store.Check(ctx); err != nil {
+		return err
+	}
+	return c.Credentials.SealExisting(ctx)
+}
 
 // Close saves the audit head and closes the database.
 func (c *Core) Close() error {

@@ -137,6 +137,11 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 		{`UPDATE key_check SET mac = ?`, []any{older.Sum(nil)}},
 		{`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, []any{plainHash(t, testkit.AdminPassword)}},
 		{`UPDATE credential_secrets SET phc = ? WHERE phc IS NOT NULL`, []any{plainHash(t, "Passw0rdX")}},
+		// Nor had it credential state MACs (they came with the pepper).
+		{`UPDATE credentials SET state_mac = NULL, state_seq = 0`, nil},
+		{`DROP TRIGGER audit_no_delete`, nil},
+		{`DELETE FROM audit WHERE action = 'credentials.state-sealed'`, nil},
+		{`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`, nil},
 	} {
 		if _, err := c.Store.DB.Exec(q.sql, q.args...); err != nil {
 			t.Fatal(err)

@@ -314,6 +314,7 @@ func TestAuthorizationSweep(t *testing.T) {
 		"audit verify":         nil,
 		"keys create":          {"--type", "basic", "--name", "Mal"},
 		"keys list":            nil,
+		"keys verify":          nil,
 		"keys rename":          {"--key", "AAAAAAAAAAAAAAAAAAAA", "--name", "x"},
 		"keys disable":         {"--key", "AAAAAAAAAAAAAAAAAAAA"},
 		"keys enable":          {"--key", "AAAAAAAAAAAAAAAAAAAA"},

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +23,12 @@ func init() {
 			run: (*run).keysCreate},
 		command{name: "keys list", summary: "list API credentials (Administrators)", usage: "[--type basic|hmac|legacy] [--query TEXT] [--limit N] [--offset N] [--json]",
 			help: "Lists credentials, newest first. Secrets are never shown.", run: (*run).keysList},
+		command{name: "keys verify", summary: "check every credential's stored state (Administrators)", usage: "[--json]",
+			help: "Checks that each credential's stored state (type, key, status, expiry, secrets) is\n" +
+				"what Keysmith last wrote, under keysmith.key, and lists those that are not. A\n" +
+				"tampered credential authenticates nothing; delete it and issue a new one.\n" +
+				"Exits 1 when any is tampered.",
+			run: (*run).keysVerify},
 		command{name: "keys rename", summary: "rename a Basic or HMAC key (Administrators)", usage: "--key KEY --name NAME [--json]",
 			help: "Changes the descriptive name of a key.", run: (*run).keysRename},
 		command{name: "keys disable", summary: "disable a credential (Administrators)", usage: "--key KEY [--json]",
@@ -145,7 +152,7 @@ func (r *run) listCredentials(name string, args []string, fixed credentials.Type
 	for _, cr := range cs {
 		page.Items = append(page.Items, desktop.ViewCredential(cr, c.Clock()))
 	}
-	return r.output(*asJSON, page, func(w io.Writer) {
+	err = r.output(*asJSON, page, func(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TYPE\tNAME\tKEY\tSTATUS\tCREATED\tLAST USED\tEXPIRES")
 		for _, v := range page.Items {
@@ -155,6 +162,70 @@ func (r *run) listCredentials(name string, args []string, fixed credentials.Type
 		tw.Flush()
 		fmt.Fprintf(w, "%d of %d credentials.\n", len(page.Items), total)
 	})
+	if err == nil {
+		r.warnTampered(cs)
+	}
+	return err
+}
+
+// warnTampered says on standard error which listed credentials are
+// tampered and what to do.
+func (r *run) warnTampered(cs []credentials.Credential) {
+	for _, c := range cs {
+		if c.Tampered {
+			fmt.Fprintf(r.env.Stderr, "Warning: the stored state of %s does not verify: it was changed outside Keysmith. It authenticates nothing; delete it and issue a new credential.\n", c.Key)
+		}
+	}
+}
+
+// warnWeak says on standard error when a Legacy password just set is easy
+// to guess.
+func (r *run) warnWeak(username, password string) {
+	if w := credentials.LegacyPasswordWarning(username, password); w != "" {
+		fmt.Fprintln(r.env.Stderr, "Warning: "+w)
+	}
+}
+
+// tamperedJSON is what keys verify prints with --json.
+type tamperedJSON struct {
+	Checked  int                      `json:"checked"`
+	Tampered []desktop.CredentialView `json:"tampered"`
+}
+
+func (r *run) keysVerify(args []string) error {
+	const name = "keys verify"
+	asJSON, err := r.jsonOnly(name, args)
+	if err != nil {
+		return err
+	}
+	c, id, err := r.signIn()
+	if err != nil {
+		return err
+	}
+	checked, bad, err := c.Credentials.VerifyAll(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	out := tamperedJSON{Checked: checked, Tampered: []desktop.CredentialView{}}
+	for _, cr := range bad {
+		out.Tampered = append(out.Tampered, desktop.ViewCredential(cr, c.Clock()))
+	}
+	if err := r.output(asJSON, out, func(w io.Writer) {
+		if len(bad) == 0 {
+			fmt.Fprintf(w, "Credential state intact: %d credentials checked.\n", checked)
+		}
+	}); err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		keys := make([]string, len(bad))
+		for i, cr := range bad {
+			keys[i] = cr.Key
+		}
+		return errs.Invalidf("state", "%d of %d credentials have a stored state that does not verify (changed outside Keysmith): %s. They authenticate nothing; delete them and issue new ones.",
+			len(bad), checked, strings.Join(keys, ", "))
+	}
+	return nil
 }
 
 func orText(s, alt string) string {
@@ -300,6 +371,7 @@ func (r *run) legacyCreate(args []string) error {
 	if err != nil {
 		return err
 	}
+	r.warnWeak(*username, pw)
 	return r.printCredential(*asJSON, cred, "Created")
 }
 
@@ -316,5 +388,6 @@ func (r *run) legacySetPassword(args []string) error {
 	if err != nil {
 		return err
 	}
+	r.warnWeak(c.Key, pw)
 	return r.printCredential(asJSON, c, "Changed the password of")
 }

@@ -119,14 +119,26 @@ func (c *Cache) lookup(ctx context.Context, key string) (*cached, error) {
 
 func (c *Cache) load(ctx context.Context, key string) (*cached, error) {
 	s := c.s
-	cred, err := scan(s.db.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.key = ?`, key), s.now())
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot: what is checked is what is cached
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	cred, err := scan(tx.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.key = ?`, key), s.now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
 	}
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT generation, digest, sealed, phc, retires_at FROM credential_secrets
+	secs, err := readSecrets(ctx, tx, cred.ID)
+	if err == nil {
+		err = s.checkState(ctx, tx, &cred, secs)
+	}
+	if err != nil || cred.Tampered {
+		return &cached{cred: cred}, err // a tampered credential keeps no secret
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT generation, digest, sealed, phc, retires_at FROM credential_secrets
 		WHERE credential_id = ? ORDER BY generation DESC`, cred.ID)
 	if err != nil {
 		return nil, err
@@ -163,6 +175,9 @@ func (c *Cache) Known(ctx context.Context, key string) bool {
 // skipped by live.
 func (c *Cache) usable(e *cached) ([]cachedSecret, time.Time, error) {
 	now := c.s.now()
+	if e.cred.Tampered {
+		return nil, now, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrStateTampered)
+	}
 	if e.cred.Status(now) != StatusActive {
 		return nil, now, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrNotActive)
 	}

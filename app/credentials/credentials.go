@@ -13,6 +13,22 @@
 //     The keys come from the key file beside the database, never from it.
 //   - Every change and its audit event (naming the key, never the secret)
 //     commit in one transaction.
+//   - Each credential's security state (id, type, key, name, disabled,
+//     expiry, generation, and every stored secret generation with its
+//     retirement and digest, ciphertext or hash) carries a MAC under a key
+//     derived from the key file, recomputed in the transaction of every
+//     change. The MAC also covers the seq of the audit event that produced
+//     the state, and the state is trusted only while no later
+//     state-changing event (stateActions) targets the credential's key: a
+//     deleted row put back, or a row restored to an older state, is refused
+//     like an edited one. The verifier refuses a credential whose state does
+//     not verify (ErrStateTampered); listings show it as tampered, and it
+//     can only be deleted. Last use is not security state: the verifier
+//     records it without the key.
+//   - A database from before state MACs gets them once, at the first open
+//     with its key file: rows are sealed as found (they were trusted until
+//     then) and the audit log records it (credentials.state-sealed); from
+//     then on a row without a MAC is tampered.
 package credentials
 
 import (
@@ -25,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,6 +91,7 @@ const (
 	StatusActive   = "active"
 	StatusDisabled = "disabled"
 	StatusExpired  = "expired"
+	StatusTampered = "tampered"
 )
 
 // Credential is a credential as listed. It never holds a secret.
@@ -91,11 +109,19 @@ type Credential struct {
 	// PreviousUntil is when the secret replaced by the last roll stops
 	// working; nil when no previous secret is still valid.
 	PreviousUntil *time.Time
+	// Tampered: the stored state does not verify (see the package doc). A
+	// tampered credential authenticates nothing and can only be deleted.
+	Tampered bool
+
+	state stateFields
 }
 
-// Status is active, disabled or expired at now. Expired counts as disabled.
+// Status is active, disabled, expired or tampered at now. Expired counts as
+// disabled; tampered overrides the rest, which cannot be trusted.
 func (c Credential) Status(now time.Time) string {
 	switch {
+	case c.Tampered:
+		return StatusTampered
 	case c.Disabled:
 		return StatusDisabled
 	case c.ExpiresAt != nil && !now.Before(*c.ExpiresAt):
@@ -113,6 +139,8 @@ type Service struct {
 	pepper accounts.Pepper // keys Legacy password hashes
 	seal   sealer
 	fpKey  []byte // keys Fingerprint
+	// stateKey keys the state MAC of every credential row.
+	stateKey []byte
 }
 
 // New returns a Service whose secrets are protected by keys derived from key.
@@ -121,7 +149,7 @@ func New(db *sql.DB, log *audit.Log, key *keyfile.Key, clock func() time.Time, p
 		pepper: key.Derive("basic secret pepper v1"),
 		aead:   key.Derive("hmac secret seal v1"),
 		rand:   rand.Reader,
-	}, fpKey: key.Derive("log fingerprint v1")}
+	}, fpKey: key.Derive("log fingerprint v1"), stateKey: key.Derive("credential state v1")}
 }
 
 // Fingerprint is what logs keep of a claimed key that names no credential,
@@ -145,46 +173,78 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
 
 func stamp(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-// change runs fn for an active Administrator in one transaction and appends
-// the audit event it returns.
-func (s *Service) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx, by accounts.User) (audit.Event, error)) error {
+// change runs fn for an active Administrator in one transaction, appends
+// the audit event it returns and seals the state of the credential id it
+// returns (0: none, it was deleted) under that event's seq; then, if out is
+// set, reads the credential into it.
+func (s *Service) change(ctx context.Context, actorID int64, out *Credential, fn func(tx *sql.Tx, by accounts.User) (audit.Event, int64, error)) error {
 	return store.Tx(ctx, s.db, func(tx *sql.Tx) error {
 		by, err := accounts.RequireAdminTx(ctx, tx, actorID)
 		if err != nil {
 			return err
 		}
-		ev, err := fn(tx, by)
+		if err := s.sealExisting(ctx, tx); err != nil {
+			return err
+		}
+		ev, id, err := fn(tx, by)
 		if err != nil {
 			return err
+		}
+		if !slices.Contains(stateActions, ev.Action) {
+			return fmt.Errorf("credential change %q is not a state action", ev.Action)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE credential_revision SET n = n + 1 WHERE id = 1`); err != nil {
 			return err
 		}
 		ev.ActorID, ev.Actor = by.ID, by.Label()
-		return s.log.Append(ctx, tx, ev)
+		if err := s.log.Append(ctx, tx, ev); err != nil {
+			return err
+		}
+		if id == 0 {
+			return nil
+		}
+		seq, err := lastSeq(ctx, tx)
+		if err == nil {
+			err = s.sealState(ctx, tx, id, seq)
+		}
+		if err == nil && out != nil {
+			*out, err = s.get(ctx, tx, id)
+		}
+		return err
 	})
 }
 
 // update changes one existing credential: fn sees it as it was (inside the
 // transaction) and returns the audit event; update returns it as it is after.
+// update changes one existing credential whose state verifies: fn sees it
+// as it was (inside the transaction) and returns the audit event; update
+// returns it as it is after.
 func (s *Service) update(ctx context.Context, actorID, id int64, fn func(tx *sql.Tx, old Credential) (audit.Event, error)) (Credential, error) {
 	var c Credential
-	err := s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+	err := s.change(ctx, actorID, &c, func(tx *sql.Tx, by accounts.User) (audit.Event, int64, error) {
 		old, err := s.get(ctx, tx, id)
 		if err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
+		}
+		if old.Tampered {
+			return audit.Event{}, 0, TamperedError(old)
 		}
 		ev, err := fn(tx, old)
 		if err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials SET updated_at = ? WHERE id = ?`, stamp(s.now()), id); err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
-		c, err = s.get(ctx, tx, id)
-		return ev, err
+		return ev, id, nil
 	})
 	return c, err
+}
+
+// TamperedError is the message for a change refused because c's stored
+// state does not verify.
+func TamperedError(c Credential) error {
+	return errs.Invalidf("key", "The stored state of %s does not verify: it was changed outside Keysmith, so it cannot be used or changed. Delete it and issue a new credential.", c.Key)
 }
 
 // CheckName validates a Basic or HMAC label.
@@ -221,23 +281,20 @@ func (s *Service) Create(ctx context.Context, actorID int64, typ Type, name stri
 		return Credential{}, "", err
 	}
 	var c Credential
-	err = s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+	err = s.change(ctx, actorID, &c, func(tx *sql.Tx, by accounts.User) (audit.Event, int64, error) {
 		key, err := s.uniqueKey(ctx, tx)
 		if err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		id, err := s.insert(ctx, tx, typ, name, key, expires, by)
 		if err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		if err := s.storeSecret(ctx, tx, id, typ, 1, secret, nil); err != nil {
-			return audit.Event{}, err
-		}
-		if c, err = s.get(ctx, tx, id); err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		return audit.Event{Action: "credential.create", Target: key,
-			Detail: fmt.Sprintf("%s key %q%s", typ.Label(), name, expiryDetail(expires))}, nil
+			Detail: fmt.Sprintf("%s key %q%s", typ.Label(), name, expiryDetail(expires))}, id, nil
 	})
 	if err != nil {
 		return Credential{}, "", err
@@ -309,7 +366,8 @@ func (s *Service) storeSecret(ctx context.Context, tx *sql.Tx, id int64, typ Typ
 }
 
 const credCols = `c.id, c.type, c.name, c.key, c.disabled, c.expires_at, c.created_at, c.created_by, c.last_used_at, COALESCE(c.last_used_from, ''),
-	(SELECT MAX(retires_at) FROM credential_secrets s WHERE s.credential_id = c.id AND s.retires_at IS NOT NULL)`
+	(SELECT MAX(retires_at) FROM credential_secrets s WHERE s.credential_id = c.id AND s.retires_at IS NOT NULL),
+	c.generation, c.state_seq, c.state_mac`
 
 type scanner interface{ Scan(...any) error }
 
@@ -317,9 +375,11 @@ func scan(row scanner, now time.Time) (Credential, error) {
 	var c Credential
 	var exp, last, prev sql.NullString
 	var created string
-	if err := row.Scan(&c.ID, &c.Type, &c.Name, &c.Key, &c.Disabled, &exp, &created, &c.CreatedBy, &last, &c.LastUsedFrom, &prev); err != nil {
+	if err := row.Scan(&c.ID, &c.Type, &c.Name, &c.Key, &c.Disabled, &exp, &created, &c.CreatedBy, &last, &c.LastUsedFrom, &prev,
+		&c.state.generation, &c.state.seq, &c.state.mac); err != nil {
 		return Credential{}, err
 	}
+	c.state.expires = exp
 	c.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
 	c.ExpiresAt = optTime(exp)
 	c.LastUsedAt = optTime(last)
@@ -340,16 +400,16 @@ func optTime(s sql.NullString) *time.Time {
 	return &t
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func (s *Service) get(ctx context.Context, q querier, id int64) (Credential, error) {
+// get reads credential id and checks its state.
+func (s *Service) get(ctx context.Context, q reader, id int64) (Credential, error) {
 	c, err := scan(q.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.id = ?`, id), s.now())
 	if errors.Is(err, sql.ErrNoRows) {
 		return Credential{}, fmt.Errorf("credential %w", errs.ErrNotFound)
 	}
-	return c, err
+	if err != nil {
+		return Credential{}, err
+	}
+	return c, s.verify(ctx, q, &c)
 }
 
 // Get returns one credential (Administrators only).
@@ -370,7 +430,10 @@ func (s *Service) ByKey(ctx context.Context, actorID int64, key string) (Credent
 	if errors.Is(err, sql.ErrNoRows) {
 		return Credential{}, fmt.Errorf("credential %w", errs.ErrNotFound)
 	}
-	return c, err
+	if err != nil {
+		return Credential{}, err
+	}
+	return c, s.verify(ctx, s.db, &c)
 }
 
 // Filter narrows List.
@@ -423,7 +486,14 @@ func (s *Service) List(ctx context.Context, actorID int64, f Filter) ([]Credenti
 		}
 		out = append(out, c)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if err := s.verifyPage(ctx, s.db, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
 }
 
 // Rename changes the label of a Basic or HMAC credential.
@@ -457,17 +527,18 @@ func (s *Service) SetDisabled(ctx context.Context, actorID, id int64, disabled b
 	})
 }
 
-// Delete removes a credential and every secret it had.
+// Delete removes a credential and every secret it had; the one change a
+// tampered credential allows.
 func (s *Service) Delete(ctx context.Context, actorID, id int64) error {
-	return s.change(ctx, actorID, func(tx *sql.Tx, by accounts.User) (audit.Event, error) {
+	return s.change(ctx, actorID, nil, func(tx *sql.Tx, by accounts.User) (audit.Event, int64, error) {
 		old, err := s.get(ctx, tx, id)
 		if err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM credentials WHERE id = ?`, id); err != nil {
-			return audit.Event{}, err
+			return audit.Event{}, 0, err
 		}
-		return audit.Event{Action: "credential.delete", Target: old.Key, Detail: old.Type.Label() + " " + old.Name}, nil
+		return audit.Event{Action: "credential.delete", Target: old.Key, Detail: old.Type.Label() + " " + old.Name}, 0, nil
 	})
 }
 

@@ -85,16 +85,17 @@ func TestHMACSecretsDecrypt(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0] != secret {
 		t.Fatalf("HMACSecrets = %v, %v", got, err)
 	}
-	// A flipped byte in the stored ciphertext is detected, not decrypted.
+	// A flipped byte in the stored ciphertext is detected, not decrypted
+	// (by the state MAC, before the AEAD would refuse it).
 	c.Store.DB.Exec(`UPDATE credential_secrets SET sealed = CAST(substr(sealed, 1, 30) || X'00' || substr(sealed, 32) AS BLOB) WHERE credential_id = ?`, cred.ID)
-	if _, _, err := c.Credentials.HMACSecrets(ctx, cred.Key); !errors.Is(err, errs.ErrUnauthenticated) {
+	if _, _, err := c.Credentials.HMACSecrets(ctx, cred.Key); !errors.Is(err, credentials.ErrStateTampered) {
 		t.Fatalf("tampered ciphertext: %v", err)
 	}
 	// Ciphertext moved to another credential's row does not open there.
 	other, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Other", nil)
 	cred2, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Third", nil)
 	c.Store.DB.Exec(`UPDATE credential_secrets SET sealed = (SELECT sealed FROM credential_secrets WHERE credential_id = ?) WHERE credential_id = ?`, cred2.ID, other.ID)
-	if _, _, err := c.Credentials.HMACSecrets(ctx, other.Key); !errors.Is(err, errs.ErrUnauthenticated) {
+	if _, _, err := c.Credentials.HMACSecrets(ctx, other.Key); !errors.Is(err, credentials.ErrStateTampered) {
 		t.Fatalf("moved ciphertext: %v", err)
 	}
 }

@@ -127,6 +127,17 @@ func (a *App) CreateLegacy(req CreateLegacyRequest) (CredentialView, error) {
 	})
 }
 
+// LegacyPasswordWarning says, live as an Administrator types, whether a
+// Legacy password that meets the platform's rules is easy to guess ("" when
+// it is not, or when it breaks a rule: saving then says which). It is a
+// warning; saving is not refused for it.
+func (a *App) LegacyPasswordWarning(username, password string) (string, error) {
+	if _, err := a.admin(); err != nil {
+		return "", a.fail("legacy-password-warning", err)
+	}
+	return credentials.LegacyPasswordWarning(username, password), nil
+}
+
 // SetLegacyPassword changes a Legacy credential's password.
 func (a *App) SetLegacyPassword(credID int64, password, confirm string) (CredentialView, error) {
 	return a.credChange("set-legacy-password", func(actor int64) (credentials.Credential, error) {

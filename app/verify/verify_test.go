@@ -310,6 +310,17 @@ func TestBasicAndLegacy(t *testing.T) {
 	if _, err := ver.Verify(ctx, auth(basic.Key, secret)); !errors.Is(err, credentials.ErrNotActive) {
 		t.Fatalf("disabled: %v", err)
 	}
+	// Enabled again with write access to the database alone: refused, with
+	// its own reason for the log.
+	c.Store.DB.Exec(`UPDATE credentials SET disabled = 0 WHERE id = ?`, basic.ID)
+	c.Store.DB.Exec(`UPDATE credential_revision SET n = n + 1`) // so the verifier reloads it
+	_, err := ver.Verify(ctx, auth(basic.Key, secret))
+	if !errors.Is(err, credentials.ErrStateTampered) || !errors.Is(err, errs.ErrBadCredentials) || verify.Reason(err) != "credential state does not verify" {
+		t.Fatalf("tampered: %v", err)
+	}
+	if !ver.Known(ctx, basic.Key) {
+		t.Fatal("a tampered key is still a known key (logged as itself)")
+	}
 }
 
 func FuzzAuthorization(f *testing.F) {

@@ -523,3 +523,55 @@ describe('Credential lists', () => {
     expect(alerts[0]).toHaveAttribute('role', 'alert');
   });
 });
+
+describe('Legacy password strength', () => {
+  it('warns under the field, live, when a password that meets the rules is easy to guess, and still saves it', async () => {
+    store();
+    backend.LegacyPasswordWarning.mockImplementation(async (_u: string, p: string) =>
+      p === 'Passw0rd' ? 'This password is easy to guess.' : '',
+    );
+    backend.CreateLegacy.mockResolvedValueOnce(
+      credential({ id: 30, type: 'legacy', typeLabel: 'Legacy', name: 'shop2024', key: 'shop2024' }),
+    );
+    const user = await renderPage();
+    await user.click(screen.getByTestId('create-legacy'));
+    const form = screen.getByRole('dialog', { name: 'Create Legacy API credentials' });
+    const warning = within(form).getByTestId('new-legacy-password-weak');
+    expect(warning).toHaveTextContent('');
+    await user.type(within(form).getByLabelText('Username'), 'shop2024');
+    await user.type(within(form).getByLabelText('Password'), 'Passw0rd');
+    await waitFor(() => expect(warning).toHaveTextContent('This password is easy to guess.'));
+    expect(warning).toHaveAttribute('role', 'status');
+    expect(warning.textContent).not.toContain('Passw0rd');
+    expect(backend.LegacyPasswordWarning).toHaveBeenLastCalledWith('shop2024', 'Passw0rd');
+    await user.type(within(form).getByLabelText('Password'), 'Xq9z');
+    await waitFor(() => expect(warning).toHaveTextContent(''));
+    await user.type(within(form).getByLabelText('Confirm password'), 'Passw0rdXq9z');
+    await user.click(within(form).getByRole('button', { name: 'Create key' }));
+    expect(backend.CreateLegacy).toHaveBeenCalledTimes(1);
+  });
+
+  it('warns in the Edit dialog too, for the credential being edited', async () => {
+    store([credential({ id: 31, type: 'legacy', typeLabel: 'Legacy', name: 'olduser1', key: 'olduser1' })]);
+    backend.LegacyPasswordWarning.mockResolvedValue('This password is easy to guess.');
+    const user = await renderPage();
+    const list = await screen.findByTestId('credential-list-legacy');
+    await user.click(within(list).getByRole('button', { name: 'Edit password of olduser1' }));
+    const dialog = screen.getByRole('dialog', { name: 'Change Legacy password' });
+    await user.type(within(dialog).getByLabelText('New password'), 'Olduser1');
+    await waitFor(() =>
+      expect(within(dialog).getByTestId('legacy-password-weak')).toHaveTextContent('This password is easy to guess.'),
+    );
+    expect(backend.LegacyPasswordWarning).toHaveBeenLastCalledWith('olduser1', 'Olduser1');
+  });
+});
+
+describe('Tampered credentials', () => {
+  it('shows a tampered credential as such, with what to do', async () => {
+    store([credential({ id: 40, name: 'Shop', key: KEY, status: 'tampered' })]);
+    await renderPage();
+    const list = await screen.findByTestId('credential-list-basic');
+    expect(within(list).getByTestId('credential-status')).toHaveTextContent('Tampered');
+    expect(within(list).getByTestId('credential-tampered')).toHaveTextContent(/does not verify.*delete it and issue a new credential/);
+  });
+});

@@ -82,7 +82,8 @@ export interface AuditVerifyResult {
 }
 
 export type CredentialType = 'basic' | 'hmac' | 'legacy';
-export type CredentialStatus = 'active' | 'disabled' | 'expired';
+/** tampered: its stored state does not verify; it authenticates nothing and can only be deleted. */
+export type CredentialStatus = 'active' | 'disabled' | 'expired' | 'tampered';
 /** An API credential as listed; never carries a secret. */
 export interface CredentialView {
   id: number;
@@ -415,6 +416,9 @@ export const api = {
   createKey: (req: CreateKeyRequest) => call(() => App.CreateKey(req as any)).then(normSecret),
   rollCredential: (id: number, grace: Grace) => call(() => App.RollCredential(id, grace)).then(normSecret),
   createLegacy: (req: CreateLegacyRequest) => call(() => App.CreateLegacy(req as any)).then(normCredential),
+  /** A warning when a Legacy password meeting the platform's rules is easy to guess, or ''. */
+  legacyPasswordWarning: (username: string, password: string) =>
+    call(() => App.LegacyPasswordWarning(username, password)).then((w: any) => String(w ?? '')),
   setLegacyPassword: (id: number, password: string, confirm: string) =>
     call(() => App.SetLegacyPassword(id, password, confirm)).then(normCredential),
   renameCredential: (id: number, name: string) => call(() => App.RenameCredential(id, name)).then(normCredential),

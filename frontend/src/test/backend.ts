@@ -25,6 +25,7 @@ export const backend = {
   RollCredential: vi.fn(),
   CreateLegacy: vi.fn(),
   SetLegacyPassword: vi.fn(),
+  LegacyPasswordWarning: vi.fn(),
   RenameCredential: vi.fn(),
   SetCredentialDisabled: vi.fn(),
   DeleteCredential: vi.fn(),
@@ -115,6 +116,7 @@ export function resetBackend() {
   backend.GetSettings.mockResolvedValue(settings);
   backend.ListAudit.mockResolvedValue({ entries: [], total: 0 });
   backend.ListCredentials.mockResolvedValue({ items: [], total: 0 });
+  backend.LegacyPasswordWarning.mockResolvedValue('');
   backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissSecret.mockResolvedValue(undefined);
   backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787 });

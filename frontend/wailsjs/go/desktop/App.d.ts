@@ -40,6 +40,8 @@ export function SaveSettings(arg1:desktop.Settings):Promise<desktop.State>;
 
 export function SetCredentialDisabled(arg1:number,arg2:boolean):Promise<desktop.CredentialView>;
 
+export function LegacyPasswordWarning(arg1:string,arg2:string):Promise<string>;
+
 export function SetLegacyPassword(arg1:number,arg2:string,arg3:string):Promise<desktop.CredentialView>;
 
 export function SetUserDisabled(arg1:number,arg2:boolean):Promise<desktop.UserView>;

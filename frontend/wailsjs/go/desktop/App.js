@@ -78,6 +78,10 @@ export function SetCredentialDisabled(arg1, arg2) {
   return window['go']['desktop']['App']['SetCredentialDisabled'](arg1, arg2);
 }
 
+export function LegacyPasswordWarning(arg1, arg2) {
+  return window['go']['desktop']['App']['LegacyPasswordWarning'](arg1, arg2);
+}
+
 export function SetLegacyPassword(arg1, arg2, arg3) {
   return window['go']['desktop']['App']['SetLegacyPassword'](arg1, arg2, arg3);
 }
