@@ -276,6 +276,12 @@ func (c *conn) next(now time.Time, short bool) (keep, slow, unread bool) {
 			c.reserve(time.Now())
 		}
 		if err != nil {
+			var we *wireError
+			if errors.As(err, &we) {
+				s.logLine(start, "malformed", r.method, r.uri, "", c.remote, we.why)
+				c.respond(&r, we.code, c.errorBody(we), true)
+				return false, slow, true
+			}
 			code, b := s.refuse(&r, from, "", "body unreadable", start, c.buf[:0])
 			c.respond(&r, code, b, true)
 			return false, slow, true

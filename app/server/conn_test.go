@@ -150,10 +150,15 @@ func TestMalformedRequestsAreRefusedAndClosed(t *testing.T) {
 		raw  string
 		code int
 	}{
-		"folded header":   {"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n", 400},
-		"smuggled length": {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-		"head too large":  {"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", server.MaxHeaderBytes) + "\r\n\r\n", 431},
-		"HTTP/2 preface":  {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+		"folded header":      {"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n", 400},
+		"smuggled length":    {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+		"head too large":     {"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", server.MaxHeaderBytes) + "\r\n\r\n", 431},
+		"HTTP/2 preface":     {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+		"bare LF":            {"GET / HTTP/1.1\nHost: a\nAuthorization: Basic eDp5\n\n", 400},
+		"length twice":       {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400},
+		"malformed chunk":    {"POST / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+		"bare LF in a chunk": {"POST / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n", 400},
+		"bad trailer":        {"POST / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nGET / HTTP/1.1\r\n\r\n", 400},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)

@@ -11,8 +11,10 @@
 //   - Last use (time, client address) is recorded in batches off the request
 //     path; when the batch queue is full, a use is dropped, never waited for.
 //   - It reads HTTP/1.1 itself (wire.go, conn.go), strictly: an ambiguous
-//     request is refused and its connection closed; heads, bodies,
-//     connections and the time each may take are bounded (see the limits).
+//     request (bare LF line endings, a repeated Content-Length, a malformed
+//     chunked body, ...) gets a 4xx and its connection is closed; heads,
+//     bodies, connections and the time each may take are bounded (see the
+//     limits).
 package server
 
 import (
