@@ -31,8 +31,8 @@ var ErrClosed = errors.New("server: shut down")
 // PressureIdleTimeout while more than half the slots are in use) to begin
 // the next; once a head has begun arriving it has HeaderTimeout to
 // complete, and a body BodyTimeout. The same deadline bounds writes. Which
-// connections are let in, and which are closed to make room, is in the
-// package guarantees (slots.go).
+// connections are let in, and which are closed to make room, is stated in
+// the package guarantees.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing.Load() {
