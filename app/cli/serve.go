@@ -26,14 +26,14 @@ import (
 func init() {
 	commands = append(commands,
 		command{name: "serve", summary: "run the credential verification endpoint (Administrators)",
-			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--trust-proxy]",
+			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--strict-method] [--trust-proxy]",
 			help: "Answers every request: 200 with the credential's id, type, name and key when its\n" +
 				"Authorization is valid (Basic, Legacy or HMAC as the MessageMedia SDKs send it), 401\n" +
 				"otherwise. Works as an nginx auth_request target (X-Original-Method/-URI). Health:\n" +
 				server.HealthPath + ". Stops cleanly on SIGINT or SIGTERM.",
 			run: (*run).serve},
 		command{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
-			usage: "[--request FILE] [--skew 300s] [--json]",
+			usage: "[--request FILE] [--skew 300s] [--strict-method] [--json]",
 			help: "Reads one raw HTTP/1.1 request (request line, headers, blank line, body) from FILE or\n" +
 				"standard input, with the same rules as serve, and prints whether its credentials are\n" +
 				"accepted and, if not, why.\n" +
@@ -50,6 +50,7 @@ func (r *run) serve(args []string) error {
 	key := fs.String("tls-key", "", "TLS key file")
 	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
 	strict := fs.Bool("reject-bodyless-replays", false, "refuse a repeated signature even without a body")
+	strictMethod := fs.Bool("strict-method", false, strictMethodHelp)
 	proxy := fs.Bool("trust-proxy", false, "record X-Real-IP from a reverse proxy on this machine as the client address")
 	if err := r.parse(name, fs, args); err != nil {
 		return err
@@ -76,7 +77,7 @@ func (r *run) serve(args []string) error {
 	defer logw.Close()
 	log := logfmt.New(logw, c.Clock)
 	// Changes made by the window or the CLI apply within 250 ms.
-	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, Clock: c.Clock})
+	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod, Clock: c.Clock})
 	srv := server.New(c.Credentials, ver, log, c.Clock)
 	srv.LogRequests(logw)
 	srv.TrustProxy(*proxy)
@@ -118,6 +119,9 @@ func (r *run) serve(args []string) error {
 	}
 	return nil
 }
+
+// strictMethodHelp describes --strict-method of serve and verify.
+const strictMethodHelp = "accept an HMAC signature only for the method it names (refuses the SDKs' PUT signed as POST)"
 
 // signInAdmin signs in and requires an Administrator.
 func (r *run) signInAdmin() (c *app.Core, id int64, err error) {
@@ -179,6 +183,7 @@ func (r *run) verifyRequest(args []string) error {
 	fs := newFlags(name)
 	file := fs.String("request", "-", "raw HTTP request file, - for standard input")
 	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	strictMethod := fs.Bool("strict-method", false, strictMethodHelp)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := r.parse(name, fs, args); err != nil {
 		return err
@@ -203,7 +208,7 @@ func (r *run) verifyRequest(args []string) error {
 	if err != nil {
 		return usagef("the input is not an HTTP/1.1 request: %s", err.Error())
 	}
-	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Skew: *skew, Clock: c.Clock})
+	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Skew: *skew, StrictMethod: *strictMethod, Clock: c.Clock})
 	cred, verr := ver.Verify(context.Background(), req)
 	type verdict struct {
 		Accepted bool   `json:"accepted"`

@@ -33,8 +33,9 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	// The same rules as keysmith serve: each input names what is wrong.
 	for input, why := range map[string]string{
-		"not http at all":   "the request head ends early",
-		"not http at all\n": "a malformed request",
+		"not http at all":     "the request head ends early",
+		"not http at all\n":   "a line ends in LF, not CRLF",
+		"not http at all\r\n": "a malformed request",
 		"GET /v1 HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n": "obsolete line folding",
 		"GET /v1 HTTP/1.1\r\nAuthorization: Basic eDp5\r\n\r\n":                "exactly one Host header",
 		"GET /v1 HTTP/1.1\r\nHost: a\r\n":                                      "the request head ends early",

@@ -27,9 +27,12 @@ var ErrClosed = errors.New("server: shut down")
 // keep-alive and pipelined requests are answered in order.
 //
 // Limits: a new connection has HeaderTimeout to send its first request
-// head, and a kept-alive one IdleTimeout (give or take a second) to begin
+// head, and a kept-alive one IdleTimeout (give or take a second;
+// PressureIdleTimeout while more than half the slots are in use) to begin
 // the next; once a head has begun arriving it has HeaderTimeout to
-// complete, and a body BodyTimeout. The same deadline bounds writes.
+// complete, and a body BodyTimeout. The same deadline bounds writes. Which
+// connections are let in, and which are closed to make room, is stated in
+// the package guarantees.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing.Load() {
@@ -41,10 +44,8 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Unlock()
 	var backoff time.Duration
 	for {
-		s.slots <- struct{}{} // wait while MaxConns connections are open
 		nc, err := ln.Accept()
 		if err != nil {
-			<-s.slots
 			if s.shuttingDown() {
 				return ErrClosed
 			}
@@ -58,16 +59,13 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		backoff = 0
 		c := newConn(s, nc)
-		s.mu.Lock()
-		if s.closing.Load() {
-			s.mu.Unlock()
+		if !s.admit(c) {
 			nc.Close()
-			<-s.slots
-			return ErrClosed
+			if s.shuttingDown() {
+				return ErrClosed
+			}
+			continue
 		}
-		s.conns[c] = struct{}{}
-		s.connWG.Add(1)
-		s.mu.Unlock()
 		go c.serve()
 	}
 }
@@ -130,7 +128,13 @@ type conn struct {
 	bw       *bufio.Writer
 	remote   string       // host of the peer
 	loopback bool         // the peer is on this machine
-	state    atomic.Int32 // idle, busy or closed (by Shutdown)
+	state    atomic.Int32 // idle, busy or closed (by Shutdown or to make room)
+	idleAt   atomic.Int64 // when it last turned idle, in Unix nanoseconds
+	authed   bool         // one of its requests was accepted
+
+	// Under Server.mu: its place in the server's unauth list.
+	older, newer *conn
+	listed       bool
 
 	header   http.Header // reused by each request
 	now      time.Time   // when the current request began arriving
@@ -167,6 +171,7 @@ func (c *conn) serve() {
 		c.nc.Close()
 		s.mu.Lock()
 		delete(s.conns, c)
+		s.unauth.remove(c)
 		s.mu.Unlock()
 		<-s.slots
 		s.connWG.Done()
@@ -198,14 +203,19 @@ func (c *conn) serve() {
 		if !headBuffered(c.br) && c.bw.Flush() != nil {
 			return
 		}
+		if slow {
+			now = time.Now() // the body took a while: idle from here
+		}
+		c.idleAt.Store(now.UnixNano())
 		if !c.state.CompareAndSwap(busy, idle) || s.shuttingDown() {
 			c.bw.Flush()
 			return
 		}
 		// Refresh the idle deadline at most once a second while requests
 		// flow: setting a deadline costs more than verifying a request.
-		slack := min(time.Second, s.idleTimeout/8)
-		if idle := now.Add(s.idleTimeout); short || slow || c.deadline.Before(idle.Add(-slack)) || c.deadline.After(idle) {
+		idleFor := s.idleFor()
+		slack := min(time.Second, idleFor/8)
+		if idle := now.Add(idleFor); short || slow || c.deadline.Before(idle.Add(-slack)) || c.deadline.After(idle) {
 			c.setDeadline(idle)
 		}
 	}
@@ -276,13 +286,23 @@ func (c *conn) next(now time.Time, short bool) (keep, slow, unread bool) {
 			c.reserve(time.Now())
 		}
 		if err != nil {
+			var we *wireError
+			if errors.As(err, &we) {
+				s.logLine(start, "malformed", r.method, r.uri, "", c.remote, we.why)
+				c.respond(&r, we.code, c.errorBody(we), true)
+				return false, slow, true
+			}
 			code, b := s.refuse(&r, from, "", "body unreadable", start, c.buf[:0])
 			c.respond(&r, code, b, true)
 			return false, slow, true
 		}
 	}
-	code, b := s.answer(&r, body, from, start, c.buf[:0])
+	code, b, accepted := s.answer(&r, body, from, start, c.buf[:0])
 	c.buf = b[:0]
+	if accepted && !c.authed {
+		c.authed = true
+		s.authenticated(c)
+	}
 	keep = complete && !r.close && !s.shuttingDown()
 	c.respond(&r, code, b, !keep)
 	return keep, slow, !complete

@@ -150,10 +150,15 @@ func TestMalformedRequestsAreRefusedAndClosed(t *testing.T) {
 		raw  string
 		code int
 	}{
-		"folded header":   {"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n", 400},
-		"smuggled length": {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-		"head too large":  {"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", server.MaxHeaderBytes) + "\r\n\r\n", 431},
-		"HTTP/2 preface":  {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+		"folded header":      {"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic\r\n eDp5\r\n\r\n", 400},
+		"smuggled length":    {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+		"head too large":     {"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("b", server.MaxHeaderBytes) + "\r\n\r\n", 431},
+		"HTTP/2 preface":     {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+		"bare LF":            {"GET / HTTP/1.1\nHost: a\nAuthorization: Basic eDp5\n\n", 400},
+		"length twice":       {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400},
+		"malformed chunk":    {"POST / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+		"bare LF in a chunk": {"POST / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n", 400},
+		"bad trailer":        {"POST / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nGET / HTTP/1.1\r\n\r\n", 400},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)
@@ -362,30 +367,170 @@ func TestClientAddressFromProxy(t *testing.T) {
 	}
 }
 
-// Beyond the connection limit, a new connection waits to be accepted until
-// one closes.
+// With every slot taken, a new connection takes the slot of the longest idle
+// one; while none is idle it waits to be accepted, until one is.
 func TestConnectionLimit(t *testing.T) {
 	f := newFixture(t)
 	server.SetMaxConns(f.srv, 2)
 	base := strings.TrimPrefix(serveLoopback(t, f.srv), "http://")
 	dial := func() (net.Conn, *bufio.Reader) { return dialRaw(t, base) }
+	ask := func(conn net.Conn, br *bufio.Reader) {
+		t.Helper()
+		fmt.Fprint(conn, f.basicGET("/", ""))
+		if res, _ := read(t, br, "GET"); res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
 	first, firstR := dial()
-	fmt.Fprint(first, f.basicGET("/", ""))
-	read(t, firstR, "GET")
+	ask(first, firstR)
 	second, secondR := dial()
-	fmt.Fprint(second, f.basicGET("/", ""))
-	read(t, secondR, "GET")
-	third, thirdR := dial() // the kernel completes the handshake; Keysmith does not accept yet
-	fmt.Fprint(third, f.basicGET("/", ""))
-	third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	if _, err := thirdR.Peek(1); err == nil {
-		t.Fatal("a third connection was answered with a limit of two")
+	ask(second, secondR)
+	waitIdle(t, f.srv, 2)
+	third, thirdR := dial() // both others idle: the first, idle longest, makes room
+	ask(third, thirdR)
+	if !closed(firstR) {
+		t.Fatal("the longest idle connection was not closed to make room")
 	}
-	first.Close()
-	third.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if res, _ := read(t, thirdR, "GET"); res.StatusCode != 200 {
-		t.Fatalf("after a slot freed: %d", res.StatusCode)
+	ask(second, secondR)
+
+	// Both open connections busy (a body on its way): a new one waits.
+	put := "PUT /x HTTP/1.1\r\nHost: a\r\nAuthorization: " + basicAuth(f.basic.Key, f.basicSecret) + "\r\nContent-Length: 5\r\n\r\nhe"
+	waitIdle(t, f.srv, 2)
+	fmt.Fprint(second, put)
+	fmt.Fprint(third, put)
+	waitIdle(t, f.srv, 0) // both are reading their bodies
+	fourth, fourthR := dial()
+	fmt.Fprint(fourth, f.basicGET("/", ""))
+	fourth.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := fourthR.Peek(1); err == nil {
+		t.Fatal("a connection was answered while every slot was busy")
 	}
+	fourth.SetReadDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(second, "llo") // answered, then idle: its slot goes to the waiting one
+	if res, _ := read(t, secondR, "PUT"); res.StatusCode != 200 {
+		t.Fatalf("PUT: %d", res.StatusCode)
+	}
+	if res, _ := read(t, fourthR, "GET"); res.StatusCode != 200 {
+		t.Fatalf("after a connection turned idle: %d", res.StatusCode)
+	}
+	fmt.Fprint(third, "llo")
+	if res, _ := read(t, thirdR, "PUT"); res.StatusCode != 200 {
+		t.Fatalf("the other busy connection: %d", res.StatusCode)
+	}
+}
+
+// waitIdle waits until n of srv's connections wait for a request (an
+// answer is sent before its connection turns idle).
+func waitIdle(t *testing.T, srv *server.Server, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); server.IdleConns(srv) != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d idle connections, want %d", server.IdleConns(srv), n)
+		}
+	}
+}
+
+// Connections that never had a request accepted (silent, health checks,
+// refused) hold at most MaxUnauthenticated slots: each one beyond closes the
+// oldest of them, never a connection that authenticated, and a client with
+// valid credentials still gets in.
+func TestUnauthenticatedConnectionsAreCapped(t *testing.T) {
+	f := newFixture(t)
+	server.SetMaxConns(f.srv, 8)
+	server.SetMaxUnauthenticated(f.srv, 3)
+	base := strings.TrimPrefix(serveLoopback(t, f.srv), "http://")
+	dial := func() (net.Conn, *bufio.Reader) { return dialRaw(t, base) }
+	authed, authedR := dial()
+	fmt.Fprint(authed, f.basicGET("/", ""))
+	if res, _ := read(t, authedR, "GET"); res.StatusCode != 200 {
+		t.Fatalf("authenticated client: %d", res.StatusCode)
+	}
+	var flood []*bufio.Reader
+	for i := range 12 {
+		conn, br := dial()
+		switch i % 3 {
+		case 0: // health checks, kept alive
+			fmt.Fprint(conn, "GET "+server.HealthPath+" HTTP/1.1\r\nHost: a\r\n\r\n")
+			if res, _ := read(t, br, "GET"); res.StatusCode != 200 {
+				t.Fatalf("health %d: %d", i, res.StatusCode)
+			}
+		case 1: // refused credentials, kept alive
+			fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic eDp5\r\n\r\n")
+			if res, _ := read(t, br, "GET"); res.StatusCode != 401 {
+				t.Fatalf("refused %d: %d", i, res.StatusCode)
+			}
+		}
+		flood = append(flood, br) // case 2: silent
+	}
+	// The newest connection: it needs a slot and gets one.
+	client, clientR := dial()
+	fmt.Fprint(client, f.basicGET("/", ""))
+	if res, _ := read(t, clientR, "GET"); res.StatusCode != 200 {
+		t.Fatalf("new client: %d", res.StatusCode)
+	}
+	// All but the newest unauthenticated ones were closed to make room...
+	for i, br := range flood[:len(flood)-2] {
+		if !closed(br) {
+			t.Fatalf("unauthenticated connection %d still open", i)
+		}
+	}
+	// ...and the authenticated connections kept theirs.
+	for _, c := range []struct {
+		conn net.Conn
+		br   *bufio.Reader
+	}{{authed, authedR}, {client, clientR}} {
+		fmt.Fprint(c.conn, f.basicGET("/again", ""))
+		if res, _ := read(t, c.br, "GET"); res.StatusCode != 200 {
+			t.Fatalf("authenticated connection after the flood: %d", res.StatusCode)
+		}
+	}
+}
+
+// While more than half the slots are in use, a connection that turns idle
+// gets the short idle timeout, and one idle longer than that is closed when
+// a new connection arrives.
+func TestIdleTimeoutUnderPressure(t *testing.T) {
+	setup := func(t *testing.T) (*fixture, string) {
+		f := newFixture(t)
+		server.SetMaxConns(f.srv, 4)
+		server.SetPressureIdle(f.srv, 200*time.Millisecond)
+		server.SetTimeouts(f.srv, time.Minute, server.BodyTimeout, time.Minute)
+		return f, strings.TrimPrefix(serveLoopback(t, f.srv), "http://")
+	}
+	ask := func(t *testing.T, f *fixture, base string) *bufio.Reader {
+		t.Helper()
+		conn, br := dialRaw(t, base)
+		fmt.Fprint(conn, f.basicGET("/", ""))
+		if res, _ := read(t, br, "GET"); res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		return br
+	}
+	t.Run("short idle timeout", func(t *testing.T) {
+		f, base := setup(t)
+		dialRaw(t, base)
+		dialRaw(t, base)
+		if !closed(ask(t, f, base)) { // the third of four: under pressure
+			t.Fatal("a connection idle under pressure was not closed")
+		}
+	})
+	t.Run("idle ones closed", func(t *testing.T) {
+		f, base := setup(t)
+		first, second := ask(t, f, base), ask(t, f, base) // half the slots: the long idle timeout
+		waitIdle(t, f.srv, 2)
+		time.Sleep(300 * time.Millisecond) // idle longer than the short timeout
+		dialRaw(t, base)                   // the third: pressure from now on
+		conn, br := dialRaw(t, base)
+		fmt.Fprint(conn, "GET "+server.HealthPath+" HTTP/1.1\r\nHost: a\r\n\r\n")
+		if res, _ := read(t, br, "GET"); res.StatusCode != 200 {
+			t.Fatalf("health: %d", res.StatusCode)
+		}
+		for i, br := range []*bufio.Reader{first, second} {
+			if !closed(br) {
+				t.Fatalf("connection %d, idle under pressure, was not closed", i)
+			}
+		}
+	})
 }
 
 // flaky fails its first Accept as a process out of file descriptors does.

@@ -10,9 +10,24 @@
 //     request line that was signed.
 //   - Last use (time, client address) is recorded in batches off the request
 //     path; when the batch queue is full, a use is dropped, never waited for.
+//   - Connections cannot be hoarded without credentials. A connection counts
+//     as unauthenticated until one of its requests is accepted (a health
+//     check or a refusal does not count). At most MaxUnauthenticated of them
+//     are open: a new connection beyond that closes the oldest, whatever it is
+//     doing. So connections without valid credentials never hold more than
+//     MaxUnauthenticated of the MaxConns slots; the rest are left to
+//     connections that authenticated, and a new client gets in as long as
+//     its first request is answered before MaxUnauthenticated newer
+//     connections arrive. While more than half the slots are in use, an idle
+//     connection is closed after PressureIdleTimeout instead of IdleTimeout;
+//     with every slot in use, a new connection takes the slot of an idle one
+//     (the longest idle unauthenticated one first), or waits to be accepted
+//     while none is idle.
 //   - It reads HTTP/1.1 itself (wire.go, conn.go), strictly: an ambiguous
-//     request is refused and its connection closed; heads, bodies,
-//     connections and the time each may take are bounded (see the limits).
+//     request (bare LF line endings, a repeated Content-Length, a malformed
+//     chunked body, ...) gets a 4xx and its connection is closed; heads,
+//     bodies, connections and the time each may take are bounded (see the
+//     limits).
 package server
 
 import (
@@ -53,13 +68,17 @@ type Server struct {
 	done   chan struct{}
 	wg     sync.WaitGroup
 
-	trustProxy bool          // record X-Real-IP from a local reverse proxy
-	slots      chan struct{} // one per open connection, at most MaxConns
+	trustProxy   bool          // record X-Real-IP from a local reverse proxy
+	slots        chan struct{} // one per open connection, at most MaxConns
+	maxUnauth    int           // MaxUnauthenticated
+	pressureIdle time.Duration // PressureIdleTimeout
 
 	mu        sync.Mutex
 	closing   atomic.Bool // set under mu, read without it
 	listeners []net.Listener
 	conns     map[*conn]struct{}
+	unauth    connList  // connections without an accepted request, oldest first
+	lastSweep time.Time // of idle connections under pressure
 	connWG    sync.WaitGroup
 }
 
@@ -68,18 +87,21 @@ type event struct {
 	refusal *credentials.Refusal
 }
 
-// Limits of the HTTP face (see Serve): a client has HeaderTimeout to send a
-// request head of at most MaxHeaderBytes in MaxFields fields, and
-// BodyTimeout for a body; an idle keep-alive connection is closed after
-// IdleTimeout. Beyond MaxConns open connections, new ones wait in the
-// listen queue.
+// Limits of the HTTP face (see Serve and the package guarantees): a client
+// has HeaderTimeout to send a request head of at most MaxHeaderBytes in
+// MaxFields fields, and BodyTimeout for a body; an idle keep-alive
+// connection is closed after IdleTimeout, or PressureIdleTimeout while more
+// than half of MaxConns are open. At most MaxConns connections are open, at
+// most MaxUnauthenticated of them without an accepted request.
 const (
-	HeaderTimeout  = 5 * time.Second
-	BodyTimeout    = 15 * time.Second
-	IdleTimeout    = 2 * time.Minute
-	MaxHeaderBytes = 16 << 10
-	MaxFields      = 100  // header fields in one request head
-	MaxConns       = 4096 // open connections; more wait to be accepted
+	HeaderTimeout       = 5 * time.Second
+	BodyTimeout         = 15 * time.Second
+	IdleTimeout         = 2 * time.Minute
+	PressureIdleTimeout = 5 * time.Second
+	MaxHeaderBytes      = 16 << 10
+	MaxFields           = 100  // header fields in one request head
+	MaxConns            = 4096 // open connections
+	MaxUnauthenticated  = 1024 // open connections none of whose requests was accepted yet
 )
 
 // New returns a Server; Start begins its bookkeeping and Close ends it;
@@ -87,7 +109,8 @@ const (
 func New(creds *credentials.Service, ver *verify.Verifier, log *logfmt.Logger, clock func() time.Time) *Server {
 	return &Server{ver: ver, creds: creds, log: log, clock: clock,
 		headerTimeout: HeaderTimeout, bodyTimeout: BodyTimeout, idleTimeout: IdleTimeout,
-		events: make(chan event, 8192), done: make(chan struct{}), conns: map[*conn]struct{}{}, slots: make(chan struct{}, MaxConns)}
+		events: make(chan event, 8192), done: make(chan struct{}), conns: map[*conn]struct{}{}, slots: make(chan struct{}, MaxConns),
+		maxUnauth: MaxUnauthenticated, pressureIdle: PressureIdleTimeout}
 }
 
 // TrustProxy records the X-Real-IP header as the client address when the
@@ -161,19 +184,21 @@ func (s *Server) queue(e event) {
 }
 
 // answer verifies one request whose body (when it has one) was read, and
-// returns the status and the body of the reply, appended to buf.
-func (s *Server) answer(r *request, body []byte, from string, start time.Time, buf []byte) (int, []byte) {
+// returns the status and the body of the reply, appended to buf, and whether
+// its credentials were accepted.
+func (s *Server) answer(r *request, body []byte, from string, start time.Time, buf []byte) (int, []byte, bool) {
 	if path, _, _ := strings.Cut(r.uri, "?"); path == HealthPath {
-		return http.StatusOK, append(buf, healthBody...)
+		return http.StatusOK, append(buf, healthBody...), false
 	}
 	req := r.verifyRequest(body)
 	c, err := s.ver.Verify(context.Background(), req)
 	if err != nil {
-		return s.refuse(r, from, s.loggedKey(first(r.header["Authorization"]), err), verify.Reason(err), start, buf)
+		code, b := s.refuse(r, from, s.loggedKey(first(r.header["Authorization"]), err), verify.Reason(err), start, buf)
+		return code, b, false
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
 	s.logLine(start, "accepted", req.Method, req.RequestURI, c.Key, from, "")
-	return http.StatusOK, appendAccepted(buf, c)
+	return http.StatusOK, appendAccepted(buf, c), true
 }
 
 // logLine writes one request-log line (logfmt, no secrets) without the

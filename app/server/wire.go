@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
@@ -17,8 +18,9 @@ import (
 // The HTTP/1.1 wire: a strict reader of requests and a writer of the few
 // responses the endpoint gives. It reads what clients and nginx send
 // (RFC 9112): a request line, header fields, and a body framed by
-// Content-Length or chunked transfer coding; it refuses anything ambiguous
-// (obsolete line folding, conflicting lengths, unknown codings) with a 4xx
+// Content-Length or chunked transfer coding, every line ending in CRLF; it
+// refuses anything ambiguous (a bare LF line ending, obsolete line folding,
+// a repeated Content-Length, unknown codings, a malformed chunk) with a 4xx
 // and closes the connection. Header bytes are bounded by MaxHeaderBytes and
 // a body is read only up to verify.MaxBody+1 bytes.
 
@@ -43,6 +45,7 @@ func (e *wireError) Error() string { return e.why }
 func badRequest(why string) error { return &wireError{http.StatusBadRequest, why} }
 
 var (
+	errBareLF         = badRequest("a line ends in LF, not CRLF")
 	errHeaderTooLarge = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request head exceeds 16 KiB"}
 	errTooManyFields  = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request has more than 100 header fields"}
 )
@@ -166,13 +169,18 @@ func ReadRequest(br *bufio.Reader) (verify.Request, error) {
 	}
 	body, _, err := readBody(br, &r, verify.MaxBody+1)
 	if err != nil {
-		return verify.Request{}, errors.New("the body is shorter than announced or badly chunked")
+		var we *wireError
+		if errors.As(err, &we) {
+			return verify.Request{}, err
+		}
+		return verify.Request{}, errors.New("the body is shorter than announced")
 	}
 	return r.verifyRequest(body), nil
 }
 
-// readLine returns the next line without its CRLF (or bare LF), charging
-// its length to budget. A line longer than br's buffer is copied.
+// readLine returns the next line without its CRLF, charging its length to
+// budget; a line ending in a bare LF is refused (RFC 9112, 2.2 allows it).
+// A line longer than br's buffer is copied.
 func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -192,11 +200,11 @@ func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	}
-	line = line[:len(line)-1]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
+	n := len(line)
+	if n < 2 || line[n-2] != '\r' {
+		return nil, errBareLF
 	}
-	return line, nil
+	return line[:n-2], nil
 }
 
 func parseRequestLine(line []byte, r *request) error {
@@ -267,12 +275,9 @@ func frame(r *request) error {
 			return &wireError{http.StatusNotImplemented, "only the chunked transfer coding is supported"}
 		}
 		r.length = -1
+	case len(cl) > 1:
+		return badRequest("more than one Content-Length header")
 	case len(cl) > 0:
-		for _, v := range cl[1:] {
-			if v != cl[0] {
-				return badRequest("conflicting Content-Length headers")
-			}
-		}
 		n, err := strconv.ParseUint(cl[0], 10, 63)
 		if err != nil || cl[0][0] == '+' {
 			return badRequest("an invalid Content-Length")
@@ -280,6 +285,9 @@ func frame(r *request) error {
 		r.length = int64(n)
 	default:
 		r.length = 0
+	}
+	if len(h["X-Original-Method"]) > 1 || len(h["X-Original-Uri"]) > 1 {
+		return badRequest("more than one X-Original-Method or X-Original-URI header")
 	}
 	if e := h["Expect"]; len(e) > 0 {
 		if len(e) > 1 || !strings.EqualFold(e[0], "100-continue") {
@@ -292,7 +300,8 @@ func frame(r *request) error {
 
 // readBody reads the body r announces, keeping at most limit bytes. done
 // reports whether the whole body was consumed, so the connection can carry
-// another request.
+// another request. A malformed chunked body is a *wireError; any other error
+// is the connection's (it ended or timed out).
 func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool, err error) {
 	if r.length >= 0 {
 		n := min(r.length, limit)
@@ -313,7 +322,7 @@ func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool
 	cr := httputil.NewChunkedReader(br)
 	body, err = io.ReadAll(io.LimitReader(cr, limit))
 	if err != nil {
-		return nil, false, err
+		return nil, false, chunkError(err)
 	}
 	if int64(len(body)) == limit {
 		return body, false, nil // more may follow: not worth reading
@@ -322,6 +331,9 @@ func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool
 	budget, fields := MaxHeaderBytes, 0
 	for {
 		line, err := readLine(br, &budget)
+		if err == io.EOF {
+			return nil, false, io.ErrUnexpectedEOF
+		}
 		if err != nil {
 			return nil, false, err
 		}
@@ -336,6 +348,18 @@ func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool
 		}
 	}
 }
+
+// chunkError is err of the chunked reader as readBody reports it: the
+// connection's own errors as they are, any other a malformed body.
+func chunkError(err error) error {
+	var ne net.Error
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &ne) {
+		return err
+	}
+	return errMalformedChunk
+}
+
+var errMalformedChunk = badRequest("a malformed chunked body")
 
 // hasToken reports whether the comma-separated list (lower case) holds tok.
 func hasToken(list, tok string) bool {

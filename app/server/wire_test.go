@@ -33,12 +33,10 @@ func TestReadRequest(t *testing.T) {
 			header: http.Header{"Host": {"api"}}},
 		{name: "repeated field keeps order", raw: "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nx-a: 2\r\n\r\n", method: "GET", uri: "/",
 			header: http.Header{"Host": {"a"}, "X-A": {"1", "2"}}},
-		{name: "leading empty line, bare LF", raw: "\r\nPOST /a HTTP/1.1\nHost: a\nContent-Length: 12\n\n", method: "POST", uri: "/a", length: 12,
+		{name: "leading empty line", raw: "\r\nPOST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n", method: "POST", uri: "/a", length: 12,
 			header: http.Header{"Host": {"a"}, "Content-Length": {"12"}}},
 		{name: "chunked", raw: "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n", method: "POST", uri: "/", length: -1,
 			header: http.Header{"Host": {"a"}, "Transfer-Encoding": {"Chunked"}}},
-		{name: "same length twice", raw: "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", method: "POST", uri: "/", length: 3,
-			header: http.Header{"Host": {"a"}, "Content-Length": {"3", "3"}}},
 		{name: "close", raw: "GET / HTTP/1.1\r\nHost: a\r\nConnection: TE, Close\r\n\r\n", method: "GET", uri: "/", close: true,
 			header: http.Header{"Host": {"a"}, "Connection": {"TE, Close"}}},
 		{name: "HTTP/1.0 closes", raw: "GET / HTTP/1.0\r\n\r\n", method: "GET", uri: "/", close: true, http10: true, header: http.Header{}},
@@ -96,6 +94,15 @@ func TestReadRequestRefuses(t *testing.T) {
 		{"gzip coding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
 		{"chunked in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
 		{"conflicting lengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400},
+		{"same length twice", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", 400},
+		{"a length list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n", 400},
+		{"bare LF after the request line", "GET / HTTP/1.1\nHost: a\r\n\r\n", 400},
+		{"bare LF after a field", "GET / HTTP/1.1\r\nHost: a\n\r\n", 400},
+		{"bare LF ending the head", "GET / HTTP/1.1\r\nHost: a\r\n\n", 400},
+		{"bare LF before the request", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+		{"all bare LF", "POST /a HTTP/1.1\nHost: a\nContent-Length: 12\n\n", 400},
+		{"two X-Original-Method", "GET / HTTP/1.1\r\nHost: a\r\nX-Original-Method: GET\r\nX-Original-Method: DELETE\r\n\r\n", 400},
+		{"two X-Original-URI", "GET / HTTP/1.1\r\nHost: a\r\nX-Original-URI: /a\r\nx-original-uri: /b\r\n\r\n", 400},
 		{"signed length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\n", 400},
 		{"negative length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400},
 		{"huge length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400},
@@ -169,21 +176,38 @@ func TestReadBody(t *testing.T) {
 		})
 	}
 	big := strings.Repeat("b", 100_000) // read as it arrives, not allocated up front
-	for name, raw := range map[string]string{
-		"truncated":            "Content-Length: 9\r\n\r\nshort",
-		"large, truncated":     "Content-Length: 100001\r\n\r\n" + big,
-		"malformed chunk":      "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
-		"request as a trailer": "Transfer-Encoding: chunked\r\n\r\n0\r\nGET /smuggled HTTP/1.1\r\n\r\n",
-		"control in a trailer": "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: \x01\r\n\r\n",
-		"unended trailers":     "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: 1\r\n",
+	for _, tc := range []struct {
+		name, raw string
+		code      int // of the refusal; 0: the input ends early
+	}{
+		{"truncated", "Content-Length: 9\r\n\r\nshort", 0},
+		{"large, truncated", "Content-Length: 100001\r\n\r\n" + big, 0},
+		{"chunk cut short", "Transfer-Encoding: chunked\r\n\r\n5\r\nhel", 0},
+		{"unended trailers", "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: 1\r\n", 0},
+		{"malformed chunk", "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
+		{"chunk size overflows", "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", 400},
+		{"chunk longer than its size", "Transfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400},
+		{"bare LF after a chunk size", "Transfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400},
+		{"bare LF after chunk data", "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n", 400},
+		{"bare LF after the last chunk", "Transfer-Encoding: chunked\r\n\r\n0\n\r\n", 400},
+		{"bare LF ending the trailers", "Transfer-Encoding: chunked\r\n\r\n0\r\n\n", 400},
+		{"request as a trailer", "Transfer-Encoding: chunked\r\n\r\n0\r\nGET /smuggled HTTP/1.1\r\n\r\n", 400},
+		{"control in a trailer", "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: \x01\r\n\r\n", 400},
 	} {
-		br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\n" + raw))
+		br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\n" + tc.raw))
 		var r request
 		if err := readRequest(br, &r); err != nil {
-			t.Fatalf("%s: head: %v", name, err)
+			t.Fatalf("%s: head: %v", tc.name, err)
 		}
-		if _, _, err := readBody(br, &r, 200_000); err == nil {
-			t.Errorf("%s: read without error", name)
+		_, _, err := readBody(br, &r, 200_000)
+		var we *wireError
+		switch {
+		case err == nil:
+			t.Errorf("%s: read without error", tc.name)
+		case tc.code == 0 && (errors.As(err, &we) || !errors.Is(err, io.ErrUnexpectedEOF)):
+			t.Errorf("%s: %v, want the input's early end", tc.name, err)
+		case tc.code != 0 && (!errors.As(err, &we) || we.code != tc.code || we.why == ""):
+			t.Errorf("%s: %v, want a %d", tc.name, err, tc.code)
 		}
 	}
 	br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + big))
@@ -219,6 +243,11 @@ func FuzzReadRequest(f *testing.F) {
 		"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n",
 		"\r\nGET http://x/ HTTP/1.1\nHost: a\nExpect: 100-continue\nContent-Length: 1\n\nx",
+		"\r\nGET http://x/ HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
+		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+		"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4\nbody\r\n0\r\n\r\n",
+		"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"GET / HTTP/1.1\r\nHost: a\r\nX-Original-Method: GET\r\nX-Original-Method: DELETE\r\n\r\n",
 		"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: hmac username=\"k\", algorithm=\"hmac-sha1\", headers=\"date request-line\", signature=\"c2ln\"\r\n\r\n",
 	} {
 		f.Add([]byte(s))
@@ -250,6 +279,10 @@ func FuzzReadRequest(f *testing.F) {
 			body, done, err := readBody(br, &r, limit)
 			if len(body) > limit {
 				t.Fatalf("body of %d bytes kept", len(body))
+			}
+			var we *wireError
+			if err != nil && !errors.As(err, &we) && !errors.Is(err, io.ErrUnexpectedEOF) && err != io.EOF {
+				t.Fatalf("body error %v: neither a refusal nor the input's end", err)
 			}
 			if err != nil || !done {
 				return

@@ -25,6 +25,9 @@ var (
 	ErrSignature       = errors.New("signature does not match")
 	ErrReplay          = errors.New("signature already used")
 	ErrTooLarge        = errors.New("request too large to verify")
+
+	ErrDuplicateAuthorization = errors.New("more than one Authorization header")
+	ErrDuplicateHeader        = errors.New("a signed header appears more than once")
 )
 
 // basicCreds parses "Basic base64(user:pass)".

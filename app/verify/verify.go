@@ -14,6 +14,12 @@
 //     request with a body is accepted once within the skew window; for
 //     bodiless requests that is a setting (two honest identical GETs in the
 //     same second sign the same, so the default allows them).
+//   - The signed request line names the method the request was sent with.
+//     The one exception is what the official SDKs send: a PUT with a body
+//     signed as POST (see sdkSignedMethod); Options.StrictMethod refuses it
+//     too. A bodiless request is accepted only under its own method.
+//   - A header listed in the signature, or Authorization, that appears more
+//     than once is refused: which copy was signed would be ambiguous.
 //   - Credentials come from a credentials.Cache: a change made by any
 //     process applies within the cache's poll interval.
 package verify
@@ -49,6 +55,7 @@ type Request struct {
 type Options struct {
 	Skew                  time.Duration // allowed date difference; default 300 s
 	RejectBodylessReplays bool          // also refuse a repeated signature of a request without a body
+	StrictMethod          bool          // accept only the method the request was sent with, not the SDKs' PUT signed as POST
 	Clock                 func() time.Time
 	MaxReplayEntries      int // default 1<<20
 }
@@ -96,7 +103,10 @@ func (v *Verifier) verify(ctx context.Context, r Request) (credentials.Credentia
 	if len(auth) == 0 {
 		return credentials.Credential{}, ErrNoAuthorization
 	}
-	if len(auth) > 1 || len(auth[0]) > MaxAuthorization {
+	if len(auth) > 1 {
+		return credentials.Credential{}, ErrDuplicateAuthorization
+	}
+	if len(auth[0]) > MaxAuthorization {
 		return credentials.Credential{}, ErrMalformed
 	}
 	h := strings.TrimSpace(auth[0])
@@ -131,7 +141,7 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 	}
 	sc := scratches.Get().(*scratch)
 	defer sc.put()
-	base, quirk, err := v.signingBase(&p, r, sc.base[:0])
+	base, body, err := v.signingBase(&p, r, sc.base[:0])
 	if err != nil {
 		return credentials.Credential{}, err
 	}
@@ -141,9 +151,11 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 		alg = credentials.HMACSHA256
 	}
 	sc.line = requestLine(sc.line[:0], base, r.Method, r.RequestURI)
-	alt := quirk != "" && quirk != r.Method
-	if alt {
-		sc.alt = requestLine(sc.alt[:0], base, quirk, r.RequestURI)
+	var alt bool
+	if !v.opt.StrictMethod {
+		if m := sdkSignedMethod(r.Method, body); m != "" {
+			sc.alt, alt = requestLine(sc.alt[:0], base, m, r.RequestURI), true
+		}
 	}
 	ok := 0
 	c, err := v.creds.EachHMAC(ctx, p.username, alg, func(m hash.Hash) {
@@ -193,54 +205,72 @@ func (sc *scratch) check(m hash.Hash, msg, sig []byte) int {
 
 // signingBase checks the listed headers and appends the signing string to
 // dst with the request line left for last (marked by a 0 byte where it goes).
-// It returns the method the SDKs would have signed: POST with a body, GET
-// without.
-func (v *Verifier) signingBase(p *hmacParams, r Request, dst []byte) ([]byte, string, error) {
+// It reports whether the request has a body: one the verifier sees, or, when
+// the body was not forwarded, one whose digest is signed.
+func (v *Verifier) signingBase(p *hmacParams, r Request, dst []byte) ([]byte, bool, error) {
 	var date, line, digest bool
 	for i, name := range p.listed() {
 		if i > 0 {
 			dst = append(dst, '\n')
 		}
-		switch {
-		case strings.EqualFold(name, "request-line"):
+		if strings.EqualFold(name, "request-line") {
 			if line {
-				return nil, "", ErrMalformed
+				return nil, false, ErrMalformed
 			}
 			dst, line = append(dst, 0), true
 			continue
+		}
+		values := r.Header.Values(name)
+		if len(values) > 1 {
+			return nil, false, ErrDuplicateHeader
+		}
+		var value string
+		if len(values) == 1 {
+			value = values[0]
+		}
+		switch {
 		case strings.EqualFold(name, "date"):
-			value := r.Header.Get("Date")
 			t, err := parseDate(value)
 			if err != nil || absDuration(v.opt.Clock().Sub(t)) > v.opt.Skew {
-				return nil, "", ErrDate
+				return nil, false, ErrDate
 			}
-			dst, date = appendHeader(dst, name, value), true
+			date = true
 		case strings.EqualFold(name, "x-content-md5"), strings.EqualFold(name, "content-md5"):
-			value := r.Header.Get(name)
 			if r.HasBody {
 				sum := md5.Sum(r.Body)
 				var hx [32]byte
 				hex.Encode(hx[:], sum[:])
 				if len(value) != 32 || !strings.EqualFold(value, string(hx[:])) {
-					return nil, "", ErrDigest
+					return nil, false, ErrDigest
 				}
 			}
-			dst, digest = appendHeader(dst, name, value), true
-		default:
-			dst = appendHeader(dst, name, r.Header.Get(name))
+			digest = true
 		}
+		dst = appendHeader(dst, name, value)
 	}
 	if !date || !line {
-		return nil, "", ErrUnsigned
+		return nil, false, ErrUnsigned
 	}
 	if r.HasBody && len(r.Body) > 0 && !digest {
-		return nil, "", fmt.Errorf("%w: the body", ErrUnsigned)
+		return nil, false, fmt.Errorf("%w: the body", ErrUnsigned)
 	}
-	quirk := "GET"
-	if len(r.Body) > 0 || (!r.HasBody && digest) {
-		quirk = "POST"
+	return dst, len(r.Body) > 0 || (!r.HasBody && digest), nil
+}
+
+// sdkSignedMethod is the method the official MessageMedia SDKs put in the
+// signed request line of a request they send as method, when that differs;
+// "" when they sign the method they send. Every SDK with HMAC (the
+// messages-*-sdk for Node, Python, Ruby, PHP, Java and C#; the Go SDK has no
+// HMAC) signs POST for a request with a body and GET for one without, and
+// sends GET without a body and POST or PUT with one (PUT: cancel a
+// scheduled message, PUT /v1/messages/{id}). So PUT with a body signed as
+// POST is the only substitution they produce; none sends DELETE, PATCH or
+// HEAD, nor PUT without a body.
+func sdkSignedMethod(method string, body bool) string {
+	if body && method == "PUT" {
+		return "POST"
 	}
-	return dst, quirk, nil
+	return ""
 }
 
 func appendHeader(dst []byte, name, value string) []byte {

@@ -95,6 +95,25 @@ func TestSDKVectorsAccepted(t *testing.T) {
 	}
 }
 
+// TestSDKVectorsStrict: with StrictMethod every SDK request is accepted but
+// the PUT the SDKs sign as POST.
+func TestSDKVectorsStrict(t *testing.T) {
+	c, _, clock, v := setup(t)
+	for _, vec := range v.Vectors {
+		t.Run(vec.Name, func(t *testing.T) {
+			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now, StrictMethod: true})
+			_, err := ver.Verify(ctx, request(vec.Method, vec.URL, vec.Body, vec.Headers))
+			if vec.Method == "PUT" {
+				if !errors.Is(err, verify.ErrSignature) {
+					t.Fatalf("PUT signed as POST: %v", err)
+				}
+			} else if err != nil {
+				t.Fatalf("SDK request refused: %v", err)
+			}
+		})
+	}
+}
+
 func TestSDKVectorsTampered(t *testing.T) {
 	c, u, clock, v := setup(t)
 	post := v.Vectors[0]
@@ -115,7 +134,11 @@ func TestSDKVectorsTampered(t *testing.T) {
 		{"decoded query", func() verify.Request {
 			return request("GET", "/v1/replies?page=2&page_size=50&filter=a b", "", v.Vectors[2].Headers)
 		}, nil, verify.ErrSignature},
-		{"other method", func() verify.Request { return request("DELETE", get.URL, "", get.Headers) }, nil, nil},
+		{"sent as DELETE", func() verify.Request { return request("DELETE", get.URL, "", get.Headers) }, nil, verify.ErrSignature},
+		{"PUT sent as PATCH", func() verify.Request {
+			put := v.Vectors[3]
+			return request("PATCH", put.URL, put.Body, put.Headers)
+		}, nil, verify.ErrSignature},
 		{"stale date", func() verify.Request { return request(get.Method, get.URL, "", get.Headers) }, func() { clock.Advance(301 * time.Second) }, verify.ErrDate},
 		{"date from the future", func() verify.Request { return request(get.Method, get.URL, "", get.Headers) }, func() { clock.Advance(-602 * time.Second) }, verify.ErrDate},
 		{"no authorization", func() verify.Request {
@@ -129,14 +152,6 @@ func TestSDKVectorsTampered(t *testing.T) {
 			}
 			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 			_, err := ver.Verify(ctx, tc.req())
-			if tc.want == nil {
-				// The SDK signs GET for every bodiless request: accepted
-				// under the real method too.
-				if err != nil {
-					t.Fatalf("SDK quirk refused: %v", err)
-				}
-				return
-			}
 			if !errors.Is(err, errs.ErrBadCredentials) || !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -204,9 +219,9 @@ func TestClientVariants(t *testing.T) {
 		"docs: hmac-sha256 + Content-MD5": func(o *signOpts) {
 			o.algorithm, o.md5Name = "hmac-sha256", "Content-MD5"
 		},
-		"GET without body":     func(o *signOpts) { o.method, o.signMethod, o.body = "GET", "GET", "" },
-		"PATCH signed as POST": func(o *signOpts) { o.method = "PATCH" },
-		"date 299 s behind":    func(o *signOpts) { o.date = o.date.Add(-299 * time.Second) },
+		"GET without body":   func(o *signOpts) { o.method, o.signMethod, o.body = "GET", "GET", "" },
+		"PUT signed as POST": func(o *signOpts) { o.method = "PUT" },
+		"date 299 s behind":  func(o *signOpts) { o.date = o.date.Add(-299 * time.Second) },
 	}
 	for name, mod := range variants {
 		t.Run(name, func(t *testing.T) {
@@ -228,6 +243,7 @@ func TestClientVariants(t *testing.T) {
 		"unknown algorithm":             {func(o *signOpts) { o.algorithm = "hmac-md5" }, verify.ErrUnsupported},
 		"date 301 s behind":             {func(o *signOpts) { o.date = o.date.Add(-301 * time.Second) }, verify.ErrDate},
 		"signed with PUT, sent as POST": {func(o *signOpts) { o.signMethod = "PUT" }, verify.ErrSignature},
+		"PATCH signed as POST":          {func(o *signOpts) { o.method = "PATCH" }, verify.ErrSignature},
 	}
 	for name, tc := range refusals {
 		t.Run(name, func(t *testing.T) {
@@ -389,8 +405,8 @@ func TestOneCacheManyRequests(t *testing.T) {
 	}{
 		{"sha1", func(o *signOpts) {}, nil},
 		{"sha256", func(o *signOpts) { o.algorithm = "hmac-sha256" }, nil},
-		{"DELETE signed as GET", func(o *signOpts) { o.method = "DELETE" }, nil},
-		{"sha256 DELETE signed as GET", func(o *signOpts) { o.algorithm, o.method = "hmac-sha256", "DELETE" }, nil},
+		{"DELETE signed as GET", func(o *signOpts) { o.method = "DELETE" }, verify.ErrSignature},
+		{"sha256 DELETE signed as GET", func(o *signOpts) { o.algorithm, o.method = "hmac-sha256", "DELETE" }, verify.ErrSignature},
 		{"wrong secret", func(o *signOpts) { o.secret = testkit.Wrong(secret) }, verify.ErrSignature},
 		{"sha256 wrong secret", func(o *signOpts) { o.algorithm, o.secret = "hmac-sha256", testkit.Wrong(secret) }, verify.ErrSignature},
 		{"other path", func(o *signOpts) { o.uri = "/v1/messages/2" }, nil},
@@ -453,7 +469,7 @@ func TestOneCacheManyRequests(t *testing.T) {
 func TestHMACVerifyAllocatesNothing(t *testing.T) {
 	c, _, clock, cred, secret := withHMAC(t, "Allocs")
 	req := signedRequest(signOpts{algorithm: "hmac-sha256", dateName: "date", secret: secret, key: cred.Key,
-		method: "DELETE", signMethod: "GET", uri: "/v1/messages/1", date: clock.Now()})
+		method: "GET", signMethod: "GET", uri: "/v1/messages/1", date: clock.Now()})
 	ver := verify.New(c.Credentials.NewCache(time.Hour), verify.Options{Clock: clock.Now})
 	var err error
 	allocs := testing.AllocsPerRun(200, func() { _, err = ver.Verify(ctx, req) })
@@ -462,5 +478,124 @@ func TestHMACVerifyAllocatesNothing(t *testing.T) {
 	}
 	if limit := map[bool]float64{false: 0, true: 2}[raceEnabled]; allocs > limit {
 		t.Fatalf("%.2f allocations per verification, want at most %.1f", allocs, limit)
+	}
+}
+
+// TestMethodSubstitution: the method in the signed request line must be the
+// method the request was sent with, except the one substitution the official
+// SDKs make (PUT with a body, signed as POST), which StrictMethod refuses
+// too. Every pair of common methods, with and without a body.
+func TestMethodSubstitution(t *testing.T) {
+	c, _, clock, cred, secret := withHMAC(t, "Methods")
+	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "put", "post"}
+	for _, strict := range []bool{false, true} {
+		for _, body := range []string{"", `{"status":"cancelled"}`} {
+			for _, sent := range methods {
+				for _, signed := range methods {
+					want := sent == signed || !strict && body != "" && sent == "PUT" && signed == "POST"
+					name := fmt.Sprintf("strict=%v/body=%v/%s signed as %s", strict, body != "", sent, signed)
+					t.Run(name, func(t *testing.T) {
+						ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now, StrictMethod: strict})
+						req := signedRequest(signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret,
+							key: cred.Key, method: sent, signMethod: signed, uri: "/v1/messages/123", body: body, date: clock.Now()})
+						_, err := ver.Verify(ctx, req)
+						if want && err != nil {
+							t.Fatalf("refused: %v", err)
+						}
+						if !want && !errors.Is(err, verify.ErrSignature) {
+							t.Fatalf("err = %v, want %v", err, verify.ErrSignature)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestCapturedGETReplayedUnderOtherMethods: one captured header of a
+// bodiless GET is accepted again as that GET (the default allows honest
+// duplicates), never as another method on the same path.
+func TestCapturedGETReplayedUnderOtherMethods(t *testing.T) {
+	c, _, clock, cred, secret := withHMAC(t, "Captured")
+	for _, strict := range []bool{false, true} {
+		ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now, StrictMethod: strict})
+		captured := signedRequest(signOpts{algorithm: "hmac-sha1", dateName: "date", secret: secret, key: cred.Key,
+			method: "GET", signMethod: "GET", uri: "/v1/messages/123", date: clock.Now()})
+		if _, err := ver.Verify(ctx, captured); err != nil {
+			t.Fatalf("strict=%v: the GET itself: %v", strict, err)
+		}
+		for _, m := range []string{"DELETE", "PUT", "PATCH", "HEAD", "POST", "OPTIONS"} {
+			replay := captured
+			replay.Method = m
+			if _, err := ver.Verify(ctx, replay); !errors.Is(err, verify.ErrSignature) {
+				t.Errorf("strict=%v: replayed as %s: %v", strict, m, err)
+			}
+		}
+		if _, err := ver.Verify(ctx, captured); err != nil {
+			t.Fatalf("strict=%v: the GET again: %v", strict, err)
+		}
+	}
+}
+
+// TestDuplicateHeaders: a header the signature lists, or Authorization,
+// sent twice is refused with its own reason, whichever copy was signed.
+func TestDuplicateHeaders(t *testing.T) {
+	c, _, clock, cred, secret := withHMAC(t, "Duplicates")
+	signed := func(body string) verify.Request {
+		method := "GET"
+		if body != "" {
+			method = "POST"
+		}
+		return signedRequest(signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret, key: cred.Key,
+			method: method, signMethod: method, uri: "/v1/messages", body: body, date: clock.Now()})
+	}
+	other := clock.Now().Add(time.Second).UTC().Format(http.TimeFormat)
+	for name, tc := range map[string]struct {
+		req  func() verify.Request
+		want error
+	}{
+		"Date after the signed one": {func() verify.Request {
+			r := signed("")
+			r.Header.Add("Date", other)
+			return r
+		}, verify.ErrDuplicateHeader},
+		"Date before the signed one": {func() verify.Request {
+			r := signed("")
+			r.Header["Date"] = append([]string{other}, r.Header["Date"]...)
+			return r
+		}, verify.ErrDuplicateHeader},
+		"same Date twice": {func() verify.Request {
+			r := signed("")
+			r.Header.Add("Date", r.Header.Get("Date"))
+			return r
+		}, verify.ErrDuplicateHeader},
+		"x-Content-MD5 twice": {func() verify.Request {
+			r := signed(`{"a":1}`)
+			r.Header.Add("X-Content-Md5", r.Header.Get("X-Content-Md5"))
+			return r
+		}, verify.ErrDuplicateHeader},
+		"Authorization twice": {func() verify.Request {
+			r := signed("")
+			r.Header.Add("Authorization", r.Header.Get("Authorization"))
+			return r
+		}, verify.ErrDuplicateAuthorization},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
+			_, err := ver.Verify(ctx, tc.req())
+			if !errors.Is(err, tc.want) || !errors.Is(err, errs.ErrBadCredentials) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if reason := verify.Reason(err); reason != tc.want.Error() {
+				t.Fatalf("reason %q", reason)
+			}
+		})
+	}
+	// An unsigned header may repeat.
+	r := signed("")
+	r.Header.Add("Accept", "a")
+	r.Header.Add("Accept", "b")
+	if _, err := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}).Verify(ctx, r); err != nil {
+		t.Fatalf("repeated unsigned header: %v", err)
 	}
 }
