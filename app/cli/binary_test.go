@@ -306,6 +306,8 @@ func TestBinaryServeTLS(t *testing.T) {
 
 	// A TLS key other users may read is used, with a warning in the log.
 	const exposed = "the --tls-key file can be read or changed by other users"
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	s.cmd.Wait() // its log is complete and no longer written
 	if strings.Contains(s.logs.String(), exposed) {
 		t.Fatalf("warning for a 0600 key: %s", s.logs)
 	}
