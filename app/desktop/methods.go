@@ -260,7 +260,14 @@ func ViewAudit(es []audit.Entry, total int) AuditPage {
 
 // ViewVerify is an audit verification result.
 func ViewVerify(r audit.Result) AuditVerifyResult {
-	return AuditVerifyResult{OK: r.OK(), Checked: r.Checked, BadSeq: r.BadSeq, Problem: r.Problem}
+	v := AuditVerifyResult{OK: r.OK(), Status: "intact", Checked: r.Checked, Start: r.Start, BadSeq: r.BadSeq, Problem: r.Problem}
+	switch {
+	case r.Tampered():
+		v.Status = "tampered"
+	case !r.OK():
+		v.Status, v.Problem = "unproven", r.Unproven
+	}
+	return v
 }
 
 // VerifyAudit checks the audit chain (Administrators only).
