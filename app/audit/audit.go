@@ -360,7 +360,11 @@ func (l *Log) verify(ctx context.Context, q querier) (Result, error) {
 			return res, nil
 		}
 		if a.Count != last.Count {
-			res.BadSeq, res.Problem = last.Seq, fmt.Sprintf("The audit anchor in the database counts %d entries, but %d are present.", a.Count, last.Count)
+			how := "entries were removed"
+			if a.Count < last.Count {
+				how = "entries were inserted"
+			}
+			res.BadSeq, res.Problem = last.Seq, fmt.Sprintf("The audit anchor in the database counts %d entries, but %d are present: %s.", a.Count, last.Count, how)
 			return res, nil
 		}
 	} else if res.Checked > 0 {
