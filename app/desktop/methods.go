@@ -282,3 +282,30 @@ func (a *App) VerifyAudit() (AuditVerifyResult, error) {
 	}
 	return ViewVerify(r), nil
 }
+
+// AuditRetention returns how many days audit entries are kept, 0 for
+// forever (Administrators only).
+func (a *App) AuditRetention() (int, error) {
+	id, err := a.session(a.ctx())
+	if err == nil {
+		_, err = a.core.Accounts.RequireAdmin(a.ctx(), nil, id)
+	}
+	var days int
+	if err == nil {
+		days, err = a.core.AuditKeepDays(a.ctx())
+	}
+	return days, a.fail("audit-retention", err)
+}
+
+// SetAuditRetention sets how many days audit entries are kept: 0 for
+// forever, otherwise 30 to 3650 (Administrators only; audited).
+func (a *App) SetAuditRetention(days int) (int, error) {
+	id, err := a.session(a.ctx())
+	if err == nil {
+		err = a.core.SetAuditKeepDays(a.ctx(), id, days)
+	}
+	if err != nil {
+		return 0, a.fail("set-audit-retention", err)
+	}
+	return a.AuditRetention()
+}
