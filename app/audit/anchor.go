@@ -76,10 +76,12 @@ func (l *Log) writeAnchor(ctx context.Context, tx *sql.Tx, m mark) error {
 }
 
 // anchorMatches reports whether the database anchor is present, sealed
-// under this log's key and names the newest entry (true for an empty log).
+// under this log's key, names the newest entry and counts the entries
+// present (true for an empty log). It counts the table: one pass over an
+// index.
 func (l *Log) anchorMatches(ctx context.Context, q querier) (bool, error) {
 	var last mark
-	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash)
+	err := q.QueryRowContext(ctx, `SELECT seq, hash, (SELECT COUNT(*) FROM audit) FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last.Seq, &last.Hash, &last.Count)
 	if errors.Is(err, sql.ErrNoRows) {
 		return true, nil
 	}
@@ -90,5 +92,5 @@ func (l *Log) anchorMatches(ctx context.Context, q querier) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	return l.sealed(anchorLabel, a) && a.Seq == last.Seq && hmac.Equal(a.Hash, last.Hash), nil
+	return l.sealed(anchorLabel, a) && a.Seq == last.Seq && a.Count == last.Count && hmac.Equal(a.Hash, last.Hash), nil
 }

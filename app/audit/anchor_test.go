@@ -141,3 +141,25 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// After the newest rows and the head file are removed and another entry is
+// appended (its anchor then names the newest row but miscounts), closing
+// does not recreate the head file over the cut.
+func TestHeadNotRecreatedOverRemovedRows(t *testing.T) {
+	s, l, path := anchored(t, 12)
+	dropTriggers(t, s.DB)
+	s.DB.Exec(`DELETE FROM audit WHERE seq > 10`)
+	os.Remove(path)
+	appendOne(t, s, l, "sign-in")
+	if err := l.SaveHead(context.Background(), s.DB); err != nil {
+		t.Fatal(err)
+	}
+	var heads int
+	s.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'audit.head'`).Scan(&heads)
+	if fileExists(path) || heads != 0 {
+		t.Fatalf("head file recreated over removed rows (file %v, audit.head rows %d)", fileExists(path), heads)
+	}
+	if r := verifyLog(t, s, l); !r.Tampered() || !strings.Contains(r.Problem, "entries were removed") {
+		t.Fatalf("Verify = %+v", r)
+	}
+}
