@@ -34,13 +34,13 @@ func (c *Core) AuditKeepDays(ctx context.Context) (int, error) {
 // SetAuditKeepDays sets the audit retention (Administrators only; audited
 // as audit.retention): 0 keeps entries forever, otherwise 30 to 3650 days.
 func (c *Core) SetAuditKeepDays(ctx context.Context, actorID int64, days int) error {
-	if days != 0 && (days < MinAuditKeepDays || days > MaxAuditKeepDays) {
-		return errs.Invalidf("auditKeepDays", "Audit retention must be off (0) or between %d and %d days.", MinAuditKeepDays, MaxAuditKeepDays)
-	}
 	return store.Tx(ctx, c.Store.DB, func(tx *sql.Tx) error {
 		by, err := c.Accounts.RequireAdmin(ctx, tx, actorID)
 		if err != nil {
 			return err
+		}
+		if days != 0 && (days < MinAuditKeepDays || days > MaxAuditKeepDays) {
+			return errs.Invalidf("auditKeepDays", "Audit retention must be off (0) or between %d and %d days.", MinAuditKeepDays, MaxAuditKeepDays)
 		}
 		var old int
 		if err := tx.QueryRowContext(ctx, `SELECT audit_keep_days FROM account WHERE id = 1`).Scan(&old); err != nil {
