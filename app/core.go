@@ -103,6 +103,13 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		st.DB.Close()
 		return nil, err
 	}
+	if empty {
+		// A new log gets its head file (at entry 0) before its first entry.
+		if err := log.SaveHead(ctx, st.DB); err != nil {
+			st.DB.Close()
+			return nil, err
+		}
+	}
 	acc, err := accounts.New(st.DB, log, opt.Clock, params, accounts.PepperFrom(key))
 	if err != nil {
 		st.DB.Close()

@@ -4,8 +4,26 @@
 // HMAC-SHA256 (keyed by the local key file, outside the database) over the
 // previous hash and every field of the row. Verify recomputes the chain, so an
 // edited, deleted, inserted or reordered row is detected, and nobody holding
-// only the database can forge a consistent chain. Triggers refuse UPDATE and
-// DELETE on the table. Events never carry a password or secret.
+// only the database can forge a consistent chain. Events never carry a
+// password or secret.
+//
+// The newest entry is anchored twice, so removing the newest rows (which
+// leaves a chain intact in itself) is detected: in the head file beside the
+// database, and in the database's audit_anchor row, a MAC (key derived from
+// the chain key) over the newest entry's seq and hash and the entry count,
+// rewritten in the same transaction as every append. An anchor that does
+// not match the chain is tampering; a missing one, while entries exist,
+// makes the result Unproven, never OK. Recreating a missing anchor is
+// logged first (audit.anchor, audit.head).
+//
+// Triggers refuse UPDATE and DELETE on the table, with one exception: rows
+// at or before the archive checkpoint (audit_checkpoint) may be deleted.
+// Archive moves the checkpoint forward and deletes the rows it covers in one
+// transaction, after writing them to an archive file; the checkpoint is
+// sealed (MAC under a key derived from the chain key over the last archived
+// entry's seq and hash and the count removed), only moves forward, cannot be
+// deleted, and is recorded as an audit.archive event. Verify starts the
+// chain after a valid checkpoint and reports a forged or altered one.
 package audit
 
 import (
@@ -49,28 +67,63 @@ func New(key []byte, clock func() time.Time) *Log {
 }
 
 // Append records e inside tx, so the event commits with the change it
-// describes or not at all.
+// describes or not at all, and reseals the database anchor in the same
+// transaction. An anchor that is missing while the table holds entries (a
+// database from before the anchor existed, or one whose anchor was removed)
+// is resealed over what is there, and that is itself recorded first, as an
+// audit.anchor event.
 func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
+	a, ok, err := readMark(ctx, tx, "audit_anchor")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`).Scan(&n); err != nil {
+			return fmt.Errorf("audit count: %w", err)
+		}
+		a.Count = n
+		if n > 0 {
+			note := Event{Actor: "keysmith", Action: "audit.anchor", Target: "audit",
+				Detail: fmt.Sprintf("The database anchor was missing (new in this version, or removed); sealed over the %d entries present.", n)}
+			if a, err = l.append(ctx, tx, note, a.Count); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = l.append(ctx, tx, e, a.Count)
+	return err
+}
+
+// append writes one row after the newest and seals the anchor with count
+// as the number of entries before it.
+func (l *Log) append(ctx context.Context, tx *sql.Tx, e Event, count int64) (mark, error) {
 	var prev []byte
-	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&prev)
-	if errors.Is(err, sql.ErrNoRows) {
-		prev = make([]byte, sha256.Size)
-	} else if err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM audit`).Scan(&seq); err != nil {
-		return fmt.Errorf("audit seq: %w", err)
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Empty: the chain starts at zero, or after the archive checkpoint.
+		cp, ok, err := readMark(ctx, tx, "audit_checkpoint")
+		if err != nil {
+			return mark{}, err
+		}
+		seq, prev = cp.Seq, cp.Hash
+		if !ok {
+			seq, prev = 0, make([]byte, sha256.Size)
+		}
+	} else if err != nil {
+		return mark{}, fmt.Errorf("audit head: %w", err)
 	}
-	en := Entry{Event: e, Seq: seq, At: l.clock().UTC().Truncate(time.Millisecond)}
+	en := Entry{Event: e, Seq: seq + 1, At: l.clock().UTC().Truncate(time.Millisecond)}
 	h := l.hash(prev, en)
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit (seq, at, actor_id, actor, action, target, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		en.Seq, en.At.Format(time.RFC3339Nano), nullID(e.ActorID), e.Actor, e.Action, e.Target, e.Detail, prev, h)
 	if err != nil {
-		return fmt.Errorf("audit append: %w", err)
+		return mark{}, fmt.Errorf("audit append: %w", err)
 	}
-	return nil
+	a := mark{Seq: en.Seq, Hash: h, Count: count + 1}
+	return a, l.writeAnchor(ctx, tx, a)
 }
 
 func nullID(id int64) any {
@@ -185,26 +238,54 @@ func escapeLike(s string) string {
 // Result is the outcome of Verify.
 type Result struct {
 	Checked int
-	BadSeq  int64  // first failing row, 0 when the chain is intact
-	Problem string // one sentence, empty when intact
+	Start   int64  // the first entry in the database: 1, or the one after the archive checkpoint
+	BadSeq  int64  // first failing row, 0 when nothing was found altered
+	Problem string // one sentence when the log was altered, empty otherwise
+	// Unproven is one sentence when nothing was found altered but an anchor
+	// that would show the newest entries were removed is missing.
+	Unproven string
 }
 
-// OK reports whether the chain is intact.
-func (r Result) OK() bool { return r.Problem == "" }
+// OK reports whether the chain is intact and provably complete.
+func (r Result) OK() bool { return r.Problem == "" && r.Unproven == "" }
 
-// Verify walks the whole chain oldest first and reports the first break,
-// then checks the chain still reaches the head saved by SaveHead.
+// Tampered reports whether the log was found altered.
+func (r Result) Tampered() bool { return r.Problem != "" }
+
+// Verify walks the chain oldest first from its start (entry 1, or the entry
+// after a valid archive checkpoint) and reports the first break, then checks
+// the chain ends where the head file and the database anchor say it does.
+// A missing anchor, with entries present, makes the result Unproven.
 func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor, action, target, detail, prev_hash, hash
+	return l.verify(ctx, db)
+}
+
+func (l *Log) verify(ctx context.Context, q querier) (Result, error) {
+	var res Result
+	prev := make([]byte, sha256.Size)
+	want := int64(1)
+	cp, hasCP, err := readMark(ctx, q, "audit_checkpoint")
+	if err != nil {
+		return Result{}, fmt.Errorf("audit verify: %w", err)
+	}
+	if hasCP {
+		if !l.sealed(checkpointLabel, cp) || cp.Seq < 1 {
+			res.BadSeq, res.Problem = max(cp.Seq, 1), "The archive checkpoint was altered or forged."
+			return res, nil
+		}
+		prev, want = cp.Hash, cp.Seq+1
+	}
+	res.Start = want
+	start := mark{Seq: want - 1, Hash: prev}
+	h, hasHead, headErr := l.readHead()
+	var headHash []byte
+
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor, action, target, detail, prev_hash, hash
 		FROM audit ORDER BY seq`)
 	if err != nil {
 		return Result{}, fmt.Errorf("audit verify: %w", err)
 	}
 	defer rows.Close()
-	var res Result
-	prev := make([]byte, sha256.Size)
-	want := int64(1)
-	hashes := map[int64][]byte{}
 	for rows.Next() {
 		var e Entry
 		var at string
@@ -215,6 +296,9 @@ func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
 		fail := func(problem string) (Result, error) {
 			res.BadSeq, res.Problem = e.Seq, problem
 			return res, nil
+		}
+		if e.Seq < want {
+			return fail(fmt.Sprintf("Entry %d lies before the start of the log (entry %d): it was inserted.", e.Seq, want))
 		}
 		if e.Seq != want {
 			return fail(fmt.Sprintf("Entry %d is missing: the log jumps from %d to %d.", want, want-1, e.Seq))
@@ -230,12 +314,78 @@ func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
 			return fail(fmt.Sprintf("Entry %d was altered after it was written.", e.Seq))
 		}
 		prev = stored
-		hashes[e.Seq] = stored
+		if hasHead && e.Seq == h.seq {
+			headHash = stored
+		}
 		want++
 		res.Checked++
 	}
 	if err := rows.Err(); err != nil {
 		return Result{}, err
 	}
-	return l.checkHead(res, want-1, func(seq int64) []byte { return hashes[seq] }), nil
+	last := mark{Seq: want - 1, Hash: prev, Count: int64(res.Checked)}
+	if headErr != nil {
+		res.BadSeq, res.Problem = last.Seq, "The audit head file is damaged or was edited."
+		return res, nil
+	}
+	if hasHead {
+		switch {
+		case h.seq == start.Seq:
+			headHash = start.Hash
+		case h.seq < start.Seq:
+			headHash = h.hash // archived since: checked when it was archived
+		}
+		if res = checkEnd(res, last, "", h.seq, h.hash, headHash); res.Problem != "" {
+			return res, nil
+		}
+	}
+	a, hasAnchor, err := readMark(ctx, q, "audit_anchor")
+	if err != nil {
+		return Result{}, fmt.Errorf("audit verify: %w", err)
+	}
+	if hasAnchor {
+		if !l.sealed(anchorLabel, a) {
+			res.BadSeq, res.Problem = last.Seq, "The audit anchor in the database was altered or forged."
+			return res, nil
+		}
+		var at []byte
+		if a.Seq == last.Seq {
+			at = last.Hash
+		}
+		if res = checkEnd(res, last, "in the database ", a.Seq, a.Hash, at); res.Problem != "" {
+			return res, nil
+		}
+		if a.Seq < last.Seq {
+			res.BadSeq, res.Problem = a.Seq+1, fmt.Sprintf("Entries after %d were added without updating the audit anchor in the database.", a.Seq)
+			return res, nil
+		}
+		if a.Count != last.Count {
+			how := "entries were removed"
+			if a.Count < last.Count {
+				how = "entries were inserted"
+			}
+			res.BadSeq, res.Problem = last.Seq, fmt.Sprintf("The audit anchor in the database counts %d entries, but %d are present: %s.", a.Count, last.Count, how)
+			return res, nil
+		}
+	} else if res.Checked > 0 {
+		res.Unproven = "The database holds no audit anchor, so removal of the newest entries cannot be ruled out."
+	}
+	if !hasHead && l.headPath != "" && res.Checked > 0 {
+		res.Unproven = "The audit head file (" + HeadFileName + ") is missing, so removal of the newest entries cannot be ruled out."
+	}
+	return res, nil
+}
+
+// checkEnd compares the chain's last entry with an anchor that records seq
+// and hash; at is the verified hash of entry seq (nil when not seen).
+func checkEnd(res Result, last mark, where string, seq int64, hash, at []byte) Result {
+	if seq > last.Seq {
+		res.BadSeq = last.Seq + 1
+		res.Problem = fmt.Sprintf("Entries %d to %d are missing: the newest entries were removed.", last.Seq+1, seq)
+		return res
+	}
+	if at != nil && !hmac.Equal(at, hash) {
+		res.BadSeq, res.Problem = seq, fmt.Sprintf("Entry %d is not the entry recorded %searlier: the log was rewritten.", seq, where)
+	}
+	return res
 }

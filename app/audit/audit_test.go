@@ -36,7 +36,7 @@ func stepClock() func() time.Time {
 	}
 }
 
-func openStore(t *testing.T) *store.Store {
+func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), t.TempDir())
 	if err != nil {

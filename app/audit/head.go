@@ -14,12 +14,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"keysmith/app/store"
 )
 
 // The head file anchors the chain's newest entry outside the database, so
 // removing the newest rows (which leaves a shorter chain that is intact in
-// itself) is detected too. It is advanced, never rewound, by SaveHead, and
-// authenticated with the chain key.
+// itself) is detected even when the database is rolled back as a whole. It
+// is advanced, never rewound, by SaveHead, and authenticated with the chain
+// key.
 
 // HeadFileName is the head file's name beside the database.
 const HeadFileName = "keysmith.audit-head"
@@ -74,24 +77,41 @@ func (l *Log) readHead() (h head, ok bool, err error) {
 	return h, true, nil
 }
 
-// SaveHead records the newest entry in the head file. It never moves the
-// head backwards: if the table now ends before the saved head, the file is
-// kept as the evidence Verify reports.
+// SaveHead records the newest entry in the head file, or entry 0 while the
+// log is empty (so a new data directory has a head file from the start). It
+// never moves the head backwards, and writes nothing while the database
+// anchor is missing or does not match the newest entry: the file is kept as
+// the evidence Verify reports. A head file missing while the log has
+// entries is recreated only after an audit.head event records that.
 func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error {
 	if l.headPath == "" {
 		return nil
 	}
-	var h head
+	h := head{hash: make([]byte, sha256.Size)}
 	err := db.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&h.seq, &h.hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	old, ok, err := l.readHead()
-	if err != nil || (ok && old.seq > h.seq) {
+	if err != nil || (ok && old.seq >= h.seq) {
 		return err
+	}
+	if match, err := l.anchorMatches(ctx, db); err != nil || !match {
+		return err
+	}
+	if !ok && h.seq > 0 {
+		// Entries without a head file: recreate it, and say so in the log,
+		// since removals before now can no longer be ruled out.
+		err := store.Tx(ctx, db, func(tx *sql.Tx) error {
+			return l.Append(ctx, tx, Event{Actor: "keysmith", Action: "audit.head", Target: "audit",
+				Detail: fmt.Sprintf("The audit head file was missing with %d entries in the log; recreated. Removal of the newest entries before this cannot be ruled out.", h.seq)})
+		})
+		if err != nil {
+			return err
+		}
+		if err := db.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&h.seq, &h.hash); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(l.headPath), ".audit-head-*")
 	if err != nil {
@@ -111,27 +131,6 @@ func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), l.headPath)
-}
-
-// checkHead compares the verified chain's end with the saved head.
-func (l *Log) checkHead(res Result, lastSeq int64, hashAt func(seq int64) []byte) Result {
-	h, ok, err := l.readHead()
-	if err != nil {
-		res.BadSeq, res.Problem = lastSeq, "The audit head file is damaged or was edited."
-		return res
-	}
-	if !ok {
-		return res
-	}
-	if h.seq > lastSeq {
-		res.BadSeq = lastSeq + 1
-		res.Problem = fmt.Sprintf("Entries %d to %d are missing: the newest entries were removed.", lastSeq+1, h.seq)
-		return res
-	}
-	if !hmac.Equal(hashAt(h.seq), h.hash) {
-		res.BadSeq, res.Problem = h.seq, fmt.Sprintf("Entry %d is not the entry recorded earlier: the log was rewritten.", h.seq)
-	}
-	return res
 }
 
 // HeadRecorded reports whether the head file at path records at least one

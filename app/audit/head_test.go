@@ -25,6 +25,10 @@ func anchored(t *testing.T, n int) (*store.Store, *audit.Log, string) {
 	l := audit.New(keyfile.ForTest(3).Derive("audit chain v1"), func() time.Time { return time.Unix(1_800_000_000, 0) })
 	path := filepath.Join(dir, audit.HeadFileName)
 	l.AnchorHead(path)
+	// As app.Open does for a new log: the head file exists from the start.
+	if err := l.SaveHead(context.Background(), s.DB); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < n; i++ {
 		appendOne(t, s, l, "event")
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"keysmith/app"
+	"keysmith/app/audit"
 	"keysmith/app/testkit"
 )
 
@@ -312,6 +313,8 @@ func TestAuthorizationSweep(t *testing.T) {
 		"passwd":               nil,
 		"audit list":           nil,
 		"audit verify":         nil,
+		"audit archive":        {"--out", "/nonexistent/audit.jsonl", "--before", "2030-01-01"},
+		"audit retention":      {"--days", "90"},
 		"keys create":          {"--type", "basic", "--name", "Mal"},
 		"keys list":            nil,
 		"keys verify":          nil,
@@ -498,5 +501,77 @@ func TestDataDirNotMade(t *testing.T) {
 	}
 	if r := h.run("", "--data-dir", missing, "users", "list"); r.code != 0 || !strings.Contains(r.stdout, "ada@acme.test") {
 		t.Fatalf("after init: %+v", r)
+	}
+}
+
+// The red-team case: newest rows and the head file removed is tampering;
+// the head file alone removed is "cannot be proven", exit 1, never intact.
+func TestAuditVerifyWithoutHeadFile(t *testing.T) {
+	for _, tt := range []struct {
+		name, sql, want, status string
+	}{
+		{"rows and head file removed", `DELETE FROM audit WHERE seq > 3`, "entries were removed", "tampered"},
+		{"head file removed", ``, "cannot be proven", "unproven"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := seeded(t)
+			c, err := app.Open(context.Background(), h.dir, app.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Store.DB.Exec(`DROP TRIGGER audit_no_delete`)
+			if _, err := c.Store.DB.Exec(tt.sql); err != nil {
+				t.Fatal(err)
+			}
+			c.Store.Close()
+			os.Remove(filepath.Join(h.dir, audit.HeadFileName))
+			r := h.run("", "audit", "verify")
+			if r.code != 1 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stdout, "intact") {
+				t.Fatalf("verify: %+v", r)
+			}
+			if tt.status == "unproven" {
+				os.Remove(filepath.Join(h.dir, audit.HeadFileName)) // recreated, and logged, on close
+			}
+			r = h.run("", "audit", "verify", "--json")
+			var v struct{ Status string }
+			if r.code != 1 || json.Unmarshal([]byte(r.stdout), &v) != nil || v.Status != tt.status {
+				t.Fatalf("verify --json: %+v", r)
+			}
+		})
+	}
+}
+
+func TestAuditArchiveCommand(t *testing.T) {
+	h := seeded(t)
+	out := filepath.Join(t.TempDir(), "audit.jsonl")
+	if r := h.run("", "audit", "archive", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "retention is off") {
+		t.Fatalf("archive without retention: %+v", r)
+	}
+	if r := h.run("", "audit", "retention", "--days", "7"); r.code != ExitUsage || !strings.Contains(r.stderr, "between 30 and 3650") {
+		t.Fatalf("retention 7: %+v", r)
+	}
+	if r := h.run("", "audit", "retention", "--days", "30"); r.code != 0 || !strings.Contains(r.stdout, "older than 30 days") {
+		t.Fatalf("retention 30: %+v", r)
+	}
+	if r := h.run("", "audit", "archive", "--out", out, "--before", "31/01/2026"); r.code != ExitUsage {
+		t.Fatalf("bad date: %+v", r)
+	}
+	r := h.run("", "audit", "archive", "--out", out, "--before", "2999-01-01")
+	if r.code != 0 || !strings.Contains(r.stdout, "Archived audit entries 1 to") {
+		t.Fatalf("archive: %+v", r)
+	}
+	if r := h.run("", "audit", "verify"); r.code != 0 || !strings.Contains(r.stdout, "are archived") {
+		t.Fatalf("verify after archive: %+v", r)
+	}
+	if r := h.run("", "audit", "verify", "--archive", out); r.code != 0 || !strings.Contains(r.stdout, "Audit archive intact: entries 1 to") {
+		t.Fatalf("verify --archive: %+v", r)
+	}
+	if r := h.run("", "audit", "archive", "--out", out, "--before", "2999-01-01"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("archive over a file: %+v", r)
+	}
+	b, _ := os.ReadFile(out)
+	os.WriteFile(out, []byte(strings.Replace(string(b), `"action":"user.add"`, `"action":"user.ad"`, 1)), 0o600)
+	if r := h.run("", "audit", "verify", "--archive", out); r.code != 1 || !strings.Contains(r.stderr, "Audit archive broken: Entry") {
+		t.Fatalf("verify a tampered archive: %+v", r)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"keysmith/app"
+	"keysmith/app/audit"
 	"keysmith/app/desktop"
 	"keysmith/app/errs"
 	"keysmith/app/logfmt"
@@ -445,5 +446,43 @@ func TestDeferredCheckRefusesDamagedDatabase(t *testing.T) {
 	after, _ := os.ReadFile(path)
 	if !bytes.Equal(after, db) {
 		t.Error("the damaged database was written")
+	}
+}
+
+func TestAuditRetentionAndUnprovenVerify(t *testing.T) {
+	a, c, u, _ := seeded(t)
+	if _, err := a.SignIn("avi@acme.test", testkit.AdvancedPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SetAuditRetention(90); err == nil || !strings.Contains(err.Error(), "Only account Administrators") {
+		t.Fatalf("Advanced sets retention: %v", err)
+	}
+	if _, err := a.AuditRetention(); err == nil {
+		t.Fatal("Advanced reads retention")
+	}
+	a.SignOut()
+	if _, err := a.SignIn(u.Admin.Email, testkit.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := a.AuditRetention(); err != nil || d != 0 {
+		t.Fatalf("default retention %d %v", d, err)
+	}
+	if _, err := a.SetAuditRetention(10); err == nil || !strings.Contains(err.Error(), "between 30 and 3650") {
+		t.Fatalf("10 days: %v", err)
+	}
+	if d, err := a.SetAuditRetention(365); err != nil || d != 365 {
+		t.Fatalf("365 days: %d %v", d, err)
+	}
+	if r, err := a.VerifyAudit(); err != nil || !r.OK || r.Status != "intact" {
+		t.Fatalf("verify: %+v %v", r, err)
+	}
+	os.Remove(filepath.Join(c.Dir, audit.HeadFileName))
+	if r, err := a.VerifyAudit(); err != nil || r.OK || r.Status != "unproven" || !strings.Contains(r.Problem, "head file") {
+		t.Fatalf("verify without the head file: %+v %v", r, err)
+	}
+	c.Store.DB.Exec(`DROP TRIGGER audit_no_delete`)
+	c.Store.DB.Exec(`DELETE FROM audit WHERE seq > 3`)
+	if r, err := a.VerifyAudit(); err != nil || r.OK || r.Status != "tampered" {
+		t.Fatalf("verify after removing rows: %+v %v", r, err)
 	}
 }

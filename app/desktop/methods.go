@@ -260,7 +260,14 @@ func ViewAudit(es []audit.Entry, total int) AuditPage {
 
 // ViewVerify is an audit verification result.
 func ViewVerify(r audit.Result) AuditVerifyResult {
-	return AuditVerifyResult{OK: r.OK(), Checked: r.Checked, BadSeq: r.BadSeq, Problem: r.Problem}
+	v := AuditVerifyResult{OK: r.OK(), Status: "intact", Checked: r.Checked, Start: r.Start, BadSeq: r.BadSeq, Problem: r.Problem}
+	switch {
+	case r.Tampered():
+		v.Status = "tampered"
+	case !r.OK():
+		v.Status, v.Problem = "unproven", r.Unproven
+	}
+	return v
 }
 
 // VerifyAudit checks the audit chain (Administrators only).
@@ -274,4 +281,31 @@ func (a *App) VerifyAudit() (AuditVerifyResult, error) {
 		return AuditVerifyResult{}, a.fail("verify-audit", err)
 	}
 	return ViewVerify(r), nil
+}
+
+// AuditRetention returns how many days audit entries are kept, 0 for
+// forever (Administrators only).
+func (a *App) AuditRetention() (int, error) {
+	id, err := a.session(a.ctx())
+	if err == nil {
+		_, err = a.core.Accounts.RequireAdmin(a.ctx(), nil, id)
+	}
+	var days int
+	if err == nil {
+		days, err = a.core.AuditKeepDays(a.ctx())
+	}
+	return days, a.fail("audit-retention", err)
+}
+
+// SetAuditRetention sets how many days audit entries are kept: 0 for
+// forever, otherwise 30 to 3650 (Administrators only; audited).
+func (a *App) SetAuditRetention(days int) (int, error) {
+	id, err := a.session(a.ctx())
+	if err == nil {
+		err = a.core.SetAuditKeepDays(a.ctx(), id, days)
+	}
+	if err != nil {
+		return 0, a.fail("set-audit-retention", err)
+	}
+	return a.AuditRetention()
 }

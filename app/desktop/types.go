@@ -100,9 +100,11 @@ type AuditPage struct {
 // AuditVerifyResult is the outcome of checking the hash chain.
 type AuditVerifyResult struct {
 	OK      bool   `json:"ok"`
+	Status  string `json:"status"` // "intact", "unproven" (an anchor is missing) or "tampered"
 	Checked int    `json:"checked"`
-	BadSeq  int64  `json:"badSeq"`  // first row that fails, 0 when OK
-	Problem string `json:"problem"` // one sentence, empty when OK
+	Start   int64  `json:"start"`   // first entry in the database; earlier ones are archived
+	BadSeq  int64  `json:"badSeq"`  // first row that fails, 0 when none does
+	Problem string `json:"problem"` // one sentence, empty when intact
 }
 
 // CredentialView is an API credential as listed. It never carries a secret.

@@ -44,6 +44,61 @@ describe('Audit log', () => {
     expect(screen.getByTestId('audit-verify-result')).not.toHaveTextContent('Chain intact');
   });
 
+  it('says completeness cannot be proven, never intact, when an anchor is missing', async () => {
+    backend.VerifyAudit.mockResolvedValue({
+      ok: false,
+      status: 'unproven',
+      checked: 11,
+      start: 1,
+      badSeq: 0,
+      problem: 'The audit head file (keysmith.audit-head) is missing, so removal of the newest entries cannot be ruled out.',
+    });
+    render(AuditLog);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Verify chain' }));
+    const result = screen.getByTestId('audit-verify-result');
+    await waitFor(() => expect(result).toHaveTextContent('Completeness cannot be proven: The audit head file'));
+    expect(result).not.toHaveTextContent('intact');
+    expect(result).toHaveClass('error');
+    expect(result).toHaveAttribute('data-status', 'unproven');
+  });
+
+  it('mentions archived entries in an intact result', async () => {
+    backend.VerifyAudit.mockResolvedValue({ ok: true, status: 'intact', checked: 3, start: 41, badSeq: 0, problem: '' });
+    render(AuditLog);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Verify chain' }));
+    expect(await screen.findByTestId('audit-verify-result')).toHaveTextContent(
+      'Chain intact: 3 entries checked (entries before 41 are archived).',
+    );
+  });
+
+  it('sets the retention from bounded choices', async () => {
+    backend.AuditRetention.mockResolvedValue(0);
+    backend.SetAuditRetention.mockImplementation(async (d: number) => d);
+    render(AuditLog);
+    const user = userEvent.setup();
+    const keep = await screen.findByLabelText('Keep entries');
+    expect(keep).toHaveValue('0');
+    expect(screen.getByRole('button', { name: 'Save retention' })).toBeDisabled();
+    expect(within(keep).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Forever', '30 days', '90 days', '180 days', '365 days', '730 days', '1825 days', '3650 days',
+    ]);
+    await user.selectOptions(keep, '365 days');
+    await user.click(screen.getByRole('button', { name: 'Save retention' }));
+    expect(backend.SetAuditRetention).toHaveBeenCalledWith(365);
+    expect(await screen.findByText('Saved.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Save retention' })).toBeDisabled();
+  });
+
+  it('shows a refused retention change', async () => {
+    backend.AuditRetention.mockResolvedValue(90);
+    backend.SetAuditRetention.mockRejectedValue(new Error('Only account Administrators can do that.'));
+    render(AuditLog);
+    const user = userEvent.setup();
+    await user.selectOptions(await screen.findByLabelText('Keep entries'), 'Forever');
+    await user.click(screen.getByRole('button', { name: 'Save retention' }));
+    expect(await screen.findByTestId('audit-error')).toHaveTextContent('Only account Administrators can do that.');
+  });
+
   it('filters after typing stops, from the first page', async () => {
     render(AuditLog, { debounceMs: 50 });
     await waitFor(() => expect(backend.ListAudit).toHaveBeenCalledTimes(1));

@@ -76,10 +76,17 @@ export interface AuditPage {
 }
 export interface AuditVerifyResult {
   ok: boolean;
+  /** intact; unproven: nothing found altered, but an anchor is missing; tampered. */
+  status: 'intact' | 'unproven' | 'tampered';
   checked: number;
+  /** The first entry in the database; earlier ones are archived. */
+  start: number;
   badSeq: number;
   problem: string;
 }
+
+/** Audit retention choices in days; 0 keeps entries forever. */
+export const auditKeepChoices = [0, 30, 90, 180, 365, 730, 1825, 3650];
 
 export type CredentialType = 'basic' | 'hmac' | 'legacy';
 /** tampered: its stored state does not verify; it authenticates nothing and can only be deleted. */
@@ -405,7 +412,19 @@ export const api = {
     call(() => App.ListAudit(f as any)).then(
       (p: any): AuditPage => ({ entries: p?.entries ?? [], total: Number(p?.total ?? 0) }),
     ),
-  verifyAudit: () => call(() => App.VerifyAudit()) as Promise<AuditVerifyResult>,
+  verifyAudit: () =>
+    call(() => App.VerifyAudit()).then(
+      (r: any): AuditVerifyResult => ({
+        ok: !!r?.ok,
+        status: r?.status === 'unproven' || r?.status === 'tampered' ? r.status : r?.ok ? 'intact' : 'tampered',
+        checked: Number(r?.checked ?? 0),
+        start: Number(r?.start ?? 1),
+        badSeq: Number(r?.badSeq ?? 0),
+        problem: String(r?.problem ?? ''),
+      }),
+    ),
+  auditRetention: () => call(() => App.AuditRetention()).then((d: any) => Number(d ?? 0)),
+  setAuditRetention: (days: number) => call(() => App.SetAuditRetention(days)).then((d: any) => Number(d ?? 0)),
   listCredentials: (f: CredentialFilter) =>
     call(() => App.ListCredentials(f as any)).then(
       (p: any): CredentialPage => ({

@@ -20,6 +20,8 @@ export const backend = {
   SaveSettings: vi.fn(),
   ListAudit: vi.fn(),
   VerifyAudit: vi.fn(),
+  AuditRetention: vi.fn(),
+  SetAuditRetention: vi.fn(),
   ListCredentials: vi.fn(),
   CreateKey: vi.fn(),
   RollCredential: vi.fn(),

@@ -122,7 +122,9 @@ export namespace desktop {
 	}
 	export class AuditVerifyResult {
 	    ok: boolean;
+	    status: string;
 	    checked: number;
+	    start: number;
 	    badSeq: number;
 	    problem: string;
 	
@@ -133,7 +135,9 @@ export namespace desktop {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.ok = source["ok"];
+	        this.status = source["status"];
 	        this.checked = source["checked"];
+	        this.start = source["start"];
 	        this.badSeq = source["badSeq"];
 	        this.problem = source["problem"];
 	    }

@@ -6,6 +6,8 @@ export function APISettings():Promise<desktop.APISettingsView>;
 
 export function AddUser(arg1:desktop.NewUserRequest):Promise<desktop.UserView>;
 
+export function AuditRetention():Promise<number>;
+
 export function ChangePassword(arg1:string,arg2:string,arg3:string):Promise<void>;
 
 export function CopyCredential(arg1:number,arg2:string):Promise<desktop.CopyResult>;
@@ -37,6 +39,8 @@ export function ResetUserPassword(arg1:number,arg2:string,arg3:string):Promise<v
 export function RollCredential(arg1:number,arg2:string):Promise<desktop.NewSecret>;
 
 export function SaveSettings(arg1:desktop.Settings):Promise<desktop.State>;
+
+export function SetAuditRetention(arg1:number):Promise<number>;
 
 export function SetCredentialDisabled(arg1:number,arg2:boolean):Promise<desktop.CredentialView>;
 

@@ -10,6 +10,10 @@ export function AddUser(arg1) {
   return window['go']['desktop']['App']['AddUser'](arg1);
 }
 
+export function AuditRetention() {
+  return window['go']['desktop']['App']['AuditRetention']();
+}
+
 export function ChangePassword(arg1, arg2, arg3) {
   return window['go']['desktop']['App']['ChangePassword'](arg1, arg2, arg3);
 }
@@ -72,6 +76,10 @@ export function RollCredential(arg1, arg2) {
 
 export function SaveSettings(arg1) {
   return window['go']['desktop']['App']['SaveSettings'](arg1);
+}
+
+export function SetAuditRetention(arg1) {
+  return window['go']['desktop']['App']['SetAuditRetention'](arg1);
 }
 
 export function SetCredentialDisabled(arg1, arg2) {
