@@ -91,8 +91,17 @@ func (c *Core) ArchiveAudit(ctx context.Context, actorID int64, before time.Time
 		if err != nil {
 			return err
 		}
-		got, err = c.Audit.Archive(ctx, tx, before, out, audit.Event{ActorID: by.ID, Actor: by.Label()})
-		return err
+		// Credential states name the audit events that made them; the ones
+		// that verify now are resealed under the archive's own event, since
+		// the events they name may be among those removed.
+		sound, err := c.Credentials.Verifying(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if got, err = c.Audit.Archive(ctx, tx, before, out, audit.Event{ActorID: by.ID, Actor: by.Label()}); err != nil || got.Count == 0 {
+			return err
+		}
+		return c.Credentials.ResealAfterArchive(ctx, tx, sound)
 	})
 	if err != nil {
 		os.Remove(out) // did not exist before: this archive's, if any

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"keysmith/app/credentials"
 	"keysmith/app/errs"
 	"keysmith/app/testkit"
 )
@@ -112,5 +114,86 @@ func TestArchiveAuditByRetention(t *testing.T) {
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("archive file: %v %v", fi, err)
+	}
+}
+
+// TestArchiveKeepsCredentialStateHonest: once the archive has removed the
+// events credential states name, a deleted credential's row put back (or a
+// row rolled back) is still refused, credentials that verified before the
+// archive still verify and authenticate, and one that was tampered before
+// stays tampered.
+func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
+	ctx := context.Background()
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	kept, keptSecret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Kept", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, goneSecret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Gone", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bent, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Bent", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := c.Store.DB
+	// A copy of Gone's rows as they were, then Gone is deleted.
+	save := func(q string, args ...any) { t.Helper(); mustExec(t, db, q, args...) }
+	save(`CREATE TABLE old_cred AS SELECT * FROM credentials WHERE id = ?`, gone.ID)
+	save(`CREATE TABLE old_secret AS SELECT * FROM credential_secrets WHERE credential_id = ?`, gone.ID)
+	if err := c.Credentials.Delete(ctx, u.Admin.ID, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	save(`UPDATE credentials SET disabled = 1 WHERE id = ?`, bent.ID) // tampered before the archive
+	if err := c.SetAuditKeepDays(ctx, u.Admin.ID, 30); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(31 * 24 * time.Hour)
+	if _, err := c.ArchiveAudit(ctx, u.Admin.ID, time.Time{}, filepath.Join(t.TempDir(), "a.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	var deleteLeft int
+	db.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'credential.delete'`).Scan(&deleteLeft)
+	if deleteLeft != 0 {
+		t.Fatal("the archive kept the delete event; the test needs it gone")
+	}
+	// Gone put back as it was.
+	save(`INSERT INTO credentials SELECT * FROM old_cred`)
+	save(`INSERT INTO credential_secrets SELECT * FROM old_secret`)
+	save(`UPDATE credential_revision SET n = n + 1`)
+
+	cache := c.Credentials.NewCache(0)
+	if _, err := cache.Authenticate(ctx, gone.Key, goneSecret); !errors.Is(err, credentials.ErrStateTampered) {
+		t.Errorf("deleted credential put back after the archive: %v; want refused as tampered", err)
+	}
+	if _, err := cache.Authenticate(ctx, kept.Key, keptSecret); err != nil {
+		t.Errorf("a sound credential after the archive: %v", err)
+	}
+	list, _, err := c.Credentials.List(ctx, u.Admin.ID, credentials.Filter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{kept.Key: false, gone.Key: true, bent.Key: true}
+	for _, cr := range list {
+		if w, ok := want[cr.Key]; ok && cr.Tampered != w {
+			t.Errorf("%s: tampered %v, want %v", cr.Name, cr.Tampered, w)
+		}
+	}
+	// A later legitimate change keeps working.
+	if _, err := c.Credentials.Rename(ctx, u.Admin.ID, kept.ID, "Kept still"); err != nil {
+		t.Fatalf("rename after the archive: %v", err)
+	}
+	if _, err := c.Credentials.NewCache(0).Authenticate(ctx, kept.Key, keptSecret); err != nil {
+		t.Errorf("after a rename: %v", err)
+	}
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
 	}
 }

@@ -135,6 +135,13 @@ func (s *Service) checkState(ctx context.Context, q reader, c *Credential, secs 
 	if c.state.mac == nil || !hmac.Equal(c.state.mac, s.stateMAC(c, c.state.seq, secs)) {
 		return nil
 	}
+	floor, err := archivedThrough(ctx, q)
+	if err != nil {
+		return err
+	}
+	if c.state.seq <= floor {
+		return nil // sealed by an event the archive removed, and not resealed by it
+	}
 	args := []any{c.Key, c.state.seq}
 	for _, a := range stateActions {
 		args = append(args, a)
@@ -199,9 +206,78 @@ func (s *Service) verifyPage(ctx context.Context, q reader, cs []Credential) err
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	floor, err := archivedThrough(ctx, q)
+	if err != nil {
+		return err
+	}
 	for i := range cs {
 		c := &cs[i]
-		c.Tampered = later[c.ID] || c.state.mac == nil || !hmac.Equal(c.state.mac, s.stateMAC(c, c.state.seq, secs[c.ID]))
+		c.Tampered = later[c.ID] || c.state.seq <= floor || c.state.mac == nil || !hmac.Equal(c.state.mac, s.stateMAC(c, c.state.seq, secs[c.ID]))
+	}
+	return nil
+}
+
+// archivedThrough is the seq of the newest archived audit entry (0 when
+// none was): events up to it are gone from the table, so a state sealed by
+// one of them can no longer be checked against later events. The archive
+// reseals every credential that verifies (ResealAfterArchive), so a state
+// sealed at or before it is one the archive did not vouch for: a deleted
+// row put back, or a row restored to an older state.
+func archivedThrough(ctx context.Context, q reader) (int64, error) {
+	var seq int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM audit_checkpoint WHERE id = 1), 0)`).Scan(&seq)
+	return seq, err
+}
+
+// Verifying returns the ids of the credentials whose stored state
+// verifies, read in tx. The archive calls it before it removes entries, and
+// ResealAfterArchive after.
+func (s *Service) Verifying(ctx context.Context, tx *sql.Tx) (map[int64]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+credCols+` FROM credentials c ORDER BY c.id`)
+	if err != nil {
+		return nil, err
+	}
+	var all []Credential
+	for rows.Next() {
+		c, err := scan(rows, s.now())
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		all = append(all, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	ok := map[int64]bool{}
+	for len(all) > 0 {
+		page := all[:min(len(all), 500)]
+		all = all[len(page):]
+		if err := s.verifyPage(ctx, tx, page); err != nil {
+			return nil, err
+		}
+		for _, c := range page {
+			if !c.Tampered {
+				ok[c.ID] = true
+			}
+		}
+	}
+	return ok, nil
+}
+
+// ResealAfterArchive, in the archive's transaction and after its audit
+// event, reseals under that event's seq every credential in ok (those that
+// verified before the archive); any other stays as it is, and so tampered.
+func (s *Service) ResealAfterArchive(ctx context.Context, tx *sql.Tx, ok map[int64]bool) error {
+	seq, err := lastSeq(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for id := range ok {
+		if err := s.sealState(ctx, tx, id, seq); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -243,7 +319,10 @@ func lastSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
 // until then). Afterwards a row without a MAC is tampered.
 func (s *Service) sealExisting(ctx context.Context, tx *sql.Tx) error {
 	var done bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit WHERE target = ? AND action = ?)`,
+	// An archive checkpoint also says so: archives only exist where state
+	// MACs do, and the archive may have removed the event.
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit WHERE target = ? AND action = ?)
+		OR EXISTS (SELECT 1 FROM audit_checkpoint)`,
 		sealedTarget, sealedAction).Scan(&done); err != nil || done {
 		return err
 	}
@@ -286,7 +365,8 @@ func (s *Service) sealExisting(ctx context.Context, tx *sql.Tx) error {
 // already been sealed.
 func (s *Service) SealExisting(ctx context.Context) error {
 	var skip bool
-	if err := s.db.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM audit) OR EXISTS (SELECT 1 FROM audit WHERE target = ? AND action = ?)`,
+	if err := s.db.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM audit) OR EXISTS (SELECT 1 FROM audit WHERE target = ? AND action = ?)
+		OR EXISTS (SELECT 1 FROM audit_checkpoint)`,
 		sealedTarget, sealedAction).Scan(&skip); err != nil || skip {
 		return err
 	}
