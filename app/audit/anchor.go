@@ -50,6 +50,10 @@ func (l *Log) sealed(label string, m mark) bool {
 	return hmac.Equal(m.MAC, l.seal(label, m))
 }
 
+// pendingSeq marks the placeholder anchor a log from before anchors gets at
+// its upgrade (migration 5), until its next append seals a real one.
+const pendingSeq = -1
+
 // readMark reads the one row of table (audit_anchor or audit_checkpoint);
 // ok is false when there is none.
 func readMark(ctx context.Context, q querier, table string) (m mark, ok bool, err error) {

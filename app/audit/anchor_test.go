@@ -62,28 +62,46 @@ func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
 			r = verifyLog(t, s, l)
 			var last string
 			s.DB.QueryRow(`SELECT action FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last)
-			if r.OK() != (tt.name == "head file removed") || r.OK() && last != "audit.head" {
+			// A head file made again is recorded, and the log stays
+			// unproven before that entry: it never reads as intact.
+			if r.OK() || tt.name == "head file removed" && (last != "audit.head" || !strings.Contains(r.Unproven, "made again at entry")) {
 				t.Fatalf("after SaveHead: %+v, newest entry %s", r, last)
 			}
 		})
 	}
 }
 
-// An anchor that is missing while entries exist (a database from before
-// the anchor) is resealed by the next append, which says so in the log.
+// The placeholder anchor of a log from before anchors is sealed by the next
+// append, which says so, and the log then verifies intact. An anchor that
+// went missing is sealed again by the next append too, but the log then
+// stays unproven before that entry.
 func TestAnchorResealedByAppend(t *testing.T) {
-	s, l, _ := anchored(t, 3)
-	if _, err := s.DB.Exec(`DELETE FROM audit_anchor`); err != nil {
-		t.Fatal(err)
-	}
-	appendOne(t, s, l, "after upgrade")
-	if r := verifyLog(t, s, l); !r.OK() || r.Checked != 5 {
-		t.Fatalf("after resealing: %+v", r)
-	}
-	var action, detail string
-	s.DB.QueryRow(`SELECT action, detail FROM audit WHERE seq = 4`).Scan(&action, &detail)
-	if action != "audit.anchor" || !strings.Contains(detail, "3 entries") {
-		t.Fatalf("entry 4: %s %q", action, detail)
+	for _, tt := range []struct {
+		name, sql, action string
+		ok                bool
+	}{
+		{"upgraded log", `UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`, "audit.anchor-new", true},
+		{"anchor removed", `DELETE FROM audit_anchor`, "audit.anchor", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, l, _ := anchored(t, 3)
+			if _, err := s.DB.Exec(tt.sql); err != nil {
+				t.Fatal(err)
+			}
+			appendOne(t, s, l, "after")
+			r := verifyLog(t, s, l)
+			if r.OK() != tt.ok || r.Checked != 5 || r.Tampered() {
+				t.Fatalf("after resealing: %+v", r)
+			}
+			if !tt.ok && !strings.Contains(r.Unproven, "made again at entry 4") {
+				t.Fatalf("unproven reason: %q", r.Unproven)
+			}
+			var action, detail string
+			s.DB.QueryRow(`SELECT action, detail FROM audit WHERE seq = 4`).Scan(&action, &detail)
+			if action != tt.action || !strings.Contains(detail, "3 entries") {
+				t.Fatalf("entry 4: %s %q", action, detail)
+			}
+		})
 	}
 }
 

@@ -79,7 +79,9 @@ func (l *Log) Archive(ctx context.Context, tx *sql.Tx, before time.Time, out str
 	if err != nil {
 		return Archived{}, err
 	}
-	if !res.OK() {
+	// A log whose only doubt is an anchor made again may be archived: that
+	// is how its chain becomes provable again (see Result.Rebuilt).
+	if !res.OK() && res.Rebuilt == 0 {
 		return Archived{}, errs.Invalidf("audit", "The audit log does not verify, so it cannot be archived: %s%s", res.Problem, res.Unproven)
 	}
 	cp, hasCP, err := readMark(ctx, tx, "audit_checkpoint")

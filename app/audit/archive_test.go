@@ -273,3 +273,34 @@ func FuzzVerifyArchive(f *testing.F) {
 		}
 	})
 }
+
+// A log whose anchor was made again stays unproven until it is archived
+// through that entry; archiving is allowed for that doubt alone, and the
+// chain that starts after it verifies intact.
+func TestArchiveThroughRebuiltAnchor(t *testing.T) {
+	s, l := seeded(t)
+	dropTriggers(t, s.DB)
+	if _, err := s.DB.Exec(`DELETE FROM audit_anchor`); err != nil {
+		t.Fatal(err)
+	}
+	appendOne(t, s, l, "after") // seals the anchor again, recorded as entry 7
+	r := verify(t, s, l)
+	if r.OK() || r.Tampered() || r.Rebuilt != 7 {
+		t.Fatalf("after the anchor was made again: %+v", r)
+	}
+	dir := t.TempDir()
+	// Archiving short of the rebuilt entry leaves the doubt.
+	if _, err := archive(t, s, l, t0.Add(2500*time.Millisecond), filepath.Join(dir, "a.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, s, l); r.OK() || r.Rebuilt != 7 {
+		t.Fatalf("archived before the rebuilt entry: %+v", r)
+	}
+	// Through it: intact again.
+	if _, err := archive(t, s, l, time.Now().Add(time.Hour), filepath.Join(dir, "b.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, s, l); !r.OK() || r.Start < 9 {
+		t.Fatalf("archived through the rebuilt entry: %+v", r)
+	}
+}

@@ -66,6 +66,16 @@ func New(key []byte, clock func() time.Time) *Log {
 	return &Log{key: key, clock: clock}
 }
 
+// The events that record an anchor being made: first made over an older log
+// (ActionAnchorNew), or made again after it went missing: the database
+// anchor (ActionAnchorRebuilt) or the head file (ActionHeadRebuilt). Verify
+// reports a log with a rebuilt anchor as unproven before that entry.
+const (
+	ActionAnchorNew     = "audit.anchor-new"
+	ActionAnchorRebuilt = "audit.anchor"
+	ActionHeadRebuilt   = "audit.head"
+)
+
 // Append records e inside tx, so the event commits with the change it
 // describes or not at all, and reseals the database anchor in the same
 // transaction. An anchor that is missing while the table holds entries (a
@@ -77,15 +87,18 @@ func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if pending := ok && a.Seq == pendingSeq; !ok || pending {
 		var n int64
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`).Scan(&n); err != nil {
 			return fmt.Errorf("audit count: %w", err)
 		}
 		a.Count = n
 		if n > 0 {
-			note := Event{Actor: "keysmith", Action: "audit.anchor", Target: "audit",
-				Detail: fmt.Sprintf("The database anchor was missing (new in this version, or removed); sealed over the %d entries present.", n)}
+			note := Event{Actor: "keysmith", Action: ActionAnchorNew, Target: "audit",
+				Detail: fmt.Sprintf("The database anchor is sealed over the %d entries of a log from before anchors.", n)}
+			if !pending {
+				note.Action, note.Detail = ActionAnchorRebuilt, fmt.Sprintf("The database anchor was missing; sealed again over the %d entries present. Removal of entries before this cannot be ruled out.", n)
+			}
 			if a, err = l.append(ctx, tx, note, a.Count); err != nil {
 				return err
 			}
@@ -242,8 +255,10 @@ type Result struct {
 	BadSeq  int64  // first failing row, 0 when nothing was found altered
 	Problem string // one sentence when the log was altered, empty otherwise
 	// Unproven is one sentence when nothing was found altered but an anchor
-	// that would show the newest entries were removed is missing.
+	// that would show the newest entries were removed is missing, or was
+	// made again at entry Rebuilt (then the only reason).
 	Unproven string
+	Rebuilt  int64
 }
 
 // OK reports whether the chain is intact and provably complete.
@@ -277,6 +292,7 @@ func (l *Log) verify(ctx context.Context, q querier) (Result, error) {
 	}
 	res.Start = want
 	start := mark{Seq: want - 1, Hash: prev}
+	var rebuilt int64 // the newest entry that records an anchor made again
 	h, hasHead, headErr := l.readHead()
 	var headHash []byte
 
@@ -317,6 +333,9 @@ func (l *Log) verify(ctx context.Context, q querier) (Result, error) {
 		if hasHead && e.Seq == h.seq {
 			headHash = stored
 		}
+		if e.Action == ActionAnchorRebuilt || e.Action == ActionHeadRebuilt {
+			rebuilt = e.Seq
+		}
 		want++
 		res.Checked++
 	}
@@ -342,6 +361,9 @@ func (l *Log) verify(ctx context.Context, q querier) (Result, error) {
 	a, hasAnchor, err := readMark(ctx, q, "audit_anchor")
 	if err != nil {
 		return Result{}, fmt.Errorf("audit verify: %w", err)
+	}
+	if hasAnchor && a.Seq == pendingSeq {
+		hasAnchor = false // the placeholder of an upgraded log, sealed at its next append
 	}
 	if hasAnchor {
 		if !l.sealed(anchorLabel, a) {
@@ -372,6 +394,10 @@ func (l *Log) verify(ctx context.Context, q querier) (Result, error) {
 	}
 	if !hasHead && l.headPath != "" && res.Checked > 0 {
 		res.Unproven = "The audit head file (" + HeadFileName + ") is missing, so removal of the newest entries cannot be ruled out."
+	}
+	if rebuilt > 0 && res.Unproven == "" {
+		res.BadSeq, res.Rebuilt = rebuilt, rebuilt
+		res.Unproven = fmt.Sprintf("An audit anchor went missing and was made again at entry %d, so removal of entries before it cannot be ruled out. Archiving the log through entry %d starts a chain that can be proven again.", rebuilt, rebuilt)
 	}
 	return res, nil
 }

@@ -103,7 +103,7 @@ func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error {
 		// Entries without a head file: recreate it, and say so in the log,
 		// since removals before now can no longer be ruled out.
 		err := store.Tx(ctx, db, func(tx *sql.Tx) error {
-			return l.Append(ctx, tx, Event{Actor: "keysmith", Action: "audit.head", Target: "audit",
+			return l.Append(ctx, tx, Event{Actor: "keysmith", Action: ActionHeadRebuilt, Target: "audit",
 				Detail: fmt.Sprintf("The audit head file was missing with %d entries in the log; recreated. Removal of the newest entries before this cannot be ruled out.", h.seq)})
 		})
 		if err != nil {

@@ -12,6 +12,10 @@ CREATE TABLE audit_anchor (
     count INTEGER NOT NULL,
     mac   BLOB    NOT NULL
 );
+-- A log that already has entries gets a placeholder (seq -1), sealed by the
+-- next append: an anchor first made here, not one that went missing.
+INSERT INTO audit_anchor (id, seq, hash, count, mac)
+    SELECT 1, -1, x'', 0, x'' WHERE EXISTS (SELECT 1 FROM audit);
 
 -- audit_checkpoint: the last archived entry (seq and hash) and how many
 -- entries that archive removed, with a MAC under a key derived from
