@@ -72,7 +72,7 @@ var messages = []struct {
 	{ErrKeyDamaged, "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
 	{ErrKeyMismatch, "The key file keysmith.key does not belong to this database; put back the key file that was beside it (from the same backup as the database). Nothing was changed."},
 	{ErrTruncated, "The Keysmith database is missing or empty, but this data directory held an account (its audit head file records entries): the database was deleted, truncated or replaced. Nothing was changed; restore it from a backup, or, to start over, move the whole data directory away."},
-	{ErrVaultTampered, "The vault's contents were changed outside Keysmith: an item was removed, added back or restored to an older version. Nothing was shown or changed; restore the database from a backup you trust."},
+	{ErrVaultTampered, "The vault's contents were changed outside Keysmith: an item was altered, removed, added back or restored to an older version. Nothing was shown or changed; restore the database from a backup you trust."},
 	{ErrUnauthenticated, "Stored data failed its integrity check."},
 	{ErrNoVault, "You have no vault yet; set one up first."},
 	{ErrVaultExists, "Your vault is already set up."},

@@ -274,11 +274,15 @@ func keyID(dataKey, uid []byte) []byte { return subKey(dataKey, uid, "keysmith v
 // authAD binds the sealed authentication key to its vault.
 func authAD(uid []byte) []byte { return append([]byte("keysmith vault auth\x00"), uid...) }
 
-// idRev is one item as the manifest lists it.
-type idRev struct{ id, rev int64 }
+// idRev is one item as the manifest lists it: its id, revision and the
+// nonce of its ciphertext (which pins the one ciphertext sealed for it).
+type idRev struct {
+	id, rev int64
+	nonce   []byte
+}
 
 // manifestMAC is HMAC-SHA256, under a key derived from the data key, over
-// the vault, the counter and every (item id, revision) sorted by id.
+// the vault, the counter and every (item id, revision, nonce) sorted by id.
 func manifestMAC(dataKey, uid []byte, counter int64, items []idRev) []byte {
 	k := subKey(dataKey, uid, "keysmith vault manifest v1")
 	defer clear(k)
@@ -295,6 +299,9 @@ func manifestMAC(dataKey, uid []byte, counter int64, items []idRev) []byte {
 		m.Write(b[:])
 		binary.BigEndian.PutUint64(b[:], uint64(it.rev))
 		m.Write(b[:])
+		binary.BigEndian.PutUint64(b[:], uint64(len(it.nonce)))
+		m.Write(b[:])
+		m.Write(it.nonce)
 	}
 	return m.Sum(nil)
 }

@@ -171,17 +171,17 @@ func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passph
 		return ImportReport{}, err
 	}
 	var rep ImportReport
-	err = v.change(ctx, actorID, func(tx *sql.Tx, key []byte, items []idRev) ([]idRev, error) {
+	err = v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
 		rep = ImportReport{}
 		rs, err := v.rows(ctx, tx, "")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		have := map[string]bool{}
 		for _, r := range rs {
 			it, err := v.decrypt(key, r)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			have[fingerprint(it)] = true
 		}
@@ -191,15 +191,13 @@ func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passph
 				rep.Skipped++
 				continue
 			}
-			id, err := v.insert(ctx, tx, key, it)
-			if err != nil {
-				return nil, err
+			if _, err := v.insert(ctx, tx, key, it); err != nil {
+				return err
 			}
-			items = append(items, idRev{id, 1})
 			have[fp] = true
 			rep.Added++
 		}
-		return items, nil
+		return nil
 	})
 	if err != nil {
 		return ImportReport{}, err

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"database/sql"
 	"errors"
-	"sort"
 
 	"keysmith/app/errs"
 	"keysmith/app/store"
@@ -37,9 +36,9 @@ func loadManifest(ctx context.Context, q queryer, vaultID int64) (*manifest, err
 	return &m, nil
 }
 
-// listItems returns every item's (id, revision), sorted by id.
+// listItems returns every item's id, revision and nonce, sorted by id.
 func listItems(ctx context.Context, q queryer, vaultID int64) ([]idRev, error) {
-	rs, err := q.QueryContext(ctx, `SELECT id, revision FROM vault_items WHERE vault_id = ? ORDER BY id`, vaultID)
+	rs, err := q.QueryContext(ctx, `SELECT id, revision, substr(sealed, 1, 24) FROM vault_items WHERE vault_id = ? ORDER BY id`, vaultID)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +46,7 @@ func listItems(ctx context.Context, q queryer, vaultID int64) ([]idRev, error) {
 	var out []idRev
 	for rs.Next() {
 		var r idRev
-		if err := rs.Scan(&r.id, &r.rev); err != nil {
+		if err := rs.Scan(&r.id, &r.rev, &r.nonce); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -55,8 +54,13 @@ func listItems(ctx context.Context, q queryer, vaultID int64) ([]idRev, error) {
 	return out, rs.Err()
 }
 
-// writeManifest stores the manifest binding items (sorted by id) at counter.
-func writeManifest(ctx context.Context, tx *sql.Tx, vaultID int64, uid, dataKey, auth []byte, counter int64, items []idRev) error {
+// writeManifest stores the manifest binding the vault's items as they are in
+// tx, at counter.
+func writeManifest(ctx context.Context, tx *sql.Tx, vaultID int64, uid, dataKey, auth []byte, counter int64) error {
+	items, err := listItems(ctx, tx, vaultID)
+	if err != nil {
+		return err
+	}
 	ak := subKey(dataKey, uid, "keysmith vault auth v1")
 	defer clear(ak)
 	sealedAuth, err := seal(ak, auth, authAD(uid))
@@ -129,9 +133,10 @@ func (v *Session) read(ctx context.Context, actorID int64, fn func(tx *sql.Tx, k
 	})
 }
 
-// change runs fn on the verified items inside one transaction and rewrites
-// the manifest over the items fn returns, with the counter one higher.
-func (v *Session) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx, key []byte, items []idRev) ([]idRev, error)) error {
+// change runs fn inside one transaction after checking the manifest, then
+// rewrites the manifest over the items as fn left them, with the counter
+// one higher. Only what fn wrote differs from what was checked.
+func (v *Session) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx, key []byte) error) error {
 	dataKey, key, err := v.keys(ctx, actorID)
 	if err != nil {
 		return err
@@ -139,20 +144,19 @@ func (v *Session) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx,
 	defer clear(dataKey)
 	var next int64
 	err = store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
-		items, m, err := v.check(ctx, tx, dataKey)
+		_, m, err := v.check(ctx, tx, dataKey)
 		if err != nil {
 			return err
 		}
-		if items, err = fn(tx, key, items); err != nil {
+		if err := fn(tx, key); err != nil {
 			return err
 		}
-		sort.Slice(items, func(i, j int) bool { return items[i].id < items[j].id })
 		next = m.counter + 1
 		v.mu.Lock()
 		auth := append([]byte(nil), v.auth...)
 		v.mu.Unlock()
 		defer clear(auth)
-		return writeManifest(ctx, tx, v.vaultID, v.uid, dataKey, auth, next, items)
+		return writeManifest(ctx, tx, v.vaultID, v.uid, dataKey, auth, next)
 	})
 	if err == nil {
 		v.saw(next)
@@ -186,11 +190,7 @@ func (v *Session) attach(ctx context.Context, sl *slot, kek []byte) error {
 				return err
 			}
 			v.auth, counter = random(32), 1
-			items, err := listItems(ctx, tx, v.vaultID)
-			if err != nil {
-				return err
-			}
-			if err := writeManifest(ctx, tx, v.vaultID, v.uid, dataKey, v.auth, counter, items); err != nil {
+			if err := writeManifest(ctx, tx, v.vaultID, v.uid, dataKey, v.auth, counter); err != nil {
 				return err
 			}
 		} else {

@@ -32,7 +32,7 @@ func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
 		if err != nil {
 			return err
 		}
-		items, m, err := v.check(ctx, tx, oldKey)
+		_, m, err := v.check(ctx, tx, oldKey)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
 			}
 		}
 		counter = m.counter + 1
-		if err := writeManifest(ctx, tx, v.vaultID, v.uid, newKey, auth, counter, items); err != nil {
+		if err := writeManifest(ctx, tx, v.vaultID, v.uid, newKey, auth, counter); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE vaults SET updated_at = ? WHERE id = ?`, v.s.now(), v.vaultID); err != nil {

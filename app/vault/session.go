@@ -102,7 +102,7 @@ func (v *Session) rows(ctx context.Context, q queryer, where string, args ...any
 func (v *Session) decrypt(key []byte, r row) (Item, error) {
 	pt, err := open(key, r.sealed, itemAD(v.uid, r.id, r.kind, r.revision))
 	if err != nil {
-		return Item{}, err
+		return Item{}, tampered("an item does not open under its id, kind and revision")
 	}
 	it, err := decodeItem(pt)
 	clear(pt)
@@ -110,7 +110,7 @@ func (v *Session) decrypt(key []byte, r row) (Item, error) {
 		return Item{}, err
 	}
 	if it.Kind != r.kind {
-		return Item{}, errs.ErrUnauthenticated
+		return Item{}, tampered("an item's kind differs from its sealed kind")
 	}
 	it.ID = r.id
 	return it, nil
@@ -213,10 +213,10 @@ func (v *Session) Add(ctx context.Context, actorID int64, it Item) (int64, error
 		return 0, err
 	}
 	var id int64
-	err := v.change(ctx, actorID, func(tx *sql.Tx, key []byte, items []idRev) ([]idRev, error) {
+	err := v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
 		var err error
 		id, err = v.insert(ctx, tx, key, it)
-		return append(items, idRev{id, 1}), err
+		return err
 	})
 	return id, err
 }
@@ -253,49 +253,37 @@ func (v *Session) write(ctx context.Context, tx *sql.Tx, key []byte, id, revisio
 
 // Edit replaces an item's fields; its kind and creation time stay.
 func (v *Session) Edit(ctx context.Context, actorID, id int64, it Item) error {
-	return v.change(ctx, actorID, func(tx *sql.Tx, key []byte, items []idRev) ([]idRev, error) {
+	return v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
 		rs, err := v.rows(ctx, tx, "AND id = ?", id)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(rs) == 0 {
-			return nil, errs.ErrNotFound
+			return errs.ErrNotFound
 		}
 		old, err := v.decrypt(key, rs[0])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		it.Kind, it.CreatedAt, it.UpdatedAt = old.Kind, old.CreatedAt, v.s.clock().UTC()
 		if err := checkItem(&it); err != nil {
-			return nil, err
+			return err
 		}
-		rev := rs[0].revision + 1
-		for i := range items {
-			if items[i].id == id {
-				items[i].rev = rev
-			}
-		}
-		return items, v.write(ctx, tx, key, id, rev, it)
+		return v.write(ctx, tx, key, id, rs[0].revision+1, it)
 	})
 }
 
 // Delete removes an item.
 func (v *Session) Delete(ctx context.Context, actorID, id int64) error {
-	return v.change(ctx, actorID, func(tx *sql.Tx, _ []byte, items []idRev) ([]idRev, error) {
+	return v.change(ctx, actorID, func(tx *sql.Tx, _ []byte) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE id = ? AND vault_id = ?`, id, v.vaultID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil, errs.ErrNotFound
+			return errs.ErrNotFound
 		}
-		out := items[:0]
-		for _, it := range items {
-			if it.id != id {
-				out = append(out, it)
-			}
-		}
-		return out, nil
+		return nil
 	})
 }
 

@@ -239,7 +239,7 @@ func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, r
 				}
 			}
 		}
-		return writeManifest(ctx, tx, vaultID, uid, dataKey, auth, 1, nil)
+		return writeManifest(ctx, tx, vaultID, uid, dataKey, auth, 1)
 	})
 	if err != nil {
 		return nil, "", err

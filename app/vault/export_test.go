@@ -1,0 +1,22 @@
+package vault
+
+// Test hooks: reach keys and sealing that the package keeps private.
+
+// DataKeyOf returns a copy of an unlocked session's data key.
+func DataKeyOf(v *Session) []byte {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]byte(nil), v.dataKey...)
+}
+
+// OpenItemWith reports whether dataKey opens an item row.
+func OpenItemWith(dataKey, uid []byte, id int64, kind string, revision int64, sealed []byte) bool {
+	_, err := open(itemKey(dataKey, uid), sealed, itemAD(uid, id, kind, revision))
+	return err == nil
+}
+
+// SealToSlot seals dataKey to a slot's public key under auth, as RotateKey
+// does with the vault's authentication key.
+func SealToSlot(uid []byte, kind string, public, auth, dataKey []byte) ([]byte, error) {
+	return sealDataKey(public, auth, dataKey, sealedKeyAD(uid, kind, public))
+}
