@@ -216,7 +216,10 @@ func TestManifestFollowsChanges(t *testing.T) {
 		do    func(s *vault.Session) error
 		items int
 	}{
-		{"add", v, func(s *vault.Session) (err error) { a, err = s.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"}); return }, 1},
+		{"add", v, func(s *vault.Session) (err error) {
+			a, err = s.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})
+			return
+		}, 1},
 		{"add in another session", other, func(s *vault.Session) error {
 			_, err := s.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "B", Secret: "b"})
 			return err
