@@ -366,25 +366,54 @@ func TestExportImport(t *testing.T) {
 
 var update = flag.Bool("update", false, "rewrite the golden vault")
 
+const goldenPath = "testdata/golden_vault.json"
+
+// golden is a vault made once by an earlier build, before manifests and
+// second-format key slots.
+type golden struct {
+	Passphrase, Recovery string
+	UID                  []byte
+	Slots                []struct {
+		Kind, KDF     string
+		Salt, Wrapped []byte
+	}
+	Items []struct {
+		ID       int64
+		Kind     string
+		Revision int64
+		Sealed   []byte
+	}
+	Want []vault.Item
+}
+
+// loadGolden stores the golden vault's rows as the Administrator's vault.
+func loadGolden(t *testing.T, c *app.Core, u testkit.Users) golden {
+	t.Helper()
+	b, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g golden
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Store.DB.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid, _ := res.LastInsertId()
+	for _, s := range g.Slots {
+		sqlExec(t, c.Store.DB, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
+	}
+	for _, it := range g.Items {
+		sqlExec(t, c.Store.DB, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
+	}
+	return g
+}
+
 // TestGoldenVault opens a vault made once by an earlier build: the format
 // must keep opening forever.
 func TestGoldenVault(t *testing.T) {
-	const path = "testdata/golden_vault.json"
-	type golden struct {
-		Passphrase, Recovery string
-		UID                  []byte
-		Slots                []struct {
-			Kind, KDF     string
-			Salt, Wrapped []byte
-		}
-		Items []struct {
-			ID       int64
-			Kind     string
-			Revision int64
-			Sealed   []byte
-		}
-		Want []vault.Item
-	}
 	if *update {
 		p := testkit.CheapParams
 		k := vault.DefaultKDF
@@ -427,26 +456,11 @@ func TestGoldenVault(t *testing.T) {
 		}
 		rows.Close()
 		b, _ := json.MarshalIndent(g, "", "  ")
-		os.WriteFile(path, b, 0o644)
+		os.WriteFile(goldenPath, b, 0o644)
 		c.Close()
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
 	c, u := open(t)
-	res, _ := c.Store.DB.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
-	vid, _ := res.LastInsertId()
-	for _, s := range g.Slots {
-		c.Store.DB.Exec(`INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
-	}
-	for _, it := range g.Items {
-		c.Store.DB.Exec(`INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
-	}
+	g := loadGolden(t, c, u)
 	for _, how := range []struct {
 		secret   string
 		recovery bool
