@@ -112,9 +112,21 @@ func slotAD(uid []byte, kind string, kdf string, salt []byte) []byte {
 	return append(ad, salt...)
 }
 
-// itemAD binds an item's ciphertext to its vault, id, kind and revision.
+// itemAD binds an item's ciphertext to its vault, id, kind and revision,
+// in a vault with a manifest.
 func itemAD(uid []byte, id int64, kind string, revision int64) []byte {
-	ad := []byte("keysmith vault item\x00")
+	return itemADLabel("keysmith vault item v2\x00", uid, id, kind, revision)
+}
+
+// legacyItemAD is itemAD in a vault made before manifests. Items move to
+// itemAD when the manifest is made, so an item of a vault with a manifest
+// never opens as one of a vault without.
+func legacyItemAD(uid []byte, id int64, kind string, revision int64) []byte {
+	return itemADLabel("keysmith vault item\x00", uid, id, kind, revision)
+}
+
+func itemADLabel(label string, uid []byte, id int64, kind string, revision int64) []byte {
+	ad := []byte(label)
 	ad = append(ad, uid...)
 	ad = binary.BigEndian.AppendUint64(ad, uint64(id))
 	ad = append(ad, kind...)

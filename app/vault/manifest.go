@@ -226,9 +226,11 @@ func (v *Session) attach(ctx context.Context, sl *slot, kek []byte) error {
 	return nil
 }
 
-// firstManifest authenticates every item of a vault made before manifests,
-// and refuses one whose other key slot is already of the second format or
-// whose passphrase slot is gone (a manifest was removed, not never made).
+// firstManifest authenticates every item of a vault made before manifests
+// and re-seals it under itemAD (same key and revision); it refuses a vault
+// whose other key slot is already of the second format, whose passphrase
+// slot is gone, or one of whose items is already re-sealed: its manifest
+// was removed, not never made.
 func (v *Session) firstManifest(ctx context.Context, tx *sql.Tx, key []byte) error {
 	var newer, passphrase int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(public IS NOT NULL OR sealed_key IS NOT NULL OR NULL), COUNT(kind = 'passphrase' OR NULL)
@@ -243,7 +245,24 @@ func (v *Session) firstManifest(ctx context.Context, tx *sql.Tx, key []byte) err
 		return err
 	}
 	for _, r := range rs {
-		if _, err := v.decrypt(key, r); err != nil {
+		pt, err := open(key, r.sealed, legacyItemAD(v.uid, r.id, r.kind, r.revision))
+		if err != nil {
+			return tampered("an item does not open as one of a vault without a manifest")
+		}
+		it, err := decodeItem(pt)
+		if err == nil && it.Kind != r.kind {
+			err = tampered("an item's kind differs from its sealed kind")
+		}
+		if err != nil {
+			clear(pt)
+			return err
+		}
+		sealed, err := seal(key, pt, itemAD(v.uid, r.id, r.kind, r.revision))
+		clear(pt)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE vault_items SET sealed = ? WHERE id = ? AND vault_id = ?`, sealed, r.id, v.vaultID); err != nil {
 			return err
 		}
 	}

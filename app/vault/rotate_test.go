@@ -173,10 +173,14 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 		count(`SELECT COUNT(*) FROM vault_slots WHERE kind = 'passphrase' AND public IS NOT NULL`) != 1 {
 		t.Fatal("the first unlock did not add the manifest and move the passphrase slot")
 	}
-	// Items are not rewritten by the upgrade.
-	c.Store.DB.QueryRow(`SELECT sealed FROM vault_items WHERE id = ?`, g.Items[0].ID).Scan(&bad)
-	if !bytes.Equal(bad, sealed) {
-		t.Fatal("the upgrade re-sealed an item")
+	// Items are re-sealed as items of a vault with a manifest: put back
+	// without one, they do not open as a vault made before manifests.
+	upgraded := map[int64]itemRow{}
+	for _, it := range g.Items {
+		upgraded[it.ID] = readRow(t, c.Store.DB, it.ID)
+		if bytes.Equal(upgraded[it.ID].sealed, it.Sealed) || upgraded[it.ID].revision != it.Revision {
+			t.Fatalf("item %d was not re-sealed at its revision", it.ID)
+		}
 	}
 	// The recovery slot still wraps the data key itself: a rotation would
 	// lock the recovery code out, so it is refused and says why.
@@ -214,8 +218,21 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 			t.Fatalf("unlock (recovery %v) with the manifest removed: %v", how.recovery, err)
 		}
 	}
-	sqlExec(t, c.Store.DB, `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) SELECT id, ?, ?, ?, ? FROM vaults`, m.counter, m.keyID, m.auth, m.mac)
+	// Nor when the passphrase slot is also made to look like one of the
+	// first format: the items, re-sealed at the upgrade, give it away.
 	putRow(t, c.Store.DB, g.Items[0].ID, row)
+	var public, sealedKey []byte
+	c.Store.DB.QueryRow(`SELECT public, sealed_key FROM vault_slots WHERE kind = 'passphrase'`).Scan(&public, &sealedKey)
+	sqlExec(t, c.Store.DB, `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
+	before = testkit.Snapshot(t, c.Store.DB)
+	if _, err := c.Vault.Unlock(ctx, id, g.Recovery, true); !errors.Is(err, vault.ErrTampered) {
+		t.Fatalf("recovery unlock with the manifest removed and the passphrase slot disguised: %v", err)
+	}
+	if testkit.Snapshot(t, c.Store.DB) != before {
+		t.Fatal("a refused unlock wrote something")
+	}
+	sqlExec(t, c.Store.DB, `UPDATE vault_slots SET public = ?, sealed_key = ? WHERE kind = 'passphrase'`, public, sealedKey)
+	sqlExec(t, c.Store.DB, `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) SELECT id, ?, ?, ?, ? FROM vaults`, m.counter, m.keyID, m.auth, m.mac)
 
 	// The recovery code's first use moves its slot; then the key rotates
 	// and the golden passphrase and recovery code both still open it.
