@@ -6,13 +6,35 @@
 //     opens it). Keysmith cannot recover a forgotten passphrase; an optional
 //     recovery code (130 bits) opens the vault through its own key slot.
 //   - The passphrase goes through argon2id (m=64 MiB, t=3, p=4, 32-byte salt)
-//     to a key-encryption key that wraps a random 32-byte data key with
-//     XChaCha20-Poly1305; the associated data binds the format, the vault and
-//     the slot's KDF parameters. Stored parameters outside sane bounds are
-//     refused before any work. Changing the passphrase rewraps only that key.
+//     to a key-encryption key; with XChaCha20-Poly1305 it wraps the slot's
+//     X25519 private key and the vault's slot authentication key, and the
+//     random 32-byte data key is sealed to the slot's public key under a key
+//     that also depends on the authentication key. Associated data binds the
+//     vault, the slot kind, its KDF parameters, salt and public key. Stored
+//     parameters outside sane bounds are refused before any work. Changing
+//     the passphrase rewraps only its slot.
 //   - Items (titles and notes included) are sealed under an HKDF-derived key
 //     with random 24-byte nonces; associated data binds vault, item id, kind
 //     and revision, so no ciphertext can be moved or replayed elsewhere.
+//   - A manifest (HMAC-SHA256 under a key derived from the data key, over a
+//     counter and every item's id, revision and nonce) is rewritten in the
+//     transaction of every change and checked at Unlock, on every read and
+//     before every change: an item altered, deleted, added back, swapped or
+//     rolled back is ErrTampered, and nothing stale is returned or written.
+//     A session also refuses a manifest older than one it has seen.
+//   - Not detectable from the database alone: the whole vault (manifest,
+//     items and slots) put back together from an older copy, which then
+//     reads as that older vault.
+//   - A vault made before manifests gets one at its first Unlock: each item
+//     is authenticated on its own, then re-sealed under the associated data
+//     of vaults with a manifest, and the slot used moves to the X25519
+//     format. Until the other slot is used once too, someone able to write
+//     the database can still delete every item with the manifest and have
+//     that slot open an empty vault; RotateKey is refused until then.
+//   - RotateKey replaces the data key in one audited transaction: every
+//     item re-sealed, the key sealed to every slot (passphrase and recovery
+//     code keep working), the manifest rewritten; a failure changes nothing.
+//     Sessions still holding the old key lock themselves.
 //   - Each user reaches only their own vault; every change is one
 //     transaction. A Session holds the keys in memory until Lock.
 package vault
