@@ -344,6 +344,18 @@ func (a *App) VaultRemoveRecoveryCode() error {
 	return a.fail("vault-recovery", v.RemoveRecoveryCode(a.ctx(), id))
 }
 
+// VaultRotateKey replaces the vault's data key with a new random one and
+// re-encrypts every item under it, in one step; the passphrase and recovery
+// code keep working. It returns the number of items re-encrypted.
+func (a *App) VaultRotateKey() (int, error) {
+	id, v, err := a.unlocked()
+	if err != nil {
+		return 0, a.fail("vault-rotate-key", err)
+	}
+	n, err := v.RotateKey(a.ctx(), id)
+	return n, a.fail("vault-rotate-key", err)
+}
+
 // VaultDefaultExportPath suggests where to save an export.
 func (a *App) VaultDefaultExportPath() (string, error) {
 	if _, err := a.session(a.ctx()); err != nil {
