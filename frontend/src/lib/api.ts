@@ -469,6 +469,8 @@ export const api = {
   /** Replaces the recovery code; the new one is shown once. */
   vaultNewRecoveryCode: () => call(() => App.VaultNewRecoveryCode()).then((c) => String(c ?? '')),
   vaultRemoveRecoveryCode: () => call(() => App.VaultRemoveRecoveryCode()),
+  /** Replaces the vault's data key and re-encrypts every item; resolves to how many. */
+  vaultRotateKey: () => call(() => App.VaultRotateKey()).then((n) => Number(n ?? 0)),
   vaultDefaultExportPath: () => call(() => App.VaultDefaultExportPath()).then((p) => String(p ?? '')),
   vaultExport: (path: string, passphrase: string, confirm: string) =>
     call(() => App.VaultExport(path, passphrase, confirm)),
