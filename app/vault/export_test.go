@@ -20,3 +20,12 @@ func OpenItemWith(dataKey, uid []byte, id int64, kind string, revision int64, se
 func SealToSlot(uid []byte, kind string, public, auth, dataKey []byte) ([]byte, error) {
 	return sealDataKey(public, auth, dataKey, sealedKeyAD(uid, kind, public))
 }
+
+// DropAuth forgets only the slot authentication key, as a Lock landing
+// between a method's key checks would.
+func DropAuth(v *Session) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	clear(v.auth)
+	v.auth = nil
+}

@@ -142,6 +142,11 @@ func (v *Session) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx,
 		return err
 	}
 	defer clear(dataKey)
+	auth, err := v.authKey()
+	if err != nil {
+		return err
+	}
+	defer clear(auth)
 	var next int64
 	err = store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
 		_, m, err := v.check(ctx, tx, dataKey)
@@ -152,10 +157,6 @@ func (v *Session) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx,
 			return err
 		}
 		next = m.counter + 1
-		v.mu.Lock()
-		auth := append([]byte(nil), v.auth...)
-		v.mu.Unlock()
-		defer clear(auth)
 		return writeManifest(ctx, tx, v.vaultID, v.uid, dataKey, auth, next)
 	})
 	if err == nil {

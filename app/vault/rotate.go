@@ -21,7 +21,10 @@ func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
 	}
 	defer clear(oldKey)
 	defer clear(oldItemKey)
-	auth := v.authKey()
+	auth, err := v.authKey()
+	if err != nil {
+		return 0, err
+	}
 	defer clear(auth)
 	newKey := random(32)
 	newItemKey := itemKey(newKey, v.uid)

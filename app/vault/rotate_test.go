@@ -262,3 +262,33 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSlotWithoutAuthKey: a session that lost its authentication key
+// (locked between two checks) writes no slot, manifest or item that later
+// unlocks would refuse.
+func TestNoSlotWithoutAuthKey(t *testing.T) {
+	c, u := open(t)
+	id := u.Admin.ID
+	v, _, err := c.Vault.Setup(ctx, id, phrase, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault.DropAuth(v)
+	before := testkit.Snapshot(t, c.Store.DB)
+	for name, call := range map[string]func() error{
+		"change passphrase": func() error { return v.ChangePassphrase(ctx, id, "marble-Tundra-62-whistle-fern") },
+		"new recovery code": func() error { _, err := v.NewRecoveryCode(ctx, id); return err },
+		"rotate":            func() error { _, err := v.RotateKey(ctx, id); return err },
+		"add":               func() error { _, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "A"}); return err },
+	} {
+		if err := call(); !errors.Is(err, vault.ErrLocked) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if testkit.Snapshot(t, c.Store.DB) != before {
+		t.Fatal("something was written without the authentication key")
+	}
+	if _, err := c.Vault.Unlock(ctx, id, phrase, false); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -301,18 +301,27 @@ func (v *Session) ChangePassphrase(ctx context.Context, actorID int64, next stri
 		return err
 	}
 	defer clear(dataKey)
-	sl, err := v.s.makeSlot(v.uid, "passphrase", v.s.kdf, []byte(NormalizePassphrase(next)), v.authKey(), dataKey)
+	auth, err := v.authKey()
+	if err != nil {
+		return err
+	}
+	defer clear(auth)
+	sl, err := v.s.makeSlot(v.uid, "passphrase", v.s.kdf, []byte(NormalizePassphrase(next)), auth, dataKey)
 	if err != nil {
 		return err
 	}
 	return v.replaceSlot(ctx, sl)
 }
 
-// authKey returns a copy of the slot authentication key.
-func (v *Session) authKey() []byte {
+// authKey returns a copy of the slot authentication key, or ErrLocked once
+// the session is locked (say, by the idle timer since keys was called).
+func (v *Session) authKey() ([]byte, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return append([]byte(nil), v.auth...)
+	if len(v.auth) != 32 {
+		return nil, ErrLocked
+	}
+	return append([]byte(nil), v.auth...), nil
 }
 
 func (v *Session) replaceSlot(ctx context.Context, sl *slot) error {
@@ -333,8 +342,13 @@ func (v *Session) NewRecoveryCode(ctx context.Context, actorID int64) (string, e
 		return "", err
 	}
 	defer clear(dataKey)
+	auth, err := v.authKey()
+	if err != nil {
+		return "", err
+	}
+	defer clear(auth)
 	code := newRecoveryCode()
-	sl, err := v.s.makeSlot(v.uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), v.authKey(), dataKey)
+	sl, err := v.s.makeSlot(v.uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), auth, dataKey)
 	if err != nil {
 		return "", err
 	}
