@@ -1,5 +1,10 @@
 package vault
 
+import (
+	"context"
+	"database/sql"
+)
+
 // Test hooks: reach keys and sealing that the package keeps private.
 
 // DataKeyOf returns a copy of an unlocked session's data key.
@@ -28,4 +33,20 @@ func DropAuth(v *Session) {
 	defer v.mu.Unlock()
 	clear(v.auth)
 	v.auth = nil
+}
+
+// AddMany adds items in one change (one transaction, one manifest write),
+// for benchmarks that need large vaults quickly.
+func AddMany(ctx context.Context, v *Session, actorID int64, items []Item) error {
+	return v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
+		for _, it := range items {
+			if err := checkItem(&it); err != nil {
+				return err
+			}
+			if _, err := v.insert(ctx, tx, key, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
