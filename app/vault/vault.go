@@ -22,9 +22,9 @@
 //     before every change: an item altered, deleted, added back, swapped or
 //     rolled back is ErrTampered, and nothing stale is returned or written.
 //     A session also refuses a manifest older than one it has seen.
-//   - Not detectable from the database alone: the whole vault (manifest,
-//     items and slots) put back together from an older copy, which then
-//     reads as that older vault.
+//   - Not detectable from the database alone: the whole vault (manifest and
+//     items, and slots if the key was rotated since) put back together from
+//     an older copy, which then reads as that older vault.
 //   - A vault made before manifests gets one at its first Unlock: each item
 //     is authenticated on its own, then re-sealed under the associated data
 //     of vaults with a manifest, and the slot used moves to the X25519
