@@ -50,3 +50,12 @@ func AddMany(ctx context.Context, v *Session, actorID int64, items []Item) error
 		return nil
 	})
 }
+
+// BeforeAttach runs fn (once) between the next unlock's reading of its key
+// slot and its transaction.
+func BeforeAttach(fn func()) {
+	testHookBeforeAttach = func() {
+		testHookBeforeAttach = nil
+		fn()
+	}
+}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"database/sql"
@@ -171,6 +172,10 @@ func (v *Session) saw(counter int64) {
 	v.seen = max(v.seen, counter)
 }
 
+// errSlotChanged means the slot an unlock opened was rewritten before its
+// transaction began; Unlock then starts over.
+var errSlotChanged = errors.New("key slot changed during unlock")
+
 // attach completes Unlock in one transaction: it checks the manifest (or,
 // for a vault made before manifests, authenticates every item and writes
 // one) and moves a slot of the first format, opened with kek, to the
@@ -179,6 +184,16 @@ func (v *Session) attach(ctx context.Context, sl *slot, kek []byte) error {
 	dataKey, key := v.dataKey, v.itemKey
 	var counter int64
 	err := store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
+		var now slot
+		err := tx.QueryRowContext(ctx, `SELECT kdf, salt, wrapped, public, sealed_key FROM vault_slots WHERE vault_id = ? AND kind = ?`, v.vaultID, sl.kind).
+			Scan(&now.kdf, &now.salt, &now.wrapped, &now.public, &now.sealedKey)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err != nil || now.kdf != sl.kdf || !bytes.Equal(now.salt, sl.salt) || !bytes.Equal(now.wrapped, sl.wrapped) ||
+			!bytes.Equal(now.public, sl.public) || !bytes.Equal(now.sealedKey, sl.sealedKey) {
+			return errSlotChanged
+		}
 		m, err := loadManifest(ctx, tx, v.vaultID)
 		if err != nil {
 			return err

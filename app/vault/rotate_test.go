@@ -292,3 +292,31 @@ func TestNoSlotWithoutAuthKey(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestUnlockDuringRotation: a rotation landing between an unlock's reading
+// of its slot and its transaction is not taken for tampering; the unlock
+// opens the new key.
+func TestUnlockDuringRotation(t *testing.T) {
+	c, u := open(t)
+	id := u.Admin.ID
+	v, _, err := c.Vault.Setup(ctx, id, phrase, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})
+	vault.BeforeAttach(func() {
+		if _, err := v.RotateKey(ctx, id); err != nil {
+			t.Error(err)
+		}
+	})
+	w, err := c.Vault.Unlock(ctx, id, phrase, false)
+	if err != nil {
+		t.Fatalf("unlock during a rotation: %v", err)
+	}
+	if !bytes.Equal(vault.DataKeyOf(w), vault.DataKeyOf(v)) {
+		t.Fatal("the unlock opened the replaced key")
+	}
+	if list, err := w.List(ctx, id, ""); err != nil || len(list) != 1 {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+}

@@ -75,6 +75,10 @@ var (
 	ErrTampered = errs.ErrVaultTampered
 )
 
+// testHookBeforeAttach, set only by tests, runs between an unlock's reading
+// of its key slot and its transaction.
+var testHookBeforeAttach func()
+
 // tampered reports a manifest mismatch; what never holds a secret.
 func tampered(what string) error {
 	return fmt.Errorf("%w: %w: %s", ErrTampered, errs.ErrUnauthenticated, what)
@@ -330,6 +334,14 @@ func insertSlot(ctx context.Context, tx *sql.Tx, vaultID int64, sl *slot) error 
 // against its items (ErrTampered if they differ); a vault without one, made
 // before manifests, gets one after each item is authenticated.
 func (s *Service) Unlock(ctx context.Context, actorID int64, secret string, recovery bool) (*Session, error) {
+	v, err := s.unlock(ctx, actorID, secret, recovery)
+	if errors.Is(err, errSlotChanged) { // rewritten meanwhile (a rotation elsewhere, say): once more
+		v, err = s.unlock(ctx, actorID, secret, recovery)
+	}
+	return v, err
+}
+
+func (s *Service) unlock(ctx context.Context, actorID int64, secret string, recovery bool) (*Session, error) {
 	if _, err := s.acc.Actor(ctx, actorID); err != nil {
 		return nil, err
 	}
@@ -399,6 +411,9 @@ func (s *Service) Unlock(ctx context.Context, actorID int64, secret string, reco
 		return nil, errs.ErrUnauthenticated
 	}
 	v := s.session(actorID, vaultID, uid, dataKey, auth)
+	if testHookBeforeAttach != nil {
+		testHookBeforeAttach()
+	}
 	if err := v.attach(ctx, &sl, kek); err != nil {
 		v.Lock()
 		return nil, err
