@@ -180,8 +180,8 @@ func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
 // behind its back in words, without showing stale items.
 func TestVaultRotateKeyAndTampering(t *testing.T) {
 	c, _ := vaultCore(t)
-	testkit.Seed(t, c)
-	a, _, _ := window(t, c)
+	u := testkit.Seed(t, c)
+	a, _, rec := window(t, c)
 	a.SignIn("ada@acme.test", testkit.AdminPassword)
 	if _, err := a.VaultRotateKey(); err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Fatalf("rotate before setup: %v", err)
@@ -201,7 +201,21 @@ func TestVaultRotateKeyAndTampering(t *testing.T) {
 	if list, err := a.VaultList(""); err != nil || len(list) != 2 {
 		t.Fatalf("list after rotation: %+v %v", list, err)
 	}
-	a.VaultLock()
+	// A rotation elsewhere (the CLI, say) locks the window's vault, and the
+	// window hears of it as of any lock.
+	other, err := c.Vault.Unlock(context.Background(), u.Admin.ID, vaultPhrase, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.RotateKey(context.Background(), u.Admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.VaultList(""); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("list with a replaced key: %v", err)
+	}
+	if st, _ := a.VaultStatus(); st.Unlocked || !strings.Contains(rec.all(), "key-changed") {
+		t.Fatalf("status %+v, events %s", st, rec.all())
+	}
 	if _, err := a.VaultUnlockWithRecovery(res.RecoveryCode); err != nil {
 		t.Fatalf("recovery code after rotation: %v", err)
 	}
