@@ -267,6 +267,16 @@ describe('The unlocked vault', () => {
     expect(screen.queryByTestId('vault-row')).not.toBeInTheDocument();
   });
 
+  it('says why when the vault locked because its key was replaced elsewhere', async () => {
+    await renderUnlocked();
+    emit('vault-locked', { reason: 'key-changed' });
+    expect(await screen.findByLabelText('Vault passphrase')).toBeInTheDocument();
+    expect(screen.getByTestId('vault-locked-notice')).toHaveTextContent(
+      "The vault's key was replaced elsewhere (another window or keysmith vault rotate-key). Unlock it again.",
+    );
+    expect(screen.queryByTestId('vault-row')).not.toBeInTheDocument();
+  });
+
   it('goes to the locked screen when a call says the vault is locked', async () => {
     const { user } = await renderUnlocked();
     backend.VaultReveal.mockRejectedValue(LOCKED);
