@@ -34,7 +34,10 @@
 //   - RotateKey replaces the data key in one audited transaction: every
 //     item re-sealed, the key sealed to every slot (passphrase and recovery
 //     code keep working), the manifest rewritten; a failure changes nothing.
-//     Sessions still holding the old key lock themselves.
+//     Sessions still holding the old key lock themselves. The slot
+//     authentication key does not change (the slots' secrets would be
+//     needed): someone who captured an unlocked session's memory and can
+//     write the database could still seal a data key of their own.
 //   - Each user reaches only their own vault; every change is one
 //     transaction. A Session holds the keys in memory until Lock.
 package vault
