@@ -137,7 +137,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	if opt.VaultKDF != nil {
 		kdf = *opt.VaultKDF
 	}
-	vaults := vault.New(st.DB, acc, opt.Clock, kdf)
+	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
 	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock}, nil
 }
 

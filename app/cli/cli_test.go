@@ -340,6 +340,7 @@ func TestAuthorizationSweep(t *testing.T) {
 		"vault recovery":       {"--new"},
 		"vault export":         {"--out", "/nonexistent/x.age"},
 		"vault import":         {"--in", "/nonexistent/x.age"},
+		"vault rotate-key":     nil,
 	}
 	h := seeded(t)
 	for _, who := range []struct{ role, email, password string }{

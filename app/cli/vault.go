@@ -47,6 +47,11 @@ func init() {
 				"read from standard input, or asked twice on a terminal. Items are not re-encrypted.", run: (*run).vaultPasswd},
 		command{name: "vault recovery", summary: "replace or remove your vault recovery code", usage: "--new | --remove [--json]",
 			help: "--new prints a new recovery code (the old one stops working); --remove deletes it." + secretNote, run: (*run).vaultRecovery},
+		command{name: "vault rotate-key", summary: "replace your vault's data key", usage: "[--json]",
+			help: "Replaces the key your vault's items are encrypted under with a new random one and\n" +
+				"re-encrypts every item, in one step that either completes or changes nothing. Your\n" +
+				"passphrase and recovery code keep working. Do this if the vault may have been open on a\n" +
+				"machine you no longer trust." + secretNote, run: (*run).vaultRotateKey},
 		command{name: "vault export", summary: "export your vault to an age file", usage: "--out FILE",
 			help: "Writes every item to FILE (never overwritten), encrypted in the age format to an export\n" +
 				"passphrase from " + EnvExportPassphrase + " or standard input; `age -d FILE` opens it." + secretNote, run: (*run).vaultExport},
@@ -458,6 +463,26 @@ func (r *run) vaultRecovery(args []string) error {
 		return errRecoveryLost("A new recovery code replaced the old one")
 	}
 	return nil
+}
+
+func (r *run) vaultRotateKey(args []string) error {
+	const name = "vault rotate-key"
+	asJSON, err := r.jsonOnly(name, args)
+	if err != nil {
+		return err
+	}
+	v, id, err := r.openVault()
+	if err != nil {
+		return err
+	}
+	defer v.Lock()
+	n, err := v.RotateKey(context.Background(), id)
+	if err != nil {
+		return err
+	}
+	return r.output(asJSON, map[string]any{"rotated": true, "items": n}, func(w io.Writer) {
+		fmt.Fprintf(w, "Vault key replaced; %d item(s) re-encrypted. Your passphrase and recovery code still work.\n", n)
+	})
 }
 
 func (r *run) vaultExport(args []string) error {

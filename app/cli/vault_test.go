@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"keysmith/app"
 	"keysmith/app/testkit"
 )
 
@@ -97,6 +99,18 @@ func TestVaultCommands(t *testing.T) {
 	if r := h.run("", "vault", "list"); r.code != 0 || !strings.Contains(r.stdout, "Router") {
 		t.Fatalf("list with the passphrase set by recovery: %+v", r)
 	}
+	// Rotating the data key keeps the passphrase and the recovery code.
+	if r := h.run("", "vault", "rotate-key", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"items": 1`) {
+		t.Fatalf("rotate-key: %+v", r)
+	}
+	h.env[EnvVaultRecovery] = rec.RecoveryCode
+	if r := h.run("", "vault", "get", "--id", "1", "--show-secret", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"secret": "new secret"`) {
+		t.Fatalf("recovery code after rotate-key: %+v", r)
+	}
+	h.env[EnvVaultRecovery] = ""
+	if r := h.run("", "vault", "rotate-key"); r.code != 0 || !strings.Contains(r.stdout, "Your passphrase and recovery code still work") {
+		t.Fatalf("rotate-key: %+v", r)
+	}
 	if r := h.run("", "vault", "delete", "--id", "1", "--yes"); r.code != 0 {
 		t.Fatalf("delete: %+v", r)
 	}
@@ -124,5 +138,20 @@ func TestVaultCommands(t *testing.T) {
 		if r := h.run("", bad...); r.code != 2 {
 			t.Errorf("%v: %+v", bad, r)
 		}
+	}
+	// A row removed behind Keysmith's back is reported, not skipped.
+	h.run("s\n", "vault", "add", "--title", "Second")
+	c, err := app.Open(context.Background(), h.dir, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Store.DB.Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(i.id) FROM vault_items i JOIN vaults v ON v.id = i.vault_id
+		JOIN users u ON u.id = v.user_id WHERE u.email = 'bea@acme.test')`)
+	c.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "The vault's contents were changed outside Keysmith") {
+		t.Fatalf("list of a tampered vault: %+v", r)
 	}
 }

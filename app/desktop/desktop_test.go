@@ -221,7 +221,7 @@ var openToAll = map[string]bool{
 	"VaultStatus": true, "VaultSetup": true, "VaultUnlock": true, "VaultUnlockWithRecovery": true, "VaultLock": true,
 	"VaultList": true, "VaultReveal": true, "VaultCopy": true, "VaultAdd": true, "VaultEdit": true, "VaultDelete": true,
 	"VaultSaveCredential": true, "VaultChangePassphrase": true, "VaultNewRecoveryCode": true, "VaultRemoveRecoveryCode": true,
-	"VaultDefaultExportPath": true, "VaultExport": true, "VaultImport": true,
+	"VaultDefaultExportPath": true, "VaultExport": true, "VaultImport": true, "VaultRotateKey": true,
 }
 
 // args builds plausible arguments for m, aimed at target.

@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -119,15 +120,34 @@ func (a *App) checkVaultIdle() {
 	}
 }
 
+// vaultFail is fail for vault methods: a session that locked itself (its
+// key was rotated elsewhere) is dropped and the window told, as on any lock.
+func (a *App) vaultFail(op string, err error) error {
+	if errors.Is(err, errs.ErrLocked) {
+		a.mu.Lock()
+		dropped := a.vault != nil && a.vault.Locked()
+		if dropped {
+			a.vault = nil
+		}
+		emit := a.emit
+		a.mu.Unlock()
+		if dropped {
+			a.clip.clearIfOurs(-1)
+			emit(EventVaultLocked, map[string]any{"reason": "key-changed"})
+		}
+	}
+	return a.fail(op, err)
+}
+
 // VaultStatus reports the signed-in user's vault.
 func (a *App) VaultStatus() (VaultStatus, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
-		return VaultStatus{}, a.fail("vault-status", err)
+		return VaultStatus{}, a.vaultFail("vault-status", err)
 	}
 	st, err := a.core.Vault.Status(a.ctx(), id)
 	if err != nil {
-		return VaultStatus{}, a.fail("vault-status", err)
+		return VaultStatus{}, a.vaultFail("vault-status", err)
 	}
 	u, _ := a.core.Accounts.Actor(a.ctx(), id)
 	a.mu.Lock()
@@ -140,14 +160,14 @@ func (a *App) VaultStatus() (VaultStatus, error) {
 func (a *App) VaultSetup(passphrase, confirm string, withRecovery bool) (VaultSetupResult, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
-		return VaultSetupResult{}, a.fail("vault-setup", err)
+		return VaultSetupResult{}, a.vaultFail("vault-setup", err)
 	}
 	if passphrase != confirm {
-		return VaultSetupResult{}, a.fail("vault-setup", errs.Invalidf("confirm", "Passphrase and confirmation do not match."))
+		return VaultSetupResult{}, a.vaultFail("vault-setup", errs.Invalidf("confirm", "Passphrase and confirmation do not match."))
 	}
 	v, code, err := a.core.Vault.Setup(a.ctx(), id, passphrase, withRecovery)
 	if err != nil {
-		return VaultSetupResult{}, a.fail("vault-setup", err)
+		return VaultSetupResult{}, a.vaultFail("vault-setup", err)
 	}
 	a.openVault(v)
 	st, err := a.VaultStatus()
@@ -167,11 +187,11 @@ func (a *App) VaultUnlockWithRecovery(code string) (VaultStatus, error) {
 func (a *App) unlock(secret string, recovery bool) (VaultStatus, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
-		return VaultStatus{}, a.fail("vault-unlock", err)
+		return VaultStatus{}, a.vaultFail("vault-unlock", err)
 	}
 	v, err := a.core.Vault.Unlock(a.ctx(), id, secret, recovery)
 	if err != nil {
-		return VaultStatus{}, a.fail("vault-unlock", err)
+		return VaultStatus{}, a.vaultFail("vault-unlock", err)
 	}
 	a.openVault(v)
 	return a.VaultStatus()
@@ -180,7 +200,7 @@ func (a *App) unlock(secret string, recovery bool) (VaultStatus, error) {
 // VaultLock locks the vault now.
 func (a *App) VaultLock() (VaultStatus, error) {
 	if _, err := a.session(a.ctx()); err != nil {
-		return VaultStatus{}, a.fail("vault-lock", err)
+		return VaultStatus{}, a.vaultFail("vault-lock", err)
 	}
 	a.lockVault("manual")
 	return a.VaultStatus()
@@ -190,11 +210,11 @@ func (a *App) VaultLock() (VaultStatus, error) {
 func (a *App) VaultList(query string) ([]VaultSummary, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return nil, a.fail("vault-list", err)
+		return nil, a.vaultFail("vault-list", err)
 	}
 	items, err := v.List(a.ctx(), id, query)
 	if err != nil {
-		return nil, a.fail("vault-list", err)
+		return nil, a.vaultFail("vault-list", err)
 	}
 	out := make([]VaultSummary, 0, len(items))
 	for _, it := range items {
@@ -207,11 +227,11 @@ func (a *App) VaultList(query string) ([]VaultSummary, error) {
 func (a *App) VaultReveal(itemID int64) (VaultItem, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return VaultItem{}, a.fail("vault-reveal", err)
+		return VaultItem{}, a.vaultFail("vault-reveal", err)
 	}
 	it, err := v.Get(a.ctx(), id, itemID)
 	if err != nil {
-		return VaultItem{}, a.fail("vault-reveal", err)
+		return VaultItem{}, a.vaultFail("vault-reveal", err)
 	}
 	return VaultItem{VaultSummary: summary(vault.Summary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type, UpdatedAt: it.UpdatedAt}),
 		Secret: it.Secret, Notes: it.Notes, CreatedAt: it.CreatedAt.UTC().Format(time.RFC3339)}, nil
@@ -222,11 +242,11 @@ func (a *App) VaultReveal(itemID int64) (VaultItem, error) {
 func (a *App) VaultCopy(itemID int64, field string) (CopyResult, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return CopyResult{}, a.fail("vault-copy", err)
+		return CopyResult{}, a.vaultFail("vault-copy", err)
 	}
 	it, err := v.Get(a.ctx(), id, itemID)
 	if err != nil {
-		return CopyResult{}, a.fail("vault-copy", err)
+		return CopyResult{}, a.vaultFail("vault-copy", err)
 	}
 	text := it.Secret
 	switch field {
@@ -234,14 +254,14 @@ func (a *App) VaultCopy(itemID int64, field string) (CopyResult, error) {
 	case "username":
 		text = it.Username
 	default:
-		return CopyResult{}, a.fail("vault-copy", errs.Invalidf("field", "Copy the secret or the username."))
+		return CopyResult{}, a.vaultFail("vault-copy", errs.Invalidf("field", "Copy the secret or the username."))
 	}
 	acc, err := a.core.Accounts.Account(a.ctx())
 	if err != nil {
-		return CopyResult{}, a.fail("vault-copy", err)
+		return CopyResult{}, a.vaultFail("vault-copy", err)
 	}
 	if err := a.clip.copy(text, time.Duration(acc.ClipboardSeconds)*time.Second); err != nil {
-		return CopyResult{}, a.fail("vault-copy", err)
+		return CopyResult{}, a.vaultFail("vault-copy", err)
 	}
 	return CopyResult{ClearAfterSeconds: acc.ClipboardSeconds}, nil
 }
@@ -301,9 +321,9 @@ func (a *App) vaultChange(op string, fn func(actor int64, v *vault.Session) (int
 func (a *App) VaultDelete(itemID int64) error {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return a.fail("vault-delete", err)
+		return a.vaultFail("vault-delete", err)
 	}
-	return a.fail("vault-delete", v.Delete(a.ctx(), id, itemID))
+	return a.vaultFail("vault-delete", v.Delete(a.ctx(), id, itemID))
 }
 
 // VaultChangePassphrase rewraps the vault's key under a new passphrase after
@@ -311,43 +331,55 @@ func (a *App) VaultDelete(itemID int64) error {
 func (a *App) VaultChangePassphrase(current, next, confirm string) error {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return a.fail("vault-passphrase", err)
+		return a.vaultFail("vault-passphrase", err)
 	}
 	if next != confirm {
-		return a.fail("vault-passphrase", errs.Invalidf("confirm", "New passphrase and confirmation do not match."))
+		return a.vaultFail("vault-passphrase", errs.Invalidf("confirm", "New passphrase and confirmation do not match."))
 	}
 	if _, err := a.core.Vault.Unlock(a.ctx(), id, current, false); err != nil {
-		return a.fail("vault-passphrase", err)
+		return a.vaultFail("vault-passphrase", err)
 	}
 	if vault.NormalizePassphrase(next) == vault.NormalizePassphrase(current) {
-		return a.fail("vault-passphrase", errs.Invalidf("password", "New passphrase must differ from the current one."))
+		return a.vaultFail("vault-passphrase", errs.Invalidf("password", "New passphrase must differ from the current one."))
 	}
-	return a.fail("vault-passphrase", v.ChangePassphrase(a.ctx(), id, next))
+	return a.vaultFail("vault-passphrase", v.ChangePassphrase(a.ctx(), id, next))
 }
 
 // VaultNewRecoveryCode replaces the recovery code; the new one is shown once.
 func (a *App) VaultNewRecoveryCode() (string, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return "", a.fail("vault-recovery", err)
+		return "", a.vaultFail("vault-recovery", err)
 	}
 	code, err := v.NewRecoveryCode(a.ctx(), id)
-	return code, a.fail("vault-recovery", err)
+	return code, a.vaultFail("vault-recovery", err)
 }
 
 // VaultRemoveRecoveryCode removes the recovery code.
 func (a *App) VaultRemoveRecoveryCode() error {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return a.fail("vault-recovery", err)
+		return a.vaultFail("vault-recovery", err)
 	}
-	return a.fail("vault-recovery", v.RemoveRecoveryCode(a.ctx(), id))
+	return a.vaultFail("vault-recovery", v.RemoveRecoveryCode(a.ctx(), id))
+}
+
+// VaultRotateKey replaces the vault's data key with a new random one and
+// re-encrypts every item under it, in one step; the passphrase and recovery
+// code keep working. It returns the number of items re-encrypted.
+func (a *App) VaultRotateKey() (int, error) {
+	id, v, err := a.unlocked()
+	if err != nil {
+		return 0, a.vaultFail("vault-rotate-key", err)
+	}
+	n, err := v.RotateKey(a.ctx(), id)
+	return n, a.vaultFail("vault-rotate-key", err)
 }
 
 // VaultDefaultExportPath suggests where to save an export.
 func (a *App) VaultDefaultExportPath() (string, error) {
 	if _, err := a.session(a.ctx()); err != nil {
-		return "", a.fail("vault-export", err)
+		return "", a.vaultFail("vault-export", err)
 	}
 	home, _ := os.UserHomeDir()
 	return filepath.Join(home, "keysmith-vault-"+a.clock().Format("2006-01-02")+".age"), nil
@@ -359,34 +391,34 @@ func (a *App) VaultDefaultExportPath() (string, error) {
 func (a *App) VaultExport(path, passphrase, confirm string) error {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return a.fail("vault-export", err)
+		return a.vaultFail("vault-export", err)
 	}
 	if passphrase != confirm {
-		return a.fail("vault-export", errs.Invalidf("confirm", "Export passphrase and confirmation do not match."))
+		return a.vaultFail("vault-export", errs.Invalidf("confirm", "Export passphrase and confirmation do not match."))
 	}
 	if !filepath.IsAbs(path) {
-		return a.fail("vault-export", errs.Invalidf("path", "Choose a full path for the export file."))
+		return a.vaultFail("vault-export", errs.Invalidf("path", "Choose a full path for the export file."))
 	}
 	data, err := v.Export(a.ctx(), id, passphrase)
 	if err != nil {
-		return a.fail("vault-export", err)
+		return a.vaultFail("vault-export", err)
 	}
-	return a.fail("vault-export", vault.WriteFile(path, data))
+	return a.vaultFail("vault-export", vault.WriteFile(path, data))
 }
 
 // VaultImport merges an export file into the vault.
 func (a *App) VaultImport(path, passphrase string) (ImportResult, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return ImportResult{}, a.fail("vault-import", err)
+		return ImportResult{}, a.vaultFail("vault-import", err)
 	}
 	data, err := vault.ReadExport(path)
 	if err != nil {
-		return ImportResult{}, a.fail("vault-import", err)
+		return ImportResult{}, a.vaultFail("vault-import", err)
 	}
 	rep, err := v.Import(a.ctx(), id, data, passphrase)
 	if err != nil {
-		return ImportResult{}, a.fail("vault-import", err)
+		return ImportResult{}, a.vaultFail("vault-import", err)
 	}
 	return ImportResult{Added: rep.Added, Skipped: rep.Skipped}, nil
 }

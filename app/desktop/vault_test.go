@@ -174,3 +174,56 @@ func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
 		t.Fatalf("not cleared after the delay: %q", got)
 	}
 }
+
+// TestVaultRotateKeyAndTampering: the window rotates the vault key (the
+// recovery code still opens it afterwards) and reports a vault changed
+// behind its back in words, without showing stale items.
+func TestVaultRotateKeyAndTampering(t *testing.T) {
+	c, _ := vaultCore(t)
+	u := testkit.Seed(t, c)
+	a, _, rec := window(t, c)
+	a.SignIn("ada@acme.test", testkit.AdminPassword)
+	if _, err := a.VaultRotateKey(); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("rotate before setup: %v", err)
+	}
+	res, err := a.VaultSetup(vaultPhrase, vaultPhrase, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"Router", "Printer"} {
+		if _, err := a.VaultAdd(desktop.VaultItemInput{Title: title, Secret: title + "-secret"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := a.VaultRotateKey(); err != nil || n != 2 {
+		t.Fatalf("rotate: %d %v", n, err)
+	}
+	if list, err := a.VaultList(""); err != nil || len(list) != 2 {
+		t.Fatalf("list after rotation: %+v %v", list, err)
+	}
+	// A rotation elsewhere (the CLI, say) locks the window's vault, and the
+	// window hears of it as of any lock.
+	other, err := c.Vault.Unlock(context.Background(), u.Admin.ID, vaultPhrase, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.RotateKey(context.Background(), u.Admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.VaultList(""); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("list with a replaced key: %v", err)
+	}
+	if st, _ := a.VaultStatus(); st.Unlocked || !strings.Contains(rec.all(), "key-changed") {
+		t.Fatalf("status %+v, events %s", st, rec.all())
+	}
+	if _, err := a.VaultUnlockWithRecovery(res.RecoveryCode); err != nil {
+		t.Fatalf("recovery code after rotation: %v", err)
+	}
+	if _, err := c.Store.DB.Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(id) FROM vault_items)`); err != nil {
+		t.Fatal(err)
+	}
+	list, err := a.VaultList("")
+	if err == nil || list != nil || !strings.HasPrefix(err.Error(), "The vault's contents were changed outside Keysmith") {
+		t.Fatalf("list of a tampered vault: %+v %v", list, err)
+	}
+}

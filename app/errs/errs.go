@@ -38,6 +38,7 @@ var (
 	ErrLocked          = errors.New("vault locked")
 	ErrNewerVault      = errors.New("vault or export written by a newer keysmith")
 	ErrBadExport       = errors.New("export file unreadable")
+	ErrVaultTampered   = errors.New("vault contents changed outside keysmith")
 )
 
 // Invalid is a rejected input. Its Message is a complete sentence that names
@@ -73,6 +74,7 @@ var messages = []struct {
 	{ErrKeyExposed, "The key file keysmith.key can be read or changed by other users of this computer, so Keysmith will not use it. Make it private to you (chmod 600 keysmith.key in the data directory) and consider the secrets it protects exposed if others could read it. Nothing was changed."},
 	{ErrKeyMismatch, "The key file keysmith.key does not belong to this database; put back the key file that was beside it (from the same backup as the database). Nothing was changed."},
 	{ErrTruncated, "The Keysmith database is missing or empty, but this data directory held an account (its audit head file records entries): the database was deleted, truncated or replaced. Nothing was changed; restore it from a backup, or, to start over, move the whole data directory away."},
+	{ErrVaultTampered, "The vault's contents were changed outside Keysmith: an item was altered, removed, added back or restored to an older version. Nothing was shown or changed; restore the database from a backup you trust."},
 	{ErrUnauthenticated, "Stored data failed its integrity check."},
 	{ErrNoVault, "You have no vault yet; set one up first."},
 	{ErrVaultExists, "Your vault is already set up."},

@@ -16,7 +16,6 @@ import (
 
 	"keysmith/app/errs"
 	"keysmith/app/input"
-	"keysmith/app/store"
 )
 
 // exportDoc is the plaintext inside an export file.
@@ -74,21 +73,23 @@ func (v *Session) Export(ctx context.Context, actorID int64, passphrase string) 
 	if err := CheckPassphrase(passphrase); err != nil {
 		return nil, err
 	}
-	_, key, err := v.keys(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := v.rows(ctx, v.s.db, "")
-	if err != nil {
-		return nil, err
-	}
 	doc := exportDoc{Format: exportFormat, Version: 1, Items: []Item{}}
-	for _, r := range rs {
-		it, err := v.decrypt(key, r)
+	err := v.read(ctx, actorID, func(tx *sql.Tx, key []byte, _ []idRev) error {
+		rs, err := v.rows(ctx, tx, "")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		doc.Items = append(doc.Items, it)
+		for _, r := range rs {
+			it, err := v.decrypt(key, r)
+			if err != nil {
+				return err
+			}
+			doc.Items = append(doc.Items, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	plain, err := json.Marshal(doc)
 	if err != nil {
@@ -162,8 +163,7 @@ func decodeExport(data []byte, passphrase string) (exportDoc, error) {
 // Import merges an export into the vault in one transaction: exact
 // duplicates are skipped; a wrong passphrase or damaged file changes nothing.
 func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passphrase string) (ImportReport, error) {
-	_, key, err := v.keys(ctx, actorID)
-	if err != nil {
+	if _, _, err := v.keys(ctx, actorID); err != nil {
 		return ImportReport{}, err
 	}
 	doc, err := decodeExport(data, passphrase)
@@ -171,7 +171,8 @@ func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passph
 		return ImportReport{}, err
 	}
 	var rep ImportReport
-	err = store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
+	err = v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
+		rep = ImportReport{}
 		rs, err := v.rows(ctx, tx, "")
 		if err != nil {
 			return err

@@ -23,6 +23,10 @@ type Session struct {
 	mu      sync.Mutex
 	dataKey []byte
 	itemKey []byte
+	auth    []byte // the slot authentication key
+	// seen is the highest manifest counter this session has verified or
+	// written: an older manifest is a rollback.
+	seen int64
 	// listed caches decrypted summaries by item id and revision, so listing
 	// decrypts only what changed since (in any process).
 	listed map[int64]listedItem
@@ -33,8 +37,8 @@ type listedItem struct {
 	summary  Summary
 }
 
-func (s *Service) session(userID, vaultID int64, uid, dataKey []byte) *Session {
-	return &Session{s: s, userID: userID, vaultID: vaultID, uid: uid, dataKey: dataKey, itemKey: itemKey(dataKey, uid)}
+func (s *Service) session(userID, vaultID int64, uid, dataKey, auth []byte) *Session {
+	return &Session{s: s, userID: userID, vaultID: vaultID, uid: uid, dataKey: dataKey, itemKey: itemKey(dataKey, uid), auth: auth}
 }
 
 // Lock forgets the keys; every later call answers ErrLocked.
@@ -43,7 +47,8 @@ func (v *Session) Lock() {
 	defer v.mu.Unlock()
 	clear(v.dataKey)
 	clear(v.itemKey)
-	v.dataKey, v.itemKey, v.listed = nil, nil, nil
+	clear(v.auth)
+	v.dataKey, v.itemKey, v.auth, v.listed = nil, nil, nil, nil
 }
 
 // Locked reports whether Lock was called.
@@ -76,9 +81,7 @@ type row struct {
 	sealed   []byte
 }
 
-func (v *Session) rows(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]row, error) {
+func (v *Session) rows(ctx context.Context, q queryer, where string, args ...any) ([]row, error) {
 	rs, err := q.QueryContext(ctx, `SELECT id, kind, revision, sealed FROM vault_items WHERE vault_id = ? `+where+` ORDER BY id`,
 		append([]any{v.vaultID}, args...)...)
 	if err != nil {
@@ -99,7 +102,7 @@ func (v *Session) rows(ctx context.Context, q interface {
 func (v *Session) decrypt(key []byte, r row) (Item, error) {
 	pt, err := open(key, r.sealed, itemAD(v.uid, r.id, r.kind, r.revision))
 	if err != nil {
-		return Item{}, err
+		return Item{}, tampered("an item does not open under its id, kind and revision")
 	}
 	it, err := decodeItem(pt)
 	clear(pt)
@@ -107,7 +110,7 @@ func (v *Session) decrypt(key []byte, r row) (Item, error) {
 		return Item{}, err
 	}
 	if it.Kind != r.kind {
-		return Item{}, errs.ErrUnauthenticated
+		return Item{}, tampered("an item's kind differs from its sealed kind")
 	}
 	it.ID = r.id
 	return it, nil
@@ -116,11 +119,12 @@ func (v *Session) decrypt(key []byte, r row) (Item, error) {
 // List returns the items whose title, username, URL or type contain query
 // (any case), by title; secrets and notes stay sealed in the result.
 func (v *Session) List(ctx context.Context, actorID int64, query string) ([]Summary, error) {
-	_, key, err := v.keys(ctx, actorID)
-	if err != nil {
-		return nil, err
-	}
-	all, err := v.summaries(ctx, key)
+	var all []Summary
+	err := v.read(ctx, actorID, func(tx *sql.Tx, key []byte, items []idRev) error {
+		var err error
+		all, err = v.summaries(ctx, tx, key, items)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -140,24 +144,9 @@ func (v *Session) List(ctx context.Context, actorID int64, query string) ([]Summ
 	return out, nil
 }
 
-// summaries returns every item's summary, decrypting only items that are new
-// or changed since the last call.
-func (v *Session) summaries(ctx context.Context, key []byte) ([]Summary, error) {
-	rs, err := v.s.db.QueryContext(ctx, `SELECT id, revision FROM vault_items WHERE vault_id = ? ORDER BY id`, v.vaultID)
-	if err != nil {
-		return nil, err
-	}
-	type idRev struct{ id, rev int64 }
-	var current []idRev
-	for rs.Next() {
-		var r idRev
-		if err := rs.Scan(&r.id, &r.rev); err != nil {
-			rs.Close()
-			return nil, err
-		}
-		current = append(current, r)
-	}
-	rs.Close()
+// summaries returns the summaries of current (verified items), decrypting
+// only items that are new or changed since the last call.
+func (v *Session) summaries(ctx context.Context, q queryer, key []byte, current []idRev) ([]Summary, error) {
 	v.mu.Lock()
 	cache := v.listed
 	v.mu.Unlock()
@@ -171,7 +160,7 @@ func (v *Session) summaries(ctx context.Context, key []byte) ([]Summary, error) 
 		}
 	}
 	if stale > 0 {
-		rows, err := v.rows(ctx, v.s.db, "")
+		rows, err := v.rows(ctx, q, "")
 		if err != nil {
 			return nil, err
 		}
@@ -203,18 +192,19 @@ func (v *Session) summaries(ctx context.Context, key []byte) ([]Summary, error) 
 
 // Get reveals one item, secret included.
 func (v *Session) Get(ctx context.Context, actorID, id int64) (Item, error) {
-	_, key, err := v.keys(ctx, actorID)
-	if err != nil {
-		return Item{}, err
-	}
-	rs, err := v.rows(ctx, v.s.db, "AND id = ?", id)
-	if err != nil {
-		return Item{}, err
-	}
-	if len(rs) == 0 {
-		return Item{}, errs.ErrNotFound
-	}
-	return v.decrypt(key, rs[0])
+	var it Item
+	err := v.read(ctx, actorID, func(tx *sql.Tx, key []byte, _ []idRev) error {
+		rs, err := v.rows(ctx, tx, "AND id = ?", id)
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return errs.ErrNotFound
+		}
+		it, err = v.decrypt(key, rs[0])
+		return err
+	})
+	return it, err
 }
 
 // Add stores a new item and returns its id.
@@ -222,12 +212,8 @@ func (v *Session) Add(ctx context.Context, actorID int64, it Item) (int64, error
 	if err := checkItem(&it); err != nil {
 		return 0, err
 	}
-	_, key, err := v.keys(ctx, actorID)
-	if err != nil {
-		return 0, err
-	}
 	var id int64
-	err = store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
+	err := v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
 		var err error
 		id, err = v.insert(ctx, tx, key, it)
 		return err
@@ -267,11 +253,7 @@ func (v *Session) write(ctx context.Context, tx *sql.Tx, key []byte, id, revisio
 
 // Edit replaces an item's fields; its kind and creation time stay.
 func (v *Session) Edit(ctx context.Context, actorID, id int64, it Item) error {
-	_, key, err := v.keys(ctx, actorID)
-	if err != nil {
-		return err
-	}
-	return store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
+	return v.change(ctx, actorID, func(tx *sql.Tx, key []byte) error {
 		rs, err := v.rows(ctx, tx, "AND id = ?", id)
 		if err != nil {
 			return err
@@ -293,17 +275,16 @@ func (v *Session) Edit(ctx context.Context, actorID, id int64, it Item) error {
 
 // Delete removes an item.
 func (v *Session) Delete(ctx context.Context, actorID, id int64) error {
-	if _, _, err := v.keys(ctx, actorID); err != nil {
-		return err
-	}
-	res, err := v.s.db.ExecContext(ctx, `DELETE FROM vault_items WHERE id = ? AND vault_id = ?`, id, v.vaultID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.ErrNotFound
-	}
-	return nil
+	return v.change(ctx, actorID, func(tx *sql.Tx, _ []byte) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM vault_items WHERE id = ? AND vault_id = ?`, id, v.vaultID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.ErrNotFound
+		}
+		return nil
+	})
 }
 
 // ChangePassphrase rewraps the data key under a new passphrase; items are
@@ -319,11 +300,28 @@ func (v *Session) ChangePassphrase(ctx context.Context, actorID int64, next stri
 	if err != nil {
 		return err
 	}
-	sl, err := v.s.makeSlot(v.uid, "passphrase", v.s.kdf, []byte(NormalizePassphrase(next)), dataKey)
+	defer clear(dataKey)
+	auth, err := v.authKey()
+	if err != nil {
+		return err
+	}
+	defer clear(auth)
+	sl, err := v.s.makeSlot(v.uid, "passphrase", v.s.kdf, []byte(NormalizePassphrase(next)), auth, dataKey)
 	if err != nil {
 		return err
 	}
 	return v.replaceSlot(ctx, sl)
+}
+
+// authKey returns a copy of the slot authentication key, or ErrLocked once
+// the session is locked (say, by the idle timer since keys was called).
+func (v *Session) authKey() ([]byte, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.auth) != 32 {
+		return nil, ErrLocked
+	}
+	return append([]byte(nil), v.auth...), nil
 }
 
 func (v *Session) replaceSlot(ctx context.Context, sl *slot) error {
@@ -343,8 +341,14 @@ func (v *Session) NewRecoveryCode(ctx context.Context, actorID int64) (string, e
 	if err != nil {
 		return "", err
 	}
+	defer clear(dataKey)
+	auth, err := v.authKey()
+	if err != nil {
+		return "", err
+	}
+	defer clear(auth)
 	code := newRecoveryCode()
-	sl, err := v.s.makeSlot(v.uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), dataKey)
+	sl, err := v.s.makeSlot(v.uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), auth, dataKey)
 	if err != nil {
 		return "", err
 	}

@@ -6,19 +6,47 @@
 //     opens it). Keysmith cannot recover a forgotten passphrase; an optional
 //     recovery code (130 bits) opens the vault through its own key slot.
 //   - The passphrase goes through argon2id (m=64 MiB, t=3, p=4, 32-byte salt)
-//     to a key-encryption key that wraps a random 32-byte data key with
-//     XChaCha20-Poly1305; the associated data binds the format, the vault and
-//     the slot's KDF parameters. Stored parameters outside sane bounds are
-//     refused before any work. Changing the passphrase rewraps only that key.
+//     to a key-encryption key; with XChaCha20-Poly1305 it wraps the slot's
+//     X25519 private key and the vault's slot authentication key, and the
+//     random 32-byte data key is sealed to the slot's public key under a key
+//     that also depends on the authentication key. Associated data binds the
+//     vault, the slot kind, its KDF parameters, salt and public key. Stored
+//     parameters outside sane bounds are refused before any work. Changing
+//     the passphrase rewraps only its slot.
 //   - Items (titles and notes included) are sealed under an HKDF-derived key
 //     with random 24-byte nonces; associated data binds vault, item id, kind
 //     and revision, so no ciphertext can be moved or replayed elsewhere.
+//   - A manifest (HMAC-SHA256 under a key derived from the data key, over a
+//     counter and every item's id, revision and nonce) is rewritten in the
+//     transaction of every change and checked at Unlock, on every read and
+//     before every change: an item altered, deleted, added back, swapped or
+//     rolled back is ErrTampered, and nothing stale is returned or written.
+//     A session also refuses a manifest older than one it has seen.
+//   - Not detectable from the database alone: the whole vault (manifest and
+//     items, and slots if the key was rotated since) put back together from
+//     an older copy, which then reads as that older vault.
+//   - A vault made before manifests gets one at its first Unlock: each item
+//     is authenticated on its own, then re-sealed under the associated data
+//     of vaults with a manifest, and the slot used moves to the X25519
+//     format. Until the other slot is used once too, someone able to write
+//     the database can still delete every item with the manifest and have
+//     that slot open an empty vault; RotateKey is refused until then.
+//   - RotateKey replaces the data key in one audited transaction: every
+//     item re-sealed, the key sealed to every slot (passphrase and recovery
+//     code keep working), the manifest rewritten; a failure changes nothing.
+//     Sessions still holding the old key lock themselves. The slot
+//     authentication key does not change (the slots' secrets would be
+//     needed): someone who captured an unlocked session's memory and can
+//     write the database could still seal a data key of their own.
 //   - Each user reaches only their own vault; every change is one
 //     transaction. A Session holds the keys in memory until Lock.
 package vault
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -31,6 +59,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"keysmith/app/accounts"
+	"keysmith/app/audit"
 	"keysmith/app/errs"
 	"keysmith/app/input"
 	"keysmith/app/store"
@@ -43,7 +72,20 @@ var (
 	ErrWrongPassphrase = errs.ErrWrongPassphrase
 	ErrLocked          = errs.ErrLocked
 	ErrNewerFormat     = errs.ErrNewerVault
+	// ErrTampered means the vault's items are not the set its manifest
+	// binds: an item was removed, added back, or restored to another
+	// revision outside Keysmith. It also matches errs.ErrUnauthenticated.
+	ErrTampered = errs.ErrVaultTampered
 )
+
+// testHookBeforeAttach, set only by tests, runs between an unlock's reading
+// of its key slot and its transaction.
+var testHookBeforeAttach func()
+
+// tampered reports a manifest mismatch; what never holds a secret.
+func tampered(what string) error {
+	return fmt.Errorf("%w: %w: %s", ErrTampered, errs.ErrUnauthenticated, what)
+}
 
 // Limits of item fields.
 const (
@@ -96,13 +138,15 @@ type Status struct {
 type Service struct {
 	db    *sql.DB
 	acc   *accounts.Service
+	log   *audit.Log
 	clock func() time.Time
 	kdf   KDF
 }
 
-// New returns a Service deriving passphrase keys with kdf (DefaultKDF).
-func New(db *sql.DB, acc *accounts.Service, clock func() time.Time, kdf KDF) *Service {
-	return &Service{db: db, acc: acc, clock: clock, kdf: kdf}
+// New returns a Service deriving passphrase keys with kdf (DefaultKDF) and
+// recording key rotations in log.
+func New(db *sql.DB, acc *accounts.Service, log *audit.Log, clock func() time.Time, kdf KDF) *Service {
+	return &Service{db: db, acc: acc, log: log, clock: clock, kdf: kdf}
 }
 
 func (s *Service) now() string { return s.clock().UTC().Format(time.RFC3339Nano) }
@@ -190,8 +234,8 @@ func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, r
 	} else if st.Exists {
 		return nil, "", ErrExists
 	}
-	uid, dataKey := random(16), random(32)
-	pslot, err := s.makeSlot(uid, "passphrase", s.kdf, []byte(NormalizePassphrase(passphrase)), dataKey)
+	uid, dataKey, auth := random(16), random(32), random(32)
+	pslot, err := s.makeSlot(uid, "passphrase", s.kdf, []byte(NormalizePassphrase(passphrase)), auth, dataKey)
 	if err != nil {
 		return nil, "", err
 	}
@@ -199,7 +243,7 @@ func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, r
 	var rslot *slot
 	if recovery {
 		code = newRecoveryCode()
-		if rslot, err = s.makeSlot(uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), dataKey); err != nil {
+		if rslot, err = s.makeSlot(uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), auth, dataKey); err != nil {
 			return nil, "", err
 		}
 	}
@@ -224,44 +268,83 @@ func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, r
 				}
 			}
 		}
-		return nil
+		return writeManifest(ctx, tx, vaultID, uid, dataKey, auth, 1)
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return s.session(actorID, vaultID, uid, dataKey), code, nil
+	v := s.session(actorID, vaultID, uid, dataKey, auth)
+	v.seen = 1
+	return v, code, nil
 }
 
+// slot is a key slot as stored; public and sealedKey are nil in slots of
+// the first format, whose wrapped value is the data key itself.
 type slot struct {
-	kind    string
-	kdf     string
-	salt    []byte
-	wrapped []byte
+	kind      string
+	kdf       string
+	salt      []byte
+	wrapped   []byte
+	public    []byte
+	sealedKey []byte
 }
 
-func (s *Service) makeSlot(uid []byte, kind string, kdf KDF, secret, dataKey []byte) (*slot, error) {
+func (sl *slot) legacy() bool { return sl.public == nil && sl.sealedKey == nil }
+
+// makeSlot derives a key-encryption key from secret and makes a slot of
+// the second format with it.
+func (s *Service) makeSlot(uid []byte, kind string, kdf KDF, secret, auth, dataKey []byte) (*slot, error) {
 	salt := random(32)
 	kek, err := kdf.derive(secret, salt)
 	if err != nil {
 		return nil, err
 	}
-	wrapped, err := seal(kek, dataKey, slotAD(uid, kind, kdf.String(), salt))
+	defer clear(kek)
+	return slotFromKEK(uid, kind, kdf.String(), salt, kek, auth, dataKey)
+}
+
+// slotFromKEK makes a slot of the second format: kek wraps a new X25519
+// private key and auth; dataKey is sealed to its public key.
+func slotFromKEK(uid []byte, kind, kdf string, salt, kek, auth, dataKey []byte) (*slot, error) {
+	priv, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	return &slot{kind: kind, kdf: kdf.String(), salt: salt, wrapped: wrapped}, nil
+	public := priv.PublicKey().Bytes()
+	plain := append(priv.Bytes(), auth...)
+	defer clear(plain)
+	wrapped, err := seal(kek, plain, slotADv2(uid, kind, kdf, salt, public))
+	if err != nil {
+		return nil, err
+	}
+	sealedKey, err := sealDataKey(public, auth, dataKey, sealedKeyAD(uid, kind, public))
+	if err != nil {
+		return nil, err
+	}
+	return &slot{kind: kind, kdf: kdf, salt: salt, wrapped: wrapped, public: public, sealedKey: sealedKey}, nil
 }
 
 func insertSlot(ctx context.Context, tx *sql.Tx, vaultID int64, sl *slot) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (vault_id, kind) DO UPDATE SET kdf = excluded.kdf, salt = excluded.salt, wrapped = excluded.wrapped`,
-		vaultID, sl.kind, sl.kdf, sl.salt, sl.wrapped)
+	_, err := tx.ExecContext(ctx, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped, public, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (vault_id, kind) DO UPDATE SET kdf = excluded.kdf, salt = excluded.salt, wrapped = excluded.wrapped,
+		public = excluded.public, sealed_key = excluded.sealed_key`,
+		vaultID, sl.kind, sl.kdf, sl.salt, sl.wrapped, sl.public, sl.sealedKey)
 	return err
 }
 
 // Unlock opens the acting user's vault with the passphrase, or with the
-// recovery code when recovery is true.
+// recovery code when recovery is true. It checks the vault's manifest
+// against its items (ErrTampered if they differ); a vault without one, made
+// before manifests, gets one after each item is authenticated.
 func (s *Service) Unlock(ctx context.Context, actorID int64, secret string, recovery bool) (*Session, error) {
+	v, err := s.unlock(ctx, actorID, secret, recovery)
+	if errors.Is(err, errSlotChanged) { // rewritten meanwhile (a rotation elsewhere, say): once more
+		v, err = s.unlock(ctx, actorID, secret, recovery)
+	}
+	return v, err
+}
+
+func (s *Service) unlock(ctx context.Context, actorID int64, secret string, recovery bool) (*Session, error) {
 	if _, err := s.acc.Actor(ctx, actorID); err != nil {
 		return nil, err
 	}
@@ -282,34 +365,63 @@ func (s *Service) Unlock(ctx context.Context, actorID int64, secret string, reco
 	if recovery {
 		kind, material = "recovery", []byte(normalizeCode(secret))
 	}
-	var kdfText string
-	var salt, wrapped []byte
-	err = s.db.QueryRowContext(ctx, `SELECT kdf, salt, wrapped FROM vault_slots WHERE vault_id = ? AND kind = ?`, vaultID, kind).Scan(&kdfText, &salt, &wrapped)
+	sl := slot{kind: kind}
+	err = s.db.QueryRowContext(ctx, `SELECT kdf, salt, wrapped, public, sealed_key FROM vault_slots WHERE vault_id = ? AND kind = ?`, vaultID, kind).
+		Scan(&sl.kdf, &sl.salt, &sl.wrapped, &sl.public, &sl.sealedKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrWrongPassphrase
 	}
 	if err != nil {
 		return nil, err
 	}
-	kdf, err := parseKDF(kdfText)
+	kdf, err := parseKDF(sl.kdf)
 	if err != nil {
 		return nil, err
 	}
-	if (kind == "passphrase") != (kdf.Name == "argon2id") || len(salt) != 32 {
+	if (kind == "passphrase") != (kdf.Name == "argon2id") || len(sl.salt) != 32 {
 		return nil, errs.ErrUnauthenticated
 	}
-	kek, err := kdf.derive(material, salt)
+	kek, err := kdf.derive(material, sl.salt)
 	if err != nil {
 		return nil, err
 	}
-	dataKey, err := open(kek, wrapped, slotAD(uid, kind, kdfText, salt))
-	if err != nil {
-		return nil, ErrWrongPassphrase // a wrong passphrase and a damaged slot look alike
+	defer clear(kek)
+	var dataKey, auth []byte
+	if sl.legacy() {
+		dataKey, err = open(kek, sl.wrapped, slotAD(uid, kind, sl.kdf, sl.salt))
+		if err != nil {
+			return nil, ErrWrongPassphrase // a wrong passphrase and a damaged slot look alike
+		}
+	} else {
+		plain, err := open(kek, sl.wrapped, slotADv2(uid, kind, sl.kdf, sl.salt, sl.public))
+		if err != nil {
+			return nil, ErrWrongPassphrase
+		}
+		defer clear(plain)
+		if len(plain) != 64 {
+			return nil, errs.ErrUnauthenticated
+		}
+		priv, err := ecdh.X25519().NewPrivateKey(plain[:32])
+		if err != nil || !bytes.Equal(priv.PublicKey().Bytes(), sl.public) {
+			return nil, errs.ErrUnauthenticated
+		}
+		auth = append([]byte(nil), plain[32:]...)
+		if dataKey, err = openDataKey(plain[:32], auth, sl.public, sl.sealedKey, sealedKeyAD(uid, kind, sl.public)); err != nil {
+			return nil, tampered("a key slot holds a data key it was not given")
+		}
 	}
 	if len(dataKey) != 32 {
 		return nil, errs.ErrUnauthenticated
 	}
-	return s.session(actorID, vaultID, uid, dataKey), nil
+	v := s.session(actorID, vaultID, uid, dataKey, auth)
+	if testHookBeforeAttach != nil {
+		testHookBeforeAttach()
+	}
+	if err := v.attach(ctx, &sl, kek); err != nil {
+		v.Lock()
+		return nil, err
+	}
+	return v, nil
 }
 
 // Remove deletes the acting user's vault and every item in it.

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -364,73 +363,31 @@ func TestExportImport(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite the golden vault")
+const goldenPath = "testdata/golden_vault.json"
 
-// TestGoldenVault opens a vault made once by an earlier build: the format
-// must keep opening forever.
-func TestGoldenVault(t *testing.T) {
-	const path = "testdata/golden_vault.json"
-	type golden struct {
-		Passphrase, Recovery string
-		UID                  []byte
-		Slots                []struct {
-			Kind, KDF     string
-			Salt, Wrapped []byte
-		}
-		Items []struct {
-			ID       int64
-			Kind     string
-			Revision int64
-			Sealed   []byte
-		}
-		Want []vault.Item
+// golden is a vault made once by an earlier build, before manifests and
+// second-format key slots. It is never rewritten: it is what vaults of that
+// build look like, and each test upgrades a copy of it.
+type golden struct {
+	Passphrase, Recovery string
+	UID                  []byte
+	Slots                []struct {
+		Kind, KDF     string
+		Salt, Wrapped []byte
 	}
-	if *update {
-		p := testkit.CheapParams
-		k := vault.DefaultKDF
-		c, _ := app.Open(ctx, t.TempDir(), app.Options{Params: &p, VaultKDF: &k})
-		u := testkit.Seed(t, c)
-		v, code, err := c.Vault.Setup(ctx, u.Admin.ID, "golden-Vault-forever-2026", true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := golden{Passphrase: "golden-Vault-forever-2026", Recovery: code, Want: []vault.Item{
-			{Kind: vault.KindCredential, Title: "Golden key", Username: "AbCdEfGhIjKlMnOpQrSt", Secret: "sEcReT0123456789abcdefGHIJKLmn", Type: "basic"},
-			{Kind: vault.KindLogin, Title: "Ünïcode ✓", Username: "用户", Secret: "пароль", URL: "https://example.com", Notes: "two\nlines"},
-		}}
-		for _, it := range g.Want {
-			if _, err := v.Add(ctx, u.Admin.ID, it); err != nil {
-				t.Fatal(err)
-			}
-		}
-		c.Store.DB.QueryRow(`SELECT uid FROM vaults`).Scan(&g.UID)
-		rows, _ := c.Store.DB.Query(`SELECT kind, kdf, salt, wrapped FROM vault_slots ORDER BY kind`)
-		for rows.Next() {
-			var s struct {
-				Kind, KDF     string
-				Salt, Wrapped []byte
-			}
-			rows.Scan(&s.Kind, &s.KDF, &s.Salt, &s.Wrapped)
-			g.Slots = append(g.Slots, s)
-		}
-		rows.Close()
-		rows, _ = c.Store.DB.Query(`SELECT id, kind, revision, sealed FROM vault_items ORDER BY id`)
-		for rows.Next() {
-			var it struct {
-				ID       int64
-				Kind     string
-				Revision int64
-				Sealed   []byte
-			}
-			rows.Scan(&it.ID, &it.Kind, &it.Revision, &it.Sealed)
-			g.Items = append(g.Items, it)
-		}
-		rows.Close()
-		b, _ := json.MarshalIndent(g, "", "  ")
-		os.WriteFile(path, b, 0o644)
-		c.Close()
+	Items []struct {
+		ID       int64
+		Kind     string
+		Revision int64
+		Sealed   []byte
 	}
-	b, err := os.ReadFile(path)
+	Want []vault.Item
+}
+
+// loadGolden stores the golden vault's rows as the Administrator's vault.
+func loadGolden(t *testing.T, c *app.Core, u testkit.Users) golden {
+	t.Helper()
+	b, err := os.ReadFile(goldenPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,15 +395,25 @@ func TestGoldenVault(t *testing.T) {
 	if err := json.Unmarshal(b, &g); err != nil {
 		t.Fatal(err)
 	}
-	c, u := open(t)
-	res, _ := c.Store.DB.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
+	res, err := c.Store.DB.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	vid, _ := res.LastInsertId()
 	for _, s := range g.Slots {
-		c.Store.DB.Exec(`INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
+		sqlExec(t, c.Store.DB, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
 	}
 	for _, it := range g.Items {
-		c.Store.DB.Exec(`INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
+		sqlExec(t, c.Store.DB, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
 	}
+	return g
+}
+
+// TestGoldenVault opens a vault made once by an earlier build: the format
+// must keep opening forever.
+func TestGoldenVault(t *testing.T) {
+	c, u := open(t)
+	g := loadGolden(t, c, u)
 	for _, how := range []struct {
 		secret   string
 		recovery bool

@@ -219,7 +219,7 @@ export interface VaultImportResult {
   skipped: number;
 }
 export type VaultCopyField = 'secret' | 'username';
-export type VaultLockReason = 'idle' | 'sign-out' | 'manual' | 'replaced' | 'refused';
+export type VaultLockReason = 'idle' | 'sign-out' | 'manual' | 'replaced' | 'key-changed' | 'refused';
 export const VAULT_LOCK_MIN = 1;
 export const VAULT_LOCK_MAX = 60;
 
@@ -492,6 +492,8 @@ export const api = {
   /** Replaces the recovery code; the new one is shown once. */
   vaultNewRecoveryCode: () => call(() => App.VaultNewRecoveryCode()).then((c) => String(c ?? '')),
   vaultRemoveRecoveryCode: () => call(() => App.VaultRemoveRecoveryCode()),
+  /** Replaces the vault's data key and re-encrypts every item; resolves to how many. */
+  vaultRotateKey: () => call(() => App.VaultRotateKey()).then((n) => Number(n ?? 0)),
   vaultDefaultExportPath: () => call(() => App.VaultDefaultExportPath()).then((p) => String(p ?? '')),
   vaultExport: (path: string, passphrase: string, confirm: string) =>
     call(() => App.VaultExport(path, passphrase, confirm)),
@@ -519,14 +521,14 @@ function notifyVaultLocked(reason: VaultLockReason) {
 
 /**
  * The vault locked: the backend's "vault-locked" event (idle, sign-out,
- * manual, replaced) or any call refused with "The vault is locked." (reason
+ * manual, replaced, key-changed) or any call refused with "The vault is locked." (reason
  * "refused"). Whoever holds decrypted values must drop them now.
  */
 export function onVaultLocked(cb: (reason: VaultLockReason) => void): () => void {
   vaultLockedListeners.add(cb);
   const off = subscribe('vault-locked', (payload: any) => {
     const r = String(payload?.reason ?? '');
-    cb((['idle', 'sign-out', 'manual', 'replaced'].includes(r) ? r : 'manual') as VaultLockReason);
+    cb((['idle', 'sign-out', 'manual', 'replaced', 'key-changed'].includes(r) ? r : 'manual') as VaultLockReason);
   });
   return () => {
     vaultLockedListeners.delete(cb);

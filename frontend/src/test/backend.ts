@@ -53,6 +53,7 @@ export const backend = {
   VaultChangePassphrase: vi.fn(),
   VaultNewRecoveryCode: vi.fn(),
   VaultRemoveRecoveryCode: vi.fn(),
+  VaultRotateKey: vi.fn(),
   VaultDefaultExportPath: vi.fn(),
   VaultExport: vi.fn(),
   VaultImport: vi.fn(),

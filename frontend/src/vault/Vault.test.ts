@@ -267,6 +267,16 @@ describe('The unlocked vault', () => {
     expect(screen.queryByTestId('vault-row')).not.toBeInTheDocument();
   });
 
+  it('says why when the vault locked because its key was replaced elsewhere', async () => {
+    await renderUnlocked();
+    emit('vault-locked', { reason: 'key-changed' });
+    expect(await screen.findByLabelText('Vault passphrase')).toBeInTheDocument();
+    expect(screen.getByTestId('vault-locked-notice')).toHaveTextContent(
+      "The vault's key was replaced elsewhere (another window or keysmith vault rotate-key). Unlock it again.",
+    );
+    expect(screen.queryByTestId('vault-row')).not.toBeInTheDocument();
+  });
+
   it('goes to the locked screen when a call says the vault is locked', async () => {
     const { user } = await renderUnlocked();
     backend.VaultReveal.mockRejectedValue(LOCKED);
@@ -396,6 +406,37 @@ describe('Managing the vault', () => {
     await user.type(screen.getByLabelText('Passphrase of the file'), 'nope nope nope');
     await user.click(screen.getByRole('button', { name: 'Import' }));
     expect(await screen.findByTestId('vault-import-error')).toHaveTextContent('The passphrase or recovery code is wrong.');
+  });
+
+  it('rotates the vault key only after a confirmation, and says what it did', async () => {
+    backend.VaultRotateKey.mockResolvedValue(3);
+    const { user } = await renderUnlocked();
+    await user.click(screen.getByRole('button', { name: 'Rotate vault key' }));
+    let confirm = screen.getByRole('dialog', { name: 'Rotate vault key' });
+    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Rotate vault key' })).not.toBeInTheDocument());
+    expect(backend.VaultRotateKey).not.toHaveBeenCalled();
+
+    await user.click(screen.getByRole('button', { name: 'Rotate vault key' }));
+    confirm = screen.getByRole('dialog', { name: 'Rotate vault key' });
+    await user.click(within(confirm).getByRole('button', { name: 'Rotate key' }));
+    expect(backend.VaultRotateKey).toHaveBeenCalledTimes(1);
+    expect(await screen.findByTestId('vault-rotate-status')).toHaveTextContent(
+      'The vault key was replaced; 3 items were re-encrypted. Your passphrase and recovery code still work.',
+    );
+    expect(screen.queryByRole('dialog', { name: 'Rotate vault key' })).not.toBeInTheDocument();
+
+    // A refusal stays in the dialog, in the backend's words.
+    backend.VaultRotateKey.mockRejectedValue(
+      "The vault's contents were changed outside Keysmith: an item was altered, removed, added back or restored to an older version.",
+    );
+    await user.click(screen.getByRole('button', { name: 'Rotate vault key' }));
+    confirm = screen.getByRole('dialog', { name: 'Rotate vault key' });
+    await user.click(within(confirm).getByRole('button', { name: 'Rotate key' }));
+    expect(await within(confirm).findByTestId('vault-rotate-key-error')).toHaveTextContent(
+      "The vault's contents were changed outside Keysmith",
+    );
+    expect(screen.getByTestId('vault-rotate-status')).toHaveTextContent('');
   });
 
   it('changes the passphrase, and makes and removes a recovery code', async () => {

@@ -94,6 +94,8 @@ export function VaultRemoveRecoveryCode():Promise<void>;
 
 export function VaultReveal(arg1:number):Promise<desktop.VaultItem>;
 
+export function VaultRotateKey():Promise<number>;
+
 export function VaultSaveCredential(arg1:number):Promise<desktop.VaultSummary>;
 
 export function VaultSetup(arg1:string,arg2:string,arg3:boolean):Promise<desktop.VaultSetupResult>;

@@ -186,6 +186,10 @@ export function VaultReveal(arg1) {
   return window['go']['desktop']['App']['VaultReveal'](arg1);
 }
 
+export function VaultRotateKey() {
+  return window['go']['desktop']['App']['VaultRotateKey']();
+}
+
 export function VaultSaveCredential(arg1) {
   return window['go']['desktop']['App']['VaultSaveCredential'](arg1);
 }
