@@ -12,7 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
+	"keysmith/third_party/zxcvbn"
 	"golang.org/x/crypto/argon2"
 
 	"keysmith/app/errs"

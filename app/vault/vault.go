@@ -27,7 +27,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
+	"keysmith/third_party/zxcvbn"
 	"golang.org/x/text/unicode/norm"
 
 	"keysmith/app/accounts"
@@ -123,7 +123,7 @@ func CheckPassphrase(p string) error {
 		return errs.Invalidf("passphrase", "Passphrase must be at most %d characters.", MaxPhrase)
 	case input.HasControl(p):
 		return errs.Invalidf("passphrase", "Passphrase cannot contain control characters or line breaks.")
-	case zxcvbn.PasswordStrength(p, nil).Score < 3:
+	case zxcvbn.PasswordStrength(p, nil).Score < accounts.MinScore:
 		return errs.Invalidf("passphrase", "Passphrase is too common or easy to guess; use several unrelated words.")
 	}
 	return nil
