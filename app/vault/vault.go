@@ -27,13 +27,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"keysmith/third_party/zxcvbn"
 	"golang.org/x/text/unicode/norm"
 
 	"keysmith/app/accounts"
 	"keysmith/app/errs"
 	"keysmith/app/input"
 	"keysmith/app/store"
+	"keysmith/third_party/zxcvbn"
 )
 
 // Errors of the vault (user-facing sentences in errs.Message).
