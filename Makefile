@@ -129,14 +129,19 @@ $(DEV_BIN): $(SRC_GO) $(DIST)
 # Order matters: cheap checks first, stop at the first failure.
 TEST_STEPS := deps frontend vet build go-test clients frontend-test e2e smoke
 
+# Each step's time is printed, and the total, so that CI's limit is watched.
 test:
-	@for step in $(TEST_STEPS); do \
+	@total=$$(date +%s); times=""; \
+	for step in $(TEST_STEPS); do \
 		echo; echo "==================== make $$step ===================="; \
+		start=$$(date +%s); \
 		if ! $(MAKE) --no-print-directory $$step; then \
-			echo; echo "FAIL: make test stopped at step '$$step'"; exit 1; \
+			echo; echo "FAIL: make test stopped at step '$$step' after $$(( $$(date +%s) - start )) s"; exit 1; \
 		fi; \
+		took=$$(( $$(date +%s) - start )); times="$$times $$step=$${took}s"; \
+		echo "---- make $$step took $$took s"; \
 	done; \
-	echo; echo "PASS: make test ($(TEST_STEPS))"
+	echo; echo "PASS: make test in $$(( $$(date +%s) - total )) s:$$times"
 
 vet: $(DIST)
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
