@@ -12,11 +12,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 
 	"keysmith/app/errs"
 	"keysmith/app/input"
+	"keysmith/third_party/zxcvbn"
 )
 
 // Params are argon2id cost parameters.

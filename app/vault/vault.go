@@ -55,7 +55,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
 	"golang.org/x/text/unicode/norm"
 
 	"keysmith/app/accounts"
@@ -63,6 +62,7 @@ import (
 	"keysmith/app/errs"
 	"keysmith/app/input"
 	"keysmith/app/store"
+	"keysmith/third_party/zxcvbn"
 )
 
 // Errors of the vault (user-facing sentences in errs.Message).
@@ -167,7 +167,7 @@ func CheckPassphrase(p string) error {
 		return errs.Invalidf("passphrase", "Passphrase must be at most %d characters.", MaxPhrase)
 	case input.HasControl(p):
 		return errs.Invalidf("passphrase", "Passphrase cannot contain control characters or line breaks.")
-	case zxcvbn.PasswordStrength(p, nil).Score < 3:
+	case zxcvbn.PasswordStrength(p, nil).Score < accounts.MinScore:
 		return errs.Invalidf("passphrase", "Passphrase is too common or easy to guess; use several unrelated words.")
 	}
 	return nil

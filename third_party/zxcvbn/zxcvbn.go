@@ -1,12 +1,12 @@
 package zxcvbn
 
 import (
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/match"
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn/matching"
-	"github.com/trustelem/zxcvbn/scoring"
+	"keysmith/third_party/zxcvbn/matching"
+	"keysmith/third_party/zxcvbn/scoring"
 )
 
 type Result struct {

@@ -3,9 +3,9 @@ package matching
 import (
 	"strconv"
 
-	"github.com/trustelem/zxcvbn/internal/mathutils"
-	"github.com/trustelem/zxcvbn/match"
-	"github.com/trustelem/zxcvbn/scoring"
+	"keysmith/third_party/zxcvbn/internal/mathutils"
+	"keysmith/third_party/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/scoring"
 )
 
 const dateMaxYear = 2050

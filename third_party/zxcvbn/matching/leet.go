@@ -2,8 +2,8 @@ package matching
 
 import (
 	"bytes"
-	// "github.com/trustelem/zxcvbn/entropy"
-	"github.com/trustelem/zxcvbn/match"
+	// "keysmith/third_party/zxcvbn/entropy"
+	"keysmith/third_party/zxcvbn/match"
 	"sort"
 	"strings"
 )

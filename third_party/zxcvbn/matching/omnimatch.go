@@ -3,9 +3,9 @@ package matching
 import (
 	"sync"
 
-	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/frequency"
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/adjacency"
+	"keysmith/third_party/zxcvbn/frequency"
+	"keysmith/third_party/zxcvbn/match"
 	"regexp"
 )
 

@@ -1,8 +1,8 @@
 package matching
 
 import (
-	"github.com/trustelem/zxcvbn/match"
-	"github.com/trustelem/zxcvbn/scoring"
+	"keysmith/third_party/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/scoring"
 )
 
 type repeatMatch struct{}

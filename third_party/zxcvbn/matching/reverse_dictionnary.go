@@ -1,7 +1,7 @@
 package matching
 
 import (
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/match"
 )
 
 type reverseDictionnaryMatch struct {

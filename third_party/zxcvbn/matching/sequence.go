@@ -3,7 +3,7 @@ package matching
 import (
 	"regexp"
 
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/match"
 )
 
 type sequenceMatch struct{}

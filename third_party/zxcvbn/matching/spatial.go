@@ -3,8 +3,8 @@ package matching
 import (
 	"strings"
 
-	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/adjacency"
+	"keysmith/third_party/zxcvbn/match"
 )
 
 type spatialMatch struct {

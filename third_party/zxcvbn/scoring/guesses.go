@@ -8,9 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/internal/mathutils"
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/adjacency"
+	"keysmith/third_party/zxcvbn/internal/mathutils"
+	"keysmith/third_party/zxcvbn/match"
 )
 
 const (

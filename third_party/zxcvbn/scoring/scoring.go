@@ -4,8 +4,8 @@ import (
 	"math"
 	"sort"
 
-	"github.com/trustelem/zxcvbn/internal/mathutils"
-	"github.com/trustelem/zxcvbn/match"
+	"keysmith/third_party/zxcvbn/internal/mathutils"
+	"keysmith/third_party/zxcvbn/match"
 )
 
 type Result struct {
