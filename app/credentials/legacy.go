@@ -8,11 +8,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/trustelem/zxcvbn"
-
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
 	"keysmith/app/errs"
+	"keysmith/third_party/zxcvbn"
 )
 
 // The platform's Legacy rules.
