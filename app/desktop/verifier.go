@@ -29,6 +29,10 @@ type VerifierStatus struct {
 	Running bool   `json:"running"`
 	Address string `json:"address"` // e.g. "127.0.0.1:8787" while running
 	Port    int    `json:"port"`    // the last port used or asked for
+	// StrictMethod: HMAC signatures are accepted only under the method sent
+	// (not the official SDKs' PUT signed as POST), as keysmith serve
+	// --strict-method.
+	StrictMethod bool `json:"strictMethod"`
 }
 
 // Snippets show how a client authenticates with one credential.
@@ -50,10 +54,11 @@ type TestResult struct {
 
 // endpoint is the window's own keysmith serve.
 type endpoint struct {
-	mu   sync.Mutex
-	srv  *server.Server
-	addr string
-	port int
+	mu     sync.Mutex
+	srv    *server.Server
+	addr   string
+	port   int
+	strict bool
 }
 
 // VerifierStatus reports whether the endpoint runs (Administrators only).
@@ -71,12 +76,12 @@ func (e *endpoint) status() VerifierStatus {
 	if port == 0 {
 		port = 8787
 	}
-	return VerifierStatus{Running: e.srv != nil, Address: e.addr, Port: port}
+	return VerifierStatus{Running: e.srv != nil, Address: e.addr, Port: port, StrictMethod: e.strict}
 }
 
 // StartVerifier serves verification on 127.0.0.1:port until StopVerifier or
-// quit (Administrators only).
-func (a *App) StartVerifier(port int) (VerifierStatus, error) {
+// quit (Administrators only); strictMethod as keysmith serve --strict-method.
+func (a *App) StartVerifier(port int, strictMethod bool) (VerifierStatus, error) {
 	if _, err := a.admin(); err != nil {
 		return VerifierStatus{}, a.fail("start-verifier", err)
 	}
@@ -94,13 +99,13 @@ func (a *App) StartVerifier(port int) (VerifierStatus, error) {
 	if err != nil {
 		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Cannot use port %d: %s; choose another.", port, server.Unlistenable(err)))
 	}
-	ver := verify.New(a.core.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: a.clock})
+	ver := verify.New(a.core.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: a.clock, StrictMethod: strictMethod})
 	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)
 	e.srv.LogRequests(os.Stderr)
 	e.srv.Start(time.Second)
-	e.addr, e.port = ln.Addr().String(), port
+	e.addr, e.port, e.strict = ln.Addr().String(), port, strictMethod
 	go e.srv.Serve(ln)
-	return VerifierStatus{Running: true, Address: e.addr, Port: port}, nil
+	return VerifierStatus{Running: true, Address: e.addr, Port: port, StrictMethod: strictMethod}, nil
 }
 
 // StopVerifier stops the endpoint (Administrators only).

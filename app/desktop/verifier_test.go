@@ -1,12 +1,21 @@
 package desktop_test
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"keysmith/app/desktop"
+	"keysmith/app/testkit"
 )
 
 func freePort(t *testing.T) int {
@@ -21,15 +30,15 @@ func freePort(t *testing.T) int {
 func TestVerifierFromTheWindow(t *testing.T) {
 	a, _, _ := attached(t)
 	port := freePort(t)
-	if st, err := a.StartVerifier(80); err == nil || st.Running {
+	if st, err := a.StartVerifier(80, false); err == nil || st.Running {
 		t.Fatalf("privileged port accepted: %v", err)
 	}
-	st, err := a.StartVerifier(port)
+	st, err := a.StartVerifier(port, false)
 	if err != nil || !st.Running || !strings.HasSuffix(st.Address, ":"+strconv.Itoa(port)) {
 		t.Fatalf("start: %+v %v", st, err)
 	}
 	defer a.StopVerifier()
-	if _, err := a.StartVerifier(port); err == nil || !strings.Contains(err.Error(), "already running") {
+	if _, err := a.StartVerifier(port, false); err == nil || !strings.Contains(err.Error(), "already running") {
 		t.Fatalf("second start: %v", err)
 	}
 	for _, typ := range []string{"basic", "hmac"} {
@@ -67,5 +76,55 @@ func TestVerifierFromTheWindow(t *testing.T) {
 	}
 	if _, err := a.TestCredential(1, "x"); err == nil || !strings.Contains(err.Error(), "Start the verification endpoint") {
 		t.Fatalf("test with the endpoint stopped: %v", err)
+	}
+}
+
+// putSignedAsPOST sends what the official SDKs send to cancel a message: a
+// PUT with a body, signed as POST.
+func putSignedAsPOST(t *testing.T, addr, key, secret string) int {
+	t.Helper()
+	body := []byte(`{"status":"cancelled"}`)
+	sum := md5.Sum(body)
+	date := testkit.NewClock().Now().Format(http.TimeFormat) // the clock attached() runs on
+	path := "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7"
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write([]byte("date: " + date + "\nx-Content-MD5: " + hex.EncodeToString(sum[:]) + "\nPOST " + path + " HTTP/1.1"))
+	req, _ := http.NewRequest("PUT", "http://"+addr+path, bytes.NewReader(body))
+	req.Header.Set("date", date)
+	req.Header.Set("x-Content-MD5", hex.EncodeToString(sum[:]))
+	req.Header.Set("Authorization", fmt.Sprintf(`hmac username="%s", algorithm="hmac-sha1", headers="date x-Content-MD5 request-line", signature="%s"`,
+		key, base64.StdEncoding.EncodeToString(m.Sum(nil))))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// The window's endpoint takes the strict-method setting of keysmith serve:
+// off, the SDKs' PUT signed as POST is accepted; on, it is refused.
+func TestVerifierStrictMethod(t *testing.T) {
+	a, _, _ := attached(t)
+	ns, err := a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Strict"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, strict := range []bool{false, true} {
+		st, err := a.StartVerifier(freePort(t), strict)
+		if err != nil || st.StrictMethod != strict {
+			t.Fatalf("start strict=%v: %+v %v", strict, st, err)
+		}
+		if got, _ := a.VerifierStatus(); got.StrictMethod != strict {
+			t.Fatalf("status strict=%v: %+v", strict, got)
+		}
+		want := 200
+		if strict {
+			want = 401
+		}
+		if code := putSignedAsPOST(t, st.Address, ns.Credential.Key, ns.Secret); code != want {
+			t.Errorf("strict=%v: PUT signed as POST answered %d, want %d", strict, code, want)
+		}
+		a.StopVerifier()
 	}
 }

@@ -151,6 +151,8 @@ export interface VerifierStatus {
   address: string;
   /** The last port used (8787 at first). */
   port: number;
+  /** HMAC accepted only under the method sent (keysmith serve --strict-method). */
+  strictMethod: boolean;
 }
 /** How a client authenticates with one credential (a sample GET). */
 export interface Snippets {
@@ -313,6 +315,7 @@ function normStatus(v: any): VerifierStatus {
     running: !!v?.running,
     address: String(v?.address ?? ''),
     port: Number.isInteger(port) && port > 0 ? port : 8787,
+    strictMethod: !!v?.strictMethod,
   };
 }
 
@@ -450,7 +453,8 @@ export const api = {
   /** Tells the backend to forget the secret of a closed confirmation. */
   dismissSecret: (id: number) => call(() => App.DismissSecret(id)),
   verifierStatus: () => call(() => App.VerifierStatus()).then(normStatus),
-  startVerifier: (port: number) => call(() => App.StartVerifier(port)).then(normStatus),
+  startVerifier: (port: number, strictMethod = false) =>
+    call(() => App.StartVerifier(port, strictMethod)).then(normStatus),
   stopVerifier: () => call(() => App.StopVerifier()).then(normStatus),
   /** secret '' = the secret of the confirmation still open (the backend holds it). */
   credentialSnippets: (id: number, secret: string) =>

@@ -27,7 +27,7 @@ describe('Settings > Verification', () => {
     await user.clear(port);
     await user.type(port, '9123');
     await user.click(screen.getByRole('button', { name: 'Start' }));
-    expect(backend.StartVerifier).toHaveBeenCalledWith(9123);
+    expect(backend.StartVerifier).toHaveBeenCalledWith(9123, false);
     await waitFor(() => expect(status).toHaveTextContent('Running on 127.0.0.1:9123'));
     expect(screen.getByRole('button', { name: 'Start' })).toBeDisabled();
     expect(screen.getByTestId('verifier-nginx')).toHaveTextContent('proxy_pass http://127.0.0.1:9123;');
@@ -39,6 +39,23 @@ describe('Settings > Verification', () => {
     await waitFor(() => expect(status).toHaveTextContent('Stopped'));
     expect(port).toHaveValue(9123);
     await waitFor(() => expect(screen.getByRole('button', { name: 'Start' })).toHaveFocus());
+  });
+
+  it('starts the endpoint in strict-method mode when asked, and shows the mode while it runs', async () => {
+    backend.VerifierStatus.mockResolvedValue(stopped(8787));
+    backend.StartVerifier.mockImplementation(async (port: number, strict: boolean) => ({ ...running(port), strictMethod: strict }));
+    render(Verification);
+    const user = userEvent.setup();
+    await waitFor(() => expect(screen.getByTestId('verifier-status')).toHaveTextContent('Stopped'));
+    const strict = screen.getByLabelText('Accept HMAC signatures only for the method sent');
+    expect(strict).not.toBeChecked();
+    expect(document.body).toHaveTextContent(/a PUT request signed as POST is accepted, as the official MessageMedia SDKs sign it/);
+    await user.click(strict);
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    expect(backend.StartVerifier).toHaveBeenCalledWith(8787, true);
+    await waitFor(() => expect(screen.getByTestId('verifier-status')).toHaveTextContent('Running on 127.0.0.1:8787'));
+    expect(strict).toBeChecked();
+    expect(strict).toBeDisabled();
   });
 
   it('refuses a port outside 1024..65535 before calling the backend', async () => {

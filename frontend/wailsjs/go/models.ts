@@ -608,6 +608,7 @@ export namespace desktop {
 	    running: boolean;
 	    address: string;
 	    port: number;
+	    strictMethod: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new VerifierStatus(source);
@@ -618,6 +619,7 @@ export namespace desktop {
 	        this.running = source["running"];
 	        this.address = source["address"];
 	        this.port = source["port"];
+	        this.strictMethod = source["strictMethod"];
 	    }
 	}
 

@@ -58,7 +58,7 @@ export function SignIn(arg1:string,arg2:string):Promise<desktop.State>;
 
 export function SignOut():Promise<void>;
 
-export function StartVerifier(arg1:number):Promise<desktop.VerifierStatus>;
+export function StartVerifier(arg1:number,arg2:boolean):Promise<desktop.VerifierStatus>;
 
 export function State():Promise<desktop.State>;
 

@@ -114,8 +114,8 @@ export function SignOut() {
   return window['go']['desktop']['App']['SignOut']();
 }
 
-export function StartVerifier(arg1) {
-  return window['go']['desktop']['App']['StartVerifier'](arg1);
+export function StartVerifier(arg1, arg2) {
+  return window['go']['desktop']['App']['StartVerifier'](arg1, arg2);
 }
 
 export function State() {
