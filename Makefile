@@ -148,6 +148,8 @@ vet: $(DIST)
 		test -z "$$unformatted" || { echo "FAIL: gofmt -w these files:"; echo "$$unformatted"; exit 1; }
 	$(GO) vet -tags $(GO_TAGS) $(GO_PKGS)
 	@$(GO) mod tidy -diff || { echo "FAIL: go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@# Types across the bridge, and a handling for every error code (lib/api.ts).
+	cd frontend && $(NPM) run check -- --threshold error
 
 # Go unit/integration tests. KEYSMITH_BIN points the CLI tests at the
 # production binary (they should skip when it is unset).

@@ -92,6 +92,7 @@ func openWindow(dir string) int {
 			Assets: assets,
 		},
 		BackgroundColour: &options.RGBA{R: 247, G: 248, B: 250, A: 255},
+		ErrorFormatter:   desktop.FormatError,
 		SingleInstanceLock: &options.SingleInstanceLock{
 			// One window per data directory; a second launch focuses it.
 			UniqueId: "keysmith-" + hex.EncodeToString(sum[:8]),

@@ -156,7 +156,7 @@ func (a *App) fail(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	msg := errs.Message(err)
+	p := errs.ProblemOf(err)
 	var inv *errs.Invalid
 	if !errors.As(err, &inv) {
 		a.log.Warn("request failed", "op", op, "err", err.Error())
@@ -166,7 +166,25 @@ func (a *App) fail(op string, err error) error {
 		a.userID = 0
 		a.mu.Unlock()
 	}
-	return errors.New(msg)
+	return &Failure{p}
+}
+
+// Failure is how every bound method fails: its Problem crosses the bridge
+// as data (see FormatError), so the window decides on its code and field,
+// never on its sentence.
+type Failure struct{ errs.Problem }
+
+func (f *Failure) Error() string { return f.Message }
+
+// FormatError is the window's Wails ErrorFormatter: a bound method's
+// rejection carries {code, field, message}. An error that did not come
+// through fail (none should) crosses as its user-safe Problem.
+func FormatError(err error) any {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Problem
+	}
+	return errs.ProblemOf(err)
 }
 
 // session returns the signed-in user's id, ending the session if it has been

@@ -205,7 +205,7 @@ func (a *App) TestCredential(credID int64, secret string) (TestResult, error) {
 	}
 	st := a.ep.status()
 	if !st.Running {
-		return TestResult{}, a.fail("test-credential", errs.Invalidf("verifier", "Start the verification endpoint first (Settings > Verification)."))
+		return TestResult{}, a.fail("test-credential", errs.ErrVerifierStopped)
 	}
 	s := snippets(c, secret, "http://"+st.Address, a.clock())
 	res, body, err := exchange(st.Address, s)

@@ -39,6 +39,7 @@ var (
 	ErrNewerVault      = errors.New("vault or export written by a newer keysmith")
 	ErrBadExport       = errors.New("export file unreadable")
 	ErrVaultTampered   = errors.New("vault contents changed outside keysmith")
+	ErrVerifierStopped = errors.New("verification endpoint not running")
 )
 
 // Invalid is a rejected input. Its Message is a complete sentence that names
@@ -56,53 +57,84 @@ func Invalidf(field, format string, args ...any) error {
 }
 
 var messages = []struct {
-	err error
-	msg string
+	err  error
+	code string
+	msg  string
 }{
-	{ErrForbidden, "Only account Administrators can do that."},
-	{ErrNotFound, "That item no longer exists; it may have been deleted."},
-	{ErrSignedOut, "You are signed out. Sign in again."},
-	{ErrBadCredentials, "The email or password is incorrect."},
-	{ErrAlreadySetUp, "This Keysmith account is already set up; sign in instead."},
-	{ErrNotSetUp, "No account exists yet; create it first (keysmith init, or open the window)."},
-	{ErrDisabled, "This user is disabled; contact your account administrator."},
-	{ErrLastAdmin, "The account must keep at least one active Administrator."},
-	{ErrNewerDatabase, "This data was written by a newer version of Keysmith; update Keysmith to open it. Nothing was changed."},
-	{ErrCorruptDatabase, "The Keysmith database cannot be read (it may be damaged or not a Keysmith database). Nothing was changed; restore it from a backup or choose another data directory."},
-	{ErrKeyMissing, "The key file keysmith.key is missing beside the database; restore it from your backup. Nothing was changed."},
-	{ErrKeyDamaged, "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
-	{ErrKeyExposed, "The key file keysmith.key can be read or changed by other users of this computer, so Keysmith will not use it. Make it private to you (chmod 600 keysmith.key in the data directory) and consider the secrets it protects exposed if others could read it. Nothing was changed."},
-	{ErrKeyMismatch, "The key file keysmith.key does not belong to this database; put back the key file that was beside it (from the same backup as the database). Nothing was changed."},
-	{ErrTruncated, "The Keysmith database is missing or empty, but this data directory held an account (its audit head file records entries): the database was deleted, truncated or replaced. Nothing was changed; restore it from a backup, or, to start over, move the whole data directory away."},
-	{ErrVaultTampered, "The vault's contents were changed outside Keysmith: an item was altered, removed, added back or restored to an older version. Nothing was shown or changed; restore the database from a backup you trust."},
-	{ErrUnauthenticated, "Stored data failed its integrity check."},
-	{ErrNoVault, "You have no vault yet; set one up first."},
-	{ErrVaultExists, "Your vault is already set up."},
-	{ErrWrongPassphrase, "The passphrase or recovery code is wrong."},
-	{ErrLocked, "The vault is locked. Unlock it first."},
-	{ErrNewerVault, "This was written by a newer version of Keysmith; update Keysmith to open it."},
-	{ErrBadExport, "The file is not a readable Keysmith vault export (it may be damaged); nothing was imported."},
+	{ErrForbidden, "forbidden", "Only account Administrators can do that."},
+	{ErrNotFound, "not-found", "That item no longer exists; it may have been deleted."},
+	{ErrSignedOut, "signed-out", "You are signed out. Sign in again."},
+	{ErrBadCredentials, "bad-credentials", "The email or password is incorrect."},
+	{ErrAlreadySetUp, "already-set-up", "This Keysmith account is already set up; sign in instead."},
+	{ErrNotSetUp, "not-set-up", "No account exists yet; create it first (keysmith init, or open the window)."},
+	{ErrDisabled, "user-disabled", "This user is disabled; contact your account administrator."},
+	{ErrLastAdmin, "last-admin", "The account must keep at least one active Administrator."},
+	{ErrNewerDatabase, "newer-database", "This data was written by a newer version of Keysmith; update Keysmith to open it. Nothing was changed."},
+	{ErrCorruptDatabase, "corrupt-database", "The Keysmith database cannot be read (it may be damaged or not a Keysmith database). Nothing was changed; restore it from a backup or choose another data directory."},
+	{ErrKeyMissing, "key-missing", "The key file keysmith.key is missing beside the database; restore it from your backup. Nothing was changed."},
+	{ErrKeyDamaged, "key-damaged", "The key file keysmith.key is damaged; restore it from your backup. Nothing was changed."},
+	{ErrKeyExposed, "key-exposed", "The key file keysmith.key can be read or changed by other users of this computer, so Keysmith will not use it. Make it private to you (chmod 600 keysmith.key in the data directory) and consider the secrets it protects exposed if others could read it. Nothing was changed."},
+	{ErrKeyMismatch, "key-mismatch", "The key file keysmith.key does not belong to this database; put back the key file that was beside it (from the same backup as the database). Nothing was changed."},
+	{ErrTruncated, "truncated", "The Keysmith database is missing or empty, but this data directory held an account (its audit head file records entries): the database was deleted, truncated or replaced. Nothing was changed; restore it from a backup, or, to start over, move the whole data directory away."},
+	{ErrVaultTampered, "vault-tampered", "The vault's contents were changed outside Keysmith: an item was altered, removed, added back or restored to an older version. Nothing was shown or changed; restore the database from a backup you trust."},
+	{ErrUnauthenticated, "unauthenticated", "Stored data failed its integrity check."},
+	{ErrNoVault, "no-vault", "You have no vault yet; set one up first."},
+	{ErrVaultExists, "vault-exists", "Your vault is already set up."},
+	{ErrWrongPassphrase, "wrong-passphrase", "The passphrase or recovery code is wrong."},
+	{ErrLocked, "vault-locked", "The vault is locked. Unlock it first."},
+	{ErrNewerVault, "newer-vault", "This was written by a newer version of Keysmith; update Keysmith to open it."},
+	{ErrVerifierStopped, "verifier-stopped", "Start the verification endpoint first (Settings > Verification)."},
+	{ErrBadExport, "bad-export", "The file is not a readable Keysmith vault export (it may be damaged); nothing was imported."},
 }
 
-// Message returns the one-sentence, user-safe text for err.
-func Message(err error) string {
+// Codes a face may decide on besides the sentinels': a rejected input
+// (with the field it concerns), slowed-down sign-in, and anything else.
+const (
+	CodeInvalid   = "invalid"
+	CodeThrottled = "throttled"
+	CodeInternal  = "internal"
+)
+
+// Problem is what a face shows for an error: a stable code to decide on, the
+// field it concerns (for CodeInvalid, when there is one) and one user-safe
+// sentence. Faces decide on Code and Field only, never on Message.
+type Problem struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// ProblemOf returns err's Problem.
+func ProblemOf(err error) Problem {
 	if err == nil {
-		return ""
+		return Problem{}
 	}
 	var inv *Invalid
 	if errors.As(err, &inv) {
-		return inv.Message
+		return Problem{Code: CodeInvalid, Field: inv.Field, Message: inv.Message}
 	}
 	var th *Throttle
 	if errors.As(err, &th) {
-		return th.Error()
+		return Problem{Code: CodeThrottled, Message: th.Error()}
 	}
 	for _, m := range messages {
 		if errors.Is(err, m.err) {
-			return m.msg
+			return Problem{Code: m.code, Message: m.msg}
 		}
 	}
-	return "Something went wrong; nothing was changed. Try again, and see the log if it persists."
+	return Problem{Code: CodeInternal, Message: "Something went wrong; nothing was changed. Try again, and see the log if it persists."}
+}
+
+// Message returns the one-sentence, user-safe text for err.
+func Message(err error) string { return ProblemOf(err).Message }
+
+// Codes lists every code ProblemOf can return, in a fixed order.
+func Codes() []string {
+	out := []string{CodeInvalid, CodeThrottled, CodeInternal}
+	for _, m := range messages {
+		out = append(out, m.code)
+	}
+	return out
 }
 
 // Throttle is returned when sign-in attempts for an email are slowed down.

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import App from './App.svelte';
-import { admin, backend, basic, emit, stateFor } from './test/backend';
+import { problem, admin, backend, basic, emit, stateFor } from './test/backend';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -32,7 +32,7 @@ describe('App', () => {
   });
 
   it('returns to sign-in when any call says the session is over', async () => {
-    backend.ListUsers.mockRejectedValue('You are signed out. Sign in again.');
+    backend.ListUsers.mockRejectedValue(problem('signed-out', 'You are signed out. Sign in again.'));
     await renderSignedIn();
     const user = userEvent.setup();
     await user.click(screen.getByRole('link', { name: 'Users' }));

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import ApiSettings from './ApiSettings.svelte';
-import { backend, credential } from '../test/backend';
+import { problem, backend, credential } from '../test/backend';
 
 type Cred = ReturnType<typeof credential>;
 
@@ -121,7 +121,7 @@ describe('Creating Basic and HMAC keys', () => {
 
   it("keeps the form open with the backend's message when creating fails", async () => {
     store();
-    backend.CreateKey.mockRejectedValue('Name must be at most 100 characters (it has 101).');
+    backend.CreateKey.mockRejectedValue(problem('invalid', 'Name must be at most 100 characters (it has 101).', 'name'));
     const user = await renderPage();
     await user.click(screen.getByTestId('create-basic'));
     await user.type(screen.getByLabelText('Name'), 'n'.repeat(101));
@@ -234,7 +234,8 @@ describe('Legacy API credentials', () => {
       'Password must include at least one upper-case letter.',
       'Password and confirmation do not match.',
     ];
-    for (const m of messages) backend.CreateLegacy.mockRejectedValueOnce(m);
+    const badFields = ['username', 'username', 'username', 'password', 'confirm'];
+    messages.forEach((m, i) => backend.CreateLegacy.mockRejectedValueOnce(problem('invalid', m, badFields[i])));
     const made = credential({ id: 20, type: 'legacy', typeLabel: 'Legacy', name: 'shop2024', key: 'shop2024' });
     backend.CreateLegacy.mockResolvedValueOnce(made);
     const user = await renderPage();
@@ -274,7 +275,7 @@ describe('Legacy API credentials', () => {
 
   it('Edit sets a new password and confirmation', async () => {
     store([credential({ id: 21, type: 'legacy', typeLabel: 'Legacy', name: 'shop2024', key: 'shop2024' })]);
-    backend.SetLegacyPassword.mockRejectedValueOnce('Password must be at least 6 characters.');
+    backend.SetLegacyPassword.mockRejectedValueOnce(problem('invalid', 'Password must be at least 6 characters.', 'password'));
     backend.SetLegacyPassword.mockResolvedValueOnce(
       credential({ id: 21, type: 'legacy', typeLabel: 'Legacy', name: 'shop2024', key: 'shop2024' }),
     );
@@ -516,7 +517,7 @@ describe('Credential lists', () => {
   });
 
   it("shows the backend's message when a list cannot load", async () => {
-    backend.ListCredentials.mockRejectedValue('Only account Administrators can do that.');
+    backend.ListCredentials.mockRejectedValue(problem('forbidden', 'Only account Administrators can do that.'));
     render(ApiSettings);
     const alerts = await screen.findAllByText('Only account Administrators can do that.');
     expect(alerts.length).toBe(3);

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import SecretDialog from './SecretDialog.svelte';
-import { backend, credential } from '../test/backend';
+import { problem, backend, credential } from '../test/backend';
 import type { NewSecret } from '../lib/api';
 
 const SECRET = 'sEcReT0123456789abcdefghijKLMN';
@@ -60,7 +60,7 @@ describe('Save to vault from the confirmation', () => {
 
   it('a locked vault: unlocks inside the dialog, then saves', async () => {
     backend.VaultStatus.mockResolvedValue(vaultStatus({ unlocked: false }));
-    backend.VaultUnlock.mockRejectedValueOnce('The passphrase or recovery code is wrong.');
+    backend.VaultUnlock.mockRejectedValueOnce(problem('wrong-passphrase', 'The passphrase or recovery code is wrong.'));
     backend.VaultUnlock.mockResolvedValue(vaultStatus({}));
     backend.VaultSaveCredential.mockResolvedValue({ id: 1 });
     const { user, onclose, dialog } = open();
@@ -87,7 +87,7 @@ describe('Save to vault from the confirmation', () => {
 
   it('a vault that locked meanwhile: the refusal brings the unlock prompt', async () => {
     backend.VaultStatus.mockResolvedValue(vaultStatus({}));
-    backend.VaultSaveCredential.mockRejectedValue('The vault is locked. Unlock it first.');
+    backend.VaultSaveCredential.mockRejectedValue(problem('vault-locked', 'The vault is locked. Unlock it first.'));
     const { user, dialog } = open();
     await user.click(within(dialog).getByRole('button', { name: 'Save to vault' }));
     expect(await within(dialog).findByTestId('secret-vault-locked')).toBeInTheDocument();

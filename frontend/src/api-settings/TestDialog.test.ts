@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import ApiSettings from './ApiSettings.svelte';
-import { backend, credential } from '../test/backend';
+import { problem, backend, credential } from '../test/backend';
 
 const KEY = 'AbCdEfGhIjKlMnOpQrSt';
 const SECRET = 'sEcReT0123456789abcdefghijKLMN';
@@ -113,7 +113,7 @@ describe('Test these credentials', () => {
 
   it('when the endpoint is stopped: says so and offers Settings > Verification', async () => {
     backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787 });
-    backend.TestCredential.mockRejectedValue(STOPPED);
+    backend.TestCredential.mockRejectedValue(problem('verifier-stopped', STOPPED));
     const onopenverification = vi.fn();
     const c = credential({ id: 9, name: 'Billing' });
     const user = await renderWith([c], { onopenverification });

@@ -1,7 +1,8 @@
 // The one place the UI talks to the Go backend. Components import only this
 // module: it wraps the Wails bindings, normalises Go's nil slices to empty
 // arrays, and turns every rejection into an ApiError carrying the backend's
-// user-facing sentence.
+// code, field and user-facing sentence.
+import { ERROR_CODES, type ErrorCode } from './errorCodes';
 import * as App from '../../wailsjs/go/desktop/App';
 import { EventsOn, EventsOff } from '../../wailsjs/runtime/runtime';
 
@@ -225,33 +226,85 @@ export type VaultLockReason = 'idle' | 'sign-out' | 'manual' | 'replaced' | 'key
 export const VAULT_LOCK_MIN = 1;
 export const VAULT_LOCK_MAX = 60;
 
-/** A backend refusal; message is one user-facing sentence. */
+/** A backend refusal: a stable code to decide on, the field it concerns
+ * (for 'invalid', when there is one) and one sentence to show. The window
+ * decides on code and field only, never on the sentence. */
 export class ApiError extends Error {
-  constructor(message: string) {
+  readonly code: ErrorCode;
+  readonly field: string;
+  constructor(message: string, code: ErrorCode = 'internal', field = '') {
     super(message);
     this.name = 'ApiError';
+    this.code = code;
+    this.field = field;
   }
 }
 
+/** What the window does with each code the core can return. Keyed by every
+ * ErrorCode, so a code added in Go (app/errs, copied to errorCodes.ts) and
+ * not handled here fails svelte-check. */
+export const ERROR_HANDLING: Record<ErrorCode, 'show' | 'field' | 'sign-in' | 'vault-locked' | 'no-vault' | 'verifier-stopped'> = {
+  invalid: 'field',
+  throttled: 'show',
+  internal: 'show',
+  forbidden: 'show',
+  'not-found': 'show',
+  'signed-out': 'sign-in',
+  'bad-credentials': 'show',
+  'already-set-up': 'show',
+  'not-set-up': 'show',
+  'user-disabled': 'show',
+  'last-admin': 'show',
+  'newer-database': 'show',
+  'corrupt-database': 'show',
+  'key-missing': 'show',
+  'key-damaged': 'show',
+  'key-exposed': 'show',
+  'key-mismatch': 'show',
+  truncated: 'show',
+  'vault-tampered': 'show',
+  unauthenticated: 'show',
+  'no-vault': 'no-vault',
+  'vault-exists': 'show',
+  'wrong-passphrase': 'show',
+  'vault-locked': 'vault-locked',
+  'newer-vault': 'show',
+  'verifier-stopped': 'verifier-stopped',
+  'bad-export': 'show',
+};
+
 /** Turns anything a binding may reject with into a displayable sentence. */
 export function messageOf(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
+  const m =
+    e instanceof Error
+      ? e.message
+      : e !== null && typeof e === 'object' && 'message' in e
+        ? String((e as { message: unknown }).message)
+        : String(e);
   return m.trim() === '' ? 'Something went wrong. Try again.' : m;
 }
 
-/** True when the backend refused because the vault is locked. */
-export function isVaultLockedMessage(message: string): boolean {
-  return /the vault is locked/i.test(message);
+/** The ApiError a binding's rejection stands for: the backend rejects with
+ * {code, field, message}; anything else is 'internal'. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e !== null && typeof e === 'object' && 'code' in e) {
+    const p = e as { code: unknown; field?: unknown };
+    const code = (ERROR_CODES as readonly unknown[]).includes(p.code) ? (p.code as ErrorCode) : 'internal';
+    return new ApiError(messageOf(e), code, typeof p.field === 'string' ? p.field : '');
+  }
+  return new ApiError(messageOf(e));
 }
 
-/** True when the backend says there is no vault yet. */
-export function isNoVaultMessage(message: string): boolean {
-  return /no vault yet/i.test(message);
+/** The code of an error a call threw. */
+export function codeOf(e: unknown): ErrorCode {
+  return toApiError(e).code;
 }
 
-/** True when the backend says the session is over. */
-export function isSignedOutMessage(message: string): boolean {
-  return /you are signed out/i.test(message);
+/** The field of fields a rejected input concerns, or null. */
+export function fieldOf<F extends string>(e: unknown, fields: readonly F[]): F | null {
+  const err = toApiError(e);
+  return err.code === 'invalid' && (fields as readonly string[]).includes(err.field) ? (err.field as F) : null;
 }
 
 let signedOutHandler: ((message: string) => void) | null = null;
@@ -265,10 +318,11 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    const message = messageOf(e);
-    if (isSignedOutMessage(message) && signedOutHandler) signedOutHandler(message);
-    if (isVaultLockedMessage(message)) notifyVaultLocked('refused');
-    throw new ApiError(message);
+    const err = toApiError(e);
+    const handling = ERROR_HANDLING[err.code];
+    if (handling === 'sign-in' && signedOutHandler) signedOutHandler(err.message);
+    if (handling === 'vault-locked') notifyVaultLocked('refused');
+    throw err;
   }
 }
 

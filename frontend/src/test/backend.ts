@@ -1,6 +1,12 @@
 // A fake of the Wails bindings (wailsjs/go/desktop/App) and of window.runtime,
 // so tests exercise lib/api.ts and the components against scripted answers.
 import { vi } from 'vitest';
+import type { ErrorCode } from '../lib/errorCodes';
+
+/** What a bound method rejects with (desktop.FormatError): code, field, sentence. */
+export function problem(code: ErrorCode, message: string, field = ''): { code: ErrorCode; field?: string; message: string } {
+  return field ? { code, field, message } : { code, message };
+}
 
 export const backend = {
   State: vi.fn(),

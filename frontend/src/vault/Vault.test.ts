@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Vault from './Vault.svelte';
-import { backend, emit } from '../test/backend';
+import { problem, backend, emit } from '../test/backend';
 
 const PASS = 'correct horse battery staple';
 const CODE = 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ';
@@ -279,7 +279,7 @@ describe('The unlocked vault', () => {
 
   it('goes to the locked screen when a call says the vault is locked', async () => {
     const { user } = await renderUnlocked();
-    backend.VaultReveal.mockRejectedValue(LOCKED);
+    backend.VaultReveal.mockRejectedValue(problem('vault-locked', LOCKED));
     await user.click(screen.getByTestId('vault-reveal'));
     expect(await screen.findByLabelText('Vault passphrase')).toBeInTheDocument();
     expect(screen.getByTestId('vault-locked-notice')).toHaveTextContent(LOCKED);
