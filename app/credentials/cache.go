@@ -40,6 +40,8 @@ type Cache struct {
 	rev     int64
 	entries map[string]*cached
 	misses  map[string]struct{} // keys that named no credential at rev
+
+	decoyHMAC cachedSecret // what a refused HMAC key is checked with (never accepted)
 }
 
 type cached struct {
@@ -86,7 +88,9 @@ const (
 
 // NewCache returns a Cache over s that rechecks the revision every poll.
 func (s *Service) NewCache(poll time.Duration) *Cache {
-	return &Cache{s: s, poll: poll, rev: -1, entries: map[string]*cached{}, misses: map[string]struct{}{}}
+	c := &Cache{s: s, poll: poll, rev: -1, entries: map[string]*cached{}, misses: map[string]struct{}{}}
+	c.decoyHMAC.plain = Alphabet[:SecretLen] // of a real secret's length: the same key schedule
+	return c
 }
 
 // refresh drops everything if the revision moved since the last check.
@@ -328,9 +332,11 @@ func (c *Cache) EachHMACSecret(ctx context.Context, key string, fn func(secret s
 // HMAC credential, current first. The MAC is reset; fn may Reset it between
 // messages and must not keep it. Keyed states are kept with the cached
 // secret, so repeated verifications skip the key schedule; they go with the
-// secret when the cache starts over.
+// secret when the cache starts over. When the key is refused (unknown, not
+// HMAC, not active), fn is called once with a MAC under a decoy key whose
+// result is never accepted, so a refusal costs what a wrong signature does.
 func (c *Cache) EachHMAC(ctx context.Context, key string, alg Algorithm, fn func(m hash.Hash)) (Credential, error) {
-	return c.eachHMAC(ctx, key, func(s *cachedSecret) {
+	keyed := func(s *cachedSecret) {
 		slot := &s.macs[alg&1]
 		m := slot.Swap(nil) // taken out while in use; a concurrent caller keys its own
 		if m == nil {
@@ -339,7 +345,12 @@ func (c *Cache) EachHMAC(ctx context.Context, key string, alg Algorithm, fn func
 		fn(m)
 		m.Reset()
 		slot.CompareAndSwap(nil, m)
-	})
+	}
+	cred, err := c.eachHMAC(ctx, key, keyed)
+	if errors.Is(err, errs.ErrBadCredentials) {
+		keyed(&c.decoyHMAC)
+	}
+	return cred, err
 }
 
 func (c *Cache) eachHMAC(ctx context.Context, key string, fn func(s *cachedSecret)) (Credential, error) {
