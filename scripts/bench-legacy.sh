@@ -79,6 +79,9 @@ ks_pid=$!
 pids+=("$ks_pid")
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/keysmith/health" >/dev/null && break; sleep 0.1; done
 curl -fs "http://127.0.0.1:$port/keysmith/health" >/dev/null || { echo "FAIL: serve did not start" >&2; exit 1; }
+# One accepted Legacy request first: a service pays argon2id once, then the
+# verifier remembers its password.
+curl -fs -H @- "$url" >/dev/null <<<"Authorization: Basic $(b64 "$legacy_user:$legacy_pass")" || { echo "FAIL: the Legacy password was refused" >&2; exit 1; }
 
 # measure SCRIPT: prints "p99-ms non-2xx requests/s" of valid requests.
 measure() {
@@ -118,13 +121,13 @@ for hammer in one new; do
 		idle="$(awk -v k="$kind" '$1 == "idle" && $2 == k { print $3 }' "$tmp/rows" | median)"
 		busy="$(awk -v h="$hammer" -v k="$kind" '$1 == h && $2 == k { print $3 }' "$tmp/rows" | median)"
 		awk -v h="$hammer" -v k="$kind" -v a="$idle" -v b="$busy" 'BEGIN { r = b / a
-			printf "  legacy-hammer %-3s %-6s p99 idle %7.3f ms, under hammer %7.3f ms, ratio %.2fx (target <= 2.00: %s)\n",
-				h, k, a, b, r, (r <= 2 ? "met" : "missed") }' >&2
+			t = h == "one" ? sprintf("target <= 2.00: %s", r <= 2 ? "met" : "missed") : "worst case, no target"
+			printf "  legacy-hammer %-3s %-6s p99 idle %7.3f ms, under hammer %7.3f ms, ratio %.2fx (%s)\n", h, k, a, b, r, t }' >&2
 	done
 done
 awk -v h="$hwm_kib" -v r="$rss_kib" 'BEGIN { printf "  legacy-hammer serve peak RSS (VmHWM) %.1f MiB, at the end %.1f MiB (target < 300: %s)\n",
 	h / 1024, r / 1024, (h / 1024 < 300 ? "met" : "missed") }' >&2
-[ "$errors" -eq 0 ] || { echo "FAIL: keysmith refused $errors valid requests" >&2; exit 1; }
+[ "$errors" -eq 0 ] || { echo "FAIL: keysmith refused $errors valid requests:" >&2; awk '$4 > 0 { print "  " $1 " " $2 ": " $4 }' "$tmp/rows" >&2; exit 1; }
 for reason in throttled busy; do
 	echo "  refusals logged with reason=\"$reason\": $(grep -c "reason=\"$reason\"" "$tmp/serve.log" || true)" >&2
 done

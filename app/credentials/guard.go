@@ -74,6 +74,12 @@ func (s *Service) legacyGuard() *legacyGuard {
 // noDigest is what an unknown key's Basic digest is compared with.
 var noDigest [sha256.Size]byte
 
+// LegacyMemory bounds the memory of the Legacy checks running at once:
+// LegacySlots times the argon2id memory of new hashes.
+func (s *Service) LegacyMemory() int64 {
+	return int64(LegacySlots()) * int64(s.params.MemoryKiB) << 10
+}
+
 type legacyGuard struct {
 	clock       func() time.Time
 	slots       chan struct{}
