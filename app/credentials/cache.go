@@ -292,23 +292,26 @@ func (c *Cache) legacy(ctx context.Context, e *cached, password string) (Credent
 		}
 	}
 	owner := accounts.LegacyOwner(e.cred.Key)
-	ok, err := g.run(ctx, e.cred.Key, func() (bool, error) {
-		ok := false
-		for i := range secrets {
-			s := &secrets[i]
-			if !s.live(now) {
-				continue
+	k := flightKey{e: e, d: g.digest(e.cred.ID, 0, password)}
+	ok, err := g.shared(ctx, k, func() (bool, error) {
+		return g.run(ctx, e.cred.Key, func() (bool, error) {
+			ok := false
+			for i := range secrets {
+				s := &secrets[i]
+				if !s.live(now) {
+					continue
+				}
+				m, err := g.check(password, s.phc, owner)
+				if err != nil {
+					return false, err
+				}
+				if m {
+					s.remember(&digests[i], now)
+				}
+				ok = m || ok
 			}
-			m, err := g.check(password, s.phc, owner)
-			if err != nil {
-				return false, err
-			}
-			if m {
-				s.remember(&digests[i], now)
-			}
-			ok = m || ok
-		}
-		return ok, nil
+			return ok, nil
+		})
 	})
 	if errors.Is(err, ErrBusy) || errors.Is(err, ErrThrottled) {
 		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)

@@ -12,3 +12,6 @@ func (s *Service) WrapLegacyCheck(wrap func(LegacyCheck) LegacyCheck) {
 	g := s.legacyGuard()
 	g.check = wrap(g.check)
 }
+
+// LegacyWaiting is how many callers wait for another caller's check.
+func (s *Service) LegacyWaiting() int64 { return s.legacyGuard().waiting.Load() }

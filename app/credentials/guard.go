@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"keysmith/app/accounts"
@@ -88,8 +89,22 @@ type legacyGuard struct {
 	placeholder string // peppered hash that no password matches
 	check       func(password, phc, owner string) (bool, error)
 
-	mu    sync.Mutex
-	fails map[string]legacyFailures
+	mu      sync.Mutex
+	fails   map[string]legacyFailures
+	flights map[flightKey]*flight
+	waiting atomic.Int64 // callers waiting for another's check
+}
+
+// flightKey names a check of one password against one cache entry.
+type flightKey struct {
+	e *cached
+	d [sha256.Size]byte
+}
+
+type flight struct {
+	done chan struct{}
+	ok   bool
+	err  error
 }
 
 type legacyFailures struct {
@@ -112,7 +127,8 @@ func newLegacyGuard(clock func() time.Time, pepper accounts.Pepper, params accou
 			ok, _, err := pepper.Verify(password, phc, owner, params)
 			return ok, err
 		},
-		fails: map[string]legacyFailures{},
+		fails:   map[string]legacyFailures{},
+		flights: map[flightKey]*flight{},
 	}
 }
 
@@ -208,6 +224,33 @@ func (g *legacyGuard) run(ctx context.Context, username string, fn func() (bool,
 	}
 	g.record(username, ok)
 	return ok, nil
+}
+
+// shared runs fn once for concurrent callers with the same k: the others
+// wait for its outcome instead of running argon2id again, so a service
+// opening many connections at once pays one check, not one per connection.
+func (g *legacyGuard) shared(ctx context.Context, k flightKey, fn func() (bool, error)) (bool, error) {
+	g.mu.Lock()
+	if f, ok := g.flights[k]; ok {
+		g.mu.Unlock()
+		g.waiting.Add(1)
+		defer g.waiting.Add(-1)
+		select {
+		case <-f.done:
+			return f.ok, f.err
+		case <-ctx.Done():
+			return false, ErrBusy
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	g.flights[k] = f
+	g.mu.Unlock()
+	f.ok, f.err = fn()
+	g.mu.Lock()
+	delete(g.flights, k)
+	g.mu.Unlock()
+	close(f.done)
+	return f.ok, f.err
 }
 
 // decoy spends on an unknown or unusable username the check a known one

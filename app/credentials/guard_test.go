@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -85,6 +86,51 @@ func TestLegacyChecksRunAtMostSlotsAtOnce(t *testing.T) {
 	}
 	if len(entered) != 0 {
 		t.Fatalf("%d more checks ran after the slots were full", len(entered))
+	}
+}
+
+func TestConcurrentRequestsWithOnePasswordShareOneCheck(t *testing.T) {
+	c, u, _ := seeded(t)
+	legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
+	var checks atomic.Int64
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	c.Credentials.WrapLegacyCheck(func(check credentials.LegacyCheck) credentials.LegacyCheck {
+		return func(password, phc, owner string) (bool, error) {
+			checks.Add(1)
+			entered <- struct{}{}
+			<-release
+			return check(password, phc, owner)
+		}
+	})
+	cache := c.Credentials.NewCache(time.Hour)
+	const n = 16
+	results := make(chan error, n)
+	auth := func() {
+		_, err := cache.Authenticate(ctx, "johnsmith", "Passw0rd")
+		results <- err
+	}
+	go auth()
+	<-entered // the first request's check runs and holds its slot
+	for range n - 1 {
+		go auth()
+	}
+	for c.Credentials.LegacyWaiting() < n-1 {
+		select {
+		case err := <-results: // without sharing: refused busy, or checked again
+			close(release)
+			t.Fatalf("a request with the same password did not wait for the running check: %v", err)
+		default:
+			runtime.Gosched()
+		}
+	}
+	close(release)
+	for range n {
+		if err := <-results; err != nil {
+			t.Fatalf("the right password refused: %v", err)
+		}
+	}
+	if checks.Load() != 1 {
+		t.Fatalf("%d argon2id checks for one password, want 1", checks.Load())
 	}
 }
 
