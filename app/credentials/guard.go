@@ -24,6 +24,8 @@ import (
 //   - At most LegacySlots checks run at once in the process; a request that
 //     cannot start one within LegacyBusyWait is refused (ErrBusy), never
 //     queued without bound. Their memory stays under slots × the hash's.
+//     Concurrent requests with the same password for the same credential
+//     share one check.
 //   - A password accepted once is remembered by a Cache, as a keyed digest
 //     (HMAC-SHA256 under a random per-process key of the credential id,
 //     secret generation and password; never the password), until it has
