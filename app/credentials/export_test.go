@@ -1,5 +1,10 @@
 package credentials
 
+import (
+	"context"
+	"time"
+)
+
 // Loads is how many times c looked a key up in the database.
 func (c *Cache) Loads() int64 { return c.loads.Load() }
 
@@ -15,3 +20,8 @@ func (s *Service) WrapLegacyCheck(wrap func(LegacyCheck) LegacyCheck) {
 
 // LegacyWaiting is how many callers wait for another caller's check.
 func (s *Service) LegacyWaiting() int64 { return s.legacyGuard().waiting.Load() }
+
+// SetLegacySleep replaces the wait before a throttled refusal is answered.
+func (s *Service) SetLegacySleep(fn func(d time.Duration)) {
+	s.legacyGuard().sleep = func(_ context.Context, d time.Duration) { fn(d) }
+}

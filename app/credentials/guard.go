@@ -35,8 +35,10 @@ import (
 //   - After FreeLegacyFailures failed checks for one username, each further
 //     failure doubles the wait before the next check (1 s up to
 //     MaxLegacyDelay); meanwhile checks are refused (ErrThrottled) without
-//     argon2id. A remembered password still works, so a flood of wrong
-//     passwords cannot lock out a service that is using its password.
+//     argon2id, and answered only after LegacyTarpit, so a client flooding
+//     one username gets one answer a second per connection. A remembered
+//     password still works, so a flood of wrong passwords cannot lock out a
+//     service that is using its password.
 //   - An unknown name that could be a Legacy username, and a disabled or
 //     expired Legacy credential, cost one check against a placeholder hash
 //     under the same slots and throttle: to a client they look exactly like
@@ -54,6 +56,7 @@ const (
 	MaxLegacyDelay     = 60 * time.Second
 	LegacyRemember     = 5 * time.Minute
 	LegacyBusyWait     = 200 * time.Millisecond
+	LegacyTarpit       = time.Second
 	legacyFailWindow   = 15 * time.Minute // a failure streak this old starts over
 	maxLegacyTracked   = 1 << 14          // usernames with failures kept
 )
@@ -90,6 +93,7 @@ type legacyGuard struct {
 	key         []byte // keys remembered digests; random per process
 	placeholder string // peppered hash that no password matches
 	check       func(password, phc, owner string) (bool, error)
+	sleep       func(ctx context.Context, d time.Duration)
 
 	mu      sync.Mutex
 	fails   map[string]legacyFailures
@@ -128,6 +132,14 @@ func newLegacyGuard(clock func() time.Time, pepper accounts.Pepper, params accou
 		check: func(password, phc, owner string) (bool, error) {
 			ok, _, err := pepper.Verify(password, phc, owner, params)
 			return ok, err
+		},
+		sleep: func(ctx context.Context, d time.Duration) {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
 		},
 		fails:   map[string]legacyFailures{},
 		flights: map[flightKey]*flight{},
@@ -196,9 +208,17 @@ func (g *legacyGuard) record(username string, ok bool) {
 }
 
 // run checks a password for username with fn, within the guard's bounds:
-// refused with ErrThrottled while username must wait, with ErrBusy when no
-// slot frees within the busy wait.
+// refused with ErrThrottled, after LegacyTarpit, while username must wait;
+// with ErrBusy when no slot frees within the busy wait.
 func (g *legacyGuard) run(ctx context.Context, username string, fn func() (bool, error)) (bool, error) {
+	ok, err := g.try(ctx, username, fn)
+	if errors.Is(err, ErrThrottled) {
+		g.sleep(ctx, LegacyTarpit)
+	}
+	return ok, err
+}
+
+func (g *legacyGuard) try(ctx context.Context, username string, fn func() (bool, error)) (bool, error) {
 	if g.throttled(username) {
 		return false, ErrThrottled
 	}

@@ -190,6 +190,8 @@ func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
 	legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	var checks atomic.Int64
 	counted(c, &checks, nil)
+	var held []time.Duration // throttled refusals are answered after a wait
+	c.Credentials.SetLegacySleep(func(d time.Duration) { held = append(held, d) })
 	inUse := c.Credentials.NewCache(0) // a service using its password
 	if _, err := inUse.Authenticate(ctx, "johnsmith", "Passw0rd"); err != nil {
 		t.Fatal(err)
@@ -213,6 +215,9 @@ func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
 			t.Fatalf("%s: %d checks for %d failures", username, checks.Load(), credentials.FreeLegacyFailures)
 		}
 		// Each further failure doubles the wait, up to MaxLegacyDelay.
+		if len(held) != 0 {
+			t.Fatalf("%s: a refusal before the throttle was held %v", username, held)
+		}
 		for wait := time.Second; ; wait = min(2*wait, credentials.MaxLegacyDelay) {
 			before := checks.Load()
 			refusedFor(t, username+": a wrong password while throttled", attempt("Wr0ngpass"), credentials.ErrThrottled)
@@ -220,6 +225,10 @@ func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
 			if checks.Load() != before {
 				t.Fatalf("%s: a throttled attempt ran argon2id", username)
 			}
+			if len(held) != 2 || held[0] != credentials.LegacyTarpit || held[1] != credentials.LegacyTarpit {
+				t.Fatalf("%s: throttled refusals held %v, want %v each", username, held, credentials.LegacyTarpit)
+			}
+			held = nil
 			if username == "johnsmith" {
 				if _, err := inUse.Authenticate(ctx, username, "Passw0rd"); err != nil {
 					t.Fatalf("a remembered password while throttled: %v", err)
@@ -229,6 +238,10 @@ func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
 			refusedFor(t, username+": just before the wait ends", attempt("Wr0ngpass"), credentials.ErrThrottled)
 			clock.Advance(time.Millisecond)
 			refusedFor(t, username+": once the wait ends", attempt("Wr0ngpass"), wrong)
+			if len(held) != 1 {
+				t.Fatalf("%s: held %v; want only the throttled refusal held", username, held)
+			}
+			held = nil
 			if wait == credentials.MaxLegacyDelay {
 				break
 			}
