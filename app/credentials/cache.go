@@ -56,7 +56,6 @@ type cachedSecret struct {
 	phc     string
 	gen     int64
 	macs    [2]atomic.Pointer[keyedMAC] // by Algorithm: a reset MAC keyed with plain, or nil
-	ok      atomic.Pointer[remembered]  // a Legacy password accepted lately
 }
 
 // keyedMAC is an HMAC state with its key already set up, kept with the
@@ -285,14 +284,14 @@ func (c *Cache) legacy(ctx context.Context, e *cached, password string) (Credent
 	digests := make([][32]byte, len(secrets))
 	for i := range secrets {
 		if s := &secrets[i]; s.live(now) {
-			digests[i] = g.digest(e.cred.ID, s.gen, password)
-			if s.recall(&digests[i], now) {
+			digests[i] = g.digest(e.cred.ID, s.gen, s.phc, password)
+			if g.recall(e.cred.ID, s.gen, &digests[i], now) {
 				return e.cred, nil
 			}
 		}
 	}
 	owner := accounts.LegacyOwner(e.cred.Key)
-	k := flightKey{e: e, d: g.digest(e.cred.ID, 0, password)}
+	k := flightKey{e: e, d: g.digest(e.cred.ID, 0, "", password)}
 	ok, err := g.shared(ctx, k, func() (bool, error) {
 		return g.run(ctx, e.cred.Key, func() (bool, error) {
 			ok := false
@@ -306,7 +305,7 @@ func (c *Cache) legacy(ctx context.Context, e *cached, password string) (Credent
 					return false, err
 				}
 				if m {
-					s.remember(&digests[i], now)
+					g.remember(e.cred.ID, s.gen, &digests[i], now)
 				}
 				ok = m || ok
 			}

@@ -26,12 +26,14 @@ import (
 //     queued without bound. Their memory stays under slots × the hash's.
 //     Concurrent requests with the same password for the same credential
 //     share one check.
-//   - A password accepted once is remembered by a Cache, as a keyed digest
+//   - A password accepted once is remembered, as a keyed digest
 //     (HMAC-SHA256 under a random per-process key of the credential id,
-//     secret generation and password; never the password), until it has
-//     gone unused for LegacyRemember. Using it again costs no argon2id and
-//     is never throttled. It is forgotten when the cache starts over, which
-//     every change (disable, delete, password change) makes happen.
+//     secret generation, stored hash and password; never the password),
+//     until it has gone unused for LegacyRemember. Using it again costs no
+//     argon2id and is never throttled. A new password (a new stored hash)
+//     never matches an old digest, and a disabled, expired or deleted
+//     credential is refused before any is consulted, so each change applies
+//     as soon as the verifier's cache sees it.
 //   - After FreeLegacyFailures failed checks for one username, each further
 //     failure doubles the wait before the next check (1 s up to
 //     MaxLegacyDelay); meanwhile checks are refused (ErrThrottled) without
@@ -59,6 +61,7 @@ const (
 	LegacyTarpit       = time.Second
 	legacyFailWindow   = 15 * time.Minute // a failure streak this old starts over
 	maxLegacyTracked   = 1 << 14          // usernames with failures kept
+	maxRemembered      = 1 << 16          // accepted passwords kept
 )
 
 // LegacySlots is how many argon2id checks run at once: half the cores the
@@ -99,6 +102,9 @@ type legacyGuard struct {
 	fails   map[string]legacyFailures
 	flights map[flightKey]*flight
 	waiting atomic.Int64 // callers waiting for another's check
+
+	rmu sync.RWMutex
+	rem map[[2]int64]*remembered // by credential id and secret generation
 }
 
 // flightKey names a check of one password against one cache entry.
@@ -143,6 +149,7 @@ func newLegacyGuard(clock func() time.Time, pepper accounts.Pepper, params accou
 		},
 		fails:   map[string]legacyFailures{},
 		flights: map[flightKey]*flight{},
+		rem:     map[[2]int64]*remembered{},
 	}
 }
 
@@ -288,32 +295,57 @@ func (g *legacyGuard) decoy(ctx context.Context, username, password string) erro
 // remembered is a password accepted for one secret, as a keyed digest.
 type remembered struct {
 	sum   [sha256.Size]byte
-	until int64 // unix nanoseconds
+	until atomic.Int64 // unix nanoseconds
 }
 
-// digest is the remembered form of password for a credential's secret.
-func (g *legacyGuard) digest(id, generation int64, password string) (d [sha256.Size]byte) {
+// digest is the remembered form of password for a credential's secret
+// whose stored hash is phc: a new password (a new hash) never matches it.
+func (g *legacyGuard) digest(id, generation int64, phc, password string) (d [sha256.Size]byte) {
 	m := hmac.New(sha256.New, g.key)
-	var n [16]byte
+	var n [24]byte
 	binary.BigEndian.PutUint64(n[:8], uint64(id))
-	binary.BigEndian.PutUint64(n[8:], uint64(generation))
+	binary.BigEndian.PutUint64(n[8:16], uint64(generation))
+	binary.BigEndian.PutUint64(n[16:], uint64(len(phc)))
 	m.Write(n[:])
+	m.Write([]byte(phc))
 	m.Write([]byte(password))
 	m.Sum(d[:0])
 	return d
 }
 
-// recall reports whether d was accepted for s and not left unused for
-// LegacyRemember, and if so keeps it for another LegacyRemember.
-func (s *cachedSecret) recall(d *[sha256.Size]byte, now time.Time) bool {
-	r := s.ok.Load()
-	if r == nil || now.UnixNano() >= r.until || subtle.ConstantTimeCompare(r.sum[:], d[:]) != 1 {
+// recall reports whether d was accepted for the secret (id, generation)
+// and not left unused for LegacyRemember, and if so keeps it for another
+// LegacyRemember.
+func (g *legacyGuard) recall(id, generation int64, d *[sha256.Size]byte, now time.Time) bool {
+	g.rmu.RLock()
+	r := g.rem[[2]int64{id, generation}]
+	g.rmu.RUnlock()
+	if r == nil || now.UnixNano() >= r.until.Load() || subtle.ConstantTimeCompare(r.sum[:], d[:]) != 1 {
 		return false
 	}
-	s.ok.CompareAndSwap(r, &remembered{sum: r.sum, until: now.Add(LegacyRemember).UnixNano()})
+	r.until.Store(now.Add(LegacyRemember).UnixNano())
 	return true
 }
 
-func (s *cachedSecret) remember(d *[sha256.Size]byte, now time.Time) {
-	s.ok.Store(&remembered{sum: *d, until: now.Add(LegacyRemember).UnixNano()})
+// remember keeps d as the accepted password of the secret (id, generation).
+// Only accepted passwords get here, so the map grows with the Legacy
+// credentials in use; past maxRemembered, forgotten entries go first and a
+// new one is not kept if none has been forgotten.
+func (g *legacyGuard) remember(id, generation int64, d *[sha256.Size]byte, now time.Time) {
+	k := [2]int64{id, generation}
+	r := &remembered{sum: *d}
+	r.until.Store(now.Add(LegacyRemember).UnixNano())
+	g.rmu.Lock()
+	defer g.rmu.Unlock()
+	if _, ok := g.rem[k]; !ok && len(g.rem) >= maxRemembered {
+		for old, e := range g.rem {
+			if now.UnixNano() >= e.until.Load() {
+				delete(g.rem, old)
+			}
+		}
+		if len(g.rem) >= maxRemembered {
+			return
+		}
+	}
+	g.rem[k] = r
 }
