@@ -30,7 +30,8 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 url="http://127.0.0.1:$port/v1/messages/bench"
 
 b64() { printf '%s' "$1" | base64 -w0; }
-# Headers that carry a secret go to wrk in a 0600 Lua file, never in argv.
+# Secrets go to node in its environment and to wrk in a 0600 Lua file, never
+# in argv.
 headers_lua() { # file header-lines...
 	local f="$1"; shift
 	(umask 077; : >"$f")
@@ -40,7 +41,7 @@ headers_lua() { # file header-lines...
 # about 4000/PACE requests/s in all): its p99 then shows what the hammer does
 # to a request, not how a saturated closed loop queues.
 PACE="${BENCH_PACE_MS:-2}"
-headers_lua "$tmp/basic.lua" "Authorization: Basic $(node -e 'const k=JSON.parse(process.argv[1]); process.stdout.write(Buffer.from(k.key+":"+k.secret).toString("base64"))' "$basic")"
+headers_lua "$tmp/basic.lua" "Authorization: Basic $(K="$basic" node -e 'const k=JSON.parse(process.env.K); process.stdout.write(Buffer.from(k.key+":"+k.secret).toString("base64"))')"
 headers_lua "$tmp/legacy.lua" "Authorization: Basic $(b64 "$legacy_user:$legacy_pass")"
 headers_lua "$tmp/hammer-one.lua" "Authorization: Basic $(b64 "$legacy_user:Wrong0password")"
 # A new lowercase username on every request: no throttle applies, every one
@@ -70,11 +71,11 @@ end
 LUA
 sign_hmac() {
 	local date auth
-	read -r date auth < <(node -e '
-const k = JSON.parse(process.argv[1]); const c = require("crypto");
+	read -r date auth < <(K="$hmac" node -e '
+const k = JSON.parse(process.env.K); const c = require("crypto");
 const date = new Date().toUTCString();
 const sig = c.createHmac("sha1", k.secret).update(`date: ${date}\nGET /v1/messages/bench HTTP/1.1`).digest("base64");
-console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)' "$hmac")
+console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)')
 	headers_lua "$tmp/hmac.lua" "Authorization: $auth" "Date: ${date//_/ }"
 	echo "delay = function() return $PACE end" >>"$tmp/hmac.lua"
 }
