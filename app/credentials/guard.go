@@ -135,8 +135,8 @@ func newLegacyGuard(clock func() time.Time, pepper accounts.Pepper, params accou
 		busyWait:    LegacyBusyWait,
 		key:         key,
 		placeholder: placeholderPHC(params),
-		check: func(password, phc, owner string) (ok bool, err error) {
-			lowPriority(func() { ok, _, err = pepper.Verify(password, phc, owner, params) })
+		check: func(password, phc, owner string) (bool, error) {
+			ok, _, err := pepper.Verify(password, phc, owner, params)
 			return ok, err
 		},
 		sleep: func(ctx context.Context, d time.Duration) {
