@@ -178,7 +178,8 @@ smoke: $(BIN)
 
 # Benchmarks (create p50/p99, list and filter among 10,000 credentials), the
 # crash test at full size (1,000 creates and deletes killed at random),
-# keysmith serve under wrk beside nginx, then scripts/bench-app.sh: cold start,
+# keysmith serve under wrk beside nginx and under a flood of wrong Legacy
+# passwords, then scripts/bench-app.sh: cold start,
 # size and memory of the release build beside a bare Wails window and
 # KeePassXC. Each step's output is saved in build/bench/ and the last step
 # writes them all into docs/benchmarks.md.
@@ -192,6 +193,7 @@ bench: $(DIST) $(BIN) $(RELEASE)
 		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
 	@bash scripts/deps.sh --system
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-serve.sh 2>&1 | tee $(BENCH_OUT)/serve.txt
+	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-legacy.sh 2>&1 | tee $(BENCH_OUT)/legacy.txt
 	BENCH_OUT="$(ROOT)/$(BENCH_OUT)" bash scripts/bench-app.sh
 
 # ---------------------------------------------------------------- clean

@@ -360,6 +360,17 @@ for line in saved("serve.txt").splitlines():
         t_res = "**met**" if t >= 0.5 else "**missed** by %.2f (%.0f%% under 0.50)" % (0.5 - t, (1 - t / 0.5) * 100)
         l_res = "**met**" if l <= 1.5 else "**missed** by %.2fx (%.0f%% over 1.50x)" % (l - 1.5, (l / 1.5 - 1) * 100)
         w("| keysmith serve (%s, %s) throughput >= 0.5x nginx, p99 <= 1.5x nginx | %.2fx, p99 %.2fx | throughput %s; p99 %s |" % (label, config, t, l, t_res, l_res))
+for line in saved("legacy.txt").splitlines():
+    m = re.match(r"\s*legacy-hammer (\w+)\s+(\w+)\s+p99 idle\s+([\d.]+) ms, under hammer\s+([\d.]+) ms, ratio ([\d.]+)x", line)
+    if m and m.group(1) == "one":
+        hammer = "one known username"
+        label = {"basic": "Basic", "hmac": "HMAC-SHA1", "legacy": "Legacy (remembered)"}.get(m.group(2), m.group(2))
+        r = float(m.group(5))
+        w("| keysmith serve %s p99 under 64 connections of wrong Legacy passwords (%s) <= 2x idle | %s ms vs %s ms idle (%.2fx) | %s |" % (label, hammer, m.group(4), m.group(3), r, verdict(r, 2, "x", "{:.2f}")))
+    m = re.match(r"\s*legacy-hammer serve peak RSS \(VmHWM\) ([\d.]+) MiB", line)
+    if m:
+        rss = float(m.group(1))
+        w("| keysmith serve peak RSS through the Legacy hammer < 300 MiB | %.1f MiB | %s |" % (rss, verdict(rss, 300, "MiB", "{:.1f}")))
 w("")
 w("Other ways to compare the same runs: Keysmith's first non-blank paint vs KeePassXC's: %.0f vs %.0f ms (%.2fx); window mapped vs mapped: %.0f vs %.0f ms (%.2fx); Keysmith vs bare Wails, mapped: %.2fx, first paint: %.2fx. KeePassXC idle with a database open: %.1f MiB (Keysmith %.2fx)." % (
     ks["first_paint"], kp["first_paint"], ks["first_paint"] / kp["first_paint"], ks["mapped"], kp["mapped"], ks["mapped"] / kp["mapped"],
@@ -440,6 +451,7 @@ def section(title, fname, intro):
 section("Go benchmarks", "go-bench.txt", "\`go test -bench .\`, then the HMAC verify/raw pair 7 more times (the target uses the medians): opening the core on a database of 10,000 credentials (with the whole-database check, as the CLI does; with it deferred, as the window does before its first screen), credential create (p50, p99), list and filter among 10,000 credentials, vault unlock with the default KDF and list/search among 10,000 items, one HMAC verification next to the raw HMAC-SHA1 of the same signing string, one accepted Basic request and its answer over a kept-alive loopback connection (the whole path of keysmith serve).")
 section("Crash test", "crash.txt", "The CLI killed with SIGKILL at random moments during 1,000 creates and deletes; the database must pass \`PRAGMA integrity_check\` and its audit chain must verify.")
 section("keysmith serve under wrk", "serve.txt", "scripts/bench-serve.sh: \`keysmith serve\` beside nginx answering \`return 200\`, same run, same wrk settings.")
+section("keysmith serve under a Legacy password flood", "legacy.txt", "scripts/bench-legacy.sh: p99 of valid Basic, HMAC-SHA1 and Legacy requests idle and while 64 more connections send wrong Legacy passwords (for one known username, then for a new username on every request), and the peak RSS of \`keysmith serve\` over the run.")
 open(report, "w").write("\n".join(lines))
 PY
 log "wrote ${REPORT#"$ROOT"/}"

@@ -85,6 +85,11 @@ func (r *run) serve(args []string) error {
 	// Requests allocate little and briefly: collecting less often costs a
 	// few MB and buys throughput.
 	debug.SetGCPercent(400)
+	// Legacy checks allocate argon2id buffers, which that percent would let
+	// pile up: a soft heap limit keeps them near the guard's bound.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(128<<20 + c.Credentials.LegacyMemory())
+	}
 	defer srv.Close()
 
 	var pair *tls.Certificate

@@ -23,14 +23,25 @@ import (
 // change, from any process) at most every poll interval and starts over when
 // it moved, so a change made elsewhere applies within that interval. Expiry
 // and grace periods are checked against the clock on every request.
+//
+// A key that names no credential is remembered as such (up to maxMisses
+// keys) until the cache starts over, so a flood of unknown keys reads the
+// database once per key and revision. Refusing an unknown key costs the
+// same comparison work as refusing a known key's wrong secret; what still
+// tells them apart is the first lookup of a key, which reads the database
+// either way. Legacy passwords are checked under the bounds of guard.go.
 type Cache struct {
 	s    *Service
 	poll time.Duration
 
 	checked atomic.Int64 // unix nanoseconds of the last revision check
+	loads   atomic.Int64 // database lookups of a key
 	mu      sync.RWMutex
 	rev     int64
 	entries map[string]*cached
+	misses  map[string]struct{} // keys that named no credential at rev
+
+	decoyHMAC cachedSecret // what a refused HMAC key is checked with (never accepted)
 }
 
 type cached struct {
@@ -43,6 +54,7 @@ type cachedSecret struct {
 	digest  []byte
 	plain   string
 	phc     string
+	gen     int64
 	macs    [2]atomic.Pointer[keyedMAC] // by Algorithm: a reset MAC keyed with plain, or nil
 }
 
@@ -67,11 +79,17 @@ func (a Algorithm) hash() func() hash.Hash {
 }
 
 // maxCached bounds the cache; beyond it entries are read from the database.
-const maxCached = 200_000
+// maxMisses bounds the unknown keys remembered; beyond it they start over.
+const (
+	maxCached = 200_000
+	maxMisses = 1 << 16
+)
 
 // NewCache returns a Cache over s that rechecks the revision every poll.
 func (s *Service) NewCache(poll time.Duration) *Cache {
-	return &Cache{s: s, poll: poll, rev: -1, entries: map[string]*cached{}}
+	c := &Cache{s: s, poll: poll, rev: -1, entries: map[string]*cached{}, misses: map[string]struct{}{}}
+	c.decoyHMAC.plain = Alphabet[:SecretLen] // of a real secret's length: the same key schedule
+	return c
 }
 
 // refresh drops everything if the revision moved since the last check.
@@ -88,7 +106,7 @@ func (c *Cache) refresh(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	if rev != c.rev {
-		c.rev, c.entries = rev, map[string]*cached{}
+		c.rev, c.entries, c.misses = rev, map[string]*cached{}, map[string]struct{}{}
 	}
 	c.mu.Unlock()
 	return nil
@@ -98,14 +116,30 @@ func (c *Cache) lookup(ctx context.Context, key string) (*cached, error) {
 	if err := c.refresh(ctx); err != nil {
 		return nil, err
 	}
+	mk := missKey(key)
 	c.mu.RLock()
 	e, ok := c.entries[key]
+	_, missed := c.misses[mk]
 	rev := c.rev
 	c.mu.RUnlock()
 	if ok {
 		return e, nil
 	}
+	if missed {
+		return nil, errUnknown
+	}
+	c.loads.Add(1)
 	e, err := c.load(ctx, key)
+	if errors.Is(err, ErrUnknownKey) {
+		c.mu.Lock()
+		if c.rev == rev {
+			if len(c.misses) >= maxMisses {
+				c.misses = map[string]struct{}{}
+			}
+			c.misses[mk] = struct{}{}
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +151,18 @@ func (c *Cache) lookup(ctx context.Context, key string) (*cached, error) {
 	return e, nil
 }
 
+var errUnknown = fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
+
+// missKey is how the misses remember key: as is when short, else by its
+// SHA-256 (a claimed key may be as long as an Authorization header).
+func missKey(key string) string {
+	if len(key) <= 64 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return string(sum[:])
+}
+
 func (c *Cache) load(ctx context.Context, key string) (*cached, error) {
 	s := c.s
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot: what is checked is what is cached
@@ -126,7 +172,7 @@ func (c *Cache) load(ctx context.Context, key string) (*cached, error) {
 	defer tx.Rollback()
 	cred, err := scan(tx.QueryRowContext(ctx, `SELECT `+credCols+` FROM credentials c WHERE c.key = ?`, key), s.now())
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrUnknownKey)
+		return nil, errUnknown
 	}
 	if err != nil {
 		return nil, err
@@ -154,7 +200,7 @@ func (c *Cache) load(ctx context.Context, key string) (*cached, error) {
 		}
 		e.secrets = append(e.secrets, cachedSecret{})
 		cs := &e.secrets[len(e.secrets)-1]
-		cs.retires, cs.digest, cs.phc = optTime(retires), digest, phc.String
+		cs.retires, cs.digest, cs.phc, cs.gen = optTime(retires), digest, phc.String, gen
 		if cred.Type == HMAC {
 			if cs.plain, err = s.seal.open(cred.ID, cred.Type, gen, sealed); err != nil {
 				return nil, err
@@ -188,13 +234,27 @@ func (c *Cache) usable(e *cached) ([]cachedSecret, time.Time, error) {
 func (s *cachedSecret) live(now time.Time) bool { return s.retires == nil || s.retires.After(now) }
 
 // Authenticate checks a key and secret from memory (see Service.Authenticate).
+// A refusal costs what refusing a wrong secret for a known key of the same
+// look costs: a name that could be a Legacy username, known or not, gets
+// one argon2id check under the bounds of guard.go; any other key one Basic
+// digest.
 func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credential, error) {
 	e, err := c.lookup(ctx, key)
 	if err != nil {
+		if errors.Is(err, ErrUnknownKey) {
+			if gerr := c.decoy(ctx, key, secret); gerr != nil {
+				return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, gerr)
+			}
+		}
 		return Credential{}, err
 	}
+	if e.cred.Type == Legacy {
+		return c.legacy(ctx, e, secret)
+	}
+	digest := c.s.seal.digest(e.cred.ID, secret)
 	secrets, now, err := c.usable(e)
 	if err != nil {
+		subtle.ConstantTimeCompare(digest, noDigest[:])
 		return Credential{}, err
 	}
 	ok := false
@@ -205,16 +265,73 @@ func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credentia
 		}
 		switch e.cred.Type {
 		case Basic:
-			ok = subtle.ConstantTimeCompare(c.s.seal.digest(e.cred.ID, secret), s.digest) == 1 || ok
+			ok = subtle.ConstantTimeCompare(digest, s.digest) == 1 || ok
 		case HMAC:
 			ok = subtle.ConstantTimeCompare([]byte(s.plain), []byte(secret)) == 1 || ok
-		case Legacy:
-			m, _, err := c.s.pepper.Verify(secret, s.phc, accounts.LegacyOwner(e.cred.Key), c.s.params)
-			if err != nil {
-				return Credential{}, err
-			}
-			ok = m || ok
 		}
+	}
+	if !ok {
+		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrWrongSecret)
+	}
+	return e.cred, nil
+}
+
+// decoy spends on an unknown key the work of refusing a known one.
+func (c *Cache) decoy(ctx context.Context, key, secret string) error {
+	if CheckUsername(key) == nil {
+		return c.s.legacyGuard().decoy(ctx, key, secret)
+	}
+	subtle.ConstantTimeCompare(c.s.seal.digest(0, secret), noDigest[:])
+	return nil
+}
+
+// legacy checks a Legacy password: one remembered lately is accepted at
+// once; any other costs one argon2id check under the guard's bounds.
+func (c *Cache) legacy(ctx context.Context, e *cached, password string) (Credential, error) {
+	g := c.s.legacyGuard()
+	secrets, now, err := c.usable(e)
+	if err != nil {
+		if gerr := g.decoy(ctx, e.cred.Key, password); gerr != nil {
+			return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, gerr)
+		}
+		return Credential{}, err
+	}
+	digests := make([][32]byte, len(secrets))
+	for i := range secrets {
+		if s := &secrets[i]; s.live(now) {
+			digests[i] = g.digest(e.cred.ID, s.gen, s.phc, password)
+			if g.recall(e.cred.ID, s.gen, &digests[i], now) {
+				return e.cred, nil
+			}
+		}
+	}
+	owner := accounts.LegacyOwner(e.cred.Key)
+	k := flightKey{e: e, d: g.digest(e.cred.ID, 0, "", password)}
+	ok, err := g.shared(ctx, k, func() (bool, error) {
+		return g.run(ctx, e.cred.Key, func() (bool, error) {
+			ok := false
+			for i := range secrets {
+				s := &secrets[i]
+				if !s.live(now) {
+					continue
+				}
+				m, err := g.check(password, s.phc, owner)
+				if err != nil {
+					return false, err
+				}
+				if m {
+					g.remember(e.cred.ID, s.gen, &digests[i], now)
+				}
+				ok = m || ok
+			}
+			return ok, nil
+		})
+	})
+	if errors.Is(err, ErrBusy) || errors.Is(err, ErrThrottled) {
+		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)
+	}
+	if err != nil {
+		return Credential{}, err
 	}
 	if !ok {
 		return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, ErrWrongSecret)
@@ -232,9 +349,11 @@ func (c *Cache) EachHMACSecret(ctx context.Context, key string, fn func(secret s
 // HMAC credential, current first. The MAC is reset; fn may Reset it between
 // messages and must not keep it. Keyed states are kept with the cached
 // secret, so repeated verifications skip the key schedule; they go with the
-// secret when the cache starts over.
+// secret when the cache starts over. When the key is refused (unknown, not
+// HMAC, not active), fn is called once with a MAC under a decoy key whose
+// result is never accepted, so a refusal costs what a wrong signature does.
 func (c *Cache) EachHMAC(ctx context.Context, key string, alg Algorithm, fn func(m hash.Hash)) (Credential, error) {
-	return c.eachHMAC(ctx, key, func(s *cachedSecret) {
+	keyed := func(s *cachedSecret) {
 		slot := &s.macs[alg&1]
 		m := slot.Swap(nil) // taken out while in use; a concurrent caller keys its own
 		if m == nil {
@@ -243,7 +362,12 @@ func (c *Cache) EachHMAC(ctx context.Context, key string, alg Algorithm, fn func
 		fn(m)
 		m.Reset()
 		slot.CompareAndSwap(nil, m)
-	})
+	}
+	cred, err := c.eachHMAC(ctx, key, keyed)
+	if errors.Is(err, errs.ErrBadCredentials) {
+		keyed(&c.decoyHMAC)
+	}
+	return cred, err
 }
 
 func (c *Cache) eachHMAC(ctx context.Context, key string, fn func(s *cachedSecret)) (Credential, error) {

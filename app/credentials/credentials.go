@@ -137,6 +137,7 @@ type Service struct {
 	clock  func() time.Time
 	params accounts.Params
 	pepper accounts.Pepper // keys Legacy password hashes
+	guard  guardOnce       // bounds Legacy password checks (guard.go)
 	seal   sealer
 	fpKey  []byte // keys Fingerprint
 	// stateKey keys the state MAC of every credential row.

@@ -339,6 +339,37 @@ func TestBasicAndLegacy(t *testing.T) {
 	}
 }
 
+// TestLegacyThrottleReason: the request log and the audit name a throttled
+// Legacy refusal "throttled"; a service whose password the verifier
+// remembers keeps working meanwhile.
+func TestLegacyThrottleReason(t *testing.T) {
+	clock := testkit.NewClock()
+	c := testkit.Open(t, clock)
+	u := testkit.Seed(t, c)
+	c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyuser", "Passw0rd", nil)
+	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
+	auth := func(user, pass string) verify.Request {
+		h := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}}
+		return verify.Request{Method: "GET", RequestURI: "/", Header: h}
+	}
+	if _, err := ver.Verify(ctx, auth("legacyuser", "Passw0rd")); err != nil {
+		t.Fatalf("legacy: %v", err)
+	}
+	for _, user := range []string{"legacyuser", "nosuchuser"} {
+		for i := range credentials.FreeLegacyFailures {
+			if _, err := ver.Verify(ctx, auth(user, "Wr0ngpass")); verify.Reason(err) == "throttled" {
+				t.Fatalf("%s: throttled after %d failures", user, i)
+			}
+		}
+		if _, err := ver.Verify(ctx, auth(user, "Wr0ngpass")); verify.Reason(err) != "throttled" {
+			t.Fatalf("%s: reason %q, want throttled", user, verify.Reason(err))
+		}
+	}
+	if _, err := ver.Verify(ctx, auth("legacyuser", "Passw0rd")); err != nil {
+		t.Fatalf("the remembered password while throttled: %v", err)
+	}
+}
+
 func FuzzAuthorization(f *testing.F) {
 	for _, s := range []string{
 		`hmac username="k", algorithm="hmac-sha1", headers="date request-line", signature="c2ln"`,
