@@ -53,6 +53,11 @@ var categoryPrefixes = []struct{ prefix, category string }{
 	{"body digest", "malformed or unsupported request"},
 	{"a required part of the request", "malformed or unsupported request"},
 	{"request too large", "malformed or unsupported request"},
+	{"more than one Authorization header", "malformed or unsupported request"},
+	{"a signed header appears more than once", "malformed or unsupported request"},
+	{ErrThrottled.Error(), "throttled: repeated wrong Legacy passwords"},
+	{ErrBusy.Error(), "busy: Legacy password checks at their limit"},
+	{ErrStateTampered.Error(), "credential state does not verify"},
 }
 
 // RefusalCategory is the fixed category a refusal reason is audited under.

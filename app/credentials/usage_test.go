@@ -96,6 +96,11 @@ func TestRefusalCategory(t *testing.T) {
 		{reason(verify.ErrDigest), "malformed or unsupported request"},
 		{reason(fmt.Errorf("%w: the body", verify.ErrUnsigned)), "malformed or unsupported request"},
 		{reason(verify.ErrTooLarge), "malformed or unsupported request"},
+		{reason(verify.ErrDuplicateAuthorization), "malformed or unsupported request"},
+		{reason(verify.ErrDuplicateHeader), "malformed or unsupported request"},
+		{reason(credentials.ErrThrottled), "throttled: repeated wrong Legacy passwords"},
+		{reason(credentials.ErrBusy), "busy: Legacy password checks at their limit"},
+		{reason(credentials.ErrStateTampered), "credential state does not verify"},
 		{"a secret someone typed", "other"},
 		{"", "other"},
 	}
