@@ -35,6 +35,9 @@ var RefusalCategories = []string{
 	"credential disabled or expired",
 	"replayed or out-of-date request",
 	"malformed or unsupported request",
+	"throttled: repeated wrong Legacy passwords",
+	"busy: Legacy password checks at their limit",
+	"credential state does not verify",
 	"other",
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +106,9 @@ func TestRefusalCategory(t *testing.T) {
 		{"", "other"},
 	}
 	for _, tt := range tests {
+		if !slices.Contains(credentials.RefusalCategories, tt.want) {
+			t.Errorf("category %q is not among RefusalCategories: its refusals would never be audited", tt.want)
+		}
 		if got := credentials.RefusalCategory(tt.reason); got != tt.want {
 			t.Errorf("RefusalCategory(%q) = %q, want %q", tt.reason, got, tt.want)
 		}
