@@ -11,6 +11,7 @@ import (
 
 	"keysmith/app/credentials"
 	"keysmith/app/errs"
+	"keysmith/app/testkit"
 	"keysmith/app/verify"
 )
 
@@ -162,5 +163,38 @@ func TestRecordNamesKnownKeys(t *testing.T) {
 	}
 	if target != "" || named > 3 || !strings.Contains(detail, "1005 distinct key(s)") {
 		t.Fatalf("many keys: target %q, %d credentials named, detail %q", target, named, detail)
+	}
+}
+
+// Every category is written: a throttled Legacy username, a busy verifier
+// and a tampered credential each leave their own audit row.
+func TestRecordWritesEveryCategory(t *testing.T) {
+	c, _, _ := seeded(t)
+	var rs []credentials.Refusal
+	for _, err := range []error{credentials.ErrThrottled, credentials.ErrBusy, credentials.ErrStateTampered} {
+		rs = append(rs, credentials.Refusal{Key: "shopuser", Reason: verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)), From: "127.0.0.1", Count: 3})
+	}
+	before := testkit.Count(t, c.Store.DB, "audit")
+	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Store.DB.Query(`SELECT detail FROM audit WHERE action = 'verify.refused' ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var details []string
+	for rows.Next() {
+		var d string
+		rows.Scan(&d)
+		details = append(details, d)
+	}
+	if n := testkit.Count(t, c.Store.DB, "audit") - before; n != 3 || len(details) != 3 {
+		t.Fatalf("%d rows added: %q", n, details)
+	}
+	for i, want := range []string{"(throttled: repeated wrong Legacy passwords)", "(busy: Legacy password checks at their limit)", "(credential state does not verify)"} {
+		if !strings.Contains(details[i], "3 request(s) refused "+want) {
+			t.Errorf("row %d: %q, want %q", i, details[i], want)
+		}
 	}
 }
