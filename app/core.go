@@ -50,6 +50,9 @@ type Core struct {
 	Credentials *credentials.Service
 	Vault       *vault.Service
 	Clock       func() time.Time
+
+	key       *keyfile.Key
+	upgrading bool // the one-time upgrades have not all run yet (upgrade.go)
 }
 
 // Options adjust Open for tests; the zero value is what builds use.
@@ -98,11 +101,17 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	}
 	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
 	log.AnchorHead(headPath)
-	wrap, err := checkKey(ctx, st, key, log, headPath, empty)
+	if err := checkKey(ctx, st, key, log, headPath, empty); err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	level, err := upgraded(dir, key)
 	if err != nil {
 		st.DB.Close()
 		return nil, err
 	}
+	upgrading := level < upgradeLevel
+	log.Upgrading(upgrading)
 	if empty {
 		// A new log gets its head file (at entry 0) before its first entry.
 		if err := log.SaveHead(ctx, st.DB); err != nil {
@@ -116,21 +125,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		return nil, err
 	}
 	creds := credentials.New(st.DB, log, key, opt.Clock, params)
-	if wrap { // hashes from before the pepper: wrapped once, before any is used
-		err := errors.Join(acc.WrapHashes(ctx), creds.WrapLegacyHashes(ctx))
-		if err == nil {
-			err = markPeppered(ctx, st, key)
-		}
-		if err != nil {
+	if upgrading && !empty { // hashes from before the pepper: wrapped once, before any is used
+		if err := errors.Join(acc.WrapHashes(ctx), creds.WrapLegacyHashes(ctx)); err != nil {
 			st.DB.Close()
 			return nil, fmt.Errorf("pepper password hashes: %w", err)
-		}
-	}
-	// After the wrap above, so rows from before both are sealed as wrapped.
-	if !opt.CheckLater { // else Check does it, before any write
-		if err := creds.SealExisting(ctx); err != nil {
-			st.DB.Close()
-			return nil, fmt.Errorf("seal credential state: %w", err)
 		}
 	}
 	kdf := vault.DefaultKDF
@@ -138,7 +136,16 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		kdf = *opt.VaultKDF
 	}
 	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
-	return &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock}, nil
+	c := &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
+		key: key, upgrading: upgrading}
+	// After the wrap above, so rows from before both are sealed as wrapped.
+	if !opt.CheckLater { // else Check does it, before any write
+		if err := c.finishUpgrade(ctx); err != nil {
+			st.DB.Close()
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // isEmpty reports whether the database holds no account and no audit row yet,
@@ -157,7 +164,7 @@ func (c *Core) Check(ctx context.Context) error {
 	if err := c.Store.Check(ctx); err != nil {
 		return err
 	}
-	return c.Credentials.SealExisting(ctx)
+	return c.finishUpgrade(ctx)
 }
 
 // Close saves the audit head and closes the database.

@@ -2,15 +2,14 @@ package app_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"keysmith/app"
 	"keysmith/app/accounts"
 	"keysmith/app/errs"
-	"keysmith/app/keyfile"
 	"keysmith/app/testkit"
 )
 
@@ -120,23 +119,22 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 // the hashes are then peppered.
 func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 	dir := legacyUsed(t)
-	key, err := keyfile.Load(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	c, err := open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	older := hmac.New(sha256.New, key.Derive("key check v1"))
-	older.Write([]byte("keysmith key check"))
+	// Written by an older Keysmith: no upgrade marker beside it.
+	if err := os.Remove(filepath.Join(dir, "keysmith.upgraded")); err != nil {
+		t.Fatal(err)
+	}
 	for _, q := range []struct {
 		sql  string
 		args []any
 	}{
-		{`UPDATE key_check SET mac = ?`, []any{older.Sum(nil)}},
 		{`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, []any{plainHash(t, testkit.AdminPassword)}},
 		{`UPDATE credential_secrets SET phc = ? WHERE phc IS NOT NULL`, []any{plainHash(t, "Passw0rdX")}},
+		// Its audit log had no database anchor: migration 5 left the placeholder.
+		{`UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`, nil},
 		// Nor had it credential state MACs (they came with the pepper).
 		{`UPDATE credentials SET state_mac = NULL, state_seq = 0`, nil},
 		{`DROP TRIGGER audit_no_delete`, nil},
@@ -165,6 +163,14 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 	c.Store.DB.QueryRow(`SELECT phc FROM credential_secrets WHERE phc IS NOT NULL`).Scan(&phc)
 	if !accounts.Peppered(h) || !accounts.Peppered(phc) {
 		t.Fatalf("hashes not wrapped: %q, %q", h, phc)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keysmith.upgraded")); err != nil {
+		t.Fatalf("no upgrade marker after the upgrade: %v", err)
+	}
+	var made int
+	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'audit.anchor-new'`).Scan(&made)
+	if made != 1 {
+		t.Fatalf("%d audit.anchor-new events after the upgrade, want 1", made)
 	}
 	// Marked: an unpeppered hash written now is never wrapped.
 	c.Store.DB.Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
@@ -197,5 +203,47 @@ func TestDeletedKeyCheckDoesNotWrap(t *testing.T) {
 	defer c.Close()
 	if _, err := c.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
 		t.Fatal("deleting key_check had a planted unpeppered hash wrapped")
+	}
+}
+
+// Someone who can write only the database cannot make it look old enough to
+// have a planted unpeppered hash wrapped or an anchor placeholder taken as
+// the first anchor, while the marker beside the database says the upgrade
+// is done: with a lower schema version the open is refused; with key_check
+// deleted and the anchor reset to the placeholder, the hash is still
+// refused and the audit log is not intact.
+func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		sql  []string
+	}{
+		{"schema version lowered", []string{`PRAGMA user_version = 3`}},
+		{"key check deleted, anchor reset", []string{`DELETE FROM key_check`, `UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := legacyUsed(t)
+			c, err := open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plant := `UPDATE users SET password_hash = '` + plainHash(t, "attacker-Chosen-77-words") + `' WHERE email_key = 'ada@acme.test'`
+			for _, q := range append([]string{plant}, tt.sql...) {
+				if _, err := c.Store.DB.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.Store.DB.Close()
+			c, err = open(dir)
+			if err != nil {
+				return // refused: nothing was wrapped
+			}
+			defer c.Close()
+			if _, err := c.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
+				t.Fatal("a planted unpeppered hash signed in after the database was made to look old")
+			}
+			if r, err := c.Audit.Verify(bg, c.Store.DB); err != nil || r.OK() {
+				t.Fatalf("audit after the anchor was reset to the placeholder: %+v %v", r, err)
+			}
+		})
 	}
 }

@@ -78,16 +78,19 @@ func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
 func TestAnchorResealedByAppend(t *testing.T) {
 	for _, tt := range []struct {
 		name, sql, action string
-		ok                bool
+		upgrading, ok     bool
 	}{
-		{"upgraded log", `UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`, "audit.anchor-new", true},
-		{"anchor removed", `DELETE FROM audit_anchor`, "audit.anchor", false},
+		{"upgraded log", `UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`, "audit.anchor-new", true, true},
+		{"placeholder written outside an upgrade", `UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`, "audit.anchor", false, false},
+		{"anchor removed", `DELETE FROM audit_anchor`, "audit.anchor", false, false},
+		{"anchor removed during an upgrade", `DELETE FROM audit_anchor`, "audit.anchor", true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, l, _ := anchored(t, 3)
 			if _, err := s.DB.Exec(tt.sql); err != nil {
 				t.Fatal(err)
 			}
+			l.Upgrading(tt.upgrading)
 			appendOne(t, s, l, "after")
 			r := verifyLog(t, s, l)
 			if r.OK() != tt.ok || r.Checked != 5 || r.Tampered() {

@@ -36,6 +36,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"keysmith/app/store"
 )
 
 // Event is one thing that happened.
@@ -56,14 +58,37 @@ type Entry struct {
 
 // Log appends to and reads the audit table.
 type Log struct {
-	key      []byte
-	clock    func() time.Time
-	headPath string
+	key       []byte
+	clock     func() time.Time
+	headPath  string
+	upgrading bool // see Upgrading
 }
 
 // New returns a Log whose chain is keyed by key.
 func New(key []byte, clock func() time.Time) *Log {
 	return &Log{key: key, clock: clock}
+}
+
+// Upgrading says whether the data directory's one-time upgrade runs now
+// (the core decides from a marker beside the database, which someone
+// holding only the database cannot write). Only then does the placeholder
+// anchor of a log from before anchors become its first anchor; otherwise
+// a placeholder is a missing anchor, made again and recorded as
+// ActionAnchorRebuilt.
+func (l *Log) Upgrading(on bool) { l.upgrading = on }
+
+// SealUpgrade makes the first database anchor of an upgraded log (one
+// holding the placeholder) now, by appending its ActionAnchorNew event;
+// otherwise it does nothing.
+func (l *Log) SealUpgrade(ctx context.Context, db *sql.DB) error {
+	a, ok, err := readMark(ctx, db, "audit_anchor")
+	if err != nil || !ok || a.Seq != pendingSeq || !l.upgrading {
+		return err
+	}
+	return store.Tx(ctx, db, func(tx *sql.Tx) error {
+		_, err := l.anchorFor(ctx, tx)
+		return err
+	})
 }
 
 // The events that record an anchor being made: first made over an older log
@@ -83,29 +108,38 @@ const (
 // is resealed over what is there, and that is itself recorded first, as an
 // audit.anchor event.
 func (l *Log) Append(ctx context.Context, tx *sql.Tx, e Event) error {
-	a, ok, err := readMark(ctx, tx, "audit_anchor")
+	a, err := l.anchorFor(ctx, tx)
 	if err != nil {
 		return err
 	}
-	if pending := ok && a.Seq == pendingSeq; !ok || pending {
-		var n int64
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`).Scan(&n); err != nil {
-			return fmt.Errorf("audit count: %w", err)
-		}
-		a.Count = n
-		if n > 0 {
-			note := Event{Actor: "keysmith", Action: ActionAnchorNew, Target: "audit",
-				Detail: fmt.Sprintf("The database anchor is sealed over the %d entries of a log from before anchors.", n)}
-			if !pending {
-				note.Action, note.Detail = ActionAnchorRebuilt, fmt.Sprintf("The database anchor was missing; sealed again over the %d entries present. Removal of entries before this cannot be ruled out.", n)
-			}
-			if a, err = l.append(ctx, tx, note, a.Count); err != nil {
-				return err
-			}
-		}
-	}
 	_, err = l.append(ctx, tx, e, a.Count)
 	return err
+}
+
+// anchorFor returns the anchor the next entry reseals. A missing one (or
+// the placeholder of a log from before anchors, outside its upgrade) is
+// made over the entries present, recorded first as ActionAnchorRebuilt; the
+// placeholder during the upgrade is recorded as ActionAnchorNew.
+func (l *Log) anchorFor(ctx context.Context, tx *sql.Tx) (mark, error) {
+	a, ok, err := readMark(ctx, tx, "audit_anchor")
+	if err != nil || ok && a.Seq != pendingSeq {
+		return a, err
+	}
+	pending := ok && l.upgrading
+	var n int64
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`).Scan(&n); err != nil {
+		return mark{}, fmt.Errorf("audit count: %w", err)
+	}
+	a = mark{Count: n}
+	if n == 0 {
+		return a, nil
+	}
+	note := Event{Actor: "keysmith", Action: ActionAnchorNew, Target: "audit",
+		Detail: fmt.Sprintf("The database anchor is sealed over the %d entries of a log from before anchors.", n)}
+	if !pending {
+		note.Action, note.Detail = ActionAnchorRebuilt, fmt.Sprintf("The database anchor was missing; sealed again over the %d entries present. Removal of entries before this cannot be ruled out.", n)
+	}
+	return l.append(ctx, tx, note, a.Count)
 }
 
 // append writes one row after the newest and seals the anchor with count

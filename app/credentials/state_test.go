@@ -2,6 +2,8 @@ package credentials_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -268,6 +270,9 @@ func TestSealExistingOnce(t *testing.T) {
 		}
 	}
 	c.Close()
+	if err := os.Remove(filepath.Join(dir, "keysmith.upgraded")); err != nil { // nor had its directory the upgrade marker
+		t.Fatal(err)
+	}
 
 	c = testkit.OpenDir(t, dir, clock)
 	if _, err := c.Credentials.Authenticate(ctx, cred.Key, secret); err != nil {

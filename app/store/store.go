@@ -51,9 +51,6 @@ type Store struct {
 	Path string
 	// Fresh is true when this Open created the database.
 	Fresh bool
-	// FoundVersion is the schema version the database had before this Open
-	// migrated it (0 for a new database).
-	FoundVersion int
 
 	unchecked bool // opened by OpenUnchecked, Check not yet passed
 }
@@ -166,7 +163,6 @@ func (s *Store) prepare(ctx context.Context, deferCheck bool) error {
 	if err := s.DB.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM sqlite_master)`).Scan(&version, &objects); err != nil {
 		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
 	}
-	s.FoundVersion = version
 	latest := len(migrations())
 	if version > latest {
 		return fmt.Errorf("%w: schema %d, this build knows %d", errs.ErrNewerDatabase, version, latest)
