@@ -167,6 +167,15 @@ func (c *Core) Check(ctx context.Context) error {
 	return c.finishUpgrade(ctx)
 }
 
+// SaveHead records the audit log's newest entry in the head file beside the
+// database (see audit.Log.SaveHead). Close does it; long-running faces (the
+// window, keysmith serve) also do it every HeadEvery, so the file lags the
+// log by at most that while they run.
+func (c *Core) SaveHead(ctx context.Context) error { return c.Audit.SaveHead(ctx, c.Store.DB) }
+
+// HeadEvery is how often a long-running face saves the audit head.
+const HeadEvery = 10 * time.Second
+
 // Close saves the audit head and closes the database.
 func (c *Core) Close() error {
 	err := c.Audit.SaveHead(context.Background(), c.Store.DB)

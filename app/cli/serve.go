@@ -91,6 +91,23 @@ func (r *run) serve(args []string) error {
 		debug.SetMemoryLimit(128<<20 + c.Credentials.LegacyMemory())
 	}
 	defer srv.Close()
+	// The audit head file follows the log while serve runs, not only at exit.
+	headCtx, stopHead := context.WithCancel(context.Background())
+	defer stopHead()
+	go func() {
+		t := time.NewTicker(app.HeadEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				if err := c.SaveHead(headCtx); err != nil {
+					log.Warn("audit head not saved", "err", err.Error())
+				}
+			case <-headCtx.Done():
+				return
+			}
+		}
+	}()
 
 	var pair *tls.Certificate
 	if *cert != "" {

@@ -124,11 +124,18 @@ func Attach(ctx context.Context, a *App, w Window) {
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
+		lastHead := time.Now()
 		for {
 			select {
 			case <-t.C:
 				a.checkIdle(ctx)
 				a.checkVaultIdle()
+				if time.Since(lastHead) >= app.HeadEvery && a.checkErr == nil && a.core != nil {
+					if err := a.core.SaveHead(ctx); err != nil {
+						a.log.Warn("audit head not saved", "err", err.Error())
+					}
+					lastHead = time.Now()
+				}
 			case <-stop:
 				return
 			case <-ctx.Done():
