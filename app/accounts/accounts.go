@@ -6,8 +6,9 @@
 //     demoted user loses their rights at once.
 //   - Only Administrators manage users and account-wide settings; the last
 //     active Administrator can be neither demoted, disabled nor deleted.
-//   - Passwords are stored as argon2id PHC strings and checked in constant
-//     time; new passwords must pass CheckPassword.
+//   - Passwords are stored as peppered argon2id PHC strings (Pepper: keyed
+//     from keysmith.key and bound to the user) and checked in constant time;
+//     new passwords must pass CheckPassword.
 //   - Sign-in answers an unknown email exactly like a wrong password (same
 //     error, same work, same throttling), and repeated failures for one
 //     email slow further tries.

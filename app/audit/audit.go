@@ -9,7 +9,8 @@
 //
 // The newest entry is anchored twice, so removing the newest rows (which
 // leaves a chain intact in itself) is detected: in the head file beside the
-// database, and in the database's audit_anchor row, a MAC (key derived from
+// database (as of the last SaveHead: on close, after an archive, and
+// periodically while a face runs), and in the database's audit_anchor row, a MAC (key derived from
 // the chain key) over the newest entry's seq and hash and the entry count,
 // rewritten in the same transaction as every append. An anchor that does
 // not match the chain is tampering; a missing one, while entries exist,

@@ -48,7 +48,7 @@ func init() {
 			help: "Creates a Legacy credential. Username: 5 to 50 lowercase letters or digits.\n" +
 				"Password (standard input, or asked twice on a terminal): 6-50 letters and digits\nwith at least one upper-case letter.",
 			run: (*run).legacyCreate},
-		command{name: "legacy set-password", summary: "change a Legacy password (Administrators)", usage: "--username NAME < password",
+		command{name: "legacy set-password", summary: "change a Legacy password (Administrators)", usage: "--username NAME [--json] < password",
 			help: "Changes a Legacy credential's password, read from standard input (one line), or\nasked twice on a terminal.",
 			run:  (*run).legacySetPassword},
 		command{name: "legacy list", summary: "list Legacy credentials (Administrators)", usage: "[--query TEXT] [--json]",

@@ -9,7 +9,8 @@
 //   - A secret is returned once, by Create or Roll, and never again: at rest
 //     a Basic secret is an HMAC-SHA256 digest under a local pepper, an HMAC
 //     secret is sealed with XChaCha20-Poly1305 under a local key (associated
-//     data: credential id, type, generation), a Legacy password is argon2id.
+//     data: credential id, type, generation), a Legacy password is a
+//     peppered argon2id hash bound to its username (accounts.Pepper).
 //     The keys come from the key file beside the database, never from it.
 //   - Every change and its audit event (naming the key, never the secret)
 //     commit in one transaction.

@@ -25,7 +25,8 @@
 //     while none is idle.
 //   - It reads HTTP/1.1 itself (wire.go, conn.go), strictly: an ambiguous
 //     request (bare LF line endings, a repeated Content-Length, a malformed
-//     chunked body, ...) gets a 4xx and its connection is closed; heads,
+//     chunked body, ...) gets a 4xx (501 for a coding other than chunked, 505
+//     for a version other than 1.x) and its connection is closed; heads,
 //     bodies, connections and the time each may take are bounded (see the
 //     limits).
 package server
