@@ -131,6 +131,11 @@ type conn struct {
 	state    atomic.Int32 // idle, busy or closed (by Shutdown or to make room)
 	idleAt   atomic.Int64 // when it last turned idle, in Unix nanoseconds
 	authed   bool         // one of its requests was accepted
+	// ctx ends when the connection is closed to make room or shut down, so
+	// a verification waiting on it (a Legacy check's slot or its delay)
+	// gives its slot back at once.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	// Under Server.mu: its place in the server's unauth list.
 	older, newer *conn
@@ -158,8 +163,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 	if err != nil {
 		host = addr
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &conn{s: s, nc: nc, br: bufio.NewReaderSize(nc, 4096), bw: bufio.NewWriterSize(nc, 4096),
-		remote: host, loopback: isLoopback(addr), dateSec: -1}
+		remote: host, loopback: isLoopback(addr), dateSec: -1, ctx: ctx, cancel: cancel}
 }
 
 func (c *conn) serve() {
@@ -168,6 +174,7 @@ func (c *conn) serve() {
 		if p := recover(); p != nil {
 			s.log.Error("verifier connection panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
+		c.cancel()
 		c.nc.Close()
 		s.mu.Lock()
 		delete(s.conns, c)
@@ -297,7 +304,7 @@ func (c *conn) next(now time.Time, short bool) (keep, slow, unread bool) {
 			return false, slow, true
 		}
 	}
-	code, b, accepted := s.answer(&r, body, from, start, c.buf[:0])
+	code, b, accepted := s.answer(c.ctx, &r, body, from, start, c.buf[:0])
 	c.buf = b[:0]
 	if accepted && !c.authed {
 		c.authed = true

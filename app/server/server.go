@@ -187,12 +187,12 @@ func (s *Server) queue(e event) {
 // answer verifies one request whose body (when it has one) was read, and
 // returns the status and the body of the reply, appended to buf, and whether
 // its credentials were accepted.
-func (s *Server) answer(r *request, body []byte, from string, start time.Time, buf []byte) (int, []byte, bool) {
+func (s *Server) answer(ctx context.Context, r *request, body []byte, from string, start time.Time, buf []byte) (int, []byte, bool) {
 	if path, _, _ := strings.Cut(r.uri, "?"); path == HealthPath {
 		return http.StatusOK, append(buf, healthBody...), false
 	}
 	req := r.verifyRequest(body)
-	c, err := s.ver.Verify(context.Background(), req)
+	c, err := s.ver.Verify(ctx, req)
 	if err != nil {
 		code, b := s.refuse(r, from, s.loggedKey(first(r.header["Authorization"]), err), verify.Reason(err), start, buf)
 		return code, b, false

@@ -178,6 +178,7 @@ func (s *Server) authenticated(c *conn) {
 // abort closes c's connection at once; for TLS, the connection under it,
 // so that no close_notify waits behind a blocked write.
 func (c *conn) abort() {
+	c.cancel()
 	nc := c.nc
 	if t, ok := nc.(interface{ NetConn() net.Conn }); ok {
 		nc = t.NetConn()
