@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,10 +18,19 @@ import (
 	"keysmith/app/errs"
 )
 
+// commands is every command, in the order help lists them. The table is
+// put together here, in one place: each group's commands sit beside their
+// code (userCommands, keyCommands, serveCommands, vaultCommands), and a group
+// missing below is missing from the CLI, whatever the file names.
 var commands []command
 
 func init() {
-	commands = []command{
+	commands = slices.Concat(userCommands(), keyCommands(), serveCommands(), vaultCommands())
+}
+
+// userCommands: the account, its users, your password and the audit log.
+func userCommands() []command {
+	return []command{
 		{name: "init", summary: "create the account and its first Administrator",
 			usage: "--account NAME --name NAME --email EMAIL [--json] < password",
 			help:  "Creates the account and its first Administrator. The password is read from standard\ninput (one line), or asked twice on a terminal.",

@@ -23,23 +23,24 @@ import (
 	"keysmith/app/verify"
 )
 
-func init() {
-	commands = append(commands,
-		command{name: "serve", summary: "run the credential verification endpoint (Administrators)",
+// serveCommands: the verifier, online and offline.
+func serveCommands() []command {
+	return []command{
+		{name: "serve", summary: "run the credential verification endpoint (Administrators)",
 			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--strict-method] [--trust-proxy]",
 			help: "Answers every request: 200 with the credential's id, type, name and key when its\n" +
 				"Authorization is valid (Basic, Legacy or HMAC as the MessageMedia SDKs send it), 401\n" +
 				"otherwise. Works as an nginx auth_request target (X-Original-Method/-URI). Health:\n" +
 				server.HealthPath + ". Stops cleanly on SIGINT or SIGTERM.",
 			run: (*run).serve},
-		command{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
+		{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
 			usage: "[--request FILE] [--skew 300s] [--strict-method] [--json]",
 			help: "Reads one raw HTTP/1.1 request (request line, headers, blank line, body) from FILE or\n" +
 				"standard input, with the same rules as serve, and prints whether its credentials are\n" +
 				"accepted and, if not, why.\n" +
 				"Exit status 1 when refused.",
 			run: (*run).verifyRequest},
-	)
+	}
 }
 
 func (r *run) serve(args []string) error {
