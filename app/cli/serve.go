@@ -27,7 +27,7 @@ import (
 func serveCommands() []command {
 	return []command{
 		{name: "serve", summary: "run the credential verification endpoint (Administrators)",
-			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--strict-method] [--trust-proxy]",
+			usage: "[--listen " + server.DefaultListen + "] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--strict-method] [--trust-proxy]",
 			help: "Answers every request: 200 with the credential's id, type, name and key when its\n" +
 				"Authorization is valid (Basic, Legacy or HMAC as the MessageMedia SDKs send it), 401\n" +
 				"otherwise. Works as an nginx auth_request target (X-Original-Method/-URI). Health:\n" +
@@ -46,7 +46,7 @@ func serveCommands() []command {
 func (r *run) serve(args []string) error {
 	const name = "serve"
 	fs := newFlags(name)
-	listen := fs.String("listen", "127.0.0.1:8787", "address")
+	listen := fs.String("listen", server.DefaultListen, "address")
 	cert := fs.String("tls-cert", "", "TLS certificate file")
 	key := fs.String("tls-key", "", "TLS key file")
 	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
@@ -77,12 +77,10 @@ func (r *run) serve(args []string) error {
 	logw := newFlushWriter(r.env.Stderr, 100*time.Millisecond)
 	defer logw.Close()
 	log := logfmt.New(logw, c.Clock)
-	// Changes made by the window or the CLI apply within 250 ms.
-	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod, Clock: c.Clock})
-	srv := server.New(c.Credentials, ver, log, c.Clock)
-	srv.LogRequests(logw)
-	srv.TrustProxy(*proxy)
-	srv.Start(time.Second)
+	srv := server.NewEndpoint(c.Credentials, log, c.Clock, server.Config{
+		Verify:     verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod},
+		TrustProxy: *proxy, RequestLog: logw,
+	})
 	// Requests allocate little and briefly: collecting less often costs a
 	// few MB and buys throughput.
 	debug.SetGCPercent(400)
