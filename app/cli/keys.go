@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"keysmith/app/credentials"
-	"keysmith/app/desktop"
 	"keysmith/app/errs"
+	"keysmith/app/views"
 )
 
 // keyCommands: API keys and Legacy credentials.
@@ -62,7 +62,7 @@ func keyCommands() []command {
 
 // secretJSON is what create and roll print with --json.
 type secretJSON struct {
-	desktop.CredentialView
+	views.CredentialView
 	Secret string `json:"secret"`
 }
 
@@ -71,7 +71,7 @@ type secretJSON struct {
 // grace (for a roll, the grace the user chose, so the secrets in use keep
 // working).
 func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb, grace string) error {
-	v := desktop.ViewCredential(c, r.core.Clock())
+	v := views.Credential(c, r.core.Clock())
 	err := r.output(asJSON, secretJSON{v, secret}, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s key %q.\n\nAPI Key:    %s\nAPI Secret: %s\n\n", verb, v.TypeLabel, printable(v.Name), v.Key, secret)
 		fmt.Fprintln(w, "This is the only time the API Secret is shown. Store it now; if you lose it,\nroll the key or create a new key/secret pair.")
@@ -149,9 +149,9 @@ func (r *run) listCredentials(name string, args []string, fixed credentials.Type
 	if err != nil {
 		return err
 	}
-	page := desktop.CredentialPage{Items: []desktop.CredentialView{}, Total: total}
+	page := views.CredentialPage{Items: []views.CredentialView{}, Total: total}
 	for _, cr := range cs {
-		page.Items = append(page.Items, desktop.ViewCredential(cr, c.Clock()))
+		page.Items = append(page.Items, views.Credential(cr, c.Clock()))
 	}
 	err = r.output(*asJSON, page, func(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -189,8 +189,8 @@ func (r *run) warnWeak(username, password string) {
 
 // tamperedJSON is what keys verify prints with --json.
 type tamperedJSON struct {
-	Checked  int                      `json:"checked"`
-	Tampered []desktop.CredentialView `json:"tampered"`
+	Checked  int                    `json:"checked"`
+	Tampered []views.CredentialView `json:"tampered"`
 }
 
 func (r *run) keysVerify(args []string) error {
@@ -207,9 +207,9 @@ func (r *run) keysVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	out := tamperedJSON{Checked: checked, Tampered: []desktop.CredentialView{}}
+	out := tamperedJSON{Checked: checked, Tampered: []views.CredentialView{}}
 	for _, cr := range bad {
-		out.Tampered = append(out.Tampered, desktop.ViewCredential(cr, c.Clock()))
+		out.Tampered = append(out.Tampered, views.Credential(cr, c.Clock()))
 	}
 	if err := r.output(asJSON, out, func(w io.Writer) {
 		if len(bad) == 0 {
@@ -261,7 +261,7 @@ func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.Fla
 }
 
 func (r *run) printCredential(asJSON bool, c credentials.Credential, verb string) error {
-	v := desktop.ViewCredential(c, r.core.Clock())
+	v := views.Credential(c, r.core.Clock())
 	return r.output(asJSON, v, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s %q (%s, %s).\n", verb, v.TypeLabel, printable(v.Name), v.Key, v.Status)
 	})

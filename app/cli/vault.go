@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"keysmith/app/desktop"
 	"keysmith/app/errs"
 	"keysmith/app/vault"
+	"keysmith/app/views"
 )
 
 // Environment variables the vault commands read.
@@ -208,9 +208,9 @@ func (r *run) vaultList(args []string) error {
 	if err != nil {
 		return err
 	}
-	out := []desktop.VaultSummary{}
+	out := []views.VaultSummary{}
 	for _, it := range items {
-		out = append(out, desktop.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
+		out = append(out, views.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
 			UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	return r.output(*asJSON, out, func(w io.Writer) {
