@@ -20,6 +20,7 @@ import (
 	"keysmith/app/cli"
 	"keysmith/app/desktop"
 	"keysmith/app/logfmt"
+	"keysmith/app/version"
 )
 
 // noDisplay says why the window cannot open on this system, or "": on Linux
@@ -67,7 +68,7 @@ func openWindow(dir string) int {
 	})
 	file.AddText("About Keysmith", nil, func(*menu.CallbackData) {
 		runtime.MessageDialog(wctx, runtime.MessageDialogOptions{Type: runtime.InfoDialog, Title: "About Keysmith",
-			Message: "Keysmith " + cli.Version + "\nAPI credentials for your messaging account."})
+			Message: "Keysmith " + version.Version + "\nAPI credentials for your messaging account."})
 	})
 	file.AddSeparator()
 	file.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { runtime.Quit(wctx) })

@@ -10,7 +10,7 @@
 # VERSION comes from git: a tag vX.Y.Z gives X.Y.Z, commits after it give
 # X.Y.Z+N.gSHA, no tag gives <wails.json productVersion>+SHA; a dirty tree adds
 # .dirty. It is stamped into both binaries with
-# -ldflags "-X keysmith/app/cli.Version=VERSION" (`keysmith version`).
+# -ldflags "-X keysmith/app/version.Version=VERSION" (`keysmith version`).
 # The Windows version resources are numeric (X.Y.Z.0) and come from wails.json
 # info.productVersion, which must match the tag's X.Y.Z.
 #
@@ -61,7 +61,7 @@ for tool in dpkg-deb makensis convert objdump python3 sha256sum; do
 done
 [ -x "$WAILS" ] || die "wails CLI not found at $WAILS (run make deps)"
 
-LDFLAGS="-X keysmith/app/cli.Version=$VERSION"
+LDFLAGS="-X keysmith/app/version.Version=$VERSION"
 log "version $VERSION (Windows version resources $BASE.0)"
 rm -rf "$OUT"
 mkdir -p "$OUT"

@@ -25,6 +25,7 @@ import (
 
 	"keysmith/app"
 	"keysmith/app/errs"
+	"keysmith/app/version"
 )
 
 // Exit statuses.
@@ -209,7 +210,7 @@ func (r *run) dispatch(args []string) error {
 		if len(rest) > 1 {
 			return usagef("unexpected argument %q; run 'keysmith version'", rest[1])
 		}
-		fmt.Fprintln(r.env.Stdout, "keysmith", Version)
+		fmt.Fprintln(r.env.Stdout, "keysmith", version.Version)
 		return nil
 	}
 	cmd, args, err := find(rest)
@@ -218,9 +219,6 @@ func (r *run) dispatch(args []string) error {
 	}
 	return cmd.run(r, args)
 }
-
-// Version is set at build time with -ldflags "-X keysmith/app/cli.Version=...".
-var Version = "dev"
 
 // find resolves "users add ..." to its command and remaining arguments.
 func find(args []string) (*command, []string, error) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,14 +14,23 @@ import (
 	"keysmith/app"
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
-	"keysmith/app/desktop"
 	"keysmith/app/errs"
+	"keysmith/app/views"
 )
 
+// commands is every command, in the order help lists them. The table is
+// put together here, in one place: each group's commands sit beside their
+// code (userCommands, keyCommands, serveCommands, vaultCommands), and a group
+// missing below is missing from the CLI, whatever the file names.
 var commands []command
 
 func init() {
-	commands = []command{
+	commands = slices.Concat(userCommands(), keyCommands(), serveCommands(), vaultCommands())
+}
+
+// userCommands: the account, its users, your password and the audit log.
+func userCommands() []command {
+	return []command{
 		{name: "init", summary: "create the account and its first Administrator",
 			usage: "--account NAME --name NAME --email EMAIL [--json] < password",
 			help:  "Creates the account and its first Administrator. The password is read from standard\ninput (one line), or asked twice on a terminal.",
@@ -86,7 +96,7 @@ func (r *run) initAccount(args []string) error {
 		return err
 	}
 	acc, _ := c.Accounts.Account(context.Background())
-	return r.output(asJSON, map[string]any{"account": acc.Name, "user": desktop.ViewUser(u, u.ID)}, func(w io.Writer) {
+	return r.output(asJSON, map[string]any{"account": acc.Name, "user": views.User(u, u.ID)}, func(w io.Writer) {
 		fmt.Fprintf(w, "Created account %s with Administrator %s <%s>.\n", acc.Name, u.Name, u.Email)
 	})
 }
@@ -105,14 +115,14 @@ func (r *run) usersList(args []string) error {
 	if err != nil {
 		return err
 	}
-	views := make([]desktop.UserView, 0, len(us))
+	list := make([]views.UserView, 0, len(us))
 	for _, u := range us {
-		views = append(views, desktop.ViewUser(u, id))
+		list = append(list, views.User(u, id))
 	}
-	return r.output(asJSON, views, func(w io.Writer) {
+	return r.output(asJSON, list, func(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tEMAIL\tROLE\tSTATUS")
-		for _, v := range views {
+		for _, v := range list {
 			status := "active"
 			if v.Disabled {
 				status = "disabled"
@@ -165,7 +175,7 @@ func (r *run) usersAdd(args []string) error {
 }
 
 func (r *run) printUser(asJSON bool, u accounts.User, self int64, verb string) error {
-	v := desktop.ViewUser(u, self)
+	v := views.User(u, self)
 	return r.output(asJSON, v, func(w io.Writer) {
 		status := ""
 		if u.Disabled {
@@ -345,7 +355,7 @@ func (r *run) auditList(args []string) error {
 	if err != nil {
 		return err
 	}
-	page := desktop.ViewAudit(es, total)
+	page := views.Audit(es, total)
 	return r.output(*asJSON, page, func(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEQ\tTIME\tACTOR\tACTION\tTARGET\tDETAIL")
@@ -376,7 +386,7 @@ func (r *run) auditVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.output(*asJSON, desktop.ViewVerify(res), func(w io.Writer) {
+	if err := r.output(*asJSON, views.Verify(res), func(w io.Writer) {
 		if res.OK() {
 			fmt.Fprintf(w, "Audit chain intact: %d entries checked", res.Checked)
 			if res.Start > 1 {

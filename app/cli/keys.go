@@ -10,58 +10,59 @@ import (
 	"time"
 
 	"keysmith/app/credentials"
-	"keysmith/app/desktop"
 	"keysmith/app/errs"
+	"keysmith/app/views"
 )
 
-func init() {
-	commands = append(commands,
-		command{name: "keys create", summary: "create a Basic or HMAC API key (Administrators)",
+// keyCommands: API keys and Legacy credentials.
+func keyCommands() []command {
+	return []command{
+		{name: "keys create", summary: "create a Basic or HMAC API key (Administrators)",
 			usage: "--type basic|hmac --name NAME [--expires never|30d|90d|365d|YYYY-MM-DD] [--json]",
 			help: "Creates an API key and secret and prints them. This is the only time the secret is\n" +
 				"shown: store it now. If you lose it, roll the key or create a new one.",
 			run: (*run).keysCreate},
-		command{name: "keys list", summary: "list API credentials (Administrators)", usage: "[--type basic|hmac|legacy] [--query TEXT] [--limit N] [--offset N] [--json]",
+		{name: "keys list", summary: "list API credentials (Administrators)", usage: "[--type basic|hmac|legacy] [--query TEXT] [--limit N] [--offset N] [--json]",
 			help: "Lists credentials, newest first. Secrets are never shown.", run: (*run).keysList},
-		command{name: "keys verify", summary: "check every credential's stored state (Administrators)", usage: "[--json]",
+		{name: "keys verify", summary: "check every credential's stored state (Administrators)", usage: "[--json]",
 			help: "Checks that each credential's stored state (type, key, status, expiry, secrets) is\n" +
 				"what Keysmith last wrote, under keysmith.key, and lists those that are not. A\n" +
 				"tampered credential authenticates nothing; delete it and issue a new one.\n" +
 				"Exits 1 when any is tampered.",
 			run: (*run).keysVerify},
-		command{name: "keys rename", summary: "rename a Basic or HMAC key (Administrators)", usage: "--key KEY --name NAME [--json]",
+		{name: "keys rename", summary: "rename a Basic or HMAC key (Administrators)", usage: "--key KEY --name NAME [--json]",
 			help: "Changes the descriptive name of a key.", run: (*run).keysRename},
-		command{name: "keys disable", summary: "disable a credential (Administrators)", usage: "--key KEY [--json]",
+		{name: "keys disable", summary: "disable a credential (Administrators)", usage: "--key KEY [--json]",
 			help: "Disables a credential: it stops working until enabled.",
 			run:  func(r *run, a []string) error { return r.keysSetDisabled("keys disable", a, true) }},
-		command{name: "keys enable", summary: "enable a credential (Administrators)", usage: "--key KEY [--json]",
+		{name: "keys enable", summary: "enable a credential (Administrators)", usage: "--key KEY [--json]",
 			help: "Enables a disabled credential.",
 			run:  func(r *run, a []string) error { return r.keysSetDisabled("keys enable", a, false) }},
-		command{name: "keys delete", summary: "delete a credential (Administrators)", usage: "--key KEY --yes",
+		{name: "keys delete", summary: "delete a credential (Administrators)", usage: "--key KEY --yes",
 			help: "Deletes a credential and its secrets. --yes confirms.",
 			run:  func(r *run, a []string) error { return r.credDelete("keys delete", "key", a) }},
-		command{name: "keys roll", summary: "give a key a new secret (Administrators)", usage: "--key KEY --grace 0|1h|24h|7d [--json]",
+		{name: "keys roll", summary: "give a key a new secret (Administrators)", usage: "--key KEY --grace 0|1h|24h|7d [--json]",
 			help: "Creates a new secret for the key and prints it once. Earlier secrets keep working\nfor the grace period at most (0: they stop at once).",
 			run:  (*run).keysRoll},
-		command{name: "legacy create", summary: "create a Legacy username and password (Administrators)",
+		{name: "legacy create", summary: "create a Legacy username and password (Administrators)",
 			usage: "--username NAME [--expires never|30d|90d|365d|YYYY-MM-DD] [--json] < password",
 			help: "Creates a Legacy credential. Username: 5 to 50 lowercase letters or digits.\n" +
 				"Password (standard input, or asked twice on a terminal): 6-50 letters and digits\nwith at least one upper-case letter.",
 			run: (*run).legacyCreate},
-		command{name: "legacy set-password", summary: "change a Legacy password (Administrators)", usage: "--username NAME [--json] < password",
+		{name: "legacy set-password", summary: "change a Legacy password (Administrators)", usage: "--username NAME [--json] < password",
 			help: "Changes a Legacy credential's password, read from standard input (one line), or\nasked twice on a terminal.",
 			run:  (*run).legacySetPassword},
-		command{name: "legacy list", summary: "list Legacy credentials (Administrators)", usage: "[--query TEXT] [--json]",
+		{name: "legacy list", summary: "list Legacy credentials (Administrators)", usage: "[--query TEXT] [--json]",
 			help: "Lists Legacy usernames. Passwords are never shown.", run: (*run).legacyList},
-		command{name: "legacy delete", summary: "delete a Legacy credential (Administrators)", usage: "--username NAME --yes",
+		{name: "legacy delete", summary: "delete a Legacy credential (Administrators)", usage: "--username NAME --yes",
 			help: "Deletes a Legacy credential. --yes confirms.",
 			run:  func(r *run, a []string) error { return r.credDelete("legacy delete", "username", a) }},
-	)
+	}
 }
 
 // secretJSON is what create and roll print with --json.
 type secretJSON struct {
-	desktop.CredentialView
+	views.CredentialView
 	Secret string `json:"secret"`
 }
 
@@ -70,7 +71,7 @@ type secretJSON struct {
 // grace (for a roll, the grace the user chose, so the secrets in use keep
 // working).
 func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb, grace string) error {
-	v := desktop.ViewCredential(c, r.core.Clock())
+	v := views.Credential(c, r.core.Clock())
 	err := r.output(asJSON, secretJSON{v, secret}, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s key %q.\n\nAPI Key:    %s\nAPI Secret: %s\n\n", verb, v.TypeLabel, printable(v.Name), v.Key, secret)
 		fmt.Fprintln(w, "This is the only time the API Secret is shown. Store it now; if you lose it,\nroll the key or create a new key/secret pair.")
@@ -148,9 +149,9 @@ func (r *run) listCredentials(name string, args []string, fixed credentials.Type
 	if err != nil {
 		return err
 	}
-	page := desktop.CredentialPage{Items: []desktop.CredentialView{}, Total: total}
+	page := views.CredentialPage{Items: []views.CredentialView{}, Total: total}
 	for _, cr := range cs {
-		page.Items = append(page.Items, desktop.ViewCredential(cr, c.Clock()))
+		page.Items = append(page.Items, views.Credential(cr, c.Clock()))
 	}
 	err = r.output(*asJSON, page, func(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -188,8 +189,8 @@ func (r *run) warnWeak(username, password string) {
 
 // tamperedJSON is what keys verify prints with --json.
 type tamperedJSON struct {
-	Checked  int                      `json:"checked"`
-	Tampered []desktop.CredentialView `json:"tampered"`
+	Checked  int                    `json:"checked"`
+	Tampered []views.CredentialView `json:"tampered"`
 }
 
 func (r *run) keysVerify(args []string) error {
@@ -206,9 +207,9 @@ func (r *run) keysVerify(args []string) error {
 	if err != nil {
 		return err
 	}
-	out := tamperedJSON{Checked: checked, Tampered: []desktop.CredentialView{}}
+	out := tamperedJSON{Checked: checked, Tampered: []views.CredentialView{}}
 	for _, cr := range bad {
-		out.Tampered = append(out.Tampered, desktop.ViewCredential(cr, c.Clock()))
+		out.Tampered = append(out.Tampered, views.Credential(cr, c.Clock()))
 	}
 	if err := r.output(asJSON, out, func(w io.Writer) {
 		if len(bad) == 0 {
@@ -260,7 +261,7 @@ func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.Fla
 }
 
 func (r *run) printCredential(asJSON bool, c credentials.Credential, verb string) error {
-	v := desktop.ViewCredential(c, r.core.Clock())
+	v := views.Credential(c, r.core.Clock())
 	return r.output(asJSON, v, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s %q (%s, %s).\n", verb, v.TypeLabel, printable(v.Name), v.Key, v.Status)
 	})

@@ -23,29 +23,30 @@ import (
 	"keysmith/app/verify"
 )
 
-func init() {
-	commands = append(commands,
-		command{name: "serve", summary: "run the credential verification endpoint (Administrators)",
-			usage: "[--listen 127.0.0.1:8787] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--strict-method] [--trust-proxy]",
+// serveCommands: the verifier, online and offline.
+func serveCommands() []command {
+	return []command{
+		{name: "serve", summary: "run the credential verification endpoint (Administrators)",
+			usage: "[--listen " + server.DefaultListen + "] [--tls-cert FILE --tls-key FILE] [--skew 300s] [--reject-bodyless-replays] [--strict-method] [--trust-proxy]",
 			help: "Answers every request: 200 with the credential's id, type, name and key when its\n" +
 				"Authorization is valid (Basic, Legacy or HMAC as the MessageMedia SDKs send it), 401\n" +
 				"otherwise. Works as an nginx auth_request target (X-Original-Method/-URI). Health:\n" +
 				server.HealthPath + ". Stops cleanly on SIGINT or SIGTERM.",
 			run: (*run).serve},
-		command{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
+		{name: "verify", summary: "check one HTTP request's credentials offline (Administrators)",
 			usage: "[--request FILE] [--skew 300s] [--strict-method] [--json]",
 			help: "Reads one raw HTTP/1.1 request (request line, headers, blank line, body) from FILE or\n" +
 				"standard input, with the same rules as serve, and prints whether its credentials are\n" +
 				"accepted and, if not, why.\n" +
 				"Exit status 1 when refused.",
 			run: (*run).verifyRequest},
-	)
+	}
 }
 
 func (r *run) serve(args []string) error {
 	const name = "serve"
 	fs := newFlags(name)
-	listen := fs.String("listen", "127.0.0.1:8787", "address")
+	listen := fs.String("listen", server.DefaultListen, "address")
 	cert := fs.String("tls-cert", "", "TLS certificate file")
 	key := fs.String("tls-key", "", "TLS key file")
 	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
@@ -76,12 +77,10 @@ func (r *run) serve(args []string) error {
 	logw := newFlushWriter(r.env.Stderr, 100*time.Millisecond)
 	defer logw.Close()
 	log := logfmt.New(logw, c.Clock)
-	// Changes made by the window or the CLI apply within 250 ms.
-	ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod, Clock: c.Clock})
-	srv := server.New(c.Credentials, ver, log, c.Clock)
-	srv.LogRequests(logw)
-	srv.TrustProxy(*proxy)
-	srv.Start(time.Second)
+	srv := server.NewEndpoint(c.Credentials, log, c.Clock, server.Config{
+		Verify:     verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod},
+		TrustProxy: *proxy, RequestLog: logw,
+	})
 	// Requests allocate little and briefly: collecting less often costs a
 	// few MB and buys throughput.
 	debug.SetGCPercent(400)

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"keysmith/app/desktop"
 	"keysmith/app/errs"
 	"keysmith/app/vault"
+	"keysmith/app/views"
 )
 
 // Environment variables the vault commands read.
@@ -22,44 +22,45 @@ const (
 	EnvExportPassphrase = "KEYSMITH_EXPORT_PASSPHRASE"
 )
 
-func init() {
+// vaultCommands: your own encrypted vault.
+func vaultCommands() []command {
 	secretNote := "\nThe vault passphrase comes from " + EnvVaultPassphrase + " or a terminal prompt; with a\nforgotten passphrase, " + EnvVaultRecovery + " holds the recovery code instead."
-	commands = append(commands,
-		command{name: "vault init", summary: "set up your encrypted vault", usage: "[--recovery] [--json] < passphrase",
+	return []command{
+		{name: "vault init", summary: "set up your encrypted vault", usage: "[--recovery] [--json] < passphrase",
 			help: "Creates your vault. The passphrase (10+ characters, common ones refused) is read from\n" +
 				"standard input, or asked twice on a terminal. Keysmith cannot recover it; --recovery also\n" +
 				"prints a one-time recovery code that opens the vault. Store it safely.",
 			run: (*run).vaultInit},
-		command{name: "vault status", summary: "show whether you have a vault", usage: "[--json]",
+		{name: "vault status", summary: "show whether you have a vault", usage: "[--json]",
 			help: "Shows whether your vault exists, its item count and whether it has a recovery code.", run: (*run).vaultStatus},
-		command{name: "vault list", summary: "list vault items (no secrets)", usage: "[--query TEXT] [--json]",
+		{name: "vault list", summary: "list vault items (no secrets)", usage: "[--query TEXT] [--json]",
 			help: "Lists your vault's items by title, without secrets." + secretNote, run: (*run).vaultList},
-		command{name: "vault add", summary: "add a vault item", usage: "--title TITLE [--username U] [--url URL] [--notes TEXT] [--json] < secret",
+		{name: "vault add", summary: "add a vault item", usage: "--title TITLE [--username U] [--url URL] [--notes TEXT] [--json] < secret",
 			help: "Adds an item; its secret is read from standard input (a trailing newline is dropped)." + secretNote, run: (*run).vaultAdd},
-		command{name: "vault get", summary: "show a vault item", usage: "--id N [--show-secret] [--json]",
+		{name: "vault get", summary: "show a vault item", usage: "--id N [--show-secret] [--json]",
 			help: "Shows an item; the secret is printed only with --show-secret." + secretNote, run: (*run).vaultGet},
-		command{name: "vault edit", summary: "change a vault item", usage: "--id N [--title T] [--username U] [--url URL] [--notes TEXT] [--secret-from-stdin]",
+		{name: "vault edit", summary: "change a vault item", usage: "--id N [--title T] [--username U] [--url URL] [--notes TEXT] [--secret-from-stdin]",
 			help: "Changes the given fields of an item; --secret-from-stdin replaces its secret." + secretNote, run: (*run).vaultEdit},
-		command{name: "vault delete", summary: "delete a vault item", usage: "--id N --yes",
+		{name: "vault delete", summary: "delete a vault item", usage: "--id N --yes",
 			help: "Deletes an item. --yes confirms." + secretNote, run: (*run).vaultDelete},
-		command{name: "vault passwd", summary: "change your vault passphrase", usage: "< new-passphrase",
+		{name: "vault passwd", summary: "change your vault passphrase", usage: "< new-passphrase",
 			help: "Changes the vault passphrase (" + EnvVaultPassphrase + " holds the current one); the new one is\n" +
 				"read from standard input, or asked twice on a terminal. Items are not re-encrypted.", run: (*run).vaultPasswd},
-		command{name: "vault recovery", summary: "replace or remove your vault recovery code", usage: "--new | --remove [--json]",
+		{name: "vault recovery", summary: "replace or remove your vault recovery code", usage: "--new | --remove [--json]",
 			help: "--new prints a new recovery code (the old one stops working); --remove deletes it." + secretNote, run: (*run).vaultRecovery},
-		command{name: "vault rotate-key", summary: "replace your vault's data key", usage: "[--json]",
+		{name: "vault rotate-key", summary: "replace your vault's data key", usage: "[--json]",
 			help: "Replaces the key your vault's items are encrypted under with a new random one and\n" +
 				"re-encrypts every item, in one step that either completes or changes nothing. Your\n" +
 				"passphrase and recovery code keep working. Do this if the vault may have been open on a\n" +
 				"machine you no longer trust." + secretNote, run: (*run).vaultRotateKey},
-		command{name: "vault export", summary: "export your vault to an age file", usage: "--out FILE",
+		{name: "vault export", summary: "export your vault to an age file", usage: "--out FILE",
 			help: "Writes every item to FILE (never overwritten), encrypted in the age format to an export\n" +
 				"passphrase from " + EnvExportPassphrase + " or standard input; `age -d FILE` opens it." + secretNote, run: (*run).vaultExport},
-		command{name: "vault import", summary: "import an age vault export", usage: "--in FILE [--json]",
+		{name: "vault import", summary: "import an age vault export", usage: "--in FILE [--json]",
 			help: "Merges an export into your vault, skipping exact duplicates. The export passphrase comes\n" +
 				"from " + EnvExportPassphrase + " or standard input. A wrong passphrase or damaged file changes nothing." + secretNote,
 			run: (*run).vaultImport},
-	)
+	}
 }
 
 // secretInput reads a passphrase: env, else terminal prompt, else a line of
@@ -207,9 +208,9 @@ func (r *run) vaultList(args []string) error {
 	if err != nil {
 		return err
 	}
-	out := []desktop.VaultSummary{}
+	out := []views.VaultSummary{}
 	for _, it := range items {
-		out = append(out, desktop.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
+		out = append(out, views.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
 			UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	return r.output(*asJSON, out, func(w io.Writer) {

@@ -5,20 +5,8 @@ import (
 
 	"keysmith/app/credentials"
 	"keysmith/app/errs"
+	"keysmith/app/views"
 )
-
-// ViewCredential is c as listed at now.
-func ViewCredential(c credentials.Credential, now time.Time) CredentialView {
-	opt := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	return CredentialView{ID: c.ID, Type: string(c.Type), TypeLabel: c.Type.Label(), Name: c.Name, Key: c.Key,
-		Status: c.Status(now), CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339), CreatedBy: c.CreatedBy,
-		LastUsedAt: opt(c.LastUsedAt), LastUsedFrom: c.LastUsedFrom, ExpiresAt: opt(c.ExpiresAt), PreviousUntil: opt(c.PreviousUntil)}
-}
 
 // admin returns the signed-in user's id if they are an Administrator, so a
 // refused caller learns nothing from input validation.
@@ -34,38 +22,38 @@ func (a *App) admin() (int64, error) {
 }
 
 // credChange runs fn for a signed-in Administrator and views its result.
-func (a *App) credChange(op string, fn func(actor int64) (credentials.Credential, error)) (CredentialView, error) {
+func (a *App) credChange(op string, fn func(actor int64) (credentials.Credential, error)) (views.CredentialView, error) {
 	id, err := a.admin()
 	if err != nil {
-		return CredentialView{}, a.fail(op, err)
+		return views.CredentialView{}, a.fail(op, err)
 	}
 	c, err := fn(id)
 	if err != nil {
-		return CredentialView{}, a.fail(op, err)
+		return views.CredentialView{}, a.fail(op, err)
 	}
-	return ViewCredential(c, a.clock()), nil
+	return views.Credential(c, a.clock()), nil
 }
 
 // ListCredentials returns a page of credentials (Administrators only).
-func (a *App) ListCredentials(f CredentialFilter) (CredentialPage, error) {
+func (a *App) ListCredentials(f CredentialFilter) (views.CredentialPage, error) {
 	id, err := a.admin()
 	if err != nil {
-		return CredentialPage{}, a.fail("list-credentials", err)
+		return views.CredentialPage{}, a.fail("list-credentials", err)
 	}
 	var typ credentials.Type
 	if f.Type != "" {
 		if typ, err = credentials.ParseType(f.Type); err != nil {
-			return CredentialPage{}, a.fail("list-credentials", err)
+			return views.CredentialPage{}, a.fail("list-credentials", err)
 		}
 	}
 	cs, total, err := a.core.Credentials.List(a.ctx(), id, credentials.Filter{Type: typ, Query: f.Query, Limit: f.Limit, Offset: f.Offset})
 	if err != nil {
-		return CredentialPage{}, a.fail("list-credentials", err)
+		return views.CredentialPage{}, a.fail("list-credentials", err)
 	}
-	page := CredentialPage{Items: make([]CredentialView, 0, len(cs)), Total: total}
+	page := views.CredentialPage{Items: make([]views.CredentialView, 0, len(cs)), Total: total}
 	now := a.clock()
 	for _, c := range cs {
-		page.Items = append(page.Items, ViewCredential(c, now))
+		page.Items = append(page.Items, views.Credential(c, now))
 	}
 	return page, nil
 }
@@ -91,7 +79,7 @@ func (a *App) CreateKey(req CreateKeyRequest) (NewSecret, error) {
 		return NewSecret{}, a.fail("create-key", err)
 	}
 	a.clip.hold(c.ID, c.Key, secret)
-	return NewSecret{Credential: ViewCredential(c, a.clock()), Secret: secret}, nil
+	return NewSecret{Credential: views.Credential(c, a.clock()), Secret: secret}, nil
 }
 
 // RollCredential gives a Basic or HMAC credential a new secret, shown once;
@@ -110,11 +98,11 @@ func (a *App) RollCredential(credID int64, grace string) (NewSecret, error) {
 		return NewSecret{}, a.fail("roll", err)
 	}
 	a.clip.hold(c.ID, c.Key, secret)
-	return NewSecret{Credential: ViewCredential(c, a.clock()), Secret: secret}, nil
+	return NewSecret{Credential: views.Credential(c, a.clock()), Secret: secret}, nil
 }
 
 // CreateLegacy issues a Legacy credential (Administrators only).
-func (a *App) CreateLegacy(req CreateLegacyRequest) (CredentialView, error) {
+func (a *App) CreateLegacy(req CreateLegacyRequest) (views.CredentialView, error) {
 	return a.credChange("create-legacy", func(actor int64) (credentials.Credential, error) {
 		if req.Password != req.Confirm {
 			return credentials.Credential{}, errs.Invalidf("confirm", "Password and confirmation do not match.")
@@ -139,7 +127,7 @@ func (a *App) LegacyPasswordWarning(username, password string) (string, error) {
 }
 
 // SetLegacyPassword changes a Legacy credential's password.
-func (a *App) SetLegacyPassword(credID int64, password, confirm string) (CredentialView, error) {
+func (a *App) SetLegacyPassword(credID int64, password, confirm string) (views.CredentialView, error) {
 	return a.credChange("set-legacy-password", func(actor int64) (credentials.Credential, error) {
 		if password != confirm {
 			return credentials.Credential{}, errs.Invalidf("confirm", "Password and confirmation do not match.")
@@ -149,14 +137,14 @@ func (a *App) SetLegacyPassword(credID int64, password, confirm string) (Credent
 }
 
 // RenameCredential changes a Basic or HMAC credential's name.
-func (a *App) RenameCredential(credID int64, name string) (CredentialView, error) {
+func (a *App) RenameCredential(credID int64, name string) (views.CredentialView, error) {
 	return a.credChange("rename", func(actor int64) (credentials.Credential, error) {
 		return a.core.Credentials.Rename(a.ctx(), actor, credID, name)
 	})
 }
 
 // SetCredentialDisabled disables or enables a credential.
-func (a *App) SetCredentialDisabled(credID int64, disabled bool) (CredentialView, error) {
+func (a *App) SetCredentialDisabled(credID int64, disabled bool) (views.CredentialView, error) {
 	return a.credChange("set-credential-disabled", func(actor int64) (credentials.Credential, error) {
 		return a.core.Credentials.SetDisabled(a.ctx(), actor, credID, disabled)
 	})

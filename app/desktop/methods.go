@@ -1,23 +1,17 @@
 package desktop
 
 import (
-	"time"
 
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
 	"keysmith/app/errs"
+	"keysmith/app/views"
 )
 
 // PlatformMessage is the API Settings notice for Advanced and Basic users.
 const PlatformMessage = "Only account Administrators can create and manage API keys. " +
 	"Users with Basic and Advanced permissions cannot configure these settings; " +
 	"please contact your account administrator for assistance."
-
-// ViewUser is u as shown to the user with id self.
-func ViewUser(u accounts.User, self int64) UserView {
-	return UserView{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), Disabled: u.Disabled,
-		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339), IsSelf: u.ID == self}
-}
 
 // State tells the window which screen to show.
 func (a *App) State() (State, error) {
@@ -52,7 +46,7 @@ func (a *App) State() (State, error) {
 		a.fail("state", err)
 		return st, nil
 	}
-	v := ViewUser(u, id)
+	v := views.User(u, id)
 	st.User, st.Settings.Theme, st.Settings.VaultLockMinutes = &v, u.Theme, u.VaultLockMinutes
 	return st, nil
 }
@@ -115,7 +109,7 @@ func (a *App) ChangePassword(current, next, confirm string) error {
 }
 
 // ListUsers lists the account's users (Administrators only).
-func (a *App) ListUsers() ([]UserView, error) {
+func (a *App) ListUsers() ([]views.UserView, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
 		return nil, a.fail("list-users", err)
@@ -124,15 +118,15 @@ func (a *App) ListUsers() ([]UserView, error) {
 	if err != nil {
 		return nil, a.fail("list-users", err)
 	}
-	out := make([]UserView, 0, len(us))
+	out := make([]views.UserView, 0, len(us))
 	for _, u := range us {
-		out = append(out, ViewUser(u, id))
+		out = append(out, views.User(u, id))
 	}
 	return out, nil
 }
 
 // AddUser adds a user (Administrators only).
-func (a *App) AddUser(req NewUserRequest) (UserView, error) {
+func (a *App) AddUser(req NewUserRequest) (views.UserView, error) {
 	return a.userChange("add-user", func(id int64) (accounts.User, error) {
 		if req.Password != req.Confirm {
 			return accounts.User{}, errs.Invalidf("confirm", "Password and confirmation do not match.")
@@ -143,29 +137,29 @@ func (a *App) AddUser(req NewUserRequest) (UserView, error) {
 }
 
 // SetUserRole changes a user's role (Administrators only).
-func (a *App) SetUserRole(userID int64, role string) (UserView, error) {
+func (a *App) SetUserRole(userID int64, role string) (views.UserView, error) {
 	return a.userChange("set-role", func(id int64) (accounts.User, error) {
 		return a.core.Accounts.SetRole(a.ctx(), id, userID, accounts.Role(role))
 	})
 }
 
 // SetUserDisabled disables or enables a user (Administrators only).
-func (a *App) SetUserDisabled(userID int64, disabled bool) (UserView, error) {
+func (a *App) SetUserDisabled(userID int64, disabled bool) (views.UserView, error) {
 	return a.userChange("set-disabled", func(id int64) (accounts.User, error) {
 		return a.core.Accounts.SetDisabled(a.ctx(), id, userID, disabled)
 	})
 }
 
-func (a *App) userChange(op string, fn func(actor int64) (accounts.User, error)) (UserView, error) {
+func (a *App) userChange(op string, fn func(actor int64) (accounts.User, error)) (views.UserView, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
-		return UserView{}, a.fail(op, err)
+		return views.UserView{}, a.fail(op, err)
 	}
 	u, err := fn(id)
 	if err != nil {
-		return UserView{}, a.fail(op, err)
+		return views.UserView{}, a.fail(op, err)
 	}
-	return ViewUser(u, id), nil
+	return views.User(u, id), nil
 }
 
 // ResetUserPassword sets another user's password (Administrators only).
@@ -236,51 +230,29 @@ func (a *App) SaveSettings(s Settings) (State, error) {
 }
 
 // ListAudit returns a page of the audit log (Administrators only).
-func (a *App) ListAudit(f AuditFilter) (AuditPage, error) {
+func (a *App) ListAudit(f AuditFilter) (views.AuditPage, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
-		return AuditPage{}, a.fail("list-audit", err)
+		return views.AuditPage{}, a.fail("list-audit", err)
 	}
 	es, total, err := a.core.ListAudit(a.ctx(), id, audit.Filter{Query: f.Query, Target: f.Target, Limit: f.Limit, Offset: f.Offset})
 	if err != nil {
-		return AuditPage{}, a.fail("list-audit", err)
+		return views.AuditPage{}, a.fail("list-audit", err)
 	}
-	return ViewAudit(es, total), nil
-}
-
-// ViewAudit is a page of audit entries as shown to an Administrator.
-func ViewAudit(es []audit.Entry, total int) AuditPage {
-	page := AuditPage{Entries: make([]AuditEntry, 0, len(es)), Total: total}
-	for _, e := range es {
-		page.Entries = append(page.Entries, AuditEntry{Seq: e.Seq, At: e.At.Format(time.RFC3339), Actor: e.Actor,
-			Action: e.Action, Target: e.Target, Detail: e.Detail})
-	}
-	return page
-}
-
-// ViewVerify is an audit verification result.
-func ViewVerify(r audit.Result) AuditVerifyResult {
-	v := AuditVerifyResult{OK: r.OK(), Status: "intact", Checked: r.Checked, Start: r.Start, BadSeq: r.BadSeq, Problem: r.Problem}
-	switch {
-	case r.Tampered():
-		v.Status = "tampered"
-	case !r.OK():
-		v.Status, v.Problem = "unproven", r.Unproven
-	}
-	return v
+	return views.Audit(es, total), nil
 }
 
 // VerifyAudit checks the audit chain (Administrators only).
-func (a *App) VerifyAudit() (AuditVerifyResult, error) {
+func (a *App) VerifyAudit() (views.AuditVerifyResult, error) {
 	id, err := a.session(a.ctx())
 	if err != nil {
-		return AuditVerifyResult{}, a.fail("verify-audit", err)
+		return views.AuditVerifyResult{}, a.fail("verify-audit", err)
 	}
 	r, err := a.core.VerifyAudit(a.ctx(), id)
 	if err != nil {
-		return AuditVerifyResult{}, a.fail("verify-audit", err)
+		return views.AuditVerifyResult{}, a.fail("verify-audit", err)
 	}
-	return ViewVerify(r), nil
+	return views.Verify(r), nil
 }
 
 // AuditRetention returns how many days audit entries are kept, 0 for

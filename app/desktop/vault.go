@@ -8,6 +8,7 @@ import (
 
 	"keysmith/app/errs"
 	"keysmith/app/vault"
+	"keysmith/app/views"
 )
 
 // EventVaultLocked tells the window the vault locked: {reason}. The window
@@ -29,20 +30,9 @@ type VaultSetupResult struct {
 	RecoveryCode string      `json:"recoveryCode"`
 }
 
-// VaultSummary is a vault item as listed: no secret, no notes.
-type VaultSummary struct {
-	ID        int64  `json:"id"`
-	Kind      string `json:"kind"` // "credential" or "login"
-	Title     string `json:"title"`
-	Username  string `json:"username"`
-	URL       string `json:"url"`
-	Type      string `json:"type"` // basic, hmac, legacy for credentials
-	UpdatedAt string `json:"updatedAt"`
-}
-
 // VaultItem is one item revealed.
 type VaultItem struct {
-	VaultSummary
+	views.VaultSummary
 	Secret    string `json:"secret"`
 	Notes     string `json:"notes"`
 	CreatedAt string `json:"createdAt"`
@@ -63,8 +53,8 @@ type ImportResult struct {
 	Skipped int `json:"skipped"`
 }
 
-func summary(it vault.Summary) VaultSummary {
-	return VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
+func summary(it vault.Summary) views.VaultSummary {
+	return views.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
 		UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)}
 }
 
@@ -207,7 +197,7 @@ func (a *App) VaultLock() (VaultStatus, error) {
 }
 
 // VaultList lists items matching query, without secrets.
-func (a *App) VaultList(query string) ([]VaultSummary, error) {
+func (a *App) VaultList(query string) ([]views.VaultSummary, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
 		return nil, a.vaultFail("vault-list", err)
@@ -216,7 +206,7 @@ func (a *App) VaultList(query string) ([]VaultSummary, error) {
 	if err != nil {
 		return nil, a.vaultFail("vault-list", err)
 	}
-	out := make([]VaultSummary, 0, len(items))
+	out := make([]views.VaultSummary, 0, len(items))
 	for _, it := range items {
 		out = append(out, summary(it))
 	}
@@ -271,14 +261,14 @@ func (in VaultItemInput) item(kind string) vault.Item {
 }
 
 // VaultAdd adds an item by hand.
-func (a *App) VaultAdd(in VaultItemInput) (VaultSummary, error) {
+func (a *App) VaultAdd(in VaultItemInput) (views.VaultSummary, error) {
 	return a.vaultChange("vault-add", func(id int64, v *vault.Session) (int64, error) {
 		return v.Add(a.ctx(), id, in.item(vault.KindLogin))
 	})
 }
 
 // VaultEdit replaces an item's fields.
-func (a *App) VaultEdit(itemID int64, in VaultItemInput) (VaultSummary, error) {
+func (a *App) VaultEdit(itemID int64, in VaultItemInput) (views.VaultSummary, error) {
 	return a.vaultChange("vault-edit", func(id int64, v *vault.Session) (int64, error) {
 		return itemID, v.Edit(a.ctx(), id, itemID, in.item(""))
 	})
@@ -286,7 +276,7 @@ func (a *App) VaultEdit(itemID int64, in VaultItemInput) (VaultSummary, error) {
 
 // VaultSaveCredential saves the credential whose confirmation is open (its
 // key, secret, type, name and creation time) to the vault.
-func (a *App) VaultSaveCredential(credID int64) (VaultSummary, error) {
+func (a *App) VaultSaveCredential(credID int64) (views.VaultSummary, error) {
 	return a.vaultChange("vault-save-credential", func(id int64, v *vault.Session) (int64, error) {
 		c, err := a.core.Credentials.Get(a.ctx(), id, credID)
 		if err != nil {
@@ -301,18 +291,18 @@ func (a *App) VaultSaveCredential(credID int64) (VaultSummary, error) {
 	})
 }
 
-func (a *App) vaultChange(op string, fn func(actor int64, v *vault.Session) (int64, error)) (VaultSummary, error) {
+func (a *App) vaultChange(op string, fn func(actor int64, v *vault.Session) (int64, error)) (views.VaultSummary, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
-		return VaultSummary{}, a.fail(op, err)
+		return views.VaultSummary{}, a.fail(op, err)
 	}
 	itemID, err := fn(id, v)
 	if err != nil {
-		return VaultSummary{}, a.fail(op, err)
+		return views.VaultSummary{}, a.fail(op, err)
 	}
 	it, err := v.Get(a.ctx(), id, itemID)
 	if err != nil {
-		return VaultSummary{}, a.fail(op, err)
+		return views.VaultSummary{}, a.fail(op, err)
 	}
 	return summary(vault.Summary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type, UpdatedAt: it.UpdatedAt}), nil
 }

@@ -74,7 +74,7 @@ func (e *endpoint) status() VerifierStatus {
 	defer e.mu.Unlock()
 	port := e.port
 	if port == 0 {
-		port = 8787
+		port = server.DefaultPort
 	}
 	return VerifierStatus{Running: e.srv != nil, Address: e.addr, Port: port, StrictMethod: e.strict}
 }
@@ -99,10 +99,9 @@ func (a *App) StartVerifier(port int, strictMethod bool) (VerifierStatus, error)
 	if err != nil {
 		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Cannot use port %d: %s; choose another.", port, server.Unlistenable(err)))
 	}
-	ver := verify.New(a.core.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: a.clock, StrictMethod: strictMethod})
-	e.srv = server.New(a.core.Credentials, ver, a.log.With("component", "verifier"), a.clock)
-	e.srv.LogRequests(os.Stderr)
-	e.srv.Start(time.Second)
+	e.srv = server.NewEndpoint(a.core.Credentials, a.log.With("component", "verifier"), a.clock, server.Config{
+		Verify: verify.Options{StrictMethod: strictMethod}, RequestLog: os.Stderr,
+	})
 	e.addr, e.port, e.strict = ln.Addr().String(), port, strictMethod
 	go e.srv.Serve(ln)
 	return VerifierStatus{Running: true, Address: e.addr, Port: port, StrictMethod: strictMethod}, nil

@@ -296,7 +296,7 @@ func isLoopback(addr string) bool {
 func CheckListen(addr string, tls bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return errors.New("the listen address must be host:port, like 127.0.0.1:8787")
+		return errors.New("the listen address must be host:port, like " + DefaultListen)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
 		return fmt.Errorf("the port must be a number from 0 to 65535 (0 picks a free one), not %q", port)

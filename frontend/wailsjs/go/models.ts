@@ -48,28 +48,6 @@ export namespace desktop {
 		    return a;
 		}
 	}
-	export class AuditEntry {
-	    seq: number;
-	    at: string;
-	    actor: string;
-	    action: string;
-	    target: string;
-	    detail: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new AuditEntry(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.seq = source["seq"];
-	        this.at = source["at"];
-	        this.actor = source["actor"];
-	        this.action = source["action"];
-	        this.target = source["target"];
-	        this.detail = source["detail"];
-	    }
-	}
 	export class AuditFilter {
 	    query: string;
 	    target: string;
@@ -86,60 +64,6 @@ export namespace desktop {
 	        this.target = source["target"];
 	        this.limit = source["limit"];
 	        this.offset = source["offset"];
-	    }
-	}
-	export class AuditPage {
-	    entries: AuditEntry[];
-	    total: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new AuditPage(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.entries = this.convertValues(source["entries"], AuditEntry);
-	        this.total = source["total"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class AuditVerifyResult {
-	    ok: boolean;
-	    status: string;
-	    checked: number;
-	    start: number;
-	    badSeq: number;
-	    problem: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new AuditVerifyResult(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.ok = source["ok"];
-	        this.status = source["status"];
-	        this.checked = source["checked"];
-	        this.start = source["start"];
-	        this.badSeq = source["badSeq"];
-	        this.problem = source["problem"];
 	    }
 	}
 	
@@ -207,73 +131,6 @@ export namespace desktop {
 	        this.offset = source["offset"];
 	    }
 	}
-	export class CredentialView {
-	    id: number;
-	    type: string;
-	    typeLabel: string;
-	    name: string;
-	    key: string;
-	    status: string;
-	    createdAt: string;
-	    createdBy: string;
-	    lastUsedAt: string;
-	    lastUsedFrom: string;
-	    expiresAt: string;
-	    previousUntil: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new CredentialView(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.type = source["type"];
-	        this.typeLabel = source["typeLabel"];
-	        this.name = source["name"];
-	        this.key = source["key"];
-	        this.status = source["status"];
-	        this.createdAt = source["createdAt"];
-	        this.createdBy = source["createdBy"];
-	        this.lastUsedAt = source["lastUsedAt"];
-	        this.lastUsedFrom = source["lastUsedFrom"];
-	        this.expiresAt = source["expiresAt"];
-	        this.previousUntil = source["previousUntil"];
-	    }
-	}
-	export class CredentialPage {
-	    items: CredentialView[];
-	    total: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new CredentialPage(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.items = this.convertValues(source["items"], CredentialView);
-	        this.total = source["total"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	
 	export class ImportResult {
 	    added: number;
 	    skipped: number;
@@ -289,7 +146,7 @@ export namespace desktop {
 	    }
 	}
 	export class NewSecret {
-	    credential: CredentialView;
+	    credential: views.CredentialView;
 	    secret: string;
 	
 	    static createFrom(source: any = {}) {
@@ -298,7 +155,7 @@ export namespace desktop {
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.credential = this.convertValues(source["credential"], CredentialView);
+	        this.credential = this.convertValues(source["credential"], views.CredentialView);
 	        this.secret = source["secret"];
 	    }
 	
@@ -400,34 +257,10 @@ export namespace desktop {
 	        this.node = source["node"];
 	    }
 	}
-	export class UserView {
-	    id: number;
-	    name: string;
-	    email: string;
-	    role: string;
-	    disabled: boolean;
-	    createdAt: string;
-	    isSelf: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new UserView(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.name = source["name"];
-	        this.email = source["email"];
-	        this.role = source["role"];
-	        this.disabled = source["disabled"];
-	        this.createdAt = source["createdAt"];
-	        this.isSelf = source["isSelf"];
-	    }
-	}
 	export class State {
 	    needsSetup: boolean;
 	    account: string;
-	    user?: UserView;
+	    user?: views.UserView;
 	    settings: Settings;
 	
 	    static createFrom(source: any = {}) {
@@ -438,7 +271,7 @@ export namespace desktop {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.needsSetup = source["needsSetup"];
 	        this.account = source["account"];
-	        this.user = this.convertValues(source["user"], UserView);
+	        this.user = this.convertValues(source["user"], views.UserView);
 	        this.settings = this.convertValues(source["settings"], Settings);
 	    }
 	
@@ -476,7 +309,6 @@ export namespace desktop {
 	        this.message = source["message"];
 	    }
 	}
-	
 	export class VaultItem {
 	    id: number;
 	    kind: string;
@@ -580,6 +412,196 @@ export namespace desktop {
 		}
 	}
 	
+	export class VerifierStatus {
+	    running: boolean;
+	    address: string;
+	    port: number;
+	    strictMethod: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new VerifierStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.running = source["running"];
+	        this.address = source["address"];
+	        this.port = source["port"];
+	        this.strictMethod = source["strictMethod"];
+	    }
+	}
+
+}
+
+export namespace views {
+	
+	export class AuditEntry {
+	    seq: number;
+	    at: string;
+	    actor: string;
+	    action: string;
+	    target: string;
+	    detail: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditEntry(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.seq = source["seq"];
+	        this.at = source["at"];
+	        this.actor = source["actor"];
+	        this.action = source["action"];
+	        this.target = source["target"];
+	        this.detail = source["detail"];
+	    }
+	}
+	export class AuditPage {
+	    entries: AuditEntry[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.entries = this.convertValues(source["entries"], AuditEntry);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class AuditVerifyResult {
+	    ok: boolean;
+	    status: string;
+	    checked: number;
+	    start: number;
+	    badSeq: number;
+	    problem: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditVerifyResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.ok = source["ok"];
+	        this.status = source["status"];
+	        this.checked = source["checked"];
+	        this.start = source["start"];
+	        this.badSeq = source["badSeq"];
+	        this.problem = source["problem"];
+	    }
+	}
+	export class CredentialView {
+	    id: number;
+	    type: string;
+	    typeLabel: string;
+	    name: string;
+	    key: string;
+	    status: string;
+	    createdAt: string;
+	    createdBy: string;
+	    lastUsedAt: string;
+	    lastUsedFrom: string;
+	    expiresAt: string;
+	    previousUntil: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CredentialView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.type = source["type"];
+	        this.typeLabel = source["typeLabel"];
+	        this.name = source["name"];
+	        this.key = source["key"];
+	        this.status = source["status"];
+	        this.createdAt = source["createdAt"];
+	        this.createdBy = source["createdBy"];
+	        this.lastUsedAt = source["lastUsedAt"];
+	        this.lastUsedFrom = source["lastUsedFrom"];
+	        this.expiresAt = source["expiresAt"];
+	        this.previousUntil = source["previousUntil"];
+	    }
+	}
+	export class CredentialPage {
+	    items: CredentialView[];
+	    total: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CredentialPage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], CredentialView);
+	        this.total = source["total"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class UserView {
+	    id: number;
+	    name: string;
+	    email: string;
+	    role: string;
+	    disabled: boolean;
+	    createdAt: string;
+	    isSelf: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new UserView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.role = source["role"];
+	        this.disabled = source["disabled"];
+	        this.createdAt = source["createdAt"];
+	        this.isSelf = source["isSelf"];
+	    }
+	}
 	export class VaultSummary {
 	    id: number;
 	    kind: string;
@@ -602,24 +624,6 @@ export namespace desktop {
 	        this.url = source["url"];
 	        this.type = source["type"];
 	        this.updatedAt = source["updatedAt"];
-	    }
-	}
-	export class VerifierStatus {
-	    running: boolean;
-	    address: string;
-	    port: number;
-	    strictMethod: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new VerifierStatus(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.running = source["running"];
-	        this.address = source["address"];
-	        this.port = source["port"];
-	        this.strictMethod = source["strictMethod"];
 	    }
 	}
 

@@ -50,6 +50,10 @@ export function GetSettings() {
   return window['go']['desktop']['App']['GetSettings']();
 }
 
+export function LegacyPasswordWarning(arg1, arg2) {
+  return window['go']['desktop']['App']['LegacyPasswordWarning'](arg1, arg2);
+}
+
 export function ListAudit(arg1) {
   return window['go']['desktop']['App']['ListAudit'](arg1);
 }
@@ -84,10 +88,6 @@ export function SetAuditRetention(arg1) {
 
 export function SetCredentialDisabled(arg1, arg2) {
   return window['go']['desktop']['App']['SetCredentialDisabled'](arg1, arg2);
-}
-
-export function LegacyPasswordWarning(arg1, arg2) {
-  return window['go']['desktop']['App']['LegacyPasswordWarning'](arg1, arg2);
 }
 
 export function SetLegacyPassword(arg1, arg2, arg3) {
