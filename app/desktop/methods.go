@@ -1,7 +1,6 @@
 package desktop
 
 import (
-
 	"keysmith/app/accounts"
 	"keysmith/app/audit"
 	"keysmith/app/errs"
