@@ -56,13 +56,13 @@ journey('admin sets up, adds users; a Basic user is kept out of API Settings', a
         await window.go.desktop.App[name](...args);
         out[name] = 'ALLOWED';
       } catch (e) {
-        out[name] = String(e);
+        out[name] = `${e.code}: ${e.message}`; // the refusal crosses the bridge as {code, message}
       }
     }
     return out;
   });
   for (const [name, msg] of Object.entries(refused)) {
-    assert.equal(msg, 'Only account Administrators can do that.', `${name} from a Basic user's page`);
+    assert.equal(msg, 'forbidden: Only account Administrators can do that.', `${name} from a Basic user's page`);
   }
   // Nothing changed: the Basic user is still Basic, Mal does not exist.
   await signOut(page);

@@ -60,7 +60,7 @@ journey('an Administrator creates Basic and HMAC keys and copies each secret onc
   // The backend forgot the secret when the confirmation closed.
   const id = Number(await row(page, 'basic', basic.key).getAttribute('data-credential-id'));
   const refused = await page.evaluate(
-    (id) => window.go.desktop.App.CopyCredential(id, 'secret').then(() => 'ALLOWED', (e) => String(e)),
+    (id) => window.go.desktop.App.CopyCredential(id, 'secret').then(() => 'ALLOWED', (e) => e.message),
     id,
   );
   assert.match(refused, /no longer available/);
@@ -263,13 +263,13 @@ journey('an Administrator renames, disables, rolls and deletes; a Basic user is 
         await window.go.desktop.App[name](...args);
         out[name] = 'ALLOWED';
       } catch (e) {
-        out[name] = String(e);
+        out[name] = `${e.code}: ${e.message}`; // the refusal crosses the bridge as {code, message}
       }
     }
     return out;
   });
   for (const [name, msg] of Object.entries(refused)) {
-    assert.equal(msg, 'Only account Administrators can do that.', `${name} from a Basic user's page`);
+    assert.equal(msg, 'forbidden: Only account Administrators can do that.', `${name} from a Basic user's page`);
   }
   await screenshot('basic-user');
 

@@ -128,10 +128,10 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   // After it closed, the backend no longer holds the secret.
   const id = Number(await row(page, key).getAttribute('data-credential-id'));
   const held = await page.evaluate(
-    (id) => window.go.desktop.App.TestCredential(id, '').then(() => 'ALLOWED', (e) => String(e)),
+    (id) => window.go.desktop.App.TestCredential(id, '').then(() => 'ALLOWED', (e) => `${e.code}: ${e.message}`),
     id,
   );
-  assert.equal(held, "Paste the secret (or password) to test with; Keysmith does not keep it.");
+  assert.equal(held, "invalid: Paste the secret (or password) to test with; Keysmith does not keep it.");
 
   // From the row: a wrong pasted secret is refused, the right one accepted.
   await liveCheckFromRow(page, key, 'Website orders', 'definitely-not-the-secret');
@@ -187,7 +187,7 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   const refused = await page.evaluate(async (id) => {
     const out = {};
     for (const [name, args] of [
-      ['StartVerifier', [9000]],
+      ['StartVerifier', [9000, false]],
       ['VerifierStatus', []],
       ['StopVerifier', []],
       ['CredentialSnippets', [id, 'x']],
@@ -197,13 +197,13 @@ journey('an Administrator runs the verification endpoint and tests credentials l
         await window.go.desktop.App[name](...args);
         out[name] = 'ALLOWED';
       } catch (e) {
-        out[name] = String(e);
+        out[name] = `${e.code}: ${e.message}`; // the refusal crosses the bridge as {code, message}
       }
     }
     return out;
   }, id);
   for (const [name, msg] of Object.entries(refused)) {
-    assert.equal(msg, 'Only account Administrators can do that.', `${name} from a Basic user's page`);
+    assert.equal(msg, 'forbidden: Only account Administrators can do that.', `${name} from a Basic user's page`);
   }
   await screenshot('basic-user');
 }, { timeout: 180_000 });
