@@ -6,24 +6,9 @@
 # new unknown username on every request. BENCH_ROUNDS (3) interleaved rounds,
 # medians of the p99 latencies and their ratio to idle (target <= 2x), and the
 # peak RSS of serve over the whole run (VmHWM, target < 300 MiB).
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-BIN="${KEYSMITH_BIN:-$PWD/build/bin/keysmith}"
 DUR="${BENCH_DURATION:-5}"
 ROUNDS="${BENCH_ROUNDS:-3}"
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-export KEYSMITH_DATA_DIR="$tmp/data" KEYSMITH_EMAIL=bench@acme.test KEYSMITH_PASSWORD='violet-Tractor-93-sunrise'
-printf '%s\n' "$KEYSMITH_PASSWORD" | "$BIN" init --account Bench --name Bench --email "$KEYSMITH_EMAIL" >/dev/null
-basic="$("$BIN" keys create --type basic --name bench --json)"
-hmac="$("$BIN" keys create --type hmac --name bench --json)"
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 legacy_user=benchlegacy legacy_pass=Benchpass0rd
 printf '%s\n' "$legacy_pass" | "$BIN" legacy create --username "$legacy_user" >/dev/null
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

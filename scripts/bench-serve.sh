@@ -5,30 +5,15 @@
 # ratios. Twice: with one core each (nginx worker_processes 1, GOMAXPROCS=1)
 # and with all cores each (nginx auto, Go's default). Compare ratios, not
 # absolute figures: wrk shares the machine's cores.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-BIN="${KEYSMITH_BIN:-$PWD/build/bin/keysmith}"
 DUR="${BENCH_DURATION:-5s}"
 ROUNDS="${BENCH_ROUNDS:-7}"
 CONNS="${BENCH_CONNECTIONS:-32}"
-tmp="$(mktemp -d)"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-export KEYSMITH_DATA_DIR="$tmp/data" KEYSMITH_EMAIL=bench@acme.test KEYSMITH_PASSWORD='violet-Tractor-93-sunrise'
-printf '%s\n' "$KEYSMITH_PASSWORD" | "$BIN" init --account Bench --name Bench --email "$KEYSMITH_EMAIL" >/dev/null
-basic="$("$BIN" keys create --type basic --name bench --json)"
-hmac="$("$BIN" keys create --type hmac --name bench --json)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 ks_port="$(free_port)"; ng_port="$(free_port)"
 
-auth_basic="$(node -e 'const k=JSON.parse(process.argv[1]); process.stdout.write("Basic "+Buffer.from(k.key+":"+k.secret).toString("base64"))' "$basic")"
-# Headers that carry a secret go to wrk in a 0600 Lua file, never in argv.
+# Secrets go to node in its environment and to wrk in a 0600 Lua file, never
+# in argv.
+auth_basic="$(KEY_JSON="$basic" node -e 'const k=JSON.parse(process.env.KEY_JSON); process.stdout.write("Basic "+Buffer.from(k.key+":"+k.secret).toString("base64"))')"
 headers_lua() { # file header-lines...
 	local f="$1"; shift
 	(umask 077; : >"$f")
@@ -39,11 +24,11 @@ headers_lua "$tmp/basic.lua" "Authorization: $auth_basic"
 # well inside the allowed skew however many rounds run.
 sign_hmac() {
 	local date auth
-	read -r date auth < <(node -e '
-const k = JSON.parse(process.argv[1]); const c = require("crypto");
+	read -r date auth < <(KEY_JSON="$hmac" node -e '
+const k = JSON.parse(process.env.KEY_JSON); const c = require("crypto");
 const date = new Date().toUTCString();
 const sig = c.createHmac("sha1", k.secret).update(`date: ${date}\nGET /v1/messages/bench HTTP/1.1`).digest("base64");
-console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)' "$hmac")
+console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)')
 	headers_lua "$tmp/hmac.lua" "Authorization: $auth" "Date: ${date//_/ }"
 }
 
