@@ -124,11 +124,13 @@ type ImportReport struct {
 var ErrBadExport = errs.ErrBadExport
 
 // decodeExport opens and parses an export; it never touches the database.
-func decodeExport(data []byte, passphrase string) (exportDoc, error) {
+// A file that asks for more scrypt work than maxWork is refused unopened.
+func decodeExport(data []byte, passphrase string, maxWork int) (exportDoc, error) {
 	id, err := age.NewScryptIdentity(NormalizePassphrase(passphrase))
 	if err != nil {
 		return exportDoc{}, err
 	}
+	id.SetMaxWorkFactor(maxWork)
 	r, err := age.Decrypt(bytes.NewReader(data), id)
 	if err != nil {
 		var wrong *age.NoIdentityMatchError
@@ -166,7 +168,7 @@ func (v *Session) Import(ctx context.Context, actorID int64, data []byte, passph
 	if _, _, err := v.keys(ctx, actorID); err != nil {
 		return ImportReport{}, err
 	}
-	doc, err := decodeExport(data, passphrase)
+	doc, err := decodeExport(data, passphrase, v.s.importWork)
 	if err != nil {
 		return ImportReport{}, err
 	}

@@ -59,3 +59,6 @@ func BeforeAttach(fn func()) {
 		fn()
 	}
 }
+
+// SetImportWorkFactor lowers the scrypt work an import accepts.
+func SetImportWorkFactor(s *Service, n int) { s.importWork = n }

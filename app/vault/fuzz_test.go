@@ -14,7 +14,7 @@ func FuzzDecodeExport(f *testing.F) {
 		if len(pass) > 64 {
 			return
 		}
-		decodeExport(data, pass)
+		decodeExport(data, pass, MaxImportWorkFactor)
 	})
 }
 

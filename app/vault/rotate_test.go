@@ -320,3 +320,93 @@ func TestUnlockDuringRotation(t *testing.T) {
 		t.Fatalf("list: %+v %v", list, err)
 	}
 }
+
+// A session that unlocked before the key was rotated elsewhere cannot store
+// a key slot sealed to the old key (which would open nothing afterwards):
+// changing the passphrase or making a recovery code locks it instead, and
+// the vault still opens with its passphrase and recovery code.
+func TestStaleSessionWritesNoSlot(t *testing.T) {
+	for _, change := range []string{"passphrase", "recovery code"} {
+		t.Run(change, func(t *testing.T) {
+			c, u := open(t)
+			id := u.Admin.ID
+			v, code, err := c.Vault.Setup(ctx, id, phrase, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "mail", Secret: "mail-pw"}); err != nil {
+				t.Fatal(err)
+			}
+			elsewhere, err := c.Vault.Unlock(ctx, id, phrase, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := elsewhere.RotateKey(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if change == "passphrase" {
+				err = v.ChangePassphrase(ctx, id, "another-Quiet-harbour-1987")
+			} else {
+				_, err = v.NewRecoveryCode(ctx, id)
+			}
+			if !errors.Is(err, vault.ErrLocked) {
+				t.Fatalf("%s change from a session older than the rotation: %v; want ErrLocked", change, err)
+			}
+			for _, how := range []struct {
+				secret   string
+				recovery bool
+			}{{phrase, false}, {code, true}} {
+				s, err := c.Vault.Unlock(ctx, id, how.secret, how.recovery)
+				if err != nil {
+					t.Fatalf("unlock (recovery %v) after the refused change: %v", how.recovery, err)
+				}
+				if list, err := s.List(ctx, id, ""); err != nil || len(list) != 1 {
+					t.Fatalf("list: %v %v", list, err)
+				}
+			}
+		})
+	}
+}
+
+// An item added where a deleted one was (SQLite reuses the highest id) is
+// listed as itself, not under the deleted item's cached title.
+func TestListAfterIDReuse(t *testing.T) {
+	c, u := open(t)
+	id := u.Admin.ID
+	v, _, err := c.Vault.Setup(ctx, id, phrase, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "Alpha", Secret: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	bank, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "Bank", Username: "alice", Secret: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.List(ctx, id, ""); err != nil { // fills the session's cache
+		t.Fatal(err)
+	}
+	if err := v.Delete(ctx, id, bank); err != nil {
+		t.Fatal(err)
+	}
+	mail, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "Mail", Secret: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := v.List(ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if s.ID == mail && s.Title != "Mail" {
+			t.Fatalf("item %d (reused id %v) listed as %q", mail, mail == bank, s.Title)
+		}
+		if s.Title == "Bank" {
+			t.Fatalf("the deleted item is still listed: %+v", list)
+		}
+	}
+	if found, _ := v.List(ctx, id, "mail"); len(found) != 1 {
+		t.Fatalf("search for the new item: %+v", found)
+	}
+}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -34,6 +35,7 @@ type Session struct {
 
 type listedItem struct {
 	revision int64
+	nonce    []byte // the sealed item's nonce: an id reused by a new item is a new item
 	summary  Summary
 }
 
@@ -151,9 +153,11 @@ func (v *Session) summaries(ctx context.Context, q queryer, key []byte, current 
 	cache := v.listed
 	v.mu.Unlock()
 	fresh := make(map[int64]listedItem, len(current))
+	want := make(map[int64]idRev, len(current))
 	var stale int
 	for _, r := range current {
-		if c, ok := cache[r.id]; ok && c.revision == r.rev {
+		want[r.id] = r
+		if c, ok := cache[r.id]; ok && c.revision == r.rev && bytes.Equal(c.nonce, r.nonce) {
 			fresh[r.id] = c
 		} else {
 			stale++
@@ -165,14 +169,14 @@ func (v *Session) summaries(ctx context.Context, q queryer, key []byte, current 
 			return nil, err
 		}
 		for _, r := range rows {
-			if c, ok := fresh[r.id]; ok && c.revision == r.revision {
+			if _, ok := fresh[r.id]; ok {
 				continue
 			}
 			it, err := v.decrypt(key, r)
 			if err != nil {
 				return nil, err
 			}
-			fresh[r.id] = listedItem{revision: r.revision, summary: Summary{ID: it.ID, Kind: it.Kind, Title: it.Title,
+			fresh[r.id] = listedItem{revision: r.revision, nonce: want[r.id].nonce, summary: Summary{ID: it.ID, Kind: it.Kind, Title: it.Title,
 				Username: it.Username, URL: it.URL, Type: it.Type, UpdatedAt: it.UpdatedAt}}
 		}
 	}
@@ -310,7 +314,7 @@ func (v *Session) ChangePassphrase(ctx context.Context, actorID int64, next stri
 	if err != nil {
 		return err
 	}
-	return v.replaceSlot(ctx, sl)
+	return v.replaceSlot(ctx, sl, dataKey)
 }
 
 // authKey returns a copy of the slot authentication key, or ErrLocked once
@@ -324,8 +328,15 @@ func (v *Session) authKey() ([]byte, error) {
 	return append([]byte(nil), v.auth...), nil
 }
 
-func (v *Session) replaceSlot(ctx context.Context, sl *slot) error {
+// replaceSlot stores sl, sealed to dataKey, in the transaction that checks
+// the manifest: a key rotated elsewhere since this session unlocked (the
+// slot would hold a key that opens nothing) locks the session instead, and
+// nothing is written.
+func (v *Session) replaceSlot(ctx context.Context, sl *slot, dataKey []byte) error {
 	return store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
+		if _, _, err := v.check(ctx, tx, dataKey); err != nil {
+			return err
+		}
 		if err := insertSlot(ctx, tx, v.vaultID, sl); err != nil {
 			return err
 		}
@@ -352,7 +363,10 @@ func (v *Session) NewRecoveryCode(ctx context.Context, actorID int64) (string, e
 	if err != nil {
 		return "", err
 	}
-	return code, v.replaceSlot(ctx, sl)
+	if err := v.replaceSlot(ctx, sl, dataKey); err != nil {
+		return "", err
+	}
+	return code, nil
 }
 
 // RemoveRecoveryCode deletes the recovery slot.

@@ -24,7 +24,11 @@
 //     A session also refuses a manifest older than one it has seen.
 //   - Not detectable from the database alone: the whole vault (manifest and
 //     items, and slots if the key was rotated since) put back together from
-//     an older copy, which then reads as that older vault.
+//     an older copy, which then reads as that older vault. Likewise, for a
+//     vault upgraded from before manifests, its pre-upgrade key slots put
+//     back from a copy taken before the upgrade, with the manifest removed:
+//     it then opens as a pre-manifest vault, missing whichever items were
+//     removed too, until its key is rotated or its passphrase changed.
 //   - A vault made before manifests gets one at its first Unlock: each item
 //     is authenticated on its own, then re-sealed under the associated data
 //     of vaults with a manifest, and the slot used moves to the X25519
@@ -141,12 +145,20 @@ type Service struct {
 	log   *audit.Log
 	clock func() time.Time
 	kdf   KDF
+	// importWork is the highest scrypt work factor (log2 N) an export file
+	// may ask for on import: age writes 18; each step doubles memory and
+	// time, spent before the passphrase is known to be right.
+	importWork int
 }
+
+// MaxImportWorkFactor bounds the scrypt work an export file may ask of an
+// import (2^20: 1 GiB and a few seconds), above the 18 age writes.
+const MaxImportWorkFactor = 20
 
 // New returns a Service deriving passphrase keys with kdf (DefaultKDF) and
 // recording key rotations in log.
 func New(db *sql.DB, acc *accounts.Service, log *audit.Log, clock func() time.Time, kdf KDF) *Service {
-	return &Service{db: db, acc: acc, log: log, clock: clock, kdf: kdf}
+	return &Service{db: db, acc: acc, log: log, clock: clock, kdf: kdf, importWork: MaxImportWorkFactor}
 }
 
 func (s *Service) now() string { return s.clock().UTC().Format(time.RFC3339Nano) }

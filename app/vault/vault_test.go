@@ -333,6 +333,13 @@ func TestExportImport(t *testing.T) {
 	if _, err := w.Import(ctx, u.Basic.ID, data, "wrong-Harbor-73-pebble-cloud"); !errors.Is(err, vault.ErrWrongPassphrase) {
 		t.Fatalf("wrong export passphrase: %v", err)
 	}
+	// A file that asks for more scrypt work than imports allow is refused
+	// unopened (here the cap is lowered below the 18 age writes).
+	vault.SetImportWorkFactor(c.Vault, 17)
+	if _, err := w.Import(ctx, u.Basic.ID, data, filePhrase); !errors.Is(err, vault.ErrBadExport) {
+		t.Fatalf("export above the work cap: %v", err)
+	}
+	vault.SetImportWorkFactor(c.Vault, vault.MaxImportWorkFactor)
 	damaged := bytes.Clone(data)
 	damaged[len(damaged)-5] ^= 1
 	if _, err := w.Import(ctx, u.Basic.ID, damaged, filePhrase); !errors.Is(err, vault.ErrBadExport) {
