@@ -151,8 +151,8 @@ vet: $(DIST)
 	@# Types across the bridge, and a handling for every error code (lib/api.ts).
 	cd frontend && $(NPM) run check -- --threshold error
 
-# Go unit/integration tests. KEYSMITH_BIN points the CLI tests at the
-# production binary (they should skip when it is unset).
+# Go unit/integration tests. KEYSMITH_BIN points tests/cli at the production
+# binary (they skip when it is unset, so go test ./app/... needs Go alone).
 go-test: $(DIST) $(BIN)
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(GO_PKGS)
 
@@ -190,7 +190,7 @@ bench: $(DIST) $(BIN) $(RELEASE)
 	@# The verify-vs-raw ratio is a target: 7 more interleaved runs of the pair, medians in the report.
 	$(GO) test -tags $(GO_TAGS) -bench 'VerifyHMAC|RawHMACSHA1' -count 7 -run '^$$' ./app/verify/ 2>&1 | tee -a $(BENCH_OUT)/go-bench.txt
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
-		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./app/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
+		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./tests/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
 	@bash scripts/deps.sh --system
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-serve.sh 2>&1 | tee $(BENCH_OUT)/serve.txt
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" bash scripts/bench-legacy.sh 2>&1 | tee $(BENCH_OUT)/legacy.txt

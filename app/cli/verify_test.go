@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"keysmith/app/errs"
+	"keysmith/app/testkit"
 )
 
 func TestVerifyCommand(t *testing.T) {
@@ -75,8 +76,8 @@ func TestLoadTLS(t *testing.T) {
 		os.WriteFile(p, b, 0o600)
 		return p
 	}
-	certPEM, keyPEM := selfSigned(t)
-	_, otherKey := selfSigned(t)
+	certPEM, keyPEM := testkit.SelfSigned(t)
+	_, otherKey := testkit.SelfSigned(t)
 	cert, key := write("cert.pem", certPEM), write("key.pem", keyPEM)
 	now := time.Now()
 	for _, tc := range []struct {

@@ -1,19 +1,18 @@
-package cli
+// Package clitest runs the built keysmith binary as users and scripts do:
+// journeys, refusals of damaged data, serve's lifecycle and TLS, standard
+// output that cannot take a secret, and SIGKILL during writes. It needs
+// KEYSMITH_BIN (make test sets it to build/bin/keysmith) and skips without
+// it, so the core's tests run with Go alone.
+package clitest
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -21,7 +20,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,42 +27,18 @@ import (
 	"keysmith/app/testkit"
 )
 
-// These tests run the real keysmith binary: KEYSMITH_BIN when set (make test
-// points it at build/bin/keysmith), otherwise one built here.
-
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
+// binary is the keysmith binary under test, from KEYSMITH_BIN.
 func binary(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("KEYSMITH_BIN"); p != "" {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
+	p := os.Getenv("KEYSMITH_BIN")
+	if p == "" {
+		t.Skip("KEYSMITH_BIN is not set: these tests run the built binary (make test sets it)")
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "keysmith-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "keysmith")
-		cmd := exec.Command("go", "build", "-tags", "webkit2_41", "-o", builtBin, ".")
-		cmd.Dir = "../.."
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = err
-			builtBin = string(out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build keysmith (needs frontend/dist and the GTK/WebKit dev packages; run make test): %v\n%s", buildErr, builtBin)
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return builtBin
+	return abs
 }
 
 type proc struct {
@@ -285,7 +259,7 @@ func TestBinaryServeStopsCleanly(t *testing.T) {
 // certificate files are refused before serving.
 func TestBinaryServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	certPEM, keyPEM := selfSigned(t)
+	certPEM, keyPEM := testkit.SelfSigned(t)
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	os.WriteFile(cert, certPEM, 0o600)
 	os.WriteFile(key, keyPEM, 0o600)
@@ -324,28 +298,6 @@ func TestBinaryServeTLS(t *testing.T) {
 	if p.code == 0 || !strings.Contains(p.stderr, "--tls-cert and --tls-key look swapped") {
 		t.Fatalf("swapped certificate files: %+v", p)
 	}
-}
-
-// selfSigned returns a PEM certificate for 127.0.0.1 and its PEM key.
-func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
-	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "keysmith test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
 }
 
 // TestBinaryClosedOrBrokenStdout: with standard output closed (>&-), a
