@@ -3,8 +3,6 @@ package desktop
 import (
 	"bufio"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -175,10 +173,7 @@ func snippets(c credentials.Credential, secret, base string, now time.Time) Snip
 	sdk := ""
 	if c.Type == credentials.HMAC {
 		s.Date = now.UTC().Format(http.TimeFormat)
-		m := hmac.New(sha1.New, []byte(secret))
-		m.Write([]byte("date: " + s.Date + "\nGET " + samplePath + " HTTP/1.1"))
-		sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
-		s.Authorization = fmt.Sprintf(`hmac username="%s", algorithm="hmac-sha1", headers="date request-line", signature="%s"`, c.Key, sig)
+		s.Authorization, _ = verify.SignHMAC(c.Key, secret, s.Date, samplePath, nil)
 		s.Curl = fmt.Sprintf("curl -i %s \\\n  -H 'date: %s' \\\n  -H '%s'", shellQuote(s.URL), s.Date, "Authorization: "+strings.ReplaceAll(s.Authorization, "'", `'\''`))
 		sdk = fmt.Sprintf("sdk.Configuration.hmacAuthUserName = %q;\nsdk.Configuration.hmacAuthPassword = process.env.MESSAGEMEDIA_SECRET;", c.Key)
 	} else {

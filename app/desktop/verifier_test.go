@@ -2,12 +2,6 @@ package desktop_test
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/hex"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -16,6 +10,7 @@ import (
 
 	"keysmith/app/desktop"
 	"keysmith/app/testkit"
+	"keysmith/app/verify"
 )
 
 func freePort(t *testing.T) int {
@@ -84,16 +79,13 @@ func TestVerifierFromTheWindow(t *testing.T) {
 func putSignedAsPOST(t *testing.T, addr, key, secret string) int {
 	t.Helper()
 	body := []byte(`{"status":"cancelled"}`)
-	sum := md5.Sum(body)
 	date := testkit.NewClock().Now().Format(http.TimeFormat) // the clock attached() runs on
 	path := "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7"
-	m := hmac.New(sha1.New, []byte(secret))
-	m.Write([]byte("date: " + date + "\nx-Content-MD5: " + hex.EncodeToString(sum[:]) + "\nPOST " + path + " HTTP/1.1"))
+	auth, sum := verify.SignHMAC(key, secret, date, path, body)
 	req, _ := http.NewRequest("PUT", "http://"+addr+path, bytes.NewReader(body))
 	req.Header.Set("date", date)
-	req.Header.Set("x-Content-MD5", hex.EncodeToString(sum[:]))
-	req.Header.Set("Authorization", fmt.Sprintf(`hmac username="%s", algorithm="hmac-sha1", headers="date x-Content-MD5 request-line", signature="%s"`,
-		key, base64.StdEncoding.EncodeToString(m.Sum(nil))))
+	req.Header.Set("x-Content-MD5", sum)
+	req.Header.Set("Authorization", auth)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
