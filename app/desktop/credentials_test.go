@@ -61,6 +61,7 @@ func attached(t *testing.T) (*desktop.App, *fakeBoard, *recorder) {
 }
 
 func TestCreateCopyAndClearClipboard(t *testing.T) {
+	t.Parallel()
 	a, board, rec := attached(t)
 	ns, err := a.CreateKey(desktop.CreateKeyRequest{Type: "basic", Name: "Website", Expires: "never"})
 	if err != nil {
@@ -113,6 +114,7 @@ func TestCreateCopyAndClearClipboard(t *testing.T) {
 }
 
 func TestSignOutForgetsSecretsAndClearsClipboard(t *testing.T) {
+	t.Parallel()
 	a, board, _ := attached(t)
 	ns, _ := a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Signer"})
 	a.CopyCredential(ns.Credential.ID, "secret")
@@ -127,6 +129,7 @@ func TestSignOutForgetsSecretsAndClearsClipboard(t *testing.T) {
 }
 
 func TestCredentialFacadeFlows(t *testing.T) {
+	t.Parallel()
 	a, _, _ := attached(t)
 	ns, _ := a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Old name", Expires: "30d"})
 	if ns.Credential.ExpiresAt == "" || ns.Credential.TypeLabel != "HMAC" {
@@ -173,6 +176,7 @@ func TestCredentialFacadeFlows(t *testing.T) {
 // that a Legacy password meeting the platform's rules is easy to guess,
 // without the warning quoting it.
 func TestLegacyPasswordWarning(t *testing.T) {
+	t.Parallel()
 	a, _, _ := attached(t)
 	for _, tc := range []struct {
 		password string

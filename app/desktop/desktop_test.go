@@ -47,6 +47,7 @@ func seeded(t *testing.T) (*desktop.App, *app.Core, testkit.Users, *testkit.Cloc
 }
 
 func TestFirstRunSetupSignsIn(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	a := newApp(t, c)
 	st, err := a.State()
@@ -81,6 +82,7 @@ func TestFirstRunSetupSignsIn(t *testing.T) {
 }
 
 func TestIdleSignOut(t *testing.T) {
+	t.Parallel()
 	a, c, _, clock := seeded(t)
 	ev := &events{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -131,6 +133,7 @@ func TestIdleSignOut(t *testing.T) {
 }
 
 func TestAPISettingsGate(t *testing.T) {
+	t.Parallel()
 	a, c, u, _ := seeded(t)
 	ctx := context.Background()
 	// A second, disabled administrator is not a contact.
@@ -158,6 +161,7 @@ func TestAPISettingsGate(t *testing.T) {
 }
 
 func TestUsersThroughFacade(t *testing.T) {
+	t.Parallel()
 	a, _, u, _ := seeded(t)
 	a.SignIn("ada@acme.test", testkit.AdminPassword)
 	nu, err := a.AddUser(desktop.NewUserRequest{Name: "Cy", Email: "cy@acme.test", Role: "Advanced",
@@ -201,6 +205,7 @@ func TestUsersThroughFacade(t *testing.T) {
 }
 
 func TestOpenErrorIsShownSafely(t *testing.T) {
+	t.Parallel()
 	a := desktop.New(nil, errs.ErrNewerDatabase, logfmt.Discard())
 	if _, err := a.State(); err == nil || !strings.Contains(err.Error(), "newer version of Keysmith") {
 		t.Fatalf("state: %v", err)
@@ -267,6 +272,7 @@ func callErr(out []reflect.Value) error {
 }
 
 func TestAuthorizationSweep(t *testing.T) {
+	t.Parallel()
 	typ := reflect.TypeOf(&desktop.App{})
 	for _, who := range []struct{ role, email, password string }{
 		{"Basic", "bea@acme.test", testkit.BasicPassword},
@@ -322,6 +328,7 @@ func TestAuthorizationSweep(t *testing.T) {
 // at every text field of the bound API: each is refused with a specific
 // message or stored verbatim, and a refusal saves nothing.
 func TestNaughtyStrings(t *testing.T) {
+	t.Parallel()
 	a, c, u, _ := seeded(t)
 	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
 		t.Fatal(err)
@@ -392,6 +399,7 @@ func TestNaughtyStrings(t *testing.T) {
 }
 
 func TestNaughtyAccountNames(t *testing.T) {
+	t.Parallel()
 	for _, s := range testkit.BLNS(t) {
 		c := testkit.Open(t, testkit.NewClock())
 		a := newApp(t, c)
@@ -413,6 +421,7 @@ func TestNaughtyAccountNames(t *testing.T) {
 // that writes runs before it passes: a damaged database is reported at
 // sign-in and left as it was.
 func TestDeferredCheckRefusesDamagedDatabase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c := testkit.OpenDir(t, dir, testkit.NewClock())
 	testkit.Seed(t, c)
@@ -450,6 +459,7 @@ func TestDeferredCheckRefusesDamagedDatabase(t *testing.T) {
 }
 
 func TestAuditRetentionAndUnprovenVerify(t *testing.T) {
+	t.Parallel()
 	a, c, u, _ := seeded(t)
 	if _, err := a.SignIn("avi@acme.test", testkit.AdvancedPassword); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ func window(t *testing.T, c *app.Core) (*desktop.App, *fakeBoard, *recorder) {
 }
 
 func TestVaultJourney(t *testing.T) {
+	t.Parallel()
 	c, clock := vaultCore(t)
 	testkit.Seed(t, c)
 	a, board, rec := window(t, c)
@@ -127,6 +128,7 @@ func TestVaultJourney(t *testing.T) {
 }
 
 func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("age"); err != nil {
 		t.Fatal("the age command is missing: run scripts/deps.sh")
 	}
@@ -149,6 +151,7 @@ func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
 }
 
 func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
+	t.Parallel()
 	c, _ := vaultCore(t)
 	testkit.Seed(t, c)
 	a, board, _ := window(t, c)
@@ -179,6 +182,7 @@ func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
 // recovery code still opens it afterwards) and reports a vault changed
 // behind its back in words, without showing stale items.
 func TestVaultRotateKeyAndTampering(t *testing.T) {
+	t.Parallel()
 	c, _ := vaultCore(t)
 	u := testkit.Seed(t, c)
 	a, _, rec := window(t, c)

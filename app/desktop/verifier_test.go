@@ -23,6 +23,7 @@ func freePort(t *testing.T) int {
 }
 
 func TestVerifierFromTheWindow(t *testing.T) {
+	t.Parallel()
 	a, _, _ := attached(t)
 	port := freePort(t)
 	if st, err := a.StartVerifier(80, false); err == nil || st.Running {
@@ -97,6 +98,7 @@ func putSignedAsPOST(t *testing.T, addr, key, secret string) int {
 // The window's endpoint takes the strict-method setting of keysmith serve:
 // off, the SDKs' PUT signed as POST is accepted; on, it is refused.
 func TestVerifierStrictMethod(t *testing.T) {
+	t.Parallel()
 	a, _, _ := attached(t)
 	ns, err := a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Strict"})
 	if err != nil {
