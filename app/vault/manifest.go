@@ -138,16 +138,12 @@ func (v *Session) read(ctx context.Context, actorID int64, fn func(tx *sql.Tx, k
 // rewrites the manifest over the items as fn left them, with the counter
 // one higher. Only what fn wrote differs from what was checked.
 func (v *Session) change(ctx context.Context, actorID int64, fn func(tx *sql.Tx, key []byte) error) error {
-	dataKey, key, err := v.keys(ctx, actorID)
+	k, err := v.changeKeys(ctx, actorID)
 	if err != nil {
 		return err
 	}
-	defer clear(dataKey)
-	auth, err := v.authKey()
-	if err != nil {
-		return err
-	}
-	defer clear(auth)
+	defer k.wipe()
+	dataKey, key, auth := k.data, k.item, k.auth
 	var next int64
 	err = store.Tx(ctx, v.s.db, func(tx *sql.Tx) error {
 		_, m, err := v.check(ctx, tx, dataKey)

@@ -15,17 +15,12 @@ import (
 // rewritten, and the rotation is audited. A failure changes nothing. It
 // returns the number of items re-sealed.
 func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
-	oldKey, oldItemKey, err := v.keys(ctx, actorID)
+	k, err := v.changeKeys(ctx, actorID)
 	if err != nil {
 		return 0, err
 	}
-	defer clear(oldKey)
-	defer clear(oldItemKey)
-	auth, err := v.authKey()
-	if err != nil {
-		return 0, err
-	}
-	defer clear(auth)
+	defer k.wipe()
+	oldKey, oldItemKey, auth := k.data, k.item, k.auth
 	newKey := random(32)
 	newItemKey := itemKey(newKey, v.uid)
 	var n int

@@ -300,32 +300,40 @@ func (v *Session) ChangePassphrase(ctx context.Context, actorID int64, next stri
 	if err := v.s.checkPersonal(ctx, actorID, next); err != nil {
 		return err
 	}
-	dataKey, _, err := v.keys(ctx, actorID)
+	k, err := v.changeKeys(ctx, actorID)
 	if err != nil {
 		return err
 	}
-	defer clear(dataKey)
-	auth, err := v.authKey()
+	defer k.wipe()
+	sl, err := v.s.makeSlot(v.uid, "passphrase", v.s.kdf, []byte(NormalizePassphrase(next)), k.auth, k.data)
 	if err != nil {
 		return err
 	}
-	defer clear(auth)
-	sl, err := v.s.makeSlot(v.uid, "passphrase", v.s.kdf, []byte(NormalizePassphrase(next)), auth, dataKey)
-	if err != nil {
-		return err
-	}
-	return v.replaceSlot(ctx, sl, dataKey)
+	return v.replaceSlot(ctx, sl, k.data)
 }
 
-// authKey returns a copy of the slot authentication key, or ErrLocked once
-// the session is locked (say, by the idle timer since keys was called).
-func (v *Session) authKey() ([]byte, error) {
+// changeKeys are copies of an unlocked session's keys for one change that
+// writes key material: the data key, the item key and the slot
+// authentication key. wipe clears them.
+type changeKeys struct{ data, item, auth []byte }
+
+func (k changeKeys) wipe() { clear(k.data); clear(k.item); clear(k.auth) }
+
+// changeKeys returns copies of the session's keys for a change by actorID,
+// or ErrLocked once the session is locked.
+func (v *Session) changeKeys(ctx context.Context, actorID int64) (changeKeys, error) {
+	data, item, err := v.keys(ctx, actorID)
+	if err != nil {
+		return changeKeys{}, err
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if len(v.auth) != 32 {
-		return nil, ErrLocked
+		clear(data)
+		clear(item)
+		return changeKeys{}, ErrLocked
 	}
-	return append([]byte(nil), v.auth...), nil
+	return changeKeys{data, item, append([]byte(nil), v.auth...)}, nil
 }
 
 // replaceSlot stores sl, sealed to dataKey, in the transaction that checks
@@ -348,22 +356,17 @@ func (v *Session) replaceSlot(ctx context.Context, sl *slot, dataKey []byte) err
 // NewRecoveryCode replaces (or creates) the recovery slot and returns the
 // new code, shown once.
 func (v *Session) NewRecoveryCode(ctx context.Context, actorID int64) (string, error) {
-	dataKey, _, err := v.keys(ctx, actorID)
+	k, err := v.changeKeys(ctx, actorID)
 	if err != nil {
 		return "", err
 	}
-	defer clear(dataKey)
-	auth, err := v.authKey()
-	if err != nil {
-		return "", err
-	}
-	defer clear(auth)
+	defer k.wipe()
 	code := newRecoveryCode()
-	sl, err := v.s.makeSlot(v.uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), auth, dataKey)
+	sl, err := v.s.makeSlot(v.uid, "recovery", KDF{Name: "hkdf-sha256"}, []byte(normalizeCode(code)), k.auth, k.data)
 	if err != nil {
 		return "", err
 	}
-	if err := v.replaceSlot(ctx, sl, dataKey); err != nil {
+	if err := v.replaceSlot(ctx, sl, k.data); err != nil {
 		return "", err
 	}
 	return code, nil
