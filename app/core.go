@@ -176,6 +176,23 @@ func (c *Core) SaveHead(ctx context.Context) error { return c.Audit.SaveHead(ctx
 // HeadEvery is how often a long-running face saves the audit head.
 const HeadEvery = 10 * time.Second
 
+// KeepHeadSaved saves the audit head every HeadEvery until ctx ends, telling
+// warn of a failure; the window and keysmith serve run it while they are up.
+func (c *Core) KeepHeadSaved(ctx context.Context, warn func(error)) {
+	t := time.NewTicker(HeadEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := c.SaveHead(ctx); err != nil && ctx.Err() == nil {
+				warn(err)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // Close saves the audit head and closes the database.
 func (c *Core) Close() error {
 	err := c.Audit.SaveHead(context.Background(), c.Store.DB)

@@ -93,20 +93,7 @@ func (r *run) serve(args []string) error {
 	// The audit head file follows the log while serve runs, not only at exit.
 	headCtx, stopHead := context.WithCancel(context.Background())
 	defer stopHead()
-	go func() {
-		t := time.NewTicker(app.HeadEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				if err := c.SaveHead(headCtx); err != nil {
-					log.Warn("audit head not saved", "err", err.Error())
-				}
-			case <-headCtx.Done():
-				return
-			}
-		}
-	}()
+	go c.KeepHeadSaved(headCtx, func(err error) { log.Warn("audit head not saved", "err", err.Error()) })
 
 	var pair *tls.Certificate
 	if *cert != "" {

@@ -121,21 +121,22 @@ func Attach(ctx context.Context, a *App, w Window) {
 		a.clip.after = w.After
 	}
 	a.clip.mu.Unlock()
+	hctx, endHead := context.WithCancel(ctx)
 	go func() {
+		a.await()
+		if a.checkErr == nil && a.core != nil {
+			a.core.KeepHeadSaved(hctx, func(err error) { a.log.Warn("audit head not saved", "err", err.Error()) })
+		}
+	}()
+	go func() {
+		defer endHead()
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
-		lastHead := time.Now()
 		for {
 			select {
 			case <-t.C:
 				a.checkIdle(ctx)
 				a.checkVaultIdle()
-				if time.Since(lastHead) >= app.HeadEvery && a.checkErr == nil && a.core != nil {
-					if err := a.core.SaveHead(ctx); err != nil {
-						a.log.Warn("audit head not saved", "err", err.Error())
-					}
-					lastHead = time.Now()
-				}
 			case <-stop:
 				return
 			case <-ctx.Done():
