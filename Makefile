@@ -188,7 +188,7 @@ bench: $(DIST) $(BIN) $(RELEASE)
 	@mkdir -p $(BENCH_OUT)
 	$(GO) test -tags $(GO_TAGS) -bench . -run '^$$' $(GO_PKGS) 2>&1 | tee $(BENCH_OUT)/go-bench.txt
 	@# The verify-vs-raw ratio is a target: 7 more interleaved runs of the pair, medians in the report.
-	$(GO) test -tags $(GO_TAGS) -bench 'VerifyHMAC|RawHMACSHA1' -count 7 -run '^$$' ./app/verify/ 2>&1 | tee -a $(BENCH_OUT)/go-bench.txt
+	$(GO) test -tags $(GO_TAGS) -bench 'VerifyHMAC|RawHMACSHA1' -count 7 -run '^$$' ./app/core/verify/ 2>&1 | tee -a $(BENCH_OUT)/go-bench.txt
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
 		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./tests/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
 	@bash scripts/deps.sh --system

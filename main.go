@@ -6,7 +6,7 @@ import (
 	"embed"
 	"os"
 
-	"keysmith/app/cli"
+	"keysmith/app/face/cli"
 )
 
 //go:embed all:frontend/dist

@@ -16,10 +16,10 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
-	"keysmith/app"
-	"keysmith/app/cli"
-	"keysmith/app/desktop"
-	"keysmith/app/logfmt"
+	"keysmith/app/core"
+	"keysmith/app/face/cli"
+	"keysmith/app/face/desktop"
+	"keysmith/app/face/logfmt"
 	"keysmith/app/version"
 )
 
@@ -42,18 +42,18 @@ func openWindow(dir string) int {
 	log := logfmt.New(os.Stderr, nil)
 	// The database opens while the window and its web view start.
 	facade := desktop.NewOpening(log)
-	var core *app.Core
-	opened := make(chan struct{})
+	var opened *core.Core
+	ready := make(chan struct{})
 	go func() {
-		defer close(opened)
+		defer close(ready)
 		var err error
 		// The whole-database check runs after the first screen can show
 		// (desktop.Opened), and before anything can write.
-		core, err = app.Open(context.Background(), dir, app.Options{CheckLater: true})
+		opened, err = core.Open(context.Background(), dir, core.Options{CheckLater: true})
 		if err != nil {
 			log.Error("cannot open data directory", "dir", dir, "err", err.Error())
 		}
-		desktop.Opened(facade, core, err)
+		desktop.Opened(facade, opened, err)
 	}()
 
 	var wctx context.Context
@@ -111,9 +111,9 @@ func openWindow(dir string) int {
 		},
 		OnShutdown: func(ctx context.Context) {
 			desktop.Detach(ctx, facade)
-			<-opened
-			if core != nil {
-				core.Close()
+			<-ready
+			if opened != nil {
+				opened.Close()
 			}
 		},
 		// Software rendering, as Wails does by default (wails#2977: blank

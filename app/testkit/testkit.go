@@ -24,10 +24,10 @@ import (
 	"testing"
 	"time"
 
-	"keysmith/app"
-	"keysmith/app/accounts"
-	"keysmith/app/credentials"
-	"keysmith/app/vault"
+	"keysmith/app/core"
+	"keysmith/app/core/accounts"
+	"keysmith/app/core/credentials"
+	"keysmith/app/core/vault"
 )
 
 // CheapParams make hashing fast in tests; builds never use them.
@@ -59,16 +59,16 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now
 func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // Open opens a core on a fresh temporary data directory.
-func Open(t testing.TB, clock *Clock) *app.Core {
+func Open(t testing.TB, clock *Clock) *core.Core {
 	t.Helper()
 	return OpenDir(t, t.TempDir(), clock)
 }
 
 // OpenDir opens a core on dir.
-func OpenDir(t testing.TB, dir string, clock *Clock) *app.Core {
+func OpenDir(t testing.TB, dir string, clock *Clock) *core.Core {
 	t.Helper()
 	p := CheapParams
-	c, err := app.Open(context.Background(), dir, app.Options{Clock: clock.Now, Params: &p})
+	c, err := core.Open(context.Background(), dir, core.Options{Clock: clock.Now, Params: &p})
 	if err != nil {
 		t.Fatalf("open core: %v", err)
 	}
@@ -83,7 +83,7 @@ type Users struct {
 
 // Seed creates the account "Acme" with an Administrator, an Advanced and a
 // Basic user.
-func Seed(t testing.TB, c *app.Core) Users {
+func Seed(t testing.TB, c *core.Core) Users {
 	t.Helper()
 	ctx := context.Background()
 	var u Users
@@ -183,7 +183,7 @@ func (s *scripted) Read(p []byte) (int, error) {
 // given values (letters and digits), by feeding the generator the bytes that
 // draw them. It lets known-answer vectors made elsewhere run against a real
 // stored credential.
-func CreateWith(t testing.TB, c *app.Core, admin int64, typ credentials.Type, name, key, secret string) credentials.Credential {
+func CreateWith(t testing.TB, c *core.Core, admin int64, typ credentials.Type, name, key, secret string) credentials.Credential {
 	t.Helper()
 	idx := func(s string) []byte {
 		out := make([]byte, len(s))
@@ -204,7 +204,7 @@ func CreateWith(t testing.TB, c *app.Core, admin int64, typ credentials.Type, na
 // Fill adds n credentials straight into c's database (the API would spend
 // minutes on audit rows for setup alone): names "Service 00000" onward,
 // types cycling basic, hmac, legacy, one placeholder secret each.
-func Fill(t testing.TB, c *app.Core, n int) {
+func Fill(t testing.TB, c *core.Core, n int) {
 	t.Helper()
 	tx, err := c.Store.DB.Begin()
 	if err != nil {

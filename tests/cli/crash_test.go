@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"keysmith/app"
-	"keysmith/app/credentials"
+	"keysmith/app/core"
+	"keysmith/app/core/credentials"
 	"keysmith/app/testkit"
 )
 
@@ -94,7 +94,7 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 		t.Logf("warning: the random kills did not hit both outcomes")
 	}
 
-	c, err := app.Open(context.Background(), dir, app.Options{})
+	c, err := core.Open(context.Background(), dir, core.Options{})
 	if err != nil {
 		t.Fatalf("reopen after crashes: %v", err)
 	}

@@ -241,7 +241,7 @@ export class ApiError extends Error {
 }
 
 /** What the window does with each code the core can return. Keyed by every
- * ErrorCode, so a code added in Go (app/errs, copied to errorCodes.ts) and
+ * ErrorCode, so a code added in Go (app/core/errs, copied to errorCodes.ts) and
  * not handled here fails svelte-check. */
 export const ERROR_HANDLING: Record<ErrorCode, 'show' | 'field' | 'sign-in' | 'vault-locked' | 'no-vault' | 'verifier-stopped'> = {
   invalid: 'field',

@@ -1,0 +1,217 @@
+// Package app wires Keysmith's core: one database, one key file, one set of
+// services shared by every face (the window, the command line and, later,
+// the loopback verifier). Faces hold no rules of their own.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"keysmith/app/core/accounts"
+	"keysmith/app/core/audit"
+	"keysmith/app/core/credentials"
+	"keysmith/app/core/errs"
+	"keysmith/app/core/keyfile"
+	"keysmith/app/core/store"
+	"keysmith/app/core/vault"
+)
+
+// EnvDataDir names the environment variable that overrides the data directory.
+const EnvDataDir = "KEYSMITH_DATA_DIR"
+
+// DataDir resolves the data directory: flag, then KEYSMITH_DATA_DIR, then the
+// OS user config directory + "Keysmith".
+func DataDir(flag string) (string, error) {
+	dir := flag
+	if dir == "" {
+		dir = os.Getenv(EnvDataDir)
+	}
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("find the user config directory: %w", err)
+		}
+		dir = filepath.Join(base, "Keysmith")
+	}
+	return filepath.Abs(dir)
+}
+
+// Core is the open application.
+type Core struct {
+	Dir         string
+	Store       *store.Store
+	Audit       *audit.Log
+	Accounts    *accounts.Service
+	Credentials *credentials.Service
+	Vault       *vault.Service
+	Clock       func() time.Time
+
+	key       *keyfile.Key
+	upgrading bool // the one-time upgrades have not all run yet (upgrade.go)
+}
+
+// Options adjust Open for tests; the zero value is what builds use.
+type Options struct {
+	Clock  func() time.Time
+	Params *accounts.Params // argon2id cost; nil means accounts.DefaultParams
+	// VaultKDF is the vault passphrase KDF for new key slots; nil means
+	// vault.DefaultKDF. Stored parameters must still lie within the vault's
+	// bounds to unlock.
+	VaultKDF *vault.KDF
+	// CheckLater skips the whole-database check of an up-to-date database
+	// at open (see store.OpenUnchecked); Check must pass before any write.
+	CheckLater bool
+}
+
+// Open opens the data directory, creating the database and key file on
+// first use. An existing database without its key file is refused.
+func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	params := accounts.DefaultParams
+	if opt.Params != nil {
+		params = *opt.Params
+	}
+	headPath := filepath.Join(dir, audit.HeadFileName)
+	// A database that is gone or emptied while the audit head records
+	// entries is refused before anything (a new schema, a new key file)
+	// is written where it was, for whoever restores it.
+	if fi, err := os.Stat(filepath.Join(dir, store.FileName)); (errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0) && audit.HeadRecorded(headPath) {
+		return nil, errs.ErrTruncated
+	}
+	openStore := store.Open
+	if opt.CheckLater {
+		openStore = store.OpenUnchecked
+	}
+	st, err := openStore(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	empty := st.Fresh || isEmpty(ctx, st)
+	key, err := keyfile.Load(dir, empty)
+	if err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
+	log.AnchorHead(headPath)
+	if err := checkKey(ctx, st, key, log, headPath, empty); err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	level, err := upgraded(dir, key)
+	if err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	upgrading := level < upgradeLevel
+	log.Upgrading(upgrading)
+	if empty {
+		// A new log gets its head file (at entry 0) before its first entry.
+		if err := log.SaveHead(ctx, st.DB); err != nil {
+			st.DB.Close()
+			return nil, err
+		}
+	}
+	acc, err := accounts.New(st.DB, log, opt.Clock, params, accounts.PepperFrom(key))
+	if err != nil {
+		st.DB.Close()
+		return nil, err
+	}
+	creds := credentials.New(st.DB, log, key, opt.Clock, params)
+	if upgrading && !empty { // hashes from before the pepper: wrapped once, before any is used
+		if err := errors.Join(acc.WrapHashes(ctx), creds.WrapLegacyHashes(ctx)); err != nil {
+			st.DB.Close()
+			return nil, fmt.Errorf("pepper password hashes: %w", err)
+		}
+	}
+	kdf := vault.DefaultKDF
+	if opt.VaultKDF != nil {
+		kdf = *opt.VaultKDF
+	}
+	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
+	c := &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
+		key: key, upgrading: upgrading}
+	// After the wrap above, so rows from before both are sealed as wrapped.
+	if !opt.CheckLater { // else Check does it, before any write
+		if err := c.finishUpgrade(ctx); err != nil {
+			st.DB.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// isEmpty reports whether the database holds no account and no audit row yet,
+// so a key file may still be created for it.
+func isEmpty(ctx context.Context, st *store.Store) bool {
+	var n int
+	err := st.DB.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM account) + (SELECT COUNT(*) FROM audit)`).Scan(&n)
+	return err == nil && n == 0
+}
+
+// Check runs the whole-database check deferred by Options.CheckLater (at
+// most once; nil at once otherwise), then seals the state of credentials
+// stored before state MACs existed (once per database, see
+// credentials.Service.SealExisting).
+func (c *Core) Check(ctx context.Context) error {
+	if err := c.Store.Check(ctx); err != nil {
+		return err
+	}
+	return c.finishUpgrade(ctx)
+}
+
+// SaveHead records the audit log's newest entry in the head file beside the
+// database (see audit.Log.SaveHead). Close does it; long-running faces (the
+// window, keysmith serve) also do it every HeadEvery, so the file lags the
+// log by at most that while they run.
+func (c *Core) SaveHead(ctx context.Context) error { return c.Audit.SaveHead(ctx, c.Store.DB) }
+
+// HeadEvery is how often a long-running face saves the audit head.
+const HeadEvery = 10 * time.Second
+
+// KeepHeadSaved saves the audit head every HeadEvery until ctx ends, telling
+// warn of a failure; the window and keysmith serve run it while they are up.
+func (c *Core) KeepHeadSaved(ctx context.Context, warn func(error)) {
+	t := time.NewTicker(HeadEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := c.SaveHead(ctx); err != nil && ctx.Err() == nil {
+				warn(err)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Close saves the audit head and closes the database.
+func (c *Core) Close() error {
+	err := c.Audit.SaveHead(context.Background(), c.Store.DB)
+	return errors.Join(err, c.Store.Close())
+}
+
+// ListAudit returns a page of the audit log, newest first (Administrators
+// only).
+func (c *Core) ListAudit(ctx context.Context, actorID int64, f audit.Filter) ([]audit.Entry, int, error) {
+	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
+		return nil, 0, err
+	}
+	return c.Audit.List(ctx, c.Store.DB, f)
+}
+
+// VerifyAudit checks the whole audit chain (Administrators only).
+func (c *Core) VerifyAudit(ctx context.Context, actorID int64) (audit.Result, error) {
+	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
+		return audit.Result{}, err
+	}
+	return c.Audit.Verify(ctx, c.Store.DB)
+}

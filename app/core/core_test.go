@@ -1,0 +1,138 @@
+package core_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"keysmith/app/core"
+	"keysmith/app/core/errs"
+	"keysmith/app/core/keyfile"
+	"keysmith/app/core/store"
+	"keysmith/app/testkit"
+)
+
+// used returns a data directory holding a seeded account with some audit
+// entries, closed, and its key file's bytes.
+func used(t *testing.T) (dir string, key []byte) {
+	dir = t.TempDir()
+	c := testkit.OpenDir(t, dir, testkit.NewClock())
+	testkit.Seed(t, c)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(dir, keyfile.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, key
+}
+
+func open(dir string) (*core.Core, error) {
+	p := testkit.CheapParams
+	return core.Open(context.Background(), dir, core.Options{Params: &p})
+}
+
+func auditRows(t *testing.T, dir string) int {
+	t.Helper()
+	c, err := open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var n int
+	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit`).Scan(&n)
+	if res, err := c.Audit.Verify(context.Background(), c.Store.DB); err != nil || !res.OK() {
+		t.Fatalf("audit chain: %+v %v", res, err)
+	}
+	return n
+}
+
+// TestWrongKeyFileRefused: a key file from elsewhere is refused before
+// anything is read or written with it, also for a database written before
+// the key check existed; putting the right key back opens it unharmed.
+func TestWrongKeyFileRefused(t *testing.T) {
+	for _, before := range []bool{false, true} {
+		dir, key := used(t)
+		if before { // as a database from before key_check: no row yet
+			c, _ := open(dir)
+			c.Store.DB.Exec(`DELETE FROM key_check`)
+			c.Close()
+		}
+		rows := auditRows(t, dir)
+		if before {
+			c, _ := open(dir)
+			c.Store.DB.Exec(`DELETE FROM key_check`)
+			c.Close()
+		}
+		other := make([]byte, 32)
+		rand.Read(other)
+		path := filepath.Join(dir, keyfile.FileName)
+		os.WriteFile(path, other, 0o600)
+		for range 2 {
+			if _, err := open(dir); !errors.Is(err, errs.ErrKeyMismatch) {
+				t.Fatalf("before key_check %v: open with another key file: %v", before, err)
+			}
+		}
+		os.WriteFile(path, key, 0o600)
+		if n := auditRows(t, dir); n != rows {
+			t.Fatalf("audit rows %d, want %d", n, rows)
+		}
+	}
+}
+
+// TestTruncatedDatabaseRefused: an emptied database beside an audit head
+// that records entries is refused, and the empty file is left as it is.
+func TestTruncatedDatabaseRefused(t *testing.T) {
+	dir, _ := used(t)
+	db := filepath.Join(dir, store.FileName)
+	os.Truncate(db, 0)
+	for range 2 {
+		if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
+			t.Fatalf("open a truncated database: %v", err)
+		}
+	}
+	if fi, _ := os.Stat(db); fi.Size() != 0 {
+		t.Fatalf("the truncated database was written: %d bytes", fi.Size())
+	}
+	// Deleted, with its key file too: refused before a new database or key
+	// file is written.
+	os.Remove(db)
+	os.Remove(filepath.Join(dir, keyfile.FileName))
+	if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
+		t.Fatalf("open a deleted database: %v", err)
+	}
+	for _, f := range []string{store.FileName, keyfile.FileName} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s written while refusing: %v", f, err)
+		}
+	}
+	// Replaced by a new, empty database (made elsewhere): refused the same way.
+	other := t.TempDir()
+	c, err := open(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	os.Rename(filepath.Join(other, store.FileName), db)
+	os.Rename(filepath.Join(other, keyfile.FileName), filepath.Join(dir, keyfile.FileName))
+	if _, err := open(dir); !errors.Is(err, errs.ErrTruncated) {
+		t.Fatalf("open a replaced database: %v", err)
+	}
+}
+
+// TestFreshDirectoryOpens: a new data directory, and a new database in it
+// beside no audit head, open as before.
+func TestFreshDirectoryOpens(t *testing.T) {
+	dir := t.TempDir()
+	for range 2 {
+		c, err := open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+}

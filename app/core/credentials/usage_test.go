@@ -1,0 +1,200 @@
+package credentials_test
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"keysmith/app/core/credentials"
+	"keysmith/app/core/errs"
+	"keysmith/app/core/verify"
+	"keysmith/app/testkit"
+)
+
+func auditRows(t *testing.T, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM audit`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A flood of refusals with random claimed keys, clients and reason texts
+// adds at most one audit row per category, and none of them names a claimed
+// key or a client.
+func TestRecordRefusalsBounded(t *testing.T) {
+	c, _, _ := seeded(t)
+	reasons := []string{"unknown key", "wrong secret", "signature does not match", "credential disabled or expired",
+		"date missing, unreadable or outside the allowed skew", "malformed Authorization header",
+		"a required part of the request is not signed: the body", "something new " + rand.Text()}
+	for _, tc := range []struct {
+		name    string
+		claimed func(i int) string
+	}{
+		{"fingerprints", func(int) string { return "unknown-" + rand.Text()[:8] }},
+		{"raw keys", func(int) string { return rand.Text() }},
+		{"one key", func(int) string { return "SAMEKEY" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := auditRows(t, c.Store.DB)
+			const n = 10_000
+			rs := make([]credentials.Refusal, n)
+			for i := range rs {
+				rs[i] = credentials.Refusal{Key: tc.claimed(i), Reason: reasons[i%len(reasons)] + " " + fmt.Sprint(i%7),
+					From: fmt.Sprintf("10.%d.%d.%d", i%256, (i/256)%256, i%7), Count: 1 + i%3}
+			}
+			if err := c.Credentials.Record(ctx, nil, rs); err != nil {
+				t.Fatal(err)
+			}
+			added := auditRows(t, c.Store.DB) - before
+			if added < 1 || added > len(credentials.RefusalCategories) {
+				t.Fatalf("%d refusals added %d audit rows, want 1..%d", n, added, len(credentials.RefusalCategories))
+			}
+			rows, err := c.Store.DB.Query(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT ?`, added)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var target, detail string
+				rows.Scan(&target, &detail)
+				if target != "" || strings.Contains(detail, "10.") || strings.Contains(detail, "unknown-") || strings.Contains(detail, "SAMEKEY") ||
+					strings.Contains(detail, "something new") {
+					t.Fatalf("refusal event names a claimed key, client or free text: %q %q", target, detail)
+				}
+				if !strings.Contains(detail, "request(s) refused (") {
+					t.Fatalf("detail %q", detail)
+				}
+			}
+		})
+	}
+	if r, err := c.Audit.Verify(ctx, c.Store.DB); err != nil || r.Tampered() {
+		t.Fatalf("chain after the flood: %+v %v", r, err)
+	}
+}
+
+// Every reason the verifier gives maps to a named category, never "other",
+// and the category set is fixed.
+func TestRefusalCategory(t *testing.T) {
+	reason := func(err error) string { return verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)) }
+	tests := []struct {
+		reason, want string
+	}{
+		{reason(credentials.ErrUnknownKey), "unknown key"},
+		{reason(credentials.ErrWrongSecret), "wrong secret or signature"},
+		{reason(verify.ErrSignature), "wrong secret or signature"},
+		{reason(credentials.ErrNotActive), "credential disabled or expired"},
+		{reason(verify.ErrReplay), "replayed or out-of-date request"},
+		{reason(verify.ErrDate), "replayed or out-of-date request"},
+		{reason(credentials.ErrNotHMAC), "malformed or unsupported request"},
+		{reason(verify.ErrNoAuthorization), "malformed or unsupported request"},
+		{reason(verify.ErrMalformed), "malformed or unsupported request"},
+		{reason(fmt.Errorf("%w: an HMAC key must sign, not send its secret", verify.ErrUnsupported)), "malformed or unsupported request"},
+		{reason(verify.ErrDigest), "malformed or unsupported request"},
+		{reason(fmt.Errorf("%w: the body", verify.ErrUnsigned)), "malformed or unsupported request"},
+		{reason(verify.ErrTooLarge), "malformed or unsupported request"},
+		{reason(verify.ErrDuplicateAuthorization), "malformed or unsupported request"},
+		{reason(verify.ErrDuplicateHeader), "malformed or unsupported request"},
+		{reason(credentials.ErrThrottled), "throttled: repeated wrong Legacy passwords"},
+		{reason(credentials.ErrBusy), "busy: Legacy password checks at their limit"},
+		{reason(credentials.ErrStateTampered), "credential state does not verify"},
+		{"a secret someone typed", "other"},
+		{"", "other"},
+	}
+	for _, tt := range tests {
+		if !slices.Contains(credentials.RefusalCategories, tt.want) {
+			t.Errorf("category %q is not among RefusalCategories: its refusals would never be audited", tt.want)
+		}
+		if got := credentials.RefusalCategory(tt.reason); got != tt.want {
+			t.Errorf("RefusalCategory(%q) = %q, want %q", tt.reason, got, tt.want)
+		}
+	}
+	if got := credentials.RefusalCategory(errors.New("x").Error()); got != "other" {
+		t.Errorf("unknown reason: %q", got)
+	}
+}
+
+// A refused key of a real credential is named (and is the event's target
+// when it is the only key); a flood of other keys in the same category
+// names at most three real credentials.
+func TestRecordNamesKnownKeys(t *testing.T) {
+	c, u, _ := seeded(t)
+	var keys []string
+	for i := range 5 {
+		cred, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, fmt.Sprint("k", i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, cred.Key)
+	}
+	if err := c.Credentials.Record(ctx, nil, []credentials.Refusal{{Key: keys[0], Reason: "wrong secret", From: "127.0.0.1", Count: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	var target, detail string
+	c.Store.DB.QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
+	if target != keys[0] || !strings.Contains(detail, "2 request(s) refused (wrong secret or signature)") || !strings.Contains(detail, keys[0]) {
+		t.Fatalf("one known key: target %q detail %q", target, detail)
+	}
+	var rs []credentials.Refusal
+	for i, k := range keys {
+		rs = append(rs, credentials.Refusal{Key: k, Reason: "wrong secret", From: "127.0.0.1", Count: 10 - i})
+	}
+	for range 1000 {
+		rs = append(rs, credentials.Refusal{Key: rand.Text(), Reason: "wrong secret", From: "127.0.0.1", Count: 20})
+	}
+	before := auditRows(t, c.Store.DB)
+	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
+		t.Fatal(err)
+	}
+	if added := auditRows(t, c.Store.DB) - before; added != 1 {
+		t.Fatalf("added %d rows, want 1", added)
+	}
+	c.Store.DB.QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
+	named := 0
+	for _, k := range keys {
+		if strings.Contains(detail, k) {
+			named++
+		}
+	}
+	if target != "" || named > 3 || !strings.Contains(detail, "1005 distinct key(s)") {
+		t.Fatalf("many keys: target %q, %d credentials named, detail %q", target, named, detail)
+	}
+}
+
+// Every category is written: a throttled Legacy username, a busy verifier
+// and a tampered credential each leave their own audit row.
+func TestRecordWritesEveryCategory(t *testing.T) {
+	c, _, _ := seeded(t)
+	var rs []credentials.Refusal
+	for _, err := range []error{credentials.ErrThrottled, credentials.ErrBusy, credentials.ErrStateTampered} {
+		rs = append(rs, credentials.Refusal{Key: "shopuser", Reason: verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)), From: "127.0.0.1", Count: 3})
+	}
+	before := testkit.Count(t, c.Store.DB, "audit")
+	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Store.DB.Query(`SELECT detail FROM audit WHERE action = 'verify.refused' ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var details []string
+	for rows.Next() {
+		var d string
+		rows.Scan(&d)
+		details = append(details, d)
+	}
+	if n := testkit.Count(t, c.Store.DB, "audit") - before; n != 3 || len(details) != 3 {
+		t.Fatalf("%d rows added: %q", n, details)
+	}
+	for i, want := range []string{"(throttled: repeated wrong Legacy passwords)", "(busy: Legacy password checks at their limit)", "(credential state does not verify)"} {
+		if !strings.Contains(details[i], "3 request(s) refused "+want) {
+			t.Errorf("row %d: %q, want %q", i, details[i], want)
+		}
+	}
+}

@@ -1,0 +1,275 @@
+// Package desktop is the window's face: the one struct bound to the web view.
+//
+// Each bound method is a domain verb that calls the core and maps its errors
+// to one user-safe sentence (errs.Message). The facade keeps only the window's
+// session (who is signed in, when they were last active); every rule about
+// who may do what lives in the core, which re-checks the signed-in user on
+// every call. Nothing returned or emitted here carries a password or secret.
+package desktop
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"keysmith/app/core"
+	"keysmith/app/core/accounts"
+	"keysmith/app/core/errs"
+	"keysmith/app/core/vault"
+	"keysmith/app/face/logfmt"
+)
+
+// Emitter sends an event to the web view; the window wires it to Wails.
+type Emitter func(name string, data ...any)
+
+// Event names the web view listens to.
+const (
+	EventNavigate     = "navigate"      // data: route name
+	EventSessionEnded = "session-ended" // data: {reason}
+)
+
+// App is the facade bound to the window.
+type App struct {
+	core     *core.Core
+	openErr  error
+	readable chan struct{} // closed once core and openErr are set: State may answer
+	ready    chan struct{} // closed once the database is checked too; checkErr is set
+	checkErr error
+
+	log   *logfmt.Logger
+	clock func() time.Time
+
+	clip *clipKeeper
+	ep   *endpoint
+
+	mu          sync.Mutex
+	emit        Emitter
+	userID      int64
+	lastActive  time.Time
+	vault       *vault.Session
+	vaultActive time.Time
+	stop        chan struct{}
+}
+
+// New returns the facade over core. openErr, when not nil, is the reason
+// the core could not be opened: every method then returns its message.
+func New(c *core.Core, openErr error, log *logfmt.Logger) *App {
+	a := NewOpening(log)
+	Opened(a, c, openErr)
+	return a
+}
+
+// NewOpening returns the facade before the core is open, so the window can
+// start while the database opens; every method waits for Opened.
+func NewOpening(log *logfmt.Logger) *App {
+	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, readable: make(chan struct{}), ready: make(chan struct{})}
+	a.clip = newClipKeeper(func() time.Time { return a.clock() })
+	a.ep = &endpoint{}
+	return a
+}
+
+// Opened hands the facade the opened core, or the reason it could not open,
+// then runs the core's deferred whole-database check: State answers as soon
+// as the core is open (the first screen does not wait for the check), every
+// other method waits for the check and fails with its error.
+// (A function, not a method, so the window never binds it.)
+func Opened(a *App, c *core.Core, openErr error) {
+	a.core, a.openErr = c, openErr
+	if c != nil {
+		a.clock = c.Clock
+	}
+	close(a.readable)
+	err := openErr
+	if err == nil {
+		err = c.Check(context.Background())
+	}
+	if err != nil && openErr == nil {
+		a.log.Error("database check failed", "err", err.Error())
+	}
+	a.checkErr = err
+	close(a.ready)
+}
+
+// await blocks until the core is open and checked.
+func (a *App) await() { <-a.ready }
+
+// Lifecycle functions are not methods, so the window does not bind them.
+
+// Window is what the facade needs from the window.
+type Window struct {
+	Emit      Emitter   // Wails' runtime.EventsEmit
+	Clipboard Clipboard // Wails' runtime clipboard
+	// After runs f once after d; nil means time.AfterFunc.
+	After func(d time.Duration, f func())
+}
+
+var errNoClipboard = errors.New("no clipboard attached")
+
+// Attach wires the facade to the window and starts watching for idle
+// sessions until ctx ends or Detach is called.
+func Attach(ctx context.Context, a *App, w Window) {
+	stop := make(chan struct{})
+	a.mu.Lock()
+	a.emit = w.Emit
+	a.stop = stop
+	a.mu.Unlock()
+	a.clip.mu.Lock()
+	a.clip.board, a.clip.emit = w.Clipboard, w.Emit
+	if w.After != nil {
+		a.clip.after = w.After
+	}
+	a.clip.mu.Unlock()
+	hctx, endHead := context.WithCancel(ctx)
+	go func() {
+		a.await()
+		if a.checkErr == nil && a.core != nil {
+			a.core.KeepHeadSaved(hctx, func(err error) { a.log.Warn("audit head not saved", "err", err.Error()) })
+		}
+	}()
+	go func() {
+		defer endHead()
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				a.checkIdle(ctx)
+				a.checkVaultIdle()
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// Detach ends the idle watcher and signs out.
+func Detach(ctx context.Context, a *App) {
+	a.mu.Lock()
+	if a.stop != nil {
+		close(a.stop)
+		a.stop = nil
+	}
+	a.mu.Unlock()
+	a.ep.stop()
+	a.signOut(ctx, "quit")
+}
+
+// fail turns err into the error a bound method returns: the user-safe
+// sentence, with the full error only in the local log.
+func (a *App) fail(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	p := errs.ProblemOf(err)
+	var inv *errs.Invalid
+	if !errors.As(err, &inv) {
+		a.log.Warn("request failed", "op", op, "err", err.Error())
+	}
+	if errors.Is(err, errs.ErrSignedOut) {
+		a.mu.Lock()
+		a.userID = 0
+		a.mu.Unlock()
+	}
+	return &Failure{p}
+}
+
+// Failure is how every bound method fails: its Problem crosses the bridge
+// as data (see FormatError), so the window decides on its code and field,
+// never on its sentence.
+type Failure struct{ errs.Problem }
+
+func (f *Failure) Error() string { return f.Message }
+
+// FormatError is the window's Wails ErrorFormatter: a bound method's
+// rejection carries {code, field, message}. An error that did not come
+// through fail (none should) crosses as its user-safe Problem.
+func FormatError(err error) any {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f.Problem
+	}
+	return errs.ProblemOf(err)
+}
+
+// session returns the signed-in user's id, ending the session if it has been
+// idle longer than the account allows. Any call counts as activity.
+func (a *App) session(ctx context.Context) (int64, error) {
+	a.await()
+	if a.checkErr != nil {
+		return 0, a.checkErr
+	}
+	if a.checkIdle(ctx) {
+		return 0, errs.ErrSignedOut
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.userID == 0 {
+		return 0, errs.ErrSignedOut
+	}
+	a.lastActive = a.clock()
+	return a.userID, nil
+}
+
+// checkIdle signs out an idle session and reports whether it did.
+func (a *App) checkIdle(ctx context.Context) bool {
+	a.await()
+	a.mu.Lock()
+	id, last := a.userID, a.lastActive
+	a.mu.Unlock()
+	if id == 0 || a.core == nil {
+		return false
+	}
+	acc, err := a.core.Accounts.Account(ctx)
+	if err != nil {
+		return false
+	}
+	if a.clock().Sub(last) < time.Duration(acc.IdleMinutes)*time.Minute {
+		return false
+	}
+	a.signOut(ctx, "idle")
+	a.mu.Lock()
+	emit := a.emit
+	a.mu.Unlock()
+	emit(EventSessionEnded, map[string]any{"reason": "idle", "minutes": acc.IdleMinutes})
+	return true
+}
+
+func (a *App) signOut(ctx context.Context, reason string) {
+	a.await()
+	a.lockVault("sign-out")
+	a.clip.forget()
+	a.mu.Lock()
+	id := a.userID
+	a.userID = 0
+	a.mu.Unlock()
+	if id != 0 && a.core != nil {
+		if err := a.core.Accounts.SignOut(ctx, id, reason); err != nil {
+			a.log.Warn("record sign-out", "err", err.Error())
+		}
+	}
+}
+
+func (a *App) signIn(u accounts.User) {
+	releaseKDFMemory()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.userID = u.ID
+	a.lastActive = a.clock()
+}
+
+// releaseKDFMemory hands the memory of a password or passphrase hash
+// (19 to 64 MiB of argon2id work area) back to the system soon after, instead
+// of keeping it for minutes in an idle window.
+func releaseKDFMemory() {
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		debug.FreeOSMemory()
+	}()
+}
+
+// ctx is the context bound methods run under.
+func (a *App) ctx() context.Context { return context.Background() }

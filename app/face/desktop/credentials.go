@@ -1,0 +1,215 @@
+package desktop
+
+import (
+	"time"
+
+	"keysmith/app/core/credentials"
+	"keysmith/app/core/errs"
+	"keysmith/app/face/views"
+)
+
+// admin returns the signed-in user's id if they are an Administrator, so a
+// refused caller learns nothing from input validation.
+func (a *App) admin() (int64, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return 0, err
+	}
+	if _, err := a.core.Accounts.RequireAdmin(a.ctx(), nil, id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// credChange runs fn for a signed-in Administrator and views its result.
+func (a *App) credChange(op string, fn func(actor int64) (credentials.Credential, error)) (views.CredentialView, error) {
+	id, err := a.admin()
+	if err != nil {
+		return views.CredentialView{}, a.fail(op, err)
+	}
+	c, err := fn(id)
+	if err != nil {
+		return views.CredentialView{}, a.fail(op, err)
+	}
+	return views.Credential(c, a.clock()), nil
+}
+
+// ListCredentials returns a page of credentials (Administrators only).
+func (a *App) ListCredentials(f CredentialFilter) (views.CredentialPage, error) {
+	id, err := a.admin()
+	if err != nil {
+		return views.CredentialPage{}, a.fail("list-credentials", err)
+	}
+	var typ credentials.Type
+	if f.Type != "" {
+		if typ, err = credentials.ParseType(f.Type); err != nil {
+			return views.CredentialPage{}, a.fail("list-credentials", err)
+		}
+	}
+	cs, total, err := a.core.Credentials.List(a.ctx(), id, credentials.Filter{Type: typ, Query: f.Query, Limit: f.Limit, Offset: f.Offset})
+	if err != nil {
+		return views.CredentialPage{}, a.fail("list-credentials", err)
+	}
+	page := views.CredentialPage{Items: make([]views.CredentialView, 0, len(cs)), Total: total}
+	now := a.clock()
+	for _, c := range cs {
+		page.Items = append(page.Items, views.Credential(c, now))
+	}
+	return page, nil
+}
+
+// CreateKey issues a Basic or HMAC credential (Administrators only). The
+// secret is in the result this once; the window can copy it through
+// CopyCredential until DismissSecret.
+func (a *App) CreateKey(req CreateKeyRequest) (NewSecret, error) {
+	id, err := a.admin()
+	if err != nil {
+		return NewSecret{}, a.fail("create-key", err)
+	}
+	typ, err := credentials.ParseType(req.Type)
+	if err != nil {
+		return NewSecret{}, a.fail("create-key", err)
+	}
+	exp, err := credentials.ParseExpiry(req.Expires, a.clock())
+	if err != nil {
+		return NewSecret{}, a.fail("create-key", err)
+	}
+	c, secret, err := a.core.Credentials.Create(a.ctx(), id, typ, req.Name, exp)
+	if err != nil {
+		return NewSecret{}, a.fail("create-key", err)
+	}
+	a.clip.hold(c.ID, c.Key, secret)
+	return NewSecret{Credential: views.Credential(c, a.clock()), Secret: secret}, nil
+}
+
+// RollCredential gives a Basic or HMAC credential a new secret, shown once;
+// the old secret works for grace ("0", "1h", "24h" or "7d").
+func (a *App) RollCredential(credID int64, grace string) (NewSecret, error) {
+	id, err := a.admin()
+	if err != nil {
+		return NewSecret{}, a.fail("roll", err)
+	}
+	g, err := credentials.ParseGrace(grace)
+	if err != nil {
+		return NewSecret{}, a.fail("roll", err)
+	}
+	c, secret, err := a.core.Credentials.Roll(a.ctx(), id, credID, g)
+	if err != nil {
+		return NewSecret{}, a.fail("roll", err)
+	}
+	a.clip.hold(c.ID, c.Key, secret)
+	return NewSecret{Credential: views.Credential(c, a.clock()), Secret: secret}, nil
+}
+
+// CreateLegacy issues a Legacy credential (Administrators only).
+func (a *App) CreateLegacy(req CreateLegacyRequest) (views.CredentialView, error) {
+	return a.credChange("create-legacy", func(actor int64) (credentials.Credential, error) {
+		if req.Password != req.Confirm {
+			return credentials.Credential{}, errs.Invalidf("confirm", "Password and confirmation do not match.")
+		}
+		exp, err := credentials.ParseExpiry(req.Expires, a.clock())
+		if err != nil {
+			return credentials.Credential{}, err
+		}
+		return a.core.Credentials.CreateLegacy(a.ctx(), actor, req.Username, req.Password, exp)
+	})
+}
+
+// LegacyPasswordWarning says, live as an Administrator types, whether a
+// Legacy password that meets the platform's rules is easy to guess ("" when
+// it is not, or when it breaks a rule: saving then says which). It is a
+// warning; saving is not refused for it.
+func (a *App) LegacyPasswordWarning(username, password string) (string, error) {
+	if _, err := a.admin(); err != nil {
+		return "", a.fail("legacy-password-warning", err)
+	}
+	return credentials.LegacyPasswordWarning(username, password), nil
+}
+
+// SetLegacyPassword changes a Legacy credential's password.
+func (a *App) SetLegacyPassword(credID int64, password, confirm string) (views.CredentialView, error) {
+	return a.credChange("set-legacy-password", func(actor int64) (credentials.Credential, error) {
+		if password != confirm {
+			return credentials.Credential{}, errs.Invalidf("confirm", "Password and confirmation do not match.")
+		}
+		return a.core.Credentials.SetLegacyPassword(a.ctx(), actor, credID, password)
+	})
+}
+
+// RenameCredential changes a Basic or HMAC credential's name.
+func (a *App) RenameCredential(credID int64, name string) (views.CredentialView, error) {
+	return a.credChange("rename", func(actor int64) (credentials.Credential, error) {
+		return a.core.Credentials.Rename(a.ctx(), actor, credID, name)
+	})
+}
+
+// SetCredentialDisabled disables or enables a credential.
+func (a *App) SetCredentialDisabled(credID int64, disabled bool) (views.CredentialView, error) {
+	return a.credChange("set-credential-disabled", func(actor int64) (credentials.Credential, error) {
+		return a.core.Credentials.SetDisabled(a.ctx(), actor, credID, disabled)
+	})
+}
+
+// DeleteCredential deletes a credential once typedName matches its name.
+func (a *App) DeleteCredential(credID int64, typedName string) error {
+	id, err := a.admin()
+	if err != nil {
+		return a.fail("delete-credential", err)
+	}
+	c, err := a.core.Credentials.Get(a.ctx(), id, credID)
+	if err != nil {
+		return a.fail("delete-credential", err)
+	}
+	if typedName != c.Name {
+		return a.fail("delete-credential", errs.Invalidf("confirm", "Type the credential's name exactly to confirm the deletion."))
+	}
+	a.clip.drop(credID)
+	return a.fail("delete-credential", a.core.Credentials.Delete(a.ctx(), id, credID))
+}
+
+// CopyCredential copies part of a credential through Go: "key", or, while
+// its confirmation is open, "secret" or "both" (key and secret on two
+// lines). Keysmith clears the clipboard after the configured delay if it
+// still holds what was copied.
+func (a *App) CopyCredential(credID int64, part string) (CopyResult, error) {
+	id, err := a.admin()
+	if err != nil {
+		return CopyResult{}, a.fail("copy", err)
+	}
+	acc, err := a.core.Accounts.Account(a.ctx())
+	if err != nil {
+		return CopyResult{}, a.fail("copy", err)
+	}
+	var text string
+	switch part {
+	case "key":
+		c, err := a.core.Credentials.Get(a.ctx(), id, credID)
+		if err != nil {
+			return CopyResult{}, a.fail("copy", err)
+		}
+		text = c.Key
+	case "secret", "both":
+		key, secret, ok := a.clip.held(credID)
+		if !ok {
+			return CopyResult{}, a.fail("copy", errs.Invalidf("secret", "The secret is no longer available; it is shown only once. Roll the key to get a new secret."))
+		}
+		text = secret
+		if part == "both" {
+			text = "API Key: " + key + "\nAPI Secret: " + secret
+		}
+	default:
+		return CopyResult{}, a.fail("copy", errs.Invalidf("part", "Copy key, secret or both."))
+	}
+	if err := a.clip.copy(text, time.Duration(acc.ClipboardSeconds)*time.Second); err != nil {
+		return CopyResult{}, a.fail("copy", err)
+	}
+	return CopyResult{ClearAfterSeconds: acc.ClipboardSeconds}, nil
+}
+
+// DismissSecret forgets the secret of a closed confirmation: from now on it
+// exists only where the user copied or saved it.
+func (a *App) DismissSecret(credID int64) error {
+	a.clip.drop(credID) // whoever asks: forgetting is always safe
+	_, err := a.session(a.ctx())
+	return a.fail("dismiss-secret", err)
+}
