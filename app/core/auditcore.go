@@ -24,7 +24,7 @@ const (
 // be archived (0: kept forever).
 func (c *Core) AuditKeepDays(ctx context.Context) (int, error) {
 	var days int
-	err := c.Store.DB.QueryRowContext(ctx, `SELECT audit_keep_days FROM account WHERE id = 1`).Scan(&days)
+	err := c.store.DB.QueryRowContext(ctx, `SELECT audit_keep_days FROM account WHERE id = 1`).Scan(&days)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, errs.ErrNotSetUp
 	}
@@ -34,7 +34,7 @@ func (c *Core) AuditKeepDays(ctx context.Context) (int, error) {
 // SetAuditKeepDays sets the audit retention (Administrators only; audited
 // as audit.retention): 0 keeps entries forever, otherwise 30 to 3650 days.
 func (c *Core) SetAuditKeepDays(ctx context.Context, actorID int64, days int) error {
-	return store.Tx(ctx, c.Store.DB, func(tx *sql.Tx) error {
+	return store.Tx(ctx, c.store.DB, func(tx *sql.Tx) error {
 		by, err := c.Accounts.RequireAdmin(ctx, tx, actorID)
 		if err != nil {
 			return err
@@ -52,7 +52,7 @@ func (c *Core) SetAuditKeepDays(ctx context.Context, actorID int64, days int) er
 		if _, err := tx.ExecContext(ctx, `UPDATE account SET audit_keep_days = ? WHERE id = 1`, days); err != nil {
 			return err
 		}
-		return c.Audit.Append(ctx, tx, audit.Event{ActorID: by.ID, Actor: by.Label(), Action: "audit.retention",
+		return c.audit.Append(ctx, tx, audit.Event{ActorID: by.ID, Actor: by.Label(), Action: "audit.retention",
 			Target: "account", Detail: fmt.Sprintf("%s -> %s", keepText(old), keepText(days))})
 	})
 }
@@ -86,7 +86,7 @@ func (c *Core) ArchiveAudit(ctx context.Context, actorID int64, before time.Time
 		return audit.Archived{}, errs.Invalidf("out", "%s already exists; choose a new file for the archive.", out)
 	}
 	var got audit.Archived
-	err := store.Tx(ctx, c.Store.DB, func(tx *sql.Tx) error {
+	err := store.Tx(ctx, c.store.DB, func(tx *sql.Tx) error {
 		by, err := c.Accounts.RequireAdmin(ctx, tx, actorID)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (c *Core) ArchiveAudit(ctx context.Context, actorID int64, before time.Time
 		if err != nil {
 			return err
 		}
-		if got, err = c.Audit.Archive(ctx, tx, before, out, audit.Event{ActorID: by.ID, Actor: by.Label()}); err != nil || got.Count == 0 {
+		if got, err = c.audit.Archive(ctx, tx, before, out, audit.Event{ActorID: by.ID, Actor: by.Label()}); err != nil || got.Count == 0 {
 			return err
 		}
 		return c.Credentials.ResealAfterArchive(ctx, tx, sound)
@@ -109,7 +109,7 @@ func (c *Core) ArchiveAudit(ctx context.Context, actorID int64, before time.Time
 	}
 	if got.Count > 0 {
 		// The head file follows the new newest entry, the archive event.
-		err = c.Audit.SaveHead(ctx, c.Store.DB)
+		err = c.audit.SaveHead(ctx, c.store.DB)
 	}
 	return got, err
 }
@@ -125,5 +125,5 @@ func (c *Core) VerifyAuditArchive(ctx context.Context, actorID int64, path strin
 		return audit.ArchiveResult{}, errs.Invalidf("archive", "The archive cannot be read: %v", errors.Unwrap(err))
 	}
 	defer f.Close()
-	return c.Audit.VerifyArchive(f)
+	return c.audit.VerifyArchive(f)
 }

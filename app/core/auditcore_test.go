@@ -41,7 +41,7 @@ func TestAuditKeepDays(t *testing.T) {
 		{u.Admin.ID, 0, nil},
 		{u.Admin.ID, 3650, nil},
 	} {
-		before := testkit.Count(t, c.Store.DB, "audit")
+		before := testkit.Count(t, testkit.DB(t, c.Dir), "audit")
 		err := c.SetAuditKeepDays(ctx, tt.who, tt.days)
 		var inv *errs.Invalid
 		switch {
@@ -50,7 +50,7 @@ func TestAuditKeepDays(t *testing.T) {
 		case tt.want != errRejected && !errors.Is(err, tt.want):
 			t.Fatalf("user %d, %d days: %v, want %v", tt.who, tt.days, err, tt.want)
 		}
-		added := testkit.Count(t, c.Store.DB, "audit") - before
+		added := testkit.Count(t, testkit.DB(t, c.Dir), "audit") - before
 		if (err == nil) != (added == 1) {
 			t.Fatalf("user %d, %d days: %d audit rows added", tt.who, tt.days, added)
 		}
@@ -75,7 +75,7 @@ func TestArchiveAuditByRetention(t *testing.T) {
 	if err := c.SetAuditKeepDays(ctx, u.Admin.ID, 30); err != nil {
 		t.Fatal(err)
 	}
-	old := testkit.Count(t, c.Store.DB, "audit")
+	old := testkit.Count(t, testkit.DB(t, c.Dir), "audit")
 	clock.Advance(31 * 24 * time.Hour)
 	if err := c.SetAuditKeepDays(ctx, u.Admin.ID, 60); err != nil { // one recent entry
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestArchiveAuditByRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	c2 := testkit.OpenDir(t, dir, clock)
-	if r, err := c2.Audit.Verify(ctx, c2.Store.DB); err != nil || !r.OK() {
+	if r, err := testkit.VerifyAudit(t, c2.Dir); err != nil || !r.OK() {
 		t.Fatalf("after reopening: %+v %v", r, err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".audit-archive-*")); len(left) != 0 {
@@ -139,7 +139,7 @@ func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := c.Store.DB
+	db := testkit.DB(t, c.Dir)
 	// A copy of Gone's rows as they were, then Gone is deleted.
 	save := func(q string, args ...any) { t.Helper(); mustExec(t, db, q, args...) }
 	save(`CREATE TABLE old_cred AS SELECT * FROM credentials WHERE id = ?`, gone.ID)

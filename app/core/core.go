@@ -42,15 +42,18 @@ func DataDir(flag string) (string, error) {
 }
 
 // Core is the open application.
+//
+// Faces reach the database only through the services below and Core's
+// own methods: the store and the audit log stay inside the core.
 type Core struct {
 	Dir         string
-	Store       *store.Store
-	Audit       *audit.Log
 	Accounts    *accounts.Service
 	Credentials *credentials.Service
 	Vault       *vault.Service
 	Clock       func() time.Time
 
+	store     *store.Store
+	audit     *audit.Log
 	key       *keyfile.Key
 	upgrading bool // the one-time upgrades have not all run yet (upgrade.go)
 }
@@ -99,7 +102,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		st.DB.Close()
 		return nil, err
 	}
-	log := audit.New(key.Derive("audit chain v1"), opt.Clock)
+	log := audit.New(key.Derive(audit.KeyLabel), opt.Clock)
 	log.AnchorHead(headPath)
 	if err := checkKey(ctx, st, key, log, headPath, empty); err != nil {
 		st.DB.Close()
@@ -136,7 +139,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		kdf = *opt.VaultKDF
 	}
 	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
-	c := &Core{Dir: dir, Store: st, Audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
+	c := &Core{Dir: dir, store: st, audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
 		key: key, upgrading: upgrading}
 	// After the wrap above, so rows from before both are sealed as wrapped.
 	if !opt.CheckLater { // else Check does it, before any write
@@ -161,7 +164,7 @@ func isEmpty(ctx context.Context, st *store.Store) bool {
 // stored before state MACs existed (once per database, see
 // credentials.Service.SealExisting).
 func (c *Core) Check(ctx context.Context) error {
-	if err := c.Store.Check(ctx); err != nil {
+	if err := c.store.Check(ctx); err != nil {
 		return err
 	}
 	return c.finishUpgrade(ctx)
@@ -171,7 +174,7 @@ func (c *Core) Check(ctx context.Context) error {
 // database (see audit.Log.SaveHead). Close does it; long-running faces (the
 // window, keysmith serve) also do it every HeadEvery, so the file lags the
 // log by at most that while they run.
-func (c *Core) SaveHead(ctx context.Context) error { return c.Audit.SaveHead(ctx, c.Store.DB) }
+func (c *Core) SaveHead(ctx context.Context) error { return c.audit.SaveHead(ctx, c.store.DB) }
 
 // HeadEvery is how often a long-running face saves the audit head.
 const HeadEvery = 10 * time.Second
@@ -195,8 +198,8 @@ func (c *Core) KeepHeadSaved(ctx context.Context, warn func(error)) {
 
 // Close saves the audit head and closes the database.
 func (c *Core) Close() error {
-	err := c.Audit.SaveHead(context.Background(), c.Store.DB)
-	return errors.Join(err, c.Store.Close())
+	err := c.audit.SaveHead(context.Background(), c.store.DB)
+	return errors.Join(err, c.store.Close())
 }
 
 // ListAudit returns a page of the audit log, newest first (Administrators
@@ -205,7 +208,7 @@ func (c *Core) ListAudit(ctx context.Context, actorID int64, f audit.Filter) ([]
 	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
 		return nil, 0, err
 	}
-	return c.Audit.List(ctx, c.Store.DB, f)
+	return c.audit.List(ctx, c.store.DB, f)
 }
 
 // VerifyAudit checks the whole audit chain (Administrators only).
@@ -213,5 +216,5 @@ func (c *Core) VerifyAudit(ctx context.Context, actorID int64) (audit.Result, er
 	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
 		return audit.Result{}, err
 	}
-	return c.Audit.Verify(ctx, c.Store.DB)
+	return c.audit.Verify(ctx, c.store.DB)
 }

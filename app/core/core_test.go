@@ -44,8 +44,8 @@ func auditRows(t *testing.T, dir string) int {
 	}
 	defer c.Close()
 	var n int
-	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit`).Scan(&n)
-	if res, err := c.Audit.Verify(context.Background(), c.Store.DB); err != nil || !res.OK() {
+	testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM audit`).Scan(&n)
+	if res, err := testkit.VerifyAudit(t, c.Dir); err != nil || !res.OK() {
 		t.Fatalf("audit chain: %+v %v", res, err)
 	}
 	return n
@@ -59,13 +59,13 @@ func TestWrongKeyFileRefused(t *testing.T) {
 		dir, key := used(t)
 		if before { // as a database from before key_check: no row yet
 			c, _ := open(dir)
-			c.Store.DB.Exec(`DELETE FROM key_check`)
+			testkit.DB(t, c.Dir).Exec(`DELETE FROM key_check`)
 			c.Close()
 		}
 		rows := auditRows(t, dir)
 		if before {
 			c, _ := open(dir)
-			c.Store.DB.Exec(`DELETE FROM key_check`)
+			testkit.DB(t, c.Dir).Exec(`DELETE FROM key_check`)
 			c.Close()
 		}
 		other := make([]byte, 32)

@@ -24,7 +24,7 @@ func legacyUsed(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var admin int64
-	c.Store.DB.QueryRow(`SELECT id FROM users WHERE email_key = 'ada@acme.test'`).Scan(&admin)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT id FROM users WHERE email_key = 'ada@acme.test'`).Scan(&admin)
 	if _, err := c.Credentials.CreateLegacy(bg, admin, "ordersys", "Passw0rdX", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestStoredHashesArePeppered(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	rows, err := c.Store.DB.Query(`SELECT password_hash FROM users UNION ALL SELECT phc FROM credential_secrets WHERE phc IS NOT NULL`)
+	rows, err := testkit.DB(t, c.Dir).Query(`SELECT password_hash FROM users UNION ALL SELECT phc FROM credential_secrets WHERE phc IS NOT NULL`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := c.Store.DB
+	db := testkit.DB(t, c.Dir)
 	mustExec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := db.Exec(q, args...); err != nil {
@@ -109,7 +109,7 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 		if c, err = open(dir); err != nil {
 			t.Fatal(err)
 		}
-		db = c.Store.DB
+		db = testkit.DB(t, c.Dir)
 	}
 	c.Close()
 }
@@ -141,7 +141,7 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 		{`DELETE FROM audit WHERE action = 'credentials.state-sealed'`, nil},
 		{`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`, nil},
 	} {
-		if _, err := c.Store.DB.Exec(q.sql, q.args...); err != nil {
+		if _, err := testkit.DB(t, c.Dir).Exec(q.sql, q.args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -159,8 +159,8 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 		t.Fatal("the Legacy password no longer works after the upgrade")
 	}
 	var h, phc string
-	c.Store.DB.QueryRow(`SELECT password_hash FROM users WHERE email_key = 'ada@acme.test'`).Scan(&h)
-	c.Store.DB.QueryRow(`SELECT phc FROM credential_secrets WHERE phc IS NOT NULL`).Scan(&phc)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT password_hash FROM users WHERE email_key = 'ada@acme.test'`).Scan(&h)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT phc FROM credential_secrets WHERE phc IS NOT NULL`).Scan(&phc)
 	if !accounts.Peppered(h) || !accounts.Peppered(phc) {
 		t.Fatalf("hashes not wrapped: %q, %q", h, phc)
 	}
@@ -168,12 +168,12 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 		t.Fatalf("no upgrade marker after the upgrade: %v", err)
 	}
 	var made int
-	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'audit.anchor-new'`).Scan(&made)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'audit.anchor-new'`).Scan(&made)
 	if made != 1 {
 		t.Fatalf("%d audit.anchor-new events after the upgrade, want 1", made)
 	}
 	// Marked: an unpeppered hash written now is never wrapped.
-	c.Store.DB.Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
+	testkit.DB(t, c.Dir).Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
 	c.Close()
 	c2, err := open(dir)
 	if err != nil {
@@ -193,8 +193,8 @@ func TestDeletedKeyCheckDoesNotWrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Store.DB.Exec(`DELETE FROM key_check`)
-	c.Store.DB.Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
+	testkit.DB(t, c.Dir).Exec(`DELETE FROM key_check`)
+	testkit.DB(t, c.Dir).Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
 	c.Close()
 	c, err = open(dir)
 	if err != nil {
@@ -222,18 +222,13 @@ func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := legacyUsed(t)
-			c, err := open(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
 			plant := `UPDATE users SET password_hash = '` + plainHash(t, "attacker-Chosen-77-words") + `' WHERE email_key = 'ada@acme.test'`
 			for _, q := range append([]string{plant}, tt.sql...) {
-				if _, err := c.Store.DB.Exec(q); err != nil {
+				if _, err := testkit.DB(t, dir).Exec(q); err != nil {
 					t.Fatal(err)
 				}
 			}
-			c.Store.DB.Close()
-			c, err = open(dir)
+			c, err := open(dir)
 			if err != nil {
 				return // refused: nothing was wrapped
 			}
@@ -241,7 +236,7 @@ func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
 			if _, err := c.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
 				t.Fatal("a planted unpeppered hash signed in after the database was made to look old")
 			}
-			if r, err := c.Audit.Verify(bg, c.Store.DB); err != nil || r.OK() {
+			if r, err := testkit.VerifyAudit(t, c.Dir); err != nil || r.OK() {
 				t.Fatalf("audit after the anchor was reset to the placeholder: %+v %v", r, err)
 			}
 		})

@@ -97,13 +97,13 @@ func (c *Core) finishUpgrade(ctx context.Context) error {
 	if err := c.Credentials.SealExisting(ctx); err != nil {
 		return fmt.Errorf("seal credential state: %w", err)
 	}
-	if err := c.Audit.SealUpgrade(ctx, c.Store.DB); err != nil {
+	if err := c.audit.SealUpgrade(ctx, c.store.DB); err != nil {
 		return fmt.Errorf("audit anchor: %w", err)
 	}
 	if err := markUpgraded(c.Dir, c.key, upgradeLevel); err != nil {
 		return err
 	}
 	c.upgrading = false
-	c.Audit.Upgrading(false)
+	c.audit.Upgrading(false)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,7 +27,10 @@ import (
 
 	"keysmith/app/core"
 	"keysmith/app/core/accounts"
+	"keysmith/app/core/audit"
 	"keysmith/app/core/credentials"
+	"keysmith/app/core/keyfile"
+	"keysmith/app/core/store"
 	"keysmith/app/core/vault"
 )
 
@@ -206,7 +210,7 @@ func CreateWith(t testing.TB, c *core.Core, admin int64, typ credentials.Type, n
 // types cycling basic, hmac, legacy, one placeholder secret each.
 func Fill(t testing.TB, c *core.Core, n int) {
 	t.Helper()
-	tx, err := c.Store.DB.Begin()
+	tx, err := DB(t, c.Dir).Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,4 +264,59 @@ func SelfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
+}
+
+// AuditLog returns a log over the audit chain of data directory dir,
+// keyed and anchored as the core's own, for tests that read or extend the
+// chain beside the core.
+func AuditLog(t testing.TB, dir string) *audit.Log {
+	t.Helper()
+	key, err := keyfile.Load(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := audit.New(key.Derive(audit.KeyLabel), time.Now)
+	l.AnchorHead(filepath.Join(dir, audit.HeadFileName))
+	return l
+}
+
+// VerifyAudit checks the whole audit chain of data directory dir, as
+// someone holding the directory would.
+func VerifyAudit(t testing.TB, dir string) (audit.Result, error) {
+	t.Helper()
+	return AuditLog(t, dir).Verify(context.Background(), DB(t, dir))
+}
+
+var raw struct {
+	sync.Mutex
+	dbs map[string]*sql.DB
+}
+
+// DB opens the database in data directory dir the way someone holding a
+// copy of the file would: its own connection, beside and not through the
+// core. Tests use it to read rows and to tamper. The connection is shared
+// by the calls for dir until t ends.
+func DB(t testing.TB, dir string) *sql.DB {
+	t.Helper()
+	raw.Lock()
+	defer raw.Unlock()
+	if db, ok := raw.dbs[dir]; ok {
+		return db
+	}
+	path := filepath.Join(dir, store.FileName)
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.dbs == nil {
+		raw.dbs = map[string]*sql.DB{}
+	}
+	raw.dbs[dir] = db
+	t.Cleanup(func() {
+		raw.Lock()
+		delete(raw.dbs, dir)
+		raw.Unlock()
+		db.Close()
+	})
+	return db
 }

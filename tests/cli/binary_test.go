@@ -133,7 +133,7 @@ func TestBinaryRefusesDamagedAndNewerDatabases(t *testing.T) {
 		}, "cannot be read"},
 		{"newer schema", func(t *testing.T, dir string) {
 			c := testkit.OpenDir(t, dir, testkit.NewClock())
-			c.Store.DB.Exec(`PRAGMA user_version = 999`)
+			testkit.DB(t, c.Dir).Exec(`PRAGMA user_version = 999`)
 			c.Close()
 		}, "newer version of Keysmith"},
 		{"key file missing", func(t *testing.T, dir string) {

@@ -100,7 +100,7 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 	}
 	defer c.Close()
 	var check string
-	if err := c.Store.DB.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+	if err := testkit.DB(t, c.Dir).QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check: %q %v", check, err)
 	}
 	u, err := c.Accounts.SignIn(context.Background(), "ada@acme.test", testkit.AdminPassword, "test")
@@ -115,12 +115,12 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 	list, _, _ := c.Credentials.List(context.Background(), u.ID, credentials.Filter{Limit: 1000})
 	for _, cr := range list {
 		var n int
-		c.Store.DB.QueryRow(`SELECT COUNT(*) FROM credential_secrets WHERE credential_id = ? AND retires_at IS NULL`, cr.ID).Scan(&n)
+		testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM credential_secrets WHERE credential_id = ? AND retires_at IS NULL`, cr.ID).Scan(&n)
 		if n != 1 {
 			t.Errorf("credential %s has %d current secrets: half-saved", cr.Key, n)
 		}
 	}
-	if r, err := c.Audit.Verify(context.Background(), c.Store.DB); err != nil || !r.OK() {
+	if r, err := testkit.VerifyAudit(t, c.Dir); err != nil || !r.OK() {
 		t.Fatalf("audit chain after crashes: %+v %v", r, err)
 	}
 }

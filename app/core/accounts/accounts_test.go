@@ -28,7 +28,7 @@ func TestSetupOnlyOnce(t *testing.T) {
 	if !errors.Is(err, errs.ErrAlreadySetUp) {
 		t.Fatalf("second setup: %v", err)
 	}
-	if n := testkit.Count(t, c.Store.DB, "users"); n != 3 {
+	if n := testkit.Count(t, testkit.DB(t, c.Dir), "users"); n != 3 {
 		t.Fatalf("users = %d after refused setup", n)
 	}
 }
@@ -58,7 +58,7 @@ func TestSetupValidation(t *testing.T) {
 			if strings.Contains(inv.Message, tc.password) {
 				t.Fatalf("message echoes the password: %q", inv.Message)
 			}
-			if n := testkit.Count(t, c.Store.DB, "account") + testkit.Count(t, c.Store.DB, "users"); n != 0 {
+			if n := testkit.Count(t, testkit.DB(t, c.Dir), "account") + testkit.Count(t, testkit.DB(t, c.Dir), "users"); n != 0 {
 				t.Fatalf("half-saved setup: %d rows", n)
 			}
 		})
@@ -173,7 +173,7 @@ func TestRehashWhenParamsRise(t *testing.T) {
 	c := testkit.OpenDir(t, dir, testkit.NewClock())
 	testkit.Seed(t, c)
 	var before string
-	c.Store.DB.QueryRow(`SELECT password_hash FROM users WHERE email_key = 'ada@acme.test'`).Scan(&before)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT password_hash FROM users WHERE email_key = 'ada@acme.test'`).Scan(&before)
 	c.Close()
 
 	stronger := accounts.Params{MemoryKiB: 128, Time: 2, Threads: 1}
@@ -182,7 +182,7 @@ func TestRehashWhenParamsRise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accounts.New(c2.Store.DB, c2.Audit, time.Now, stronger, accounts.PepperFrom(key))
+	acc, err := accounts.New(testkit.DB(t, dir), testkit.AuditLog(t, dir), time.Now, stronger, accounts.PepperFrom(key))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestRehashWhenParamsRise(t *testing.T) {
 		t.Fatal(err)
 	}
 	var after string
-	c2.Store.DB.QueryRow(`SELECT password_hash FROM users WHERE email_key = 'ada@acme.test'`).Scan(&after)
+	testkit.DB(t, c2.Dir).QueryRow(`SELECT password_hash FROM users WHERE email_key = 'ada@acme.test'`).Scan(&after)
 	if before == after || !strings.Contains(after, "m=128,t=2,p=1") {
 		t.Fatalf("hash not upgraded: %s → %s", before, after)
 	}
@@ -212,11 +212,11 @@ func TestLastAdministratorIsKept(t *testing.T) {
 		{"delete", func() error { return c.Accounts.DeleteUser(ctx, a, a) }},
 	}
 	for _, tc := range checks {
-		before := testkit.Snapshot(t, c.Store.DB)
+		before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 		if err := tc.do(); !errors.Is(err, errs.ErrLastAdmin) {
 			t.Errorf("%s last admin: %v, want ErrLastAdmin", tc.name, err)
 		}
-		if testkit.Snapshot(t, c.Store.DB) != before {
+		if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 			t.Errorf("%s changed the database", tc.name)
 		}
 	}
@@ -273,11 +273,11 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 			},
 		}
 		for name, op := range ops {
-			before := testkit.Snapshot(t, c.Store.DB)
+			before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 			if err := op(); !errors.Is(err, errs.ErrForbidden) {
 				t.Errorf("%s as %s: %v, want ErrForbidden", name, who.Role, err)
 			}
-			if testkit.Snapshot(t, c.Store.DB) != before {
+			if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 				t.Errorf("%s as %s changed the database", name, who.Role)
 			}
 		}
@@ -369,7 +369,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 	c.Accounts.ChangePassword(ctx, a, testkit.AdminPassword, "granite-Violin-42-harbor")
 	want := []string{"account.create", "user.add", "user.add", "user.role", "user.disable", "user.enable",
 		"user.reset-password", "user.delete", "user.sign-in-failed", "user.sign-in", "user.sign-out", "user.password-change"}
-	rows, err := c.Store.DB.Query(`SELECT action, actor, detail FROM audit ORDER BY seq`)
+	rows, err := testkit.DB(t, c.Dir).Query(`SELECT action, actor, detail FROM audit ORDER BY seq`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("audit actions\n got %v\nwant %v", got, want)
 	}
-	if res, err := c.Audit.Verify(ctx, c.Store.DB); err != nil || !res.OK() || res.Checked != len(want) {
+	if res, err := testkit.VerifyAudit(t, c.Dir); err != nil || !res.OK() || res.Checked != len(want) {
 		t.Fatalf("verify: %+v %v", res, err)
 	}
 }

@@ -65,6 +65,10 @@ type Log struct {
 	upgrading bool // see Upgrading
 }
 
+// KeyLabel is the label under which the data directory's key file derives
+// the key of its audit chain (keyfile.Key.Derive).
+const KeyLabel = "audit chain v1"
+
 // New returns a Log whose chain is keyed by key.
 func New(key []byte, clock func() time.Time) *Log {
 	return &Log{key: key, clock: clock}

@@ -48,7 +48,7 @@ func TestCreateFormatsAndRoundTrip(t *testing.T) {
 			}
 		}
 		var plain int
-		c.Store.DB.QueryRow(`SELECT COUNT(*) FROM credential_secrets WHERE CAST(digest AS TEXT) LIKE ? OR CAST(sealed AS TEXT) LIKE ? OR phc LIKE ?`,
+		testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM credential_secrets WHERE CAST(digest AS TEXT) LIKE ? OR CAST(sealed AS TEXT) LIKE ? OR phc LIKE ?`,
 			"%"+secret+"%", "%"+secret+"%", "%"+secret+"%").Scan(&plain)
 		if plain != 0 {
 			t.Fatalf("%s: the secret is stored in plain text", typ)
@@ -87,14 +87,14 @@ func TestHMACSecretsDecrypt(t *testing.T) {
 	}
 	// A flipped byte in the stored ciphertext is detected, not decrypted
 	// (by the state MAC, before the AEAD would refuse it).
-	c.Store.DB.Exec(`UPDATE credential_secrets SET sealed = CAST(substr(sealed, 1, 30) || X'00' || substr(sealed, 32) AS BLOB) WHERE credential_id = ?`, cred.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE credential_secrets SET sealed = CAST(substr(sealed, 1, 30) || X'00' || substr(sealed, 32) AS BLOB) WHERE credential_id = ?`, cred.ID)
 	if _, _, err := c.Credentials.HMACSecrets(ctx, cred.Key); !errors.Is(err, credentials.ErrStateTampered) {
 		t.Fatalf("tampered ciphertext: %v", err)
 	}
 	// Ciphertext moved to another credential's row does not open there.
 	other, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Other", nil)
 	cred2, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Third", nil)
-	c.Store.DB.Exec(`UPDATE credential_secrets SET sealed = (SELECT sealed FROM credential_secrets WHERE credential_id = ?) WHERE credential_id = ?`, cred2.ID, other.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE credential_secrets SET sealed = (SELECT sealed FROM credential_secrets WHERE credential_id = ?) WHERE credential_id = ?`, cred2.ID, other.ID)
 	if _, _, err := c.Credentials.HMACSecrets(ctx, other.Key); !errors.Is(err, credentials.ErrStateTampered) {
 		t.Fatalf("moved ciphertext: %v", err)
 	}
@@ -109,12 +109,12 @@ func TestNameValidation(t *testing.T) {
 		{"bad\nname", "control characters"},
 		{"zero\u200bwidth", "invisible formatting"},
 	} {
-		before := testkit.Count(t, c.Store.DB, "credentials")
+		before := testkit.Count(t, testkit.DB(t, c.Dir), "credentials")
 		_, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, tc.name, nil)
 		if err == nil || !strings.Contains(errs.Message(err), tc.want) {
 			t.Errorf("name %q: %v, want %q", tc.name, err, tc.want)
 		}
-		if testkit.Count(t, c.Store.DB, "credentials") != before {
+		if testkit.Count(t, testkit.DB(t, c.Dir), "credentials") != before {
 			t.Errorf("name %q: half-saved", tc.name)
 		}
 	}
@@ -149,7 +149,7 @@ func TestLegacyRules(t *testing.T) {
 			t.Errorf("message echoes the password: %q", errs.Message(err))
 		}
 	}
-	if n := testkit.Count(t, c.Store.DB, "credentials"); n != 0 {
+	if n := testkit.Count(t, testkit.DB(t, c.Dir), "credentials"); n != 0 {
 		t.Fatalf("refused legacy credentials saved: %d", n)
 	}
 	cred, err := c.Credentials.CreateLegacy(ctx, u.Admin.ID, "johnsmith", "Passw0rd", nil)
@@ -294,7 +294,7 @@ func TestDisableExpireDelete(t *testing.T) {
 	if err := c.Credentials.Delete(ctx, u.Admin.ID, cred.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := testkit.Count(t, c.Store.DB, "credential_secrets"); n != 0 {
+	if n := testkit.Count(t, testkit.DB(t, c.Dir), "credential_secrets"); n != 0 {
 		t.Fatalf("secrets left after delete: %d", n)
 	}
 	for name, op := range map[string]func() error{
@@ -368,11 +368,11 @@ func TestOnlyAdministrators(t *testing.T) {
 			"passwd":  func() error { _, err := c.Credentials.SetLegacyPassword(ctx, who, leg.ID, "Passw0rd2"); return err },
 		}
 		for name, op := range ops {
-			before := testkit.Snapshot(t, c.Store.DB)
+			before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 			if err := op(); !errors.Is(err, errs.ErrForbidden) {
 				t.Errorf("%s by user %d: %v", name, who, err)
 			}
-			if testkit.Snapshot(t, c.Store.DB) != before {
+			if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 				t.Errorf("%s by user %d changed the database", name, who)
 			}
 		}
@@ -390,7 +390,7 @@ func TestAuditedWithKeyNeverSecret(t *testing.T) {
 	c.Credentials.Delete(ctx, a, cred.ID)
 	leg, _ := c.Credentials.CreateLegacy(ctx, a, "auditme", "Passw0rdA", nil)
 	c.Credentials.SetLegacyPassword(ctx, a, leg.ID, "Passw0rdB")
-	rows, _ := c.Store.DB.Query(`SELECT action, target, actor || detail FROM audit WHERE action LIKE 'credential.%' ORDER BY seq`)
+	rows, _ := testkit.DB(t, c.Dir).Query(`SELECT action, target, actor || detail FROM audit WHERE action LIKE 'credential.%' ORDER BY seq`)
 	defer rows.Close()
 	var got []string
 	for rows.Next() {
@@ -441,15 +441,15 @@ func TestTwoProcessesOnOneCredential(t *testing.T) {
 			t.Fatalf("concurrent create: %v", err)
 		}
 	}
-	if n := testkit.Count(t, one.Store.DB, "credentials"); n != 80 {
+	if n := testkit.Count(t, testkit.DB(t, one.Dir), "credentials"); n != 80 {
 		t.Fatalf("credentials = %d, want 80", n)
 	}
 	var check string
-	one.Store.DB.QueryRow(`PRAGMA integrity_check`).Scan(&check)
+	testkit.DB(t, one.Dir).QueryRow(`PRAGMA integrity_check`).Scan(&check)
 	if check != "ok" {
 		t.Fatal(check)
 	}
-	if r, _ := one.Audit.Verify(ctx, one.Store.DB); !r.OK() {
+	if r, _ := testkit.VerifyAudit(t, one.Dir); !r.OK() {
 		t.Fatalf("audit chain after concurrent writers: %+v", r)
 	}
 }
@@ -489,14 +489,14 @@ func TestParseExpiryAndGrace(t *testing.T) {
 func TestNaughtyNames(t *testing.T) {
 	c, u, _ := seeded(t)
 	for _, s := range testkit.BLNS(t) {
-		before := testkit.Count(t, c.Store.DB, "credentials")
+		before := testkit.Count(t, testkit.DB(t, c.Dir), "credentials")
 		cred, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, s, nil)
 		if err != nil {
 			var inv *errs.Invalid
 			if !errors.As(err, &inv) {
 				t.Fatalf("name %q: %v", s, err)
 			}
-			if testkit.Count(t, c.Store.DB, "credentials") != before {
+			if testkit.Count(t, testkit.DB(t, c.Dir), "credentials") != before {
 				t.Fatalf("name %q half-saved", s)
 			}
 			continue

@@ -52,7 +52,7 @@ func newStateFixture(t *testing.T) *stateFixture {
 
 func (f *stateFixture) exec(t *testing.T, q string, args ...any) {
 	t.Helper()
-	if _, err := f.c.Store.DB.Exec(q, args...); err != nil {
+	if _, err := testkit.DB(t, f.c.Dir).Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 }
@@ -61,7 +61,7 @@ func (f *stateFixture) exec(t *testing.T, q string, args ...any) {
 // back later the way a restored backup or a hand edit would.
 func (f *stateFixture) rowSnapshot(t *testing.T, id int64) (restore func()) {
 	t.Helper()
-	db := f.c.Store.DB
+	db := testkit.DB(t, f.c.Dir)
 	f.exec(t, `CREATE TEMP TABLE IF NOT EXISTS saved_cred AS SELECT * FROM credentials WHERE 0`)
 	f.exec(t, `CREATE TEMP TABLE IF NOT EXISTS saved_sec AS SELECT * FROM credential_secrets WHERE 0`)
 	f.exec(t, `DELETE FROM saved_cred`)
@@ -265,7 +265,7 @@ func TestSealExistingOnce(t *testing.T) {
 		`DELETE FROM audit WHERE action = 'credentials.state-sealed'`,
 		`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
 	} {
-		if _, err := c.Store.DB.Exec(q); err != nil {
+		if _, err := testkit.DB(t, c.Dir).Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -281,7 +281,7 @@ func TestSealExistingOnce(t *testing.T) {
 	if n := sealings(t, c); n != 1 {
 		t.Fatalf("%d sealing events, want 1", n)
 	}
-	c.Store.DB.Exec(`UPDATE credentials SET state_mac = NULL`)
+	testkit.DB(t, c.Dir).Exec(`UPDATE credentials SET state_mac = NULL`)
 	c.Close()
 
 	c = testkit.OpenDir(t, dir, clock)
@@ -296,7 +296,7 @@ func TestSealExistingOnce(t *testing.T) {
 func sealings(t *testing.T, c *core.Core) int {
 	t.Helper()
 	var n int
-	if err := c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'credentials.state-sealed'`).Scan(&n); err != nil {
+	if err := testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'credentials.state-sealed'`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -41,7 +41,7 @@ func TestRecordRefusalsBounded(t *testing.T) {
 		{"one key", func(int) string { return "SAMEKEY" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := auditRows(t, c.Store.DB)
+			before := auditRows(t, testkit.DB(t, c.Dir))
 			const n = 10_000
 			rs := make([]credentials.Refusal, n)
 			for i := range rs {
@@ -51,11 +51,11 @@ func TestRecordRefusalsBounded(t *testing.T) {
 			if err := c.Credentials.Record(ctx, nil, rs); err != nil {
 				t.Fatal(err)
 			}
-			added := auditRows(t, c.Store.DB) - before
+			added := auditRows(t, testkit.DB(t, c.Dir)) - before
 			if added < 1 || added > len(credentials.RefusalCategories) {
 				t.Fatalf("%d refusals added %d audit rows, want 1..%d", n, added, len(credentials.RefusalCategories))
 			}
-			rows, err := c.Store.DB.Query(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT ?`, added)
+			rows, err := testkit.DB(t, c.Dir).Query(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT ?`, added)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestRecordRefusalsBounded(t *testing.T) {
 			}
 		})
 	}
-	if r, err := c.Audit.Verify(ctx, c.Store.DB); err != nil || r.Tampered() {
+	if r, err := testkit.VerifyAudit(t, c.Dir); err != nil || r.Tampered() {
 		t.Fatalf("chain after the flood: %+v %v", r, err)
 	}
 }
@@ -136,7 +136,7 @@ func TestRecordNamesKnownKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	var target, detail string
-	c.Store.DB.QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
 	if target != keys[0] || !strings.Contains(detail, "2 request(s) refused (wrong secret or signature)") || !strings.Contains(detail, keys[0]) {
 		t.Fatalf("one known key: target %q detail %q", target, detail)
 	}
@@ -147,14 +147,14 @@ func TestRecordNamesKnownKeys(t *testing.T) {
 	for range 1000 {
 		rs = append(rs, credentials.Refusal{Key: rand.Text(), Reason: "wrong secret", From: "127.0.0.1", Count: 20})
 	}
-	before := auditRows(t, c.Store.DB)
+	before := auditRows(t, testkit.DB(t, c.Dir))
 	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
 		t.Fatal(err)
 	}
-	if added := auditRows(t, c.Store.DB) - before; added != 1 {
+	if added := auditRows(t, testkit.DB(t, c.Dir)) - before; added != 1 {
 		t.Fatalf("added %d rows, want 1", added)
 	}
-	c.Store.DB.QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
 	named := 0
 	for _, k := range keys {
 		if strings.Contains(detail, k) {
@@ -174,11 +174,11 @@ func TestRecordWritesEveryCategory(t *testing.T) {
 	for _, err := range []error{credentials.ErrThrottled, credentials.ErrBusy, credentials.ErrStateTampered} {
 		rs = append(rs, credentials.Refusal{Key: "shopuser", Reason: verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)), From: "127.0.0.1", Count: 3})
 	}
-	before := testkit.Count(t, c.Store.DB, "audit")
+	before := testkit.Count(t, testkit.DB(t, c.Dir), "audit")
 	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := c.Store.DB.Query(`SELECT detail FROM audit WHERE action = 'verify.refused' ORDER BY seq`)
+	rows, err := testkit.DB(t, c.Dir).Query(`SELECT detail FROM audit WHERE action = 'verify.refused' ORDER BY seq`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestRecordWritesEveryCategory(t *testing.T) {
 		rows.Scan(&d)
 		details = append(details, d)
 	}
-	if n := testkit.Count(t, c.Store.DB, "audit") - before; n != 3 || len(details) != 3 {
+	if n := testkit.Count(t, testkit.DB(t, c.Dir), "audit") - before; n != 3 || len(details) != 3 {
 		t.Fatalf("%d rows added: %q", n, details)
 	}
 	for i, want := range []string{"(throttled: repeated wrong Legacy passwords)", "(busy: Legacy password checks at their limit)", "(credential state does not verify)"} {

@@ -60,7 +60,7 @@ var update = flag.Bool("update", false, "rewrite frontend/src/lib/errorCodes.ts"
 // codesFile is the window's copy of Codes. The window keeps a handling for
 // every code (a Record over ErrorCode, which svelte-check makes exhaustive),
 // so a code added here without the window handling it fails make vet.
-const codesFile = "../../frontend/src/lib/errorCodes.ts"
+const codesFile = "../../../frontend/src/lib/errorCodes.ts"
 
 func renderCodes() string {
 	var b strings.Builder

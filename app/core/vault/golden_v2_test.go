@@ -60,7 +60,7 @@ func writeGoldenV2(t *testing.T) {
 	if err := v.Edit(ctx, u.Admin.ID, id, g.Want[1]); err != nil { // revision 2
 		t.Fatal(err)
 	}
-	db := c.Store.DB
+	db := testkit.DB(t, c.Dir)
 	db.QueryRow(`SELECT uid FROM vaults`).Scan(&g.UID)
 	rows, _ := db.Query(`SELECT kind, kdf, salt, wrapped, public, sealed_key FROM vault_slots ORDER BY kind`)
 	for rows.Next() {
@@ -107,7 +107,7 @@ func TestGoldenVaultV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, u := open(t)
-	db := c.Store.DB
+	db := testkit.DB(t, c.Dir)
 	res, err := db.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
 	if err != nil {
 		t.Fatal(err)

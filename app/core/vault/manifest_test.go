@@ -66,40 +66,40 @@ func TestManifestDetectsTampering(t *testing.T) {
 		unlockErr error
 	}{
 		{name: "item rolled back to an older revision", tamper: func(t *testing.T, f *fixture) {
-			old := readRow(t, f.c.Store.DB, f.a)
+			old := readRow(t, testkit.DB(t, f.c.Dir), f.a)
 			if err := f.v.Edit(ctx, f.u.Admin.ID, f.a, vault.Item{Title: "A", Secret: "alpha v2"}); err != nil {
 				t.Fatal(err)
 			}
-			putRow(t, f.c.Store.DB, f.a, old)
+			putRow(t, testkit.DB(t, f.c.Dir), f.a, old)
 		}},
 		{name: "item deleted", tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, f.c.Store.DB, `DELETE FROM vault_items WHERE id = ?`, f.b)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_items WHERE id = ?`, f.b)
 		}},
 		{name: "deleted item added back", tamper: func(t *testing.T, f *fixture) {
-			old := readRow(t, f.c.Store.DB, f.b)
+			old := readRow(t, testkit.DB(t, f.c.Dir), f.b)
 			if err := f.v.Delete(ctx, f.u.Admin.ID, f.b); err != nil {
 				t.Fatal(err)
 			}
-			sqlExec(t, f.c.Store.DB, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
 				SELECT ?, vault_id, ?, ?, ?, 'x', 'x' FROM vault_items WHERE id = ?`, old.id, old.kind, old.revision, old.sealed, f.a)
 		}},
 		{name: "two items' rows swapped", tamper: func(t *testing.T, f *fixture) {
-			ra, rb := readRow(t, f.c.Store.DB, f.a), readRow(t, f.c.Store.DB, f.b)
+			ra, rb := readRow(t, testkit.DB(t, f.c.Dir), f.a), readRow(t, testkit.DB(t, f.c.Dir), f.b)
 			ra.id, rb.id = rb.id, ra.id
-			putRow(t, f.c.Store.DB, f.a, ra)
-			putRow(t, f.c.Store.DB, f.b, rb)
+			putRow(t, testkit.DB(t, f.c.Dir), f.a, ra)
+			putRow(t, testkit.DB(t, f.c.Dir), f.b, rb)
 		}},
 		{name: "two items' rows swapped, revisions differing", tamper: func(t *testing.T, f *fixture) {
 			if err := f.v.Edit(ctx, f.u.Admin.ID, f.a, vault.Item{Title: "A", Secret: "alpha v2"}); err != nil {
 				t.Fatal(err)
 			}
-			ra, rb := readRow(t, f.c.Store.DB, f.a), readRow(t, f.c.Store.DB, f.b)
+			ra, rb := readRow(t, testkit.DB(t, f.c.Dir), f.a), readRow(t, testkit.DB(t, f.c.Dir), f.b)
 			ra.id, rb.id = rb.id, ra.id
-			putRow(t, f.c.Store.DB, f.a, ra)
-			putRow(t, f.c.Store.DB, f.b, rb)
+			putRow(t, testkit.DB(t, f.c.Dir), f.a, ra)
+			putRow(t, testkit.DB(t, f.c.Dir), f.b, rb)
 		}},
 		{name: "revision number raised", tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, f.c.Store.DB, `UPDATE vault_items SET revision = revision + 1 WHERE id = ?`, f.a)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_items SET revision = revision + 1 WHERE id = ?`, f.a)
 		}},
 		{name: "item copied in from another vault", tamper: func(t *testing.T, f *fixture) {
 			w, _, err := f.c.Vault.Setup(ctx, f.u.Basic.ID, phrase, false)
@@ -107,30 +107,30 @@ func TestManifestDetectsTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 			y, _ := w.Add(ctx, f.u.Basic.ID, vault.Item{Kind: vault.KindLogin, Title: "Y", Secret: "y"})
-			sqlExec(t, f.c.Store.DB, `UPDATE vault_items SET vault_id = (SELECT vault_id FROM vault_items WHERE id = ?) WHERE id = ?`, f.a, y)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_items SET vault_id = (SELECT vault_id FROM vault_items WHERE id = ?) WHERE id = ?`, f.a, y)
 		}},
 		{name: "manifest deleted", tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, f.c.Store.DB, `DELETE FROM vault_manifest`)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_manifest`)
 		}},
 		{name: "manifest deleted and slots made to look older", unlockErr: vault.ErrWrongPassphrase, tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, f.c.Store.DB, `DELETE FROM vault_items WHERE id = ?`, f.b)
-			sqlExec(t, f.c.Store.DB, `DELETE FROM vault_manifest`)
-			sqlExec(t, f.c.Store.DB, `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_items WHERE id = ?`, f.b)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_manifest`)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
 		}},
 		{name: "manifest and items rolled back together", unlockOK: true, tamper: func(t *testing.T, f *fixture) {
-			rb := readRow(t, f.c.Store.DB, f.b)
+			rb := readRow(t, testkit.DB(t, f.c.Dir), f.b)
 			var counter int64
 			var mac, keyID, auth []byte
-			f.c.Store.DB.QueryRow(`SELECT counter, mac, key_id, auth FROM vault_manifest`).Scan(&counter, &mac, &keyID, &auth)
+			testkit.DB(t, f.c.Dir).QueryRow(`SELECT counter, mac, key_id, auth FROM vault_manifest`).Scan(&counter, &mac, &keyID, &auth)
 			if err := f.v.Delete(ctx, f.u.Admin.ID, f.b); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := f.v.List(ctx, f.u.Admin.ID, ""); err != nil { // the session sees the newer manifest
 				t.Fatal(err)
 			}
-			sqlExec(t, f.c.Store.DB, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
 				SELECT ?, vault_id, ?, ?, ?, 'x', 'x' FROM vault_items WHERE id = ?`, rb.id, rb.kind, rb.revision, rb.sealed, f.a)
-			sqlExec(t, f.c.Store.DB, `UPDATE vault_manifest SET counter = ?, mac = ?, key_id = ?, auth = ?`, counter, mac, keyID, auth)
+			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_manifest SET counter = ?, mac = ?, key_id = ?, auth = ?`, counter, mac, keyID, auth)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,7 +144,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 			f.b, _ = v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "B", Secret: "bravo"})
 			f.x, _ = v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "X", Secret: "x-ray"})
 			tc.tamper(t, f)
-			before := testkit.Snapshot(t, c.Store.DB)
+			before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 			id := u.Admin.ID
 			checks := map[string]func() error{
 				"list":   func() error { _, err := v.List(ctx, id, ""); return err },
@@ -163,7 +163,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 					t.Errorf("%s: message %q", what, msg)
 				}
 			}
-			if testkit.Snapshot(t, c.Store.DB) != before {
+			if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 				t.Error("a change was written over a tampered vault")
 			}
 			_, err = c.Vault.Unlock(ctx, id, phrase, false)
@@ -206,7 +206,7 @@ func TestManifestFollowsChanges(t *testing.T) {
 	}
 	counter := func() int64 {
 		var n int64
-		c.Store.DB.QueryRow(`SELECT counter FROM vault_manifest m JOIN vaults v ON v.id = m.vault_id WHERE v.user_id = ?`, id).Scan(&n)
+		testkit.DB(t, c.Dir).QueryRow(`SELECT counter FROM vault_manifest m JOIN vaults v ON v.id = m.vault_id WHERE v.user_id = ?`, id).Scan(&n)
 		return n
 	}
 	var a int64
@@ -267,13 +267,13 @@ func TestSubstitutedDataKey(t *testing.T) {
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})
 	var uid, public []byte
-	c.Store.DB.QueryRow(`SELECT v.uid, s.public FROM vault_slots s JOIN vaults v ON v.id = s.vault_id WHERE s.kind = 'passphrase'`).Scan(&uid, &public)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT v.uid, s.public FROM vault_slots s JOIN vaults v ON v.id = s.vault_id WHERE s.kind = 'passphrase'`).Scan(&uid, &public)
 	mine := bytes.Repeat([]byte{7}, 32)
 	sealed, err := vault.SealToSlot(uid, "passphrase", public, bytes.Repeat([]byte{1}, 32), mine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sqlExec(t, c.Store.DB, `UPDATE vault_slots SET sealed_key = ? WHERE kind = 'passphrase'`, sealed)
+	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET sealed_key = ? WHERE kind = 'passphrase'`, sealed)
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("substituted data key: %v", err)
 	}

@@ -34,32 +34,32 @@ func TestRotateKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	var uid []byte
-	c.Store.DB.QueryRow(`SELECT uid FROM vaults WHERE user_id = ?`, id).Scan(&uid)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT uid FROM vaults WHERE user_id = ?`, id).Scan(&uid)
 	oldKey := vault.DataKeyOf(v)
 
 	// A failure at any step (items, slots, manifest, audit) leaves the old
 	// state: same rows, same key, the session still reads.
 	for _, table := range []string{"vault_items", "vault_slots", "vault_manifest"} {
-		before := testkit.Snapshot(t, c.Store.DB)
-		sqlExec(t, c.Store.DB, `CREATE TRIGGER fail_rotate BEFORE UPDATE ON `+table+` BEGIN SELECT RAISE(ABORT, 'injected'); END`)
+		before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
+		sqlExec(t, testkit.DB(t, c.Dir), `CREATE TRIGGER fail_rotate BEFORE UPDATE ON `+table+` BEGIN SELECT RAISE(ABORT, 'injected'); END`)
 		if _, err := v.RotateKey(ctx, id); err == nil || !strings.Contains(err.Error(), "injected") {
 			t.Fatalf("failure in %s: %v", table, err)
 		}
-		sqlExec(t, c.Store.DB, `DROP TRIGGER fail_rotate`)
-		if testkit.Snapshot(t, c.Store.DB) != before || !bytes.Equal(vault.DataKeyOf(v), oldKey) {
+		sqlExec(t, testkit.DB(t, c.Dir), `DROP TRIGGER fail_rotate`)
+		if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before || !bytes.Equal(vault.DataKeyOf(v), oldKey) {
 			t.Fatalf("a rotation that failed in %s changed something", table)
 		}
 		if list, err := v.List(ctx, id, ""); err != nil || len(list) != 3 {
 			t.Fatalf("after a failed rotation in %s: %d %v", table, len(list), err)
 		}
 	}
-	sqlExec(t, c.Store.DB, `CREATE TRIGGER fail_rotate BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'injected'); END`)
-	before := testkit.Snapshot(t, c.Store.DB)
+	sqlExec(t, testkit.DB(t, c.Dir), `CREATE TRIGGER fail_rotate BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'injected'); END`)
+	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := v.RotateKey(ctx, id); err == nil {
 		t.Fatal("a rotation that could not be audited went through")
 	}
-	sqlExec(t, c.Store.DB, `DROP TRIGGER fail_rotate`)
-	if testkit.Snapshot(t, c.Store.DB) != before {
+	sqlExec(t, testkit.DB(t, c.Dir), `DROP TRIGGER fail_rotate`)
+	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("an unaudited rotation changed something")
 	}
 
@@ -75,7 +75,7 @@ func TestRotateKey(t *testing.T) {
 	if bytes.Equal(newKey, oldKey) || len(newKey) != 32 {
 		t.Fatal("the data key did not change")
 	}
-	rows, err := c.Store.DB.Query(`SELECT id, kind, revision, sealed FROM vault_items`)
+	rows, err := testkit.DB(t, c.Dir).Query(`SELECT id, kind, revision, sealed FROM vault_items`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,13 +120,13 @@ func TestRotateKey(t *testing.T) {
 		t.Fatalf("session with the old key: %v", err)
 	}
 	var actor, target, detail string
-	if err := c.Store.DB.QueryRow(`SELECT actor, target, detail FROM audit WHERE action = 'vault.rotate-key'`).Scan(&actor, &target, &detail); err != nil {
+	if err := testkit.DB(t, c.Dir).QueryRow(`SELECT actor, target, detail FROM audit WHERE action = 'vault.rotate-key'`).Scan(&actor, &target, &detail); err != nil {
 		t.Fatalf("no audit entry: %v", err)
 	}
 	if !strings.Contains(actor, u.Admin.Email) || target != u.Admin.Email || !strings.Contains(detail, "3 item(s)") {
 		t.Fatalf("audit entry %q %q %q", actor, target, detail)
 	}
-	if r, err := c.Audit.Verify(ctx, c.Store.DB); err != nil || !r.OK() {
+	if r, err := testkit.VerifyAudit(t, c.Dir); err != nil || !r.OK() {
 		t.Fatalf("audit chain: %+v %v", r, err)
 	}
 	v.Lock()
@@ -145,25 +145,25 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	g := loadGolden(t, c, u)
 	count := func(q string) int {
 		var n int
-		if err := c.Store.DB.QueryRow(q).Scan(&n); err != nil {
+		if err := testkit.DB(t, c.Dir).QueryRow(q).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
 	// A damaged item is refused at the upgrade, which writes nothing.
 	var sealed []byte
-	c.Store.DB.QueryRow(`SELECT sealed FROM vault_items WHERE id = ?`, g.Items[0].ID).Scan(&sealed)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT sealed FROM vault_items WHERE id = ?`, g.Items[0].ID).Scan(&sealed)
 	bad := bytes.Clone(sealed)
 	bad[len(bad)-1] ^= 1
-	sqlExec(t, c.Store.DB, `UPDATE vault_items SET sealed = ? WHERE id = ?`, bad, g.Items[0].ID)
-	before := testkit.Snapshot(t, c.Store.DB)
+	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_items SET sealed = ? WHERE id = ?`, bad, g.Items[0].ID)
+	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := c.Vault.Unlock(ctx, id, g.Passphrase, false); !errors.Is(err, errs.ErrUnauthenticated) {
 		t.Fatalf("legacy vault with a damaged item: %v", err)
 	}
-	if testkit.Snapshot(t, c.Store.DB) != before {
+	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("a refused upgrade wrote something")
 	}
-	sqlExec(t, c.Store.DB, `UPDATE vault_items SET sealed = ? WHERE id = ?`, sealed, g.Items[0].ID)
+	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_items SET sealed = ? WHERE id = ?`, sealed, g.Items[0].ID)
 
 	v, err := c.Vault.Unlock(ctx, id, g.Passphrase, false)
 	if err != nil {
@@ -177,7 +177,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	// without one, they do not open as a vault made before manifests.
 	upgraded := map[int64]itemRow{}
 	for _, it := range g.Items {
-		upgraded[it.ID] = readRow(t, c.Store.DB, it.ID)
+		upgraded[it.ID] = readRow(t, testkit.DB(t, c.Dir), it.ID)
 		if bytes.Equal(upgraded[it.ID].sealed, it.Sealed) || upgraded[it.ID].revision != it.Revision {
 			t.Fatalf("item %d was not re-sealed at its revision", it.ID)
 		}
@@ -189,8 +189,8 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 		t.Fatalf("rotation with a first-format recovery slot: %v", err)
 	}
 	// From now on a deleted item is tampering, whichever slot opens.
-	row := readRow(t, c.Store.DB, g.Items[1].ID)
-	sqlExec(t, c.Store.DB, `DELETE FROM vault_items WHERE id = ?`, row.id)
+	row := readRow(t, testkit.DB(t, c.Dir), g.Items[1].ID)
+	sqlExec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_items WHERE id = ?`, row.id)
 	if _, err := v.List(ctx, id, ""); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("deleted item in an upgraded vault: %v", err)
 	}
@@ -208,8 +208,8 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 		counter          int64
 		keyID, auth, mac []byte
 	}
-	c.Store.DB.QueryRow(`SELECT counter, key_id, auth, mac FROM vault_manifest`).Scan(&m.counter, &m.keyID, &m.auth, &m.mac)
-	sqlExec(t, c.Store.DB, `DELETE FROM vault_manifest`)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT counter, key_id, auth, mac FROM vault_manifest`).Scan(&m.counter, &m.keyID, &m.auth, &m.mac)
+	sqlExec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_manifest`)
 	for _, how := range []struct {
 		secret   string
 		recovery bool
@@ -220,19 +220,19 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	}
 	// Nor when the passphrase slot is also made to look like one of the
 	// first format: the items, re-sealed at the upgrade, give it away.
-	putRow(t, c.Store.DB, g.Items[0].ID, row)
+	putRow(t, testkit.DB(t, c.Dir), g.Items[0].ID, row)
 	var public, sealedKey []byte
-	c.Store.DB.QueryRow(`SELECT public, sealed_key FROM vault_slots WHERE kind = 'passphrase'`).Scan(&public, &sealedKey)
-	sqlExec(t, c.Store.DB, `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
-	before = testkit.Snapshot(t, c.Store.DB)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT public, sealed_key FROM vault_slots WHERE kind = 'passphrase'`).Scan(&public, &sealedKey)
+	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
+	before = testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := c.Vault.Unlock(ctx, id, g.Recovery, true); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("recovery unlock with the manifest removed and the passphrase slot disguised: %v", err)
 	}
-	if testkit.Snapshot(t, c.Store.DB) != before {
+	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("a refused unlock wrote something")
 	}
-	sqlExec(t, c.Store.DB, `UPDATE vault_slots SET public = ?, sealed_key = ? WHERE kind = 'passphrase'`, public, sealedKey)
-	sqlExec(t, c.Store.DB, `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) SELECT id, ?, ?, ?, ? FROM vaults`, m.counter, m.keyID, m.auth, m.mac)
+	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET public = ?, sealed_key = ? WHERE kind = 'passphrase'`, public, sealedKey)
+	sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) SELECT id, ?, ?, ?, ? FROM vaults`, m.counter, m.keyID, m.auth, m.mac)
 
 	// The recovery code's first use moves its slot; then the key rotates
 	// and the golden passphrase and recovery code both still open it.
@@ -274,7 +274,7 @@ func TestNoSlotWithoutAuthKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	vault.DropAuth(v)
-	before := testkit.Snapshot(t, c.Store.DB)
+	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	for name, call := range map[string]func() error{
 		"change passphrase": func() error { return v.ChangePassphrase(ctx, id, "marble-Tundra-62-whistle-fern") },
 		"new recovery code": func() error { _, err := v.NewRecoveryCode(ctx, id); return err },
@@ -285,7 +285,7 @@ func TestNoSlotWithoutAuthKey(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if testkit.Snapshot(t, c.Store.DB) != before {
+	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("something was written without the authentication key")
 	}
 	if _, err := c.Vault.Unlock(ctx, id, phrase, false); err != nil {

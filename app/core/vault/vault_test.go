@@ -144,7 +144,7 @@ func TestItemsRoundTrip(t *testing.T) {
 		t.Fatalf("search: %+v", found)
 	}
 	// Nothing readable in the database: titles, usernames and secrets are sealed.
-	rows, _ := c.Store.DB.Query(`SELECT sealed FROM vault_items`)
+	rows, _ := testkit.DB(t, c.Dir).Query(`SELECT sealed FROM vault_items`)
 	defer rows.Close()
 	for rows.Next() {
 		var b []byte
@@ -189,7 +189,7 @@ func TestTamper(t *testing.T) {
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	a, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
 	b, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
-	sa, sb := sealedOf(t, c.Store.DB, a), sealedOf(t, c.Store.DB, b)
+	sa, sb := sealedOf(t, testkit.DB(t, c.Dir), a), sealedOf(t, testkit.DB(t, c.Dir), b)
 	if bytes.Equal(sa, sb) {
 		t.Fatal("the same plaintext sealed twice gave the same ciphertext")
 	}
@@ -197,31 +197,31 @@ func TestTamper(t *testing.T) {
 	for i := range sa {
 		bad := bytes.Clone(sa)
 		bad[i] ^= 1
-		c.Store.DB.Exec(`UPDATE vault_items SET sealed = ? WHERE id = ?`, bad, a)
+		testkit.DB(t, c.Dir).Exec(`UPDATE vault_items SET sealed = ? WHERE id = ?`, bad, a)
 		if _, err := v.Get(ctx, u.Admin.ID, a); !errors.Is(err, errs.ErrUnauthenticated) {
 			t.Fatalf("flipped byte %d of an item: %v", i, err)
 		}
 	}
-	c.Store.DB.Exec(`UPDATE vault_items SET sealed = ? WHERE id = ?`, sa, a)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_items SET sealed = ? WHERE id = ?`, sa, a)
 	for name, q := range map[string]string{
 		"swapped ciphertexts": `UPDATE vault_items SET sealed = (SELECT sealed FROM vault_items WHERE id = ` + itoa(b) + `) WHERE id = ` + itoa(a),
 		"revision changed":    `UPDATE vault_items SET revision = revision + 1 WHERE id = ` + itoa(a),
 		"kind changed":        `UPDATE vault_items SET kind = 'credential' WHERE id = ` + itoa(a),
 	} {
-		c.Store.DB.Exec(`UPDATE vault_items SET sealed = ?, revision = 1, kind = 'login' WHERE id = ?`, sa, a)
-		c.Store.DB.Exec(q)
+		testkit.DB(t, c.Dir).Exec(`UPDATE vault_items SET sealed = ?, revision = 1, kind = 'login' WHERE id = ?`, sa, a)
+		testkit.DB(t, c.Dir).Exec(q)
 		if _, err := v.Get(ctx, u.Admin.ID, a); !errors.Is(err, errs.ErrUnauthenticated) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	c.Store.DB.Exec(`UPDATE vault_items SET sealed = ?, revision = 1, kind = 'login' WHERE id = ?`, sa, a)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_items SET sealed = ?, revision = 1, kind = 'login' WHERE id = ?`, sa, a)
 	if _, err := v.Get(ctx, u.Admin.ID, a); err != nil {
 		t.Fatalf("restored: %v", err)
 	}
 	// Another user's vault cannot read this user's ciphertext.
 	w, _, _ := c.Vault.Setup(ctx, u.Basic.ID, phrase, false)
 	x, _ := w.Add(ctx, u.Basic.ID, vault.Item{Kind: vault.KindLogin, Title: "X"})
-	c.Store.DB.Exec(`UPDATE vault_items SET sealed = ? WHERE id = ?`, sa, x)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_items SET sealed = ? WHERE id = ?`, sa, x)
 	if _, err := w.Get(ctx, u.Basic.ID, x); !errors.Is(err, errs.ErrUnauthenticated) {
 		t.Fatalf("ciphertext moved between users: %v", err)
 	}
@@ -229,7 +229,7 @@ func TestTamper(t *testing.T) {
 	// and the vault uid is bound.
 	var wrapped, salt, uid []byte
 	var kdf string
-	c.Store.DB.QueryRow(`SELECT s.wrapped, s.salt, s.kdf, v.uid FROM vault_slots s JOIN vaults v ON v.id = s.vault_id WHERE v.user_id = ?`, u.Admin.ID).Scan(&wrapped, &salt, &kdf, &uid)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT s.wrapped, s.salt, s.kdf, v.uid FROM vault_slots s JOIN vaults v ON v.id = s.vault_id WHERE v.user_id = ?`, u.Admin.ID).Scan(&wrapped, &salt, &kdf, &uid)
 	check := func(what string) {
 		t.Helper()
 		if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); err == nil {
@@ -239,30 +239,30 @@ func TestTamper(t *testing.T) {
 	for _, i := range []int{0, 23, 24, len(wrapped) / 2, len(wrapped) - 1} {
 		bad := bytes.Clone(wrapped)
 		bad[i] ^= 1
-		c.Store.DB.Exec(`UPDATE vault_slots SET wrapped = ?`, bad)
+		testkit.DB(t, c.Dir).Exec(`UPDATE vault_slots SET wrapped = ?`, bad)
 		check("wrapped key byte " + itoa(int64(i)))
 	}
-	c.Store.DB.Exec(`UPDATE vault_slots SET wrapped = ?`, wrapped)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_slots SET wrapped = ?`, wrapped)
 	bad := bytes.Clone(salt)
 	bad[5] ^= 1
-	c.Store.DB.Exec(`UPDATE vault_slots SET salt = ? WHERE kdf = ?`, bad, kdf)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_slots SET salt = ? WHERE kdf = ?`, bad, kdf)
 	check("salt")
-	c.Store.DB.Exec(`UPDATE vault_slots SET salt = ? WHERE salt = ?`, salt, bad)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_slots SET salt = ? WHERE salt = ?`, salt, bad)
 	for _, k := range []string{"argon2id$m=19456,t=2,p=2", "argon2id$m=1024,t=1,p=1", "argon2id$m=99999999,t=2,p=1", "scrypt"} {
-		c.Store.DB.Exec(`UPDATE vault_slots SET kdf = ? WHERE salt = ?`, k, salt)
+		testkit.DB(t, c.Dir).Exec(`UPDATE vault_slots SET kdf = ? WHERE salt = ?`, k, salt)
 		check("kdf " + k)
 	}
-	c.Store.DB.Exec(`UPDATE vault_slots SET kdf = ? WHERE salt = ?`, kdf, salt)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vault_slots SET kdf = ? WHERE salt = ?`, kdf, salt)
 	badUID := bytes.Clone(uid)
 	badUID[0] ^= 1
-	c.Store.DB.Exec(`UPDATE vaults SET uid = ? WHERE user_id = ?`, badUID, u.Admin.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vaults SET uid = ? WHERE user_id = ?`, badUID, u.Admin.ID)
 	check("vault uid")
-	c.Store.DB.Exec(`UPDATE vaults SET uid = ? WHERE user_id = ?`, uid, u.Admin.ID)
-	c.Store.DB.Exec(`UPDATE vaults SET format = 2 WHERE user_id = ?`, u.Admin.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vaults SET uid = ? WHERE user_id = ?`, uid, u.Admin.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vaults SET format = 2 WHERE user_id = ?`, u.Admin.ID)
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); !errors.Is(err, vault.ErrNewerFormat) {
 		t.Fatalf("unknown format: %v", err)
 	}
-	c.Store.DB.Exec(`UPDATE vaults SET format = 1 WHERE user_id = ?`, u.Admin.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE vaults SET format = 1 WHERE user_id = ?`, u.Admin.ID)
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); err != nil {
 		t.Fatalf("restored slot: %v", err)
 	}
@@ -274,14 +274,14 @@ func TestChangePassphrase(t *testing.T) {
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	id, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Kept", Secret: "kept"})
-	before := sealedOf(t, c.Store.DB, id)
+	before := sealedOf(t, testkit.DB(t, c.Dir), id)
 	const next = "marble-Tundra-62-whistle-fern"
 	// A failure in the middle of the change leaves the old passphrase working.
-	c.Store.DB.Exec(`CREATE TRIGGER fail_slot BEFORE UPDATE ON vault_slots BEGIN SELECT RAISE(ABORT, 'injected'); END`)
+	testkit.DB(t, c.Dir).Exec(`CREATE TRIGGER fail_slot BEFORE UPDATE ON vault_slots BEGIN SELECT RAISE(ABORT, 'injected'); END`)
 	if err := v.ChangePassphrase(ctx, u.Admin.ID, next); err == nil {
 		t.Fatal("injected failure not reported")
 	}
-	c.Store.DB.Exec(`DROP TRIGGER fail_slot`)
+	testkit.DB(t, c.Dir).Exec(`DROP TRIGGER fail_slot`)
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); err != nil {
 		t.Fatalf("old passphrase after a failed change: %v", err)
 	}
@@ -298,7 +298,7 @@ func TestChangePassphrase(t *testing.T) {
 	if got, _ := v2.Get(ctx, u.Admin.ID, id); got.Secret != "kept" {
 		t.Fatal("item lost")
 	}
-	if !bytes.Equal(before, sealedOf(t, c.Store.DB, id)) {
+	if !bytes.Equal(before, sealedOf(t, testkit.DB(t, c.Dir), id)) {
 		t.Fatal("items were rewritten by a passphrase change")
 	}
 	code, err := v2.NewRecoveryCode(ctx, u.Admin.ID)
@@ -329,7 +329,7 @@ func TestExportImport(t *testing.T) {
 	}
 	w, _, _ := c.Vault.Setup(ctx, u.Basic.ID, "other-Meadow-55-violin-pond", false)
 	w.Add(ctx, u.Basic.ID, vault.Item{Kind: vault.KindLogin, Title: "Ünïcode", Secret: "ü"})
-	before := testkit.Snapshot(t, c.Store.DB)
+	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := w.Import(ctx, u.Basic.ID, data, "wrong-Harbor-73-pebble-cloud"); !errors.Is(err, vault.ErrWrongPassphrase) {
 		t.Fatalf("wrong export passphrase: %v", err)
 	}
@@ -353,7 +353,7 @@ func TestExportImport(t *testing.T) {
 			t.Fatalf("not an export: %v", err)
 		}
 	}
-	if testkit.Snapshot(t, c.Store.DB) != before {
+	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("a refused import changed the database")
 	}
 	rep, err := w.Import(ctx, u.Basic.ID, data, filePhrase)
@@ -402,16 +402,16 @@ func loadGolden(t *testing.T, c *core.Core, u testkit.Users) golden {
 	if err := json.Unmarshal(b, &g); err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Store.DB.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
+	res, err := testkit.DB(t, c.Dir).Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	vid, _ := res.LastInsertId()
 	for _, s := range g.Slots {
-		sqlExec(t, c.Store.DB, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
+		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
 	}
 	for _, it := range g.Items {
-		sqlExec(t, c.Store.DB, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
+		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
 	}
 	return g
 }

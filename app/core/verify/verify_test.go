@@ -328,8 +328,8 @@ func TestBasicAndLegacy(t *testing.T) {
 	}
 	// Enabled again with write access to the database alone: refused, with
 	// its own reason for the log.
-	c.Store.DB.Exec(`UPDATE credentials SET disabled = 0 WHERE id = ?`, basic.ID)
-	c.Store.DB.Exec(`UPDATE credential_revision SET n = n + 1`) // so the verifier reloads it
+	testkit.DB(t, c.Dir).Exec(`UPDATE credentials SET disabled = 0 WHERE id = ?`, basic.ID)
+	testkit.DB(t, c.Dir).Exec(`UPDATE credential_revision SET n = n + 1`) // so the verifier reloads it
 	_, err := ver.Verify(ctx, auth(basic.Key, secret))
 	if !errors.Is(err, credentials.ErrStateTampered) || !errors.Is(err, errs.ErrBadCredentials) || verify.Reason(err) != "credential state does not verify" {
 		t.Fatalf("tampered: %v", err)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -82,12 +81,7 @@ func seeded(t *testing.T) *harness {
 
 func (h *harness) snapshot() string {
 	h.t.Helper()
-	c, err := core.Open(context.Background(), h.dir, core.Options{})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer c.Close()
-	return testkit.Snapshot(h.t, c.Store.DB)
+	return testkit.Snapshot(h.t, testkit.DB(h.t, h.dir))
 }
 
 func TestHelpAndUsageErrors(t *testing.T) {
@@ -285,13 +279,9 @@ func TestAuditCommands(t *testing.T) {
 		t.Fatalf("verify: %+v", r)
 	}
 	// Tamper with one row behind Keysmith's back.
-	c, err := core.Open(context.Background(), h.dir, core.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Store.DB.Exec(`DROP TRIGGER audit_no_update`)
-	c.Store.DB.Exec(`UPDATE audit SET detail = 'nothing happened' WHERE seq = 2`)
-	c.Close()
+	db := testkit.DB(t, h.dir)
+	db.Exec(`DROP TRIGGER audit_no_update`)
+	db.Exec(`UPDATE audit SET detail = 'nothing happened' WHERE seq = 2`)
 	r = h.run("", "audit", "verify")
 	if r.code != 1 || !strings.Contains(r.stderr, "Entry 2 was altered") {
 		t.Fatalf("tampered verify: %+v", r)
@@ -462,13 +452,9 @@ func TestAuditVerifyDetectsRemovedNewestRows(t *testing.T) {
 	if r := h.run("", "audit", "verify"); r.code != 0 {
 		t.Fatalf("verify: %+v", r)
 	}
-	c, err := core.Open(context.Background(), h.dir, core.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Store.DB.Exec(`DROP TRIGGER audit_no_delete`)
-	c.Store.DB.Exec(`DELETE FROM audit WHERE seq > 3`)
-	c.Store.Close() // not c.Close: a tamperer does not advance the head
+	db := testkit.DB(t, h.dir)
+	db.Exec(`DROP TRIGGER audit_no_delete`)
+	db.Exec(`DELETE FROM audit WHERE seq > 3`)
 	r := h.run("", "audit", "verify")
 	if r.code != 1 || !strings.Contains(r.stderr, "newest entries were removed") {
 		t.Fatalf("truncated log: %+v", r)
@@ -516,15 +502,11 @@ func TestAuditVerifyWithoutHeadFile(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := seeded(t)
-			c, err := core.Open(context.Background(), h.dir, core.Options{})
-			if err != nil {
+			db := testkit.DB(t, h.dir)
+			db.Exec(`DROP TRIGGER audit_no_delete`)
+			if _, err := db.Exec(tt.sql); err != nil {
 				t.Fatal(err)
 			}
-			c.Store.DB.Exec(`DROP TRIGGER audit_no_delete`)
-			if _, err := c.Store.DB.Exec(tt.sql); err != nil {
-				t.Fatal(err)
-			}
-			c.Store.Close()
 			os.Remove(filepath.Join(h.dir, audit.HeadFileName))
 			r := h.run("", "audit", "verify")
 			if r.code != 1 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stdout, "intact") {

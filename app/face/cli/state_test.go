@@ -1,23 +1,17 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"keysmith/app/core"
+	"keysmith/app/testkit"
 )
 
 // tamper changes h's database behind Keysmith's back.
 func (h *harness) tamper(q string, args ...any) {
 	h.t.Helper()
-	c, err := core.Open(context.Background(), h.dir, core.Options{})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Store.DB.Exec(q, args...); err != nil {
+	if _, err := testkit.DB(h.t, h.dir).Exec(q, args...); err != nil {
 		h.t.Fatalf("%s: %v", q, err)
 	}
 }

@@ -27,7 +27,7 @@ func TestCommandTable(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("commands:\n got %q\nwant %q", got, want)
 	}
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,7 @@ func TestVaultCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Store.DB.Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(i.id) FROM vault_items i JOIN vaults v ON v.id = i.vault_id
+	_, err = testkit.DB(t, c.Dir).Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(i.id) FROM vault_items i JOIN vaults v ON v.id = i.vault_id
 		JOIN users u ON u.id = v.user_id WHERE u.email = 'bea@acme.test')`)
 	c.Close()
 	if err != nil {

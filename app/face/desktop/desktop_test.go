@@ -114,7 +114,7 @@ func TestIdleSignOut(t *testing.T) {
 		t.Fatalf("events %q, want one %s", got, desktop.EventSessionEnded)
 	}
 	var detail string
-	c.Store.DB.QueryRow(`SELECT detail FROM audit WHERE action = 'user.sign-out' ORDER BY seq DESC`).Scan(&detail)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT detail FROM audit WHERE action = 'user.sign-out' ORDER BY seq DESC`).Scan(&detail)
 	if detail != "idle" {
 		t.Fatalf("sign-out reason %q", detail)
 	}
@@ -291,7 +291,7 @@ func TestAuthorizationSweep(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				before := testkit.Snapshot(t, c.Store.DB)
+				before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 				out := m.Func.Call(append([]reflect.Value{reflect.ValueOf(a)}, args(t, m, u.Admin.ID)...))
 				err := callErr(out)
 				want := msgForbidden
@@ -316,7 +316,7 @@ func TestAuthorizationSweep(t *testing.T) {
 						t.Fatalf("%s as %s: err = %v, want %q", m.Name, who.role, err, want)
 					}
 				}
-				if after := testkit.Snapshot(t, c.Store.DB); after != before {
+				if after := testkit.Snapshot(t, testkit.DB(t, c.Dir)); after != before {
 					t.Fatalf("%s as %s changed the database", m.Name, who.role)
 				}
 			})
@@ -346,7 +346,7 @@ func TestNaughtyStrings(t *testing.T) {
 			t.Fatalf("%s %q stored as %q", field, s, got)
 		}
 	}
-	users := func() int { return testkit.Count(t, c.Store.DB, "users") }
+	users := func() int { return testkit.Count(t, testkit.DB(t, c.Dir), "users") }
 	for i, s := range testkit.BLNS(t) {
 		n := users()
 		email := "naughty" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + "@acme.test"
@@ -393,7 +393,7 @@ func TestNaughtyStrings(t *testing.T) {
 			t.Fatalf("sign in with %q", s)
 		}
 	}
-	if r, err := c.Audit.Verify(context.Background(), c.Store.DB); err != nil || !r.OK() {
+	if r, err := testkit.VerifyAudit(t, c.Dir); err != nil || !r.OK() {
 		t.Fatalf("audit after naughty strings: %+v %v", r, err)
 	}
 }
@@ -406,7 +406,7 @@ func TestNaughtyAccountNames(t *testing.T) {
 		st, err := a.Setup(desktop.SetupRequest{Account: s, Name: "Ann", Email: "ann@acme.test",
 			Password: testkit.AdminPassword, Confirm: testkit.AdminPassword})
 		if err != nil {
-			if testkit.Count(t, c.Store.DB, "account")+testkit.Count(t, c.Store.DB, "users") != 0 {
+			if testkit.Count(t, testkit.DB(t, c.Dir), "account")+testkit.Count(t, testkit.DB(t, c.Dir), "users") != 0 {
 				t.Fatalf("refused account %q was half-saved", s)
 			}
 			continue
@@ -490,8 +490,8 @@ func TestAuditRetentionAndUnprovenVerify(t *testing.T) {
 	if r, err := a.VerifyAudit(); err != nil || r.OK || r.Status != "unproven" || !strings.Contains(r.Problem, "head file") {
 		t.Fatalf("verify without the head file: %+v %v", r, err)
 	}
-	c.Store.DB.Exec(`DROP TRIGGER audit_no_delete`)
-	c.Store.DB.Exec(`DELETE FROM audit WHERE seq > 3`)
+	testkit.DB(t, c.Dir).Exec(`DROP TRIGGER audit_no_delete`)
+	testkit.DB(t, c.Dir).Exec(`DELETE FROM audit WHERE seq > 3`)
 	if r, err := a.VerifyAudit(); err != nil || r.OK || r.Status != "tampered" {
 		t.Fatalf("verify after removing rows: %+v %v", r, err)
 	}

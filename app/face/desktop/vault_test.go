@@ -223,7 +223,7 @@ func TestVaultRotateKeyAndTampering(t *testing.T) {
 	if _, err := a.VaultUnlockWithRecovery(res.RecoveryCode); err != nil {
 		t.Fatalf("recovery code after rotation: %v", err)
 	}
-	if _, err := c.Store.DB.Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(id) FROM vault_items)`); err != nil {
+	if _, err := testkit.DB(t, c.Dir).Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(id) FROM vault_items)`); err != nil {
 		t.Fatal(err)
 	}
 	list, err := a.VaultList("")

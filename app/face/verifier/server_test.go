@@ -82,12 +82,12 @@ func TestServe(t *testing.T) {
 		t.Fatalf("last used not recorded: %+v", got)
 	}
 	var refusals int
-	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused'`).Scan(&refusals)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused'`).Scan(&refusals)
 	if refusals < 2 {
 		t.Fatalf("refusals audited: %d", refusals)
 	}
 	var detail string
-	c.Store.DB.QueryRow(`SELECT detail FROM audit WHERE action = 'verify.refused' AND target = ?`, cred.Key).Scan(&detail)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT detail FROM audit WHERE action = 'verify.refused' AND target = ?`, cred.Key).Scan(&detail)
 	if !strings.Contains(detail, "wrong secret") && !strings.Contains(detail, "disabled") {
 		t.Fatalf("refusal reason %q", detail)
 	}
@@ -96,7 +96,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("the request log holds the secret:\n%s", logs.String())
 	}
 	var leaked int
-	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE target LIKE '%' || ? || '%' OR detail LIKE '%' || ? || '%'`, secret, secret).Scan(&leaked)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM audit WHERE target LIKE '%' || ? || '%' OR detail LIKE '%' || ? || '%'`, secret, secret).Scan(&leaked)
 	if leaked != 0 {
 		t.Fatal("the audit log holds the secret")
 	}
@@ -106,7 +106,7 @@ func TestServe(t *testing.T) {
 	}
 	var unknown int
 	// The audit counts it without naming it (the request log has the detail).
-	c.Store.DB.QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused' AND target = '' AND detail LIKE '%(unknown key)%' AND detail NOT LIKE '%unknown-%'`).Scan(&unknown)
+	testkit.DB(t, c.Dir).QueryRow(`SELECT COUNT(*) FROM audit WHERE action = 'verify.refused' AND target = '' AND detail LIKE '%(unknown key)%' AND detail NOT LIKE '%unknown-%'`).Scan(&unknown)
 	if unknown == 0 || !strings.Contains(logs.String(), `key="`+fingerprint+`"`) {
 		t.Fatalf("unknown key not recorded as %s (audit rows %d):\n%s", fingerprint, unknown, logs.String())
 	}
