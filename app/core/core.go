@@ -1,4 +1,4 @@
-// Package app wires Keysmith's core: one database, one key file, one set of
+// Package core wires Keysmith's core: one database, one key file, one set of
 // services shared by every face (the window, the command line and, later,
 // the loopback verifier). Faces hold no rules of their own.
 package core

@@ -1,4 +1,4 @@
-// Package server is the loopback verification endpoint (keysmith serve): a
+// Package verifier is the loopback verification endpoint (keysmith serve): a
 // thin HTTP face over the verifier.
 //
 // Guarantees:
