@@ -1,6 +1,6 @@
 // Package core wires Keysmith's core: one database, one key file, one set of
-// services shared by every face (the window, the command line and, later,
-// the loopback verifier). Faces hold no rules of their own.
+// services shared by every face (the window, the command line and the
+// loopback verifier). Faces hold no rules of their own.
 package core
 
 import (
