@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"keysmith/app/core"
@@ -32,19 +31,11 @@ func auditCommands() []command {
 }
 
 func (r *run) auditList(args []string) error {
-	const name = "audit list"
-	fs := newFlags(name)
-	query := fs.String("query", "", "filter text")
-	limit := fs.Int("limit", 50, "entries to show (1..500)")
-	offset := fs.Int("offset", 0, "entries to skip")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if *limit < 1 || *limit > 500 || *offset < 0 {
-		return usagef("--limit must be 1..500 and --offset 0 or more")
-	}
-	c, id, err := r.signIn()
+	o := options("audit list")
+	query := o.String("query", "", "filter text")
+	limit, offset := page(o, 50, 500)
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -54,25 +45,18 @@ func (r *run) auditList(args []string) error {
 	}
 	page := views.Audit(es, total)
 	return r.output(*asJSON, page, func(w io.Writer) {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEQ\tTIME\tACTOR\tACTION\tTARGET\tDETAIL")
-		for _, e := range page.Entries {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At, printable(e.Actor), e.Action, printable(e.Target), printable(e.Detail))
-		}
-		tw.Flush()
+		table(w, "SEQ\tTIME\tACTOR\tACTION\tTARGET\tDETAIL", page.Entries, func(e views.AuditEntry) []any {
+			return []any{e.Seq, e.At, printable(e.Actor), e.Action, printable(e.Target), printable(e.Detail)}
+		})
 		fmt.Fprintf(w, "%d of %d entries.\n", len(page.Entries), total)
 	})
 }
 
 func (r *run) auditVerify(args []string) error {
-	const name = "audit verify"
-	fs := newFlags(name)
-	archive := fs.String("archive", "", "archive file to check")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("audit verify")
+	archive := o.String("archive", "", "archive file to check")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -125,11 +109,11 @@ func (r *run) auditVerifyArchive(c *core.Core, id int64, path string, asJSON boo
 
 func (r *run) auditArchive(args []string) error {
 	const name = "audit archive"
-	fs := newFlags(name)
-	out := fs.String("out", "", "archive file to create")
-	beforeText := fs.String("before", "", "archive entries older than this date (UTC)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
+	o := options(name)
+	out := o.String("out", "", "archive file to create")
+	beforeText := o.String("before", "", "archive entries older than this date (UTC)")
+	asJSON := o.json()
+	if err := r.parse(o, args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -160,14 +144,10 @@ func (r *run) auditArchive(args []string) error {
 }
 
 func (r *run) auditRetention(args []string) error {
-	const name = "audit retention"
-	fs := newFlags(name)
-	days := fs.Int("days", -1, "days to keep audit entries (0: forever)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("audit retention")
+	days := o.Int("days", -1, "days to keep audit entries (0: forever)")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}

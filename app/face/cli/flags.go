@@ -8,50 +8,64 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"keysmith/app/core"
 )
 
-// targetFlags parses the flag `by` that names what a command acts on, the
-// flags extra adds and --json, runs the check extra returns, and signs in.
-func (r *run) targetFlags(name, by string, args []string, extra func(fs *flag.FlagSet) func() error) (value string, actor int64, asJSON bool, err error) {
-	fs := newFlags(name)
-	v := fs.String(by, "", "the "+by+" of what to act on")
-	j := fs.Bool("json", false, "print JSON")
-	check := func() error { return nil }
-	if extra != nil {
-		check = extra(fs)
-	}
-	if err := r.parse(name, fs, args); err != nil {
-		return "", 0, false, err
-	}
-	if err := required(name, map[string]string{by: *v}); err != nil {
-		return "", 0, false, err
-	}
-	if err := check(); err != nil {
-		return "", 0, false, err
-	}
-	_, actor, err = r.signIn()
-	return *v, actor, *j, err
+// opts declares one command's options: a flag set whose errors become
+// usage errors, the string options the command requires and the checks
+// that run once the options are parsed.
+type opts struct {
+	*flag.FlagSet
+	name   string
+	needed map[string]*string
+	checks []func() error
 }
 
-// confirmYes adds the --yes flag a deletion needs.
-func confirmYes(name string) func(fs *flag.FlagSet) func() error {
-	return func(fs *flag.FlagSet) func() error {
-		yes := fs.Bool("yes", false, "confirm the deletion")
-		return func() error {
-			if !*yes {
-				return usagef("%s needs --yes to confirm", name)
-			}
-			return nil
-		}
-	}
-}
-
-// flags returns a FlagSet for c whose errors become usage errors.
-func newFlags(c string) *flag.FlagSet {
-	fs := flag.NewFlagSet(c, flag.ContinueOnError)
+// options starts the options of command name.
+func options(name string) *opts {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return fs
+	return &opts{FlagSet: fs, name: name, needed: map[string]*string{}}
 }
+
+// need declares a string option the command requires.
+func (o *opts) need(flag, usage string) *string {
+	p := o.String(flag, "", usage)
+	o.needed[flag] = p
+	return p
+}
+
+// json declares --json.
+func (o *opts) json() *bool { return o.Bool("json", false, "print JSON") }
+
+// confirm declares --yes, which the command requires.
+func (o *opts) confirm() {
+	yes := o.Bool("yes", false, "confirm")
+	o.then(func() error {
+		if !*yes {
+			return usagef("%s needs --yes to confirm", o.name)
+		}
+		return nil
+	})
+}
+
+// page declares --limit (def by default, 1..max) and --offset (0 or more).
+func page(o *opts, def, max int) (limit, offset *int) {
+	limit = o.Int("limit", def, fmt.Sprintf("rows (1..%d)", max))
+	offset = o.Int("offset", 0, "rows to skip")
+	o.then(func() error {
+		if *limit < 1 || *limit > max || *offset < 0 {
+			return usagef("--limit must be 1..%d and --offset 0 or more", max)
+		}
+		return nil
+	})
+	return limit, offset
+}
+
+// then adds a check to run, in order, once the options are parsed and the
+// required ones are present.
+func (o *opts) then(check func() error) { o.checks = append(o.checks, check) }
 
 // flagProblem says what the flag package's error means, in the options'
 // own spelling (--name) and with the kind of value expected.
@@ -110,62 +124,44 @@ func repeated(fs *flag.FlagSet, args []string) string {
 	return ""
 }
 
-// parse parses args with fs, allowing no positional arguments.
-func (r *run) parse(name string, fs *flag.FlagSet, args []string) error {
-	if f := repeated(fs, args); f != "" {
-		return usagef("--%s is given twice; run 'keysmith %s --help'", f, name)
+// parse parses args into o, allowing no positional arguments, then checks
+// that the required options are given and runs o's checks.
+func (r *run) parse(o *opts, args []string) error {
+	if f := repeated(o.FlagSet, args); f != "" {
+		return usagef("--%s is given twice; run 'keysmith %s --help'", f, o.name)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := o.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printCommandHelp(r.env.Stdout, lookup(name))
+			printCommandHelp(r.env.Stdout, lookup(o.name))
 			return flag.ErrHelp
 		}
-		return usagef("%s; run 'keysmith %s --help'", flagProblem(fs, err), name)
+		return usagef("%s; run 'keysmith %s --help'", flagProblem(o.FlagSet, err), o.name)
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q; run 'keysmith %s --help'", fs.Arg(0), name)
+	if o.NArg() > 0 {
+		return usagef("unexpected argument %q; run 'keysmith %s --help'", o.Arg(0), o.name)
 	}
-	return nil
-}
-
-// jsonOnly parses args for a command whose only flag is --json.
-func (r *run) jsonOnly(name string, args []string) (bool, error) {
-	fs := newFlags(name)
-	asJSON := fs.Bool("json", false, "print JSON")
-	err := r.parse(name, fs, args)
-	return *asJSON, err
-}
-
-// parseRequired parses args for command name with the string flags req,
-// all required, and --json.
-func (r *run) parseRequired(name string, args []string, req ...string) (map[string]string, bool, error) {
-	fs := newFlags(name)
-	ptrs := map[string]*string{}
-	for _, f := range req {
-		ptrs[f] = fs.String(f, "", f)
-	}
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return nil, false, err
-	}
-	vals := map[string]string{}
-	for f, p := range ptrs {
-		vals[f] = *p
-	}
-	return vals, *asJSON, required(name, vals)
-}
-
-// required fails with a usage error naming each flag that was not given.
-func required(name string, vals map[string]string) error {
 	var missing []string
-	for k, v := range vals {
-		if v == "" {
+	for k, v := range o.needed {
+		if *v == "" {
 			missing = append(missing, "--"+k)
 		}
 	}
-	sort.Strings(missing)
 	if len(missing) > 0 {
-		return usagef("%s requires %s", name, strings.Join(missing, " and "))
+		sort.Strings(missing)
+		return usagef("%s requires %s", o.name, strings.Join(missing, " and "))
+	}
+	for _, check := range o.checks {
+		if err := check(); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// signedIn parses args into o, then signs in.
+func (r *run) signedIn(o *opts, args []string) (*core.Core, int64, error) {
+	if err := r.parse(o, args); err != nil {
+		return nil, 0, err
+	}
+	return r.signIn()
 }

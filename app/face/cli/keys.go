@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"keysmith/app/core/credentials"
@@ -86,18 +84,12 @@ func (r *run) printSecret(asJSON bool, c credentials.Credential, secret, verb, g
 
 func (r *run) keysCreate(args []string) error {
 	const name = "keys create"
-	fs := newFlags(name)
-	typ := fs.String("type", "", "basic or hmac")
-	label := fs.String("name", "", "descriptive name")
-	expires := fs.String("expires", "", "expiry")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"type": *typ, "name": *label}); err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options(name)
+	typ := o.need("type", "basic or hmac")
+	label := o.need("name", "descriptive name")
+	expires := o.String("expires", "", "expiry")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -120,22 +112,15 @@ func (r *run) keysCreate(args []string) error {
 }
 
 func (r *run) listCredentials(name string, args []string, fixed credentials.Type) error {
-	fs := newFlags(name)
+	o := options(name)
 	typ := new(string)
 	if fixed == "" {
-		typ = fs.String("type", "", "basic, hmac or legacy")
+		typ = o.String("type", "", "basic, hmac or legacy")
 	}
-	query := fs.String("query", "", "filter text")
-	limit := fs.Int("limit", 100, "rows (1..1000)")
-	offset := fs.Int("offset", 0, "rows to skip")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if *limit < 1 || *limit > 1000 || *offset < 0 {
-		return usagef("--limit must be 1..1000 and --offset 0 or more")
-	}
-	c, id, err := r.signIn()
+	query := o.String("query", "", "filter text")
+	limit, offset := page(o, 100, 1000)
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -154,13 +139,9 @@ func (r *run) listCredentials(name string, args []string, fixed credentials.Type
 		page.Items = append(page.Items, views.Credential(cr, c.Clock()))
 	}
 	err = r.output(*asJSON, page, func(w io.Writer) {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TYPE\tNAME\tKEY\tSTATUS\tCREATED\tLAST USED\tEXPIRES")
-		for _, v := range page.Items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.TypeLabel, printable(v.Name), v.Key, v.Status, v.CreatedAt,
-				orText(v.LastUsedAt, "never"), orText(v.ExpiresAt, "never"))
-		}
-		tw.Flush()
+		table(w, "TYPE\tNAME\tKEY\tSTATUS\tCREATED\tLAST USED\tEXPIRES", page.Items, func(v views.CredentialView) []any {
+			return []any{v.TypeLabel, printable(v.Name), v.Key, v.Status, v.CreatedAt, orText(v.LastUsedAt, "never"), orText(v.ExpiresAt, "never")}
+		})
 		fmt.Fprintf(w, "%d of %d credentials.\n", len(page.Items), total)
 	})
 	if err == nil {
@@ -194,12 +175,9 @@ type tamperedJSON struct {
 }
 
 func (r *run) keysVerify(args []string) error {
-	const name = "keys verify"
-	asJSON, err := r.jsonOnly(name, args)
-	if err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("keys verify")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -211,7 +189,7 @@ func (r *run) keysVerify(args []string) error {
 	for _, cr := range bad {
 		out.Tampered = append(out.Tampered, views.Credential(cr, c.Clock()))
 	}
-	if err := r.output(asJSON, out, func(w io.Writer) {
+	if err := r.output(*asJSON, out, func(w io.Writer) {
 		if len(bad) == 0 {
 			fmt.Fprintf(w, "Credential state intact: %d credentials checked.\n", checked)
 		}
@@ -241,13 +219,15 @@ func (r *run) legacyList(args []string) error {
 	return r.listCredentials("legacy list", args, credentials.Legacy)
 }
 
-// credTarget finds the credential named by --key or --username.
-func (r *run) credTarget(name, by string, args []string, extra func(fs *flag.FlagSet) func() error) (credentials.Credential, int64, bool, error) {
-	key, id, asJSON, err := r.targetFlags(name, by, args, extra)
-	if err != nil {
-		return credentials.Credential{}, 0, false, err
+// credTarget parses args into o with --json and the option by (key or
+// username), signs in and finds the credential it names.
+func (r *run) credTarget(o *opts, by string, args []string) (c credentials.Credential, id int64, asJSON bool, err error) {
+	v, j := o.need(by, "the "+by+" of what to act on"), o.json()
+	if _, id, err = r.signedIn(o, args); err != nil {
+		return c, 0, false, err
 	}
-	c, err := r.core.Credentials.ByKey(context.Background(), id, key)
+	key, asJSON := *v, *j
+	c, err = r.core.Credentials.ByKey(context.Background(), id, key)
 	if by == "username" {
 		err = notFound(err, "No Legacy credential has the username %s (legacy list shows them).", printable(key))
 	} else {
@@ -268,12 +248,9 @@ func (r *run) printCredential(asJSON bool, c credentials.Credential, verb string
 }
 
 func (r *run) keysRename(args []string) error {
-	const name = "keys rename"
-	var label *string
-	c, id, asJSON, err := r.credTarget(name, "key", args, func(fs *flag.FlagSet) func() error {
-		label = fs.String("name", "", "new name")
-		return func() error { return required(name, map[string]string{"name": *label}) }
-	})
+	o := options("keys rename")
+	label := o.need("name", "new name")
+	c, id, asJSON, err := r.credTarget(o, "key", args)
 	if err != nil {
 		return err
 	}
@@ -285,7 +262,7 @@ func (r *run) keysRename(args []string) error {
 }
 
 func (r *run) keysSetDisabled(name string, args []string, disabled bool) error {
-	c, id, asJSON, err := r.credTarget(name, "key", args, nil)
+	c, id, asJSON, err := r.credTarget(options(name), "key", args)
 	if err != nil {
 		return err
 	}
@@ -301,7 +278,9 @@ func (r *run) keysSetDisabled(name string, args []string, disabled bool) error {
 }
 
 func (r *run) credDelete(name, by string, args []string) error {
-	c, id, _, err := r.credTarget(name, by, args, confirmYes(name))
+	o := options(name)
+	o.confirm()
+	c, id, _, err := r.credTarget(o, by, args)
 	if err != nil {
 		return err
 	}
@@ -313,18 +292,14 @@ func (r *run) credDelete(name, by string, args []string) error {
 }
 
 func (r *run) keysRoll(args []string) error {
-	const name = "keys roll"
+	o := options("keys roll")
 	var g time.Duration
-	var grace *string
-	c, id, asJSON, err := r.credTarget(name, "key", args, func(fs *flag.FlagSet) func() error {
-		grace = fs.String("grace", "", "how long earlier secrets keep working: 0, 1h, 24h or 7d")
-		return func() (err error) {
-			if err = required(name, map[string]string{"grace": *grace}); err == nil {
-				g, err = credentials.ParseGrace(*grace)
-			}
-			return asUsage(err)
-		}
+	grace := o.need("grace", "how long earlier secrets keep working: 0, 1h, 24h or 7d")
+	o.then(func() (err error) {
+		g, err = credentials.ParseGrace(*grace)
+		return asUsage(err)
 	})
+	c, id, asJSON, err := r.credTarget(o, "key", args)
 	if err != nil {
 		return err
 	}
@@ -339,18 +314,11 @@ func (r *run) keysRoll(args []string) error {
 }
 
 func (r *run) legacyCreate(args []string) error {
-	const name = "legacy create"
-	fs := newFlags(name)
-	username := fs.String("username", "", "username")
-	expires := fs.String("expires", "", "expiry")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"username": *username}); err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("legacy create")
+	username := o.need("username", "username")
+	expires := o.String("expires", "", "expiry")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -377,7 +345,7 @@ func (r *run) legacyCreate(args []string) error {
 }
 
 func (r *run) legacySetPassword(args []string) error {
-	c, id, asJSON, err := r.credTarget("legacy set-password", "username", args, nil)
+	c, id, asJSON, err := r.credTarget(options("legacy set-password"), "username", args)
 	if err != nil {
 		return err
 	}

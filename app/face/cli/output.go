@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 
 	"keysmith/app/core/errs"
 )
@@ -69,4 +70,21 @@ func (e *errWriter) Write(b []byte) (int, error) {
 	}
 	e.err = err
 	return n, err
+}
+
+// table writes items as aligned columns under header (tab-separated); row
+// gives an item's cells.
+func table[T any](w io.Writer, header string, items []T, row func(T) []any) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		for i, cell := range row(it) {
+			if i > 0 {
+				io.WriteString(tw, "\t")
+			}
+			fmt.Fprint(tw, cell)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
 }

@@ -44,16 +44,15 @@ func serveCommands() []command {
 }
 
 func (r *run) serve(args []string) error {
-	const name = "serve"
-	fs := newFlags(name)
-	listen := fs.String("listen", verifier.DefaultListen, "address")
-	cert := fs.String("tls-cert", "", "TLS certificate file")
-	key := fs.String("tls-key", "", "TLS key file")
-	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
-	strict := fs.Bool("reject-bodyless-replays", false, "refuse a repeated signature even without a body")
-	strictMethod := fs.Bool("strict-method", false, strictMethodHelp)
-	proxy := fs.Bool("trust-proxy", false, "record X-Real-IP from a reverse proxy on this machine as the client address")
-	if err := r.parse(name, fs, args); err != nil {
+	o := options("serve")
+	listen := o.String("listen", verifier.DefaultListen, "address")
+	cert := o.String("tls-cert", "", "TLS certificate file")
+	key := o.String("tls-key", "", "TLS key file")
+	skew := o.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	strict := o.Bool("reject-bodyless-replays", false, "refuse a repeated signature even without a body")
+	strictMethod := o.Bool("strict-method", false, strictMethodHelp)
+	proxy := o.Bool("trust-proxy", false, "record X-Real-IP from a reverse proxy on this machine as the client address")
+	if err := r.parse(o, args); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
@@ -188,12 +187,12 @@ func checkSkew(d time.Duration) error {
 
 func (r *run) verifyRequest(args []string) error {
 	const name = "verify"
-	fs := newFlags(name)
-	file := fs.String("request", "-", "raw HTTP request file, - for standard input")
-	skew := fs.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
-	strictMethod := fs.Bool("strict-method", false, strictMethodHelp)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
+	o := options(name)
+	file := o.String("request", "-", "raw HTTP request file, - for standard input")
+	skew := o.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	strictMethod := o.Bool("strict-method", false, strictMethodHelp)
+	asJSON := o.json()
+	if err := r.parse(o, args); err != nil {
 		return err
 	}
 	if err := checkSkew(*skew); err != nil {

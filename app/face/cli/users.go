@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"keysmith/app/core/accounts"
 	"keysmith/app/core/errs"
@@ -48,8 +46,9 @@ func userCommands() []command {
 }
 
 func (r *run) initAccount(args []string) error {
-	v, asJSON, err := r.parseRequired("init", args, "account", "name", "email")
-	if err != nil {
+	o := options("init")
+	account, name, email, asJSON := o.need("account", "account name"), o.need("name", "your name"), o.need("email", "your email"), o.json()
+	if err := r.parse(o, args); err != nil {
 		return err
 	}
 	c, err := r.open(true)
@@ -63,23 +62,20 @@ func (r *run) initAccount(args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := c.Accounts.Setup(context.Background(), v["account"], accounts.NewUser{Name: v["name"], Email: v["email"], Password: pw})
+	u, err := c.Accounts.Setup(context.Background(), *account, accounts.NewUser{Name: *name, Email: *email, Password: pw})
 	if err != nil {
 		return err
 	}
 	acc, _ := c.Accounts.Account(context.Background())
-	return r.output(asJSON, map[string]any{"account": acc.Name, "user": views.User(u, u.ID)}, func(w io.Writer) {
+	return r.output(*asJSON, map[string]any{"account": acc.Name, "user": views.User(u, u.ID)}, func(w io.Writer) {
 		fmt.Fprintf(w, "Created account %s with Administrator %s <%s>.\n", acc.Name, u.Name, u.Email)
 	})
 }
 
 func (r *run) usersList(args []string) error {
-	const name = "users list"
-	asJSON, err := r.jsonOnly(name, args)
-	if err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("users list")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -91,30 +87,17 @@ func (r *run) usersList(args []string) error {
 	for _, u := range us {
 		list = append(list, views.User(u, id))
 	}
-	return r.output(asJSON, list, func(w io.Writer) {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tEMAIL\tROLE\tSTATUS")
-		for _, v := range list {
-			status := "active"
-			if v.Disabled {
-				status = "disabled"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(v.Name), printable(v.Email), v.Role, status)
-		}
-		tw.Flush()
+	return r.output(*asJSON, list, func(w io.Writer) {
+		table(w, "NAME\tEMAIL\tROLE\tSTATUS", list, func(v views.UserView) []any {
+			return []any{printable(v.Name), printable(v.Email), v.Role, map[bool]string{false: "active", true: "disabled"}[v.Disabled]}
+		})
 	})
 }
 
 func (r *run) usersAdd(args []string) error {
-	v, asJSON, err := r.parseRequired("users add", args, "name", "email", "role")
-	if err != nil {
-		return err
-	}
-	role, err := accounts.ParseRole(v["role"])
-	if err != nil {
-		return asUsage(err)
-	}
-	c, id, err := r.signIn()
+	o := options("users add")
+	name, email, role, asJSON := o.need("name", "name"), o.need("email", "email"), parseRole(o), o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -125,11 +108,11 @@ func (r *run) usersAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: v["name"], Email: v["email"], Role: role, Password: pw})
+	u, err := c.Accounts.AddUser(context.Background(), id, accounts.NewUser{Name: *name, Email: *email, Role: *role, Password: pw})
 	if err != nil {
 		return err
 	}
-	return r.printUser(asJSON, u, id, "Added")
+	return r.printUser(*asJSON, u, id, "Added")
 }
 
 func (r *run) printUser(asJSON bool, u accounts.User, self int64, verb string) error {
@@ -143,32 +126,36 @@ func (r *run) printUser(asJSON bool, u accounts.User, self int64, verb string) e
 	})
 }
 
-// target finds the user named by --email.
-func (r *run) target(name string, args []string, extra func(fs *flag.FlagSet) func() error) (accounts.User, int64, bool, error) {
-	email, id, asJSON, err := r.targetFlags(name, "email", args, extra)
-	if err != nil {
-		return accounts.User{}, 0, false, err
+// parseRole declares the required --role and checks it once parsed.
+func parseRole(o *opts) *accounts.Role {
+	text := o.need("role", "role")
+	role := new(accounts.Role)
+	o.then(func() (err error) {
+		*role, err = accounts.ParseRole(*text)
+		return asUsage(err)
+	})
+	return role
+}
+
+// target parses args into o with --email and --json, signs in and finds
+// that user.
+func (r *run) target(o *opts, args []string) (u accounts.User, id int64, asJSON bool, err error) {
+	email, j := o.need("email", "the email of the user to act on"), o.json()
+	if _, id, err = r.signedIn(o, args); err != nil {
+		return u, 0, false, err
 	}
-	u, err := r.core.Accounts.UserByEmail(context.Background(), id, email)
-	return u, id, asJSON, notFound(err, "No user has the email %s (users list shows them).", printable(email))
+	u, err = r.core.Accounts.UserByEmail(context.Background(), id, *email)
+	return u, id, *j, notFound(err, "No user has the email %s (users list shows them).", printable(*email))
 }
 
 func (r *run) usersSetRole(args []string) error {
-	const name = "users set-role"
-	var role accounts.Role
-	u, id, asJSON, err := r.target(name, args, func(fs *flag.FlagSet) func() error {
-		text := fs.String("role", "", "new role")
-		return func() (err error) {
-			if err = required(name, map[string]string{"role": *text}); err == nil {
-				role, err = accounts.ParseRole(*text)
-			}
-			return asUsage(err)
-		}
-	})
+	o := options("users set-role")
+	role := parseRole(o)
+	u, id, asJSON, err := r.target(o, args)
 	if err != nil {
 		return err
 	}
-	u, err = r.core.Accounts.SetRole(context.Background(), id, u.ID, role)
+	u, err = r.core.Accounts.SetRole(context.Background(), id, u.ID, *role)
 	if err != nil {
 		return err
 	}
@@ -176,7 +163,7 @@ func (r *run) usersSetRole(args []string) error {
 }
 
 func (r *run) usersSetDisabled(name string, args []string, disabled bool) error {
-	u, id, asJSON, err := r.target(name, args, nil)
+	u, id, asJSON, err := r.target(options(name), args)
 	if err != nil {
 		return err
 	}
@@ -192,7 +179,7 @@ func (r *run) usersSetDisabled(name string, args []string, disabled bool) error 
 }
 
 func (r *run) usersResetPassword(args []string) error {
-	u, id, _, err := r.target("users reset-password", args, nil)
+	u, id, _, err := r.target(options("users reset-password"), args)
 	if err != nil {
 		return err
 	}
@@ -208,8 +195,9 @@ func (r *run) usersResetPassword(args []string) error {
 }
 
 func (r *run) usersDelete(args []string) error {
-	const name = "users delete"
-	u, id, _, err := r.target(name, args, confirmYes(name))
+	o := options("users delete")
+	o.confirm()
+	u, id, _, err := r.target(o, args)
 	if err != nil {
 		return err
 	}
@@ -221,11 +209,7 @@ func (r *run) usersDelete(args []string) error {
 }
 
 func (r *run) passwd(args []string) error {
-	const name = "passwd"
-	if err := r.parse(name, newFlags(name), args); err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	c, id, err := r.signedIn(options("passwd"), args)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"keysmith/app/core/errs"
@@ -88,8 +87,8 @@ func (r *run) secretInput(env, prompt string) (string, error) {
 }
 
 // openVault signs in and unlocks the user's vault.
-func (r *run) openVault() (*vault.Session, int64, error) {
-	c, id, err := r.signIn()
+func (r *run) openVault(o *opts, args []string) (*vault.Session, int64, error) {
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -119,14 +118,10 @@ func (r *run) openVault() (*vault.Session, int64, error) {
 }
 
 func (r *run) vaultInit(args []string) error {
-	const name = "vault init"
-	fs := newFlags(name)
-	recovery := fs.Bool("recovery", false, "also create a recovery code")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("vault init")
+	recovery := o.Bool("recovery", false, "also create a recovery code")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -169,12 +164,9 @@ func errRecoveryLost(done string) error {
 }
 
 func (r *run) vaultStatus(args []string) error {
-	const name = "vault status"
-	asJSON, err := r.jsonOnly(name, args)
-	if err != nil {
-		return err
-	}
-	c, id, err := r.signIn()
+	o := options("vault status")
+	asJSON := o.json()
+	c, id, err := r.signedIn(o, args)
 	if err != nil {
 		return err
 	}
@@ -182,7 +174,7 @@ func (r *run) vaultStatus(args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.output(asJSON, map[string]any{"exists": st.Exists, "items": st.Items, "hasRecovery": st.HasRecovery}, func(w io.Writer) {
+	return r.output(*asJSON, map[string]any{"exists": st.Exists, "items": st.Items, "hasRecovery": st.HasRecovery}, func(w io.Writer) {
 		if !st.Exists {
 			fmt.Fprintln(w, "No vault. Create one with 'keysmith vault init'.")
 			return
@@ -192,14 +184,10 @@ func (r *run) vaultStatus(args []string) error {
 }
 
 func (r *run) vaultList(args []string) error {
-	const name = "vault list"
-	fs := newFlags(name)
-	query := fs.String("query", "", "filter text")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	v, id, err := r.openVault()
+	o := options("vault list")
+	query := o.String("query", "", "filter text")
+	asJSON := o.json()
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
@@ -214,12 +202,9 @@ func (r *run) vaultList(args []string) error {
 			UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	return r.output(*asJSON, out, func(w io.Writer) {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tTITLE\tUSERNAME\tURL")
-		for _, it := range out {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", it.ID, printable(it.Title), printable(it.Username), printable(it.URL))
-		}
-		tw.Flush()
+		table(w, "ID\tTITLE\tUSERNAME\tURL", out, func(it views.VaultSummary) []any {
+			return []any{it.ID, printable(it.Title), printable(it.Username), printable(it.URL)}
+		})
 	})
 }
 
@@ -236,22 +221,19 @@ func (r *run) readAllSecret() (string, error) {
 
 func (r *run) vaultAdd(args []string) error {
 	const name = "vault add"
-	fs := newFlags(name)
-	title := fs.String("title", "", "title")
-	user := fs.String("username", "", "username or key")
-	url := fs.String("url", "", "URL")
-	notes := fs.String("notes", "", "notes")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"title": *title}); err != nil {
-		return err
-	}
-	if r.env.Getenv(EnvVaultPassphrase) == "" && !r.env.Terminal {
-		return usagef("%s reads the secret from standard input, so give the passphrase in %s", name, EnvVaultPassphrase)
-	}
-	v, id, err := r.openVault()
+	o := options(name)
+	title := o.need("title", "title")
+	user := o.String("username", "", "username or key")
+	url := o.String("url", "", "URL")
+	notes := o.String("notes", "", "notes")
+	asJSON := o.json()
+	o.then(func() error {
+		if r.env.Getenv(EnvVaultPassphrase) == "" && !r.env.Terminal {
+			return usagef("%s reads the secret from standard input, so give the passphrase in %s", name, EnvVaultPassphrase)
+		}
+		return nil
+	})
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
@@ -267,35 +249,31 @@ func (r *run) vaultAdd(args []string) error {
 	return r.output(*asJSON, map[string]any{"id": itemID}, func(w io.Writer) { fmt.Fprintf(w, "Added item %d.\n", itemID) })
 }
 
-func parseID(name, s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id < 1 {
-		return 0, usagef("%s needs --id with an item number from 'keysmith vault list'", name)
-	}
-	return id, nil
+// itemID declares --id, an item number, checked once parsed.
+func itemID(o *opts) *int64 {
+	text, id := o.String("id", "", "item id"), new(int64)
+	o.then(func() (err error) {
+		if *id, err = strconv.ParseInt(*text, 10, 64); err != nil || *id < 1 {
+			return usagef("%s needs --id with an item number from 'keysmith vault list'", o.name)
+		}
+		return nil
+	})
+	return id
 }
 
 func (r *run) vaultGet(args []string) error {
-	const name = "vault get"
-	fs := newFlags(name)
-	idText := fs.String("id", "", "item id")
-	show := fs.Bool("show-secret", false, "print the secret")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	itemID, err := parseID(name, *idText)
-	if err != nil {
-		return err
-	}
-	v, id, err := r.openVault()
+	o := options("vault get")
+	item := itemID(o)
+	show := o.Bool("show-secret", false, "print the secret")
+	asJSON := o.json()
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
 	defer v.Lock()
-	it, err := v.Get(context.Background(), id, itemID)
+	it, err := v.Get(context.Background(), id, *item)
 	if err != nil {
-		return noItem(err, itemID)
+		return noItem(err, *item)
 	}
 	if !*show {
 		it.Secret = ""
@@ -315,39 +293,34 @@ func (r *run) vaultGet(args []string) error {
 }
 
 func (r *run) vaultEdit(args []string) error {
-	const name = "vault edit"
-	fs := newFlags(name)
-	idText := fs.String("id", "", "item id")
+	o := options("vault edit")
+	item := itemID(o)
 	set := map[string]*string{}
 	for _, f := range []string{"title", "username", "url", "notes"} {
-		set[f] = fs.String(f, "\x00", f)
+		set[f] = o.String(f, "\x00", f)
 	}
-	fromStdin := fs.Bool("secret-from-stdin", false, "replace the secret from standard input")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	itemID, err := parseID(name, *idText)
-	if err != nil {
-		return err
-	}
-	changes := *fromStdin
-	for _, p := range set {
-		changes = changes || *p != "\x00"
-	}
-	if !changes {
-		return usagef("nothing to change: give --title, --username, --url, --notes or --secret-from-stdin")
-	}
-	if *fromStdin && r.env.Getenv(EnvVaultPassphrase) == "" && !r.env.Terminal {
-		return usagef("--secret-from-stdin needs the passphrase in %s", EnvVaultPassphrase)
-	}
-	v, id, err := r.openVault()
+	fromStdin := o.Bool("secret-from-stdin", false, "replace the secret from standard input")
+	o.then(func() error {
+		changes := *fromStdin
+		for _, p := range set {
+			changes = changes || *p != "\x00"
+		}
+		if !changes {
+			return usagef("nothing to change: give --title, --username, --url, --notes or --secret-from-stdin")
+		}
+		if *fromStdin && r.env.Getenv(EnvVaultPassphrase) == "" && !r.env.Terminal {
+			return usagef("--secret-from-stdin needs the passphrase in %s", EnvVaultPassphrase)
+		}
+		return nil
+	})
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
 	defer v.Lock()
-	it, err := v.Get(context.Background(), id, itemID)
+	it, err := v.Get(context.Background(), id, *item)
 	if err != nil {
-		return noItem(err, itemID)
+		return noItem(err, *item)
 	}
 	for f, p := range set {
 		if *p == "\x00" {
@@ -369,46 +342,31 @@ func (r *run) vaultEdit(args []string) error {
 			return err
 		}
 	}
-	if err := v.Edit(context.Background(), id, itemID, it); err != nil {
+	if err := v.Edit(context.Background(), id, *item, it); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.env.Stdout, "Updated item %d.\n", itemID)
+	fmt.Fprintf(r.env.Stdout, "Updated item %d.\n", *item)
 	return nil
 }
 
 func (r *run) vaultDelete(args []string) error {
-	const name = "vault delete"
-	fs := newFlags(name)
-	idText := fs.String("id", "", "item id")
-	yes := fs.Bool("yes", false, "confirm")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	itemID, err := parseID(name, *idText)
-	if err != nil {
-		return err
-	}
-	if !*yes {
-		return usagef("%s needs --yes to confirm", name)
-	}
-	v, id, err := r.openVault()
+	o := options("vault delete")
+	item := itemID(o)
+	o.confirm()
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
 	defer v.Lock()
-	if err := v.Delete(context.Background(), id, itemID); err != nil {
-		return noItem(err, itemID)
+	if err := v.Delete(context.Background(), id, *item); err != nil {
+		return noItem(err, *item)
 	}
-	fmt.Fprintf(r.env.Stdout, "Deleted item %d.\n", itemID)
+	fmt.Fprintf(r.env.Stdout, "Deleted item %d.\n", *item)
 	return nil
 }
 
 func (r *run) vaultPasswd(args []string) error {
-	const name = "vault passwd"
-	if err := r.parse(name, newFlags(name), args); err != nil {
-		return err
-	}
-	v, id, err := r.openVault()
+	v, id, err := r.openVault(options("vault passwd"), args)
 	if err != nil {
 		return err
 	}
@@ -429,17 +387,17 @@ func (r *run) vaultPasswd(args []string) error {
 
 func (r *run) vaultRecovery(args []string) error {
 	const name = "vault recovery"
-	fs := newFlags(name)
-	renew := fs.Bool("new", false, "create a new recovery code")
-	remove := fs.Bool("remove", false, "remove the recovery code")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if *renew == *remove {
-		return usagef("%s needs exactly one of --new and --remove", name)
-	}
-	v, id, err := r.openVault()
+	o := options(name)
+	renew := o.Bool("new", false, "create a new recovery code")
+	remove := o.Bool("remove", false, "remove the recovery code")
+	asJSON := o.json()
+	o.then(func() error {
+		if *renew == *remove {
+			return usagef("%s needs exactly one of --new and --remove", name)
+		}
+		return nil
+	})
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
@@ -467,12 +425,9 @@ func (r *run) vaultRecovery(args []string) error {
 }
 
 func (r *run) vaultRotateKey(args []string) error {
-	const name = "vault rotate-key"
-	asJSON, err := r.jsonOnly(name, args)
-	if err != nil {
-		return err
-	}
-	v, id, err := r.openVault()
+	o := options("vault rotate-key")
+	asJSON := o.json()
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
@@ -481,22 +436,15 @@ func (r *run) vaultRotateKey(args []string) error {
 	if err != nil {
 		return err
 	}
-	return r.output(asJSON, map[string]any{"rotated": true, "items": n}, func(w io.Writer) {
+	return r.output(*asJSON, map[string]any{"rotated": true, "items": n}, func(w io.Writer) {
 		fmt.Fprintf(w, "Vault key replaced; %d item(s) re-encrypted. Your passphrase and recovery code still work.\n", n)
 	})
 }
 
 func (r *run) vaultExport(args []string) error {
-	const name = "vault export"
-	fs := newFlags(name)
-	out := fs.String("out", "", "file to write")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"out": *out}); err != nil {
-		return err
-	}
-	v, id, err := r.openVault()
+	o := options("vault export")
+	out := o.need("out", "file to write")
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
@@ -517,21 +465,12 @@ func (r *run) vaultExport(args []string) error {
 }
 
 func (r *run) vaultImport(args []string) error {
-	const name = "vault import"
-	fs := newFlags(name)
-	in := fs.String("in", "", "file to read")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := r.parse(name, fs, args); err != nil {
-		return err
-	}
-	if err := required(name, map[string]string{"in": *in}); err != nil {
-		return err
-	}
-	data, err := vault.ReadExport(*in)
-	if err != nil {
-		return err
-	}
-	v, id, err := r.openVault()
+	o := options("vault import")
+	in := o.need("in", "file to read")
+	asJSON := o.json()
+	var data []byte
+	o.then(func() (err error) { data, err = vault.ReadExport(*in); return err })
+	v, id, err := r.openVault(o, args)
 	if err != nil {
 		return err
 	}
