@@ -11,26 +11,7 @@ CONNS="${BENCH_CONNECTIONS:-32}"
 . "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 ks_port="$(free_port)"; ng_port="$(free_port)"
 
-# Secrets go to node in its environment and to wrk in a 0600 Lua file, never
-# in argv.
-auth_basic="$(KEY_JSON="$basic" node -e 'const k=JSON.parse(process.env.KEY_JSON); process.stdout.write("Basic "+Buffer.from(k.key+":"+k.secret).toString("base64"))')"
-headers_lua() { # file header-lines...
-	local f="$1"; shift
-	(umask 077; : >"$f")
-	for h in "$@"; do printf 'wrk.headers["%s"] = [[%s]]\n' "${h%%: *}" "${h#*: }" >>"$f"; done
-}
-headers_lua "$tmp/basic.lua" "Authorization: $auth_basic"
-# sign_hmac: a fresh SDK-style signature for every round, so its date stays
-# well inside the allowed skew however many rounds run.
-sign_hmac() {
-	local date auth
-	read -r date auth < <(KEY_JSON="$hmac" node -e '
-const k = JSON.parse(process.env.KEY_JSON); const c = require("crypto");
-const date = new Date().toUTCString();
-const sig = c.createHmac("sha1", k.secret).update(`date: ${date}\nGET /v1/messages/bench HTTP/1.1`).digest("base64");
-console.log(date.replace(/ /g, "_") + " " + `hmac username="${k.key}", algorithm="hmac-sha1", headers="date request-line", signature="${sig}"`)')
-	headers_lua "$tmp/hmac.lua" "Authorization: $auth" "Date: ${date//_/ }"
-}
+headers_lua "$tmp/basic.lua" "Authorization: $(basic_auth)"
 
 # start_servers WORKERS: nginx with that many worker processes and keysmith
 # serve with GOMAXPROCS set to the same number ("auto": nginx's auto, Go's
@@ -71,7 +52,6 @@ measure() {
 		/Requests\/sec/ { r = $2 } $1 == "99%" { p = ms($2) } /Non-2xx/ { e = $NF }
 		END { printf "%.0f %.3f %d\n", r, p, e }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "wrk -t2 -c$CONNS -d$DUR on loopback, $ROUNDS interleaved rounds (nginx, Basic, HMAC), medians; 2 cores shared by wrk and the server" >&2
 for workers in 1 auto; do

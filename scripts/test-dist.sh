@@ -7,8 +7,9 @@
 #     this machine, `keysmith version` runs from PATH (/usr/bin) and prints the
 #     stamped version, and the installed app passes the window smoke test
 #     (scripts/smoke-window.sh);
-#  3. the Windows exe and installer are valid PE files: machine, GUI subsystem,
-#     icon, version resource, manifest (exe), the stamped version (exe);
+#  3. the Windows exe and installer are valid PE files (scripts/pecheck, on Go's
+#     debug/pe): machine, GUI subsystem, icon, manifest, version resource, the
+#     stamped version (exe), the NSIS marker (installer);
 #  4. prints the sizes.
 #
 # The package is removed again afterwards unless it was installed before the
@@ -17,6 +18,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+export PATH="/usr/local/go/bin:$PATH"
 OUT="$ROOT/dist"
 ART="$ROOT/build/test-artifacts/dist"
 
@@ -96,9 +98,10 @@ SMOKE_ARTIFACTS="$ART" KEYSMITH_BIN=/usr/bin/keysmith bash scripts/smoke-window.
 pass "installed app: window smoke test (screenshot ${ART#"$ROOT"/}/window-setup.png)"
 
 # ------------------------------------------------------------- 3. Windows
-out="$(python3 scripts/pecheck.py "$EXE" --machine amd64 --gui --icon --manifest --version "$NUMERIC" --contains "$VERSION")" || fail "exe: $out"
+go build -o "$ART/pecheck" ./scripts/pecheck || fail "go build ./scripts/pecheck"
+out="$("$ART/pecheck" "$EXE" --machine amd64 --gui --icon --manifest --version "$NUMERIC" --contains "$VERSION")" || fail "exe: $out"
 pass "exe: $out"
-out="$(python3 scripts/pecheck.py "$INSTALLER" --machine i386 --gui --icon --manifest --version "$NUMERIC" --contains Nullsoft)" || fail "installer: $out"
+out="$("$ART/pecheck" "$INSTALLER" --machine i386 --gui --icon --manifest --version "$NUMERIC" --contains Nullsoft)" || fail "installer: $out"
 pass "installer: $out"
 echo "[test-dist] file(1): $(file -b "$EXE")"
 echo "[test-dist] file(1): $(file -b "$INSTALLER")"
