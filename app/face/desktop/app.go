@@ -4,7 +4,15 @@
 // to one user-safe sentence (errs.Message). The facade keeps only the window's
 // session (who is signed in, when they were last active); every rule about
 // who may do what lives in the core, which re-checks the signed-in user on
-// every call. Nothing returned or emitted here carries a password or secret.
+// every call. Nothing returned or emitted here carries a password, a
+// password hash, an internal error or a secret other than the one-time
+// secret of a key just created or rolled (NewSecret) and a vault item the
+// user asked to see.
+//
+// Files follow the window's screens: session.go (setup, sign-in, the
+// screen to show), users.go, credentials.go (API Settings), verifier.go
+// (Settings > Verification and the live check), vault.go, audit.go,
+// settings.go, clipboard.go.
 package desktop
 
 import (

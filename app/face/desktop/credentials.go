@@ -3,6 +3,7 @@ package desktop
 import (
 	"time"
 
+	"keysmith/app/core/accounts"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
 	"keysmith/app/face/views"
@@ -212,4 +213,83 @@ func (a *App) DismissSecret(credID int64) error {
 	a.clip.drop(credID) // whoever asks: forgetting is always safe
 	_, err := a.session(a.ctx())
 	return a.fail("dismiss-secret", err)
+}
+
+// PlatformMessage is the API Settings notice for Advanced and Basic users.
+const PlatformMessage = "Only account Administrators can create and manage API keys. " +
+	"Users with Basic and Advanced permissions cannot configure these settings; " +
+	"please contact your account administrator for assistance."
+
+// APISettings is the API Settings page's permission gate.
+func (a *App) APISettings() (APISettingsView, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return APISettingsView{}, a.fail("api-settings", err)
+	}
+	me, err := a.core.Accounts.Actor(a.ctx(), id)
+	if err != nil {
+		return APISettingsView{}, a.fail("api-settings", err)
+	}
+	admins, err := a.core.Accounts.Administrators(a.ctx(), id)
+	if err != nil {
+		return APISettingsView{}, a.fail("api-settings", err)
+	}
+	v := APISettingsView{CanManage: me.Role == accounts.Administrator, Administrators: []Contact{}}
+	if !v.CanManage {
+		v.Message = PlatformMessage
+	}
+	for _, u := range admins {
+		v.Administrators = append(v.Administrators, Contact{Name: u.Name, Email: u.Email})
+	}
+	return v, nil
+}
+
+// Contact is an Administrator a non-administrator can ask for help.
+type Contact struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// APISettingsView is the API Settings page's permission gate.
+type APISettingsView struct {
+	// CanManage is true for Administrators only.
+	CanManage bool `json:"canManage"`
+	// Message is the platform's notice shown to Advanced and Basic users.
+	Message string `json:"message"`
+	// Administrators lists the active Administrators' names and emails.
+	Administrators []Contact `json:"administrators"`
+}
+
+// CredentialFilter narrows a credential list.
+type CredentialFilter struct {
+	Type   string `json:"type"`   // "basic", "hmac", "legacy" or "" for all
+	Query  string `json:"query"`  // matched against name and key
+	Limit  int    `json:"limit"`  // 1..1000, default 100
+	Offset int    `json:"offset"` // rows to skip, newest first
+}
+
+// CreateKeyRequest issues a Basic or HMAC credential.
+type CreateKeyRequest struct {
+	Type    string `json:"type"`    // "basic" or "hmac"
+	Name    string `json:"name"`    // descriptive name, 1..100 characters
+	Expires string `json:"expires"` // "never", "30d", "90d", "365d" or "YYYY-MM-DD"
+}
+
+// NewSecret is a credential with the secret shown this once.
+type NewSecret struct {
+	Credential views.CredentialView `json:"credential"`
+	Secret     string               `json:"secret"`
+}
+
+// CreateLegacyRequest issues a Legacy credential.
+type CreateLegacyRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Confirm  string `json:"confirm"`
+	Expires  string `json:"expires"`
+}
+
+// CopyResult tells the window when Keysmith will clear what it copied.
+type CopyResult struct {
+	ClearAfterSeconds int `json:"clearAfterSeconds"`
 }

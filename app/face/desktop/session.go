@@ -1,0 +1,123 @@
+package desktop
+
+import (
+	"keysmith/app/core/accounts"
+	"keysmith/app/core/errs"
+	"keysmith/app/face/views"
+)
+
+// State tells the window which screen to show.
+func (a *App) State() (State, error) {
+	<-a.readable
+	err := a.openErr
+	select {
+	case <-a.ready:
+		err = a.checkErr
+	default: // still checking: reading is safe
+	}
+	if err != nil {
+		return State{}, a.fail("state", err)
+	}
+	ctx := a.ctx()
+	acc, err := a.core.Accounts.Account(ctx)
+	if err == errs.ErrNotSetUp {
+		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5, Theme: "system"}}, nil
+	}
+	if err != nil {
+		return State{}, a.fail("state", err)
+	}
+	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, ClipboardSeconds: acc.ClipboardSeconds, VaultLockMinutes: 5, Theme: "system"}}
+	a.checkIdle(ctx)
+	a.mu.Lock()
+	id := a.userID
+	a.mu.Unlock()
+	if id == 0 {
+		return st, nil
+	}
+	u, err := a.core.Accounts.Actor(ctx, id)
+	if err != nil {
+		a.fail("state", err)
+		return st, nil
+	}
+	v := views.User(u, id)
+	st.User, st.Settings.Theme, st.Settings.VaultLockMinutes = &v, u.Theme, u.VaultLockMinutes
+	return st, nil
+}
+
+// Setup creates the account and its first Administrator, and signs them in.
+func (a *App) Setup(req SetupRequest) (State, error) {
+	a.await()
+	if a.checkErr != nil {
+		return State{}, a.fail("setup", a.checkErr)
+	}
+	if req.Password != req.Confirm {
+		return State{}, a.fail("setup", errs.Invalidf("confirm", "Password and confirmation do not match."))
+	}
+	u, err := a.core.Accounts.Setup(a.ctx(), req.Account, accounts.NewUser{
+		Name: req.Name, Email: req.Email, Password: req.Password})
+	if err != nil {
+		return State{}, a.fail("setup", err)
+	}
+	a.signIn(u)
+	return a.State()
+}
+
+// SignIn signs a user in.
+func (a *App) SignIn(email, password string) (State, error) {
+	a.await()
+	if a.checkErr != nil {
+		return State{}, a.fail("sign-in", a.checkErr)
+	}
+	a.signOut(a.ctx(), "another sign-in")
+	u, err := a.core.Accounts.SignIn(a.ctx(), email, password, "window")
+	if err != nil {
+		return State{}, a.fail("sign-in", err)
+	}
+	a.signIn(u)
+	return a.State()
+}
+
+// SignOut ends the session.
+func (a *App) SignOut() error {
+	a.signOut(a.ctx(), "signed out")
+	return nil
+}
+
+// Touch records user activity, postponing the idle sign-out.
+func (a *App) Touch() error {
+	_, err := a.session(a.ctx())
+	return a.fail("touch", err)
+}
+
+// ChangePassword changes the signed-in user's own password.
+func (a *App) ChangePassword(current, next, confirm string) error {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return a.fail("change-password", err)
+	}
+	if next != confirm {
+		return a.fail("change-password", errs.Invalidf("confirm", "New password and confirmation do not match."))
+	}
+	return a.fail("change-password", a.core.Accounts.ChangePassword(a.ctx(), id, current, next))
+}
+
+// State is what the window needs to decide which screen to show.
+type State struct {
+	// NeedsSetup is true until the account and its first Administrator exist.
+	NeedsSetup bool `json:"needsSetup"`
+	// Account is the business name, empty before setup.
+	Account string `json:"account"`
+	// User is the signed-in user, nil when signed out.
+	User *views.UserView `json:"user"`
+	// Settings holds the General settings in force.
+	Settings Settings `json:"settings"`
+}
+
+// SetupRequest creates the account and its first Administrator.
+type SetupRequest struct {
+	Account  string `json:"account"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Confirm  string `json:"confirm"`
+}
