@@ -3,3 +3,7 @@ package desktop
 // CheckVaultIdle runs the vault idle check now (the watcher runs it every
 // few seconds).
 func CheckVaultIdle(a *App) { a.checkVaultIdle() }
+
+// Exchange is the live check's request and answer, without a running
+// endpoint.
+var Exchange = exchange

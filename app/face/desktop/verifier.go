@@ -214,28 +214,47 @@ func (a *App) TestCredential(credID int64, secret string) (TestResult, error) {
 	return TestResult{Status: res.StatusCode, Message: "Refused (HTTP " + strconv.Itoa(res.StatusCode) + "): the secret is wrong, or the credential is disabled, expired or deleted. The audit log has the reason."}, nil
 }
 
+// liveTimeout bounds a live check from dialling to the last byte read;
+// liveBodyLimit bounds the answer's body the check reads.
+const (
+	liveTimeout   = 5 * time.Second
+	liveBodyLimit = 4096
+)
+
 // exchange sends the sample request of s to the endpoint at addr (on this
-// machine) on one connection and reads the answer, within 5 seconds.
+// machine) on one connection and reads the answer, within liveTimeout.
+//
+// net/http writes the request and reads the answer; the connection is this
+// function's own rather than an http.Client's (the package doc says why).
+// The request carries the snippet's method, path, Authorization and Date and
+// nothing the snippet does not show: no User-Agent, no Accept-Encoding (the
+// signature covers "date request-line" only). Nothing is followed: a
+// redirect is the endpoint's answer.
 func exchange(addr string, s Snippets) (*http.Response, []byte, error) {
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	req, err := http.NewRequest(s.Method, s.URL, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	req := s.Method + " " + strings.TrimPrefix(s.URL, "http://"+addr) + " HTTP/1.1\r\nHost: " + addr +
-		"\r\nAuthorization: " + s.Authorization + "\r\n"
+	req.Header = http.Header{"Authorization": {s.Authorization}, "User-Agent": {""}}
 	if s.Date != "" {
-		req += "Date: " + s.Date + "\r\n"
+		req.Header["Date"] = []string{s.Date}
 	}
-	if _, err := io.WriteString(conn, req+"Connection: close\r\n\r\n"); err != nil {
-		return nil, nil, err
-	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	req.Close = true
+	conn, err := net.DialTimeout("tcp", addr, liveTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 4096))
+	// Closing the connection ends the body too; res.Body.Close would first
+	// read the rest of it, however long, until the deadline.
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(liveTimeout))
+	if err := req.Write(conn); err != nil {
+		return nil, nil, err
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, liveBodyLimit))
 	return res, body, err
 }

@@ -2,11 +2,16 @@ package desktop_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"keysmith/app/core/verify"
 	"keysmith/app/face/desktop"
@@ -120,5 +125,139 @@ func TestVerifierStrictMethod(t *testing.T) {
 			t.Errorf("strict=%v: PUT signed as POST answered %d, want %d", strict, code, want)
 		}
 		a.StopVerifier()
+	}
+}
+
+// liveSnippets is what the window's live check sends to addr, as
+// CredentialSnippets builds it, for an HMAC or a Basic credential.
+func liveSnippets(typ, addr, key, secret string) desktop.Snippets {
+	path := "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7"
+	s := desktop.Snippets{Method: "GET", URL: "http://" + addr + path}
+	if typ == "hmac" {
+		s.Date = testkit.NewClock().Now().Format(http.TimeFormat)
+		s.Authorization, _ = verify.SignHMAC(key, secret, s.Date, path, nil)
+	} else {
+		s.Authorization = "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret))
+	}
+	return s
+}
+
+// The endpoint receives the snippet's request and nothing else: its method,
+// path and headers, a signature that the received request reproduces, and
+// no header the snippet does not show (no User-Agent, no Accept-Encoding).
+func TestLiveCheckSendsTheSnippet(t *testing.T) {
+	t.Parallel()
+	const key, secret = "K3ysm1thK3y", "s3cret-s3cret-s3cret"
+	for _, typ := range []string{"hmac", "basic"} {
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			var got *http.Request
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r
+				w.Write([]byte(`{"key":"` + key + `"}`))
+			}))
+			defer srv.Close()
+			addr := srv.Listener.Addr().String()
+			s := liveSnippets(typ, addr, key, secret)
+			res, body, err := desktop.Exchange(addr, s)
+			if err != nil || res.StatusCode != 200 || string(body) != `{"key":"`+key+`"}` {
+				t.Fatalf("exchange: %v %v %q", res, err, body)
+			}
+			if got == nil {
+				t.Fatal("the endpoint received no request")
+			}
+			if got.Method != s.Method || got.RequestURI != strings.TrimPrefix(s.URL, "http://"+addr) || got.Proto != "HTTP/1.1" || got.Host != addr {
+				t.Errorf("request line %s %s %s, host %s; want the snippet's %s %s", got.Method, got.RequestURI, got.Proto, got.Host, s.Method, s.URL)
+			}
+			want := http.Header{"Authorization": {s.Authorization}, "Connection": {"close"}}
+			if s.Date != "" {
+				want["Date"] = []string{s.Date}
+			}
+			if !reflect.DeepEqual(got.Header, want) {
+				t.Errorf("headers received %v, want exactly %v", got.Header, want)
+			}
+			if typ == "hmac" {
+				// The signed headers ("date request-line") as received sign to the Authorization received.
+				if auth, _ := verify.SignHMAC(key, secret, got.Header.Get("Date"), got.RequestURI, nil); got.Method != "GET" || auth != got.Header.Get("Authorization") {
+					t.Errorf("the received request does not reproduce its signature: %s", got.Header.Get("Authorization"))
+				}
+			}
+		})
+	}
+}
+
+// A redirect is the endpoint's answer, not a request to follow.
+func TestLiveCheckFollowsNoRedirect(t *testing.T) {
+	t.Parallel()
+	var hits, followed atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Add(1) }))
+	defer elsewhere.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
+			return
+		}
+		http.Redirect(w, r, "/again", http.StatusFound)
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	for i := 1; i <= 2; i++ {
+		res, _, err := desktop.Exchange(addr, liveSnippets("hmac", addr, "K3ysm1thK3y", "s3cret"))
+		if err != nil || res.StatusCode != http.StatusFound {
+			t.Fatalf("redirect %d: %v %v, want the 302 itself", i, res, err)
+		}
+		if hits.Load() != int32(i) || followed.Load() != 0 {
+			t.Fatalf("redirect %d followed: %d requests to the endpoint, %d elsewhere", i, hits.Load(), followed.Load())
+		}
+	}
+}
+
+// The check reads at most 4 KiB of an answer and does not wait for the rest
+// of a body that never ends.
+func TestLiveCheckBoundsTheAnswer(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(401)
+		w.Write(bytes.Repeat([]byte("x"), 64<<10))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // the rest never comes; the client hangs up
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	start := time.Now()
+	res, body, err := desktop.Exchange(addr, liveSnippets("basic", addr, "K3ysm1thK3y", "s3cret"))
+	if err != nil || res.StatusCode != 401 || len(body) != 4096 {
+		t.Fatalf("oversized answer: %v %v, %d bytes read; want 401 and 4096 bytes", res, err, len(body))
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("the check waited %v for a body it does not read", took)
+	}
+}
+
+// An endpoint that accepts the connection and never answers fails the check
+// after 5 seconds.
+func TestLiveCheckTimesOut(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	start := time.Now()
+	if res, _, err := desktop.Exchange(addr, liveSnippets("basic", addr, "K3ysm1thK3y", "s3cret")); err == nil {
+		t.Fatalf("a silent endpoint answered %v", res)
+	}
+	if took := time.Since(start); took < 4*time.Second || took > 8*time.Second {
+		t.Errorf("the check gave up after %v, want 5 s", took)
 	}
 }
