@@ -79,7 +79,15 @@ define wails_build
 	@test -x $(WAILS) || bash scripts/deps.sh --wails
 	$(WAILS) build -m -tags $(GO_TAGS) -o keysmith
 	@test -x $(BIN) || { echo "FAIL: wails build did not produce $(BIN)"; exit 1; }
+	@size=$$(stat -c %s $(BIN)); \
+	if [ $$size -gt $(SIZE_GUARD) ]; then \
+		echo "FAIL: $(BIN) is $$size bytes, over the $(SIZE_GUARD)-byte (16 MiB) guard"; exit 1; \
+	fi; echo "$(BIN): $$size bytes, $$(( $(SIZE_GUARD) - size )) under the 16 MiB guard"
 endef
+
+# The production binary may not grow past 16 MiB: a guard against growth,
+# not a goal (the required stack, Wails + WebKitGTK + SQLite, is ~12.3 MiB).
+SIZE_GUARD := 16777216
 
 build:
 	$(wails_build)
