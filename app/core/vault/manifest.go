@@ -252,14 +252,10 @@ func (v *Session) firstManifest(ctx context.Context, tx *sql.Tx, key []byte) err
 	if newer > 0 || passphrase == 0 {
 		return tampered("the manifest is missing")
 	}
-	rs, err := v.rows(ctx, tx, "")
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
+	_, err := v.resealItems(ctx, tx, key, func(r row) ([]byte, error) {
 		pt, err := open(key, r.sealed, legacyItemAD(v.uid, r.id, r.kind, r.revision))
 		if err != nil {
-			return tampered("an item does not open as one of a vault without a manifest")
+			return nil, tampered("an item does not open as one of a vault without a manifest")
 		}
 		it, err := decodeItem(pt)
 		if err == nil && it.Kind != r.kind {
@@ -267,18 +263,36 @@ func (v *Session) firstManifest(ctx context.Context, tx *sql.Tx, key []byte) err
 		}
 		if err != nil {
 			clear(pt)
-			return err
+			return nil, err
+		}
+		return pt, nil
+	})
+	return err
+}
+
+// resealItems seals every item of the vault again under key, bound to its
+// id, kind and revision (itemAD); open gives an item's plaintext, which
+// resealItems wipes once sealed. It returns the number of items.
+func (v *Session) resealItems(ctx context.Context, tx *sql.Tx, key []byte, open func(row) ([]byte, error)) (int, error) {
+	rs, err := v.rows(ctx, tx, "")
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rs {
+		pt, err := open(r)
+		if err != nil {
+			return 0, err
 		}
 		sealed, err := seal(key, pt, itemAD(v.uid, r.id, r.kind, r.revision))
 		clear(pt)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE vault_items SET sealed = ? WHERE id = ? AND vault_id = ?`, sealed, r.id, v.vaultID); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(rs), nil
 }
 
 // errLegacySlot refuses a key rotation while a slot still wraps the data key

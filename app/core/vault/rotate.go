@@ -43,23 +43,10 @@ func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
 				return errLegacySlot(sl.kind)
 			}
 		}
-		rs, err := v.rows(ctx, tx, "")
-		if err != nil {
+		if n, err = v.resealItems(ctx, tx, newItemKey, func(r row) ([]byte, error) {
+			return open(oldItemKey, r.sealed, itemAD(v.uid, r.id, r.kind, r.revision))
+		}); err != nil {
 			return err
-		}
-		for _, r := range rs {
-			pt, err := open(oldItemKey, r.sealed, itemAD(v.uid, r.id, r.kind, r.revision))
-			if err != nil {
-				return err
-			}
-			sealed, err := seal(newItemKey, pt, itemAD(v.uid, r.id, r.kind, r.revision))
-			clear(pt)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE vault_items SET sealed = ? WHERE id = ? AND vault_id = ?`, sealed, r.id, v.vaultID); err != nil {
-				return err
-			}
 		}
 		for _, sl := range slots {
 			sealedKey, err := sealDataKey(sl.public, auth, newKey, sealedKeyAD(v.uid, sl.kind, sl.public))
@@ -77,7 +64,6 @@ func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE vaults SET updated_at = ? WHERE id = ?`, v.s.now(), v.vaultID); err != nil {
 			return err
 		}
-		n = len(rs)
 		return v.s.log.Append(ctx, tx, audit.Event{ActorID: u.ID, Actor: u.Label(), Action: "vault.rotate-key", Target: u.Email,
 			Detail: fmt.Sprintf("%d item(s) re-sealed under a new vault key", n)})
 	})
