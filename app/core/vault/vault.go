@@ -62,6 +62,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"keysmith/app/core/accounts"
+	"keysmith/app/core/agefile"
 	"keysmith/app/core/audit"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/input"
@@ -153,7 +154,7 @@ type Service struct {
 
 // MaxImportWorkFactor bounds the scrypt work an export file may ask of an
 // import (2^20: 1 GiB and a few seconds), above the 18 age writes.
-const MaxImportWorkFactor = 20
+const MaxImportWorkFactor = agefile.MaxWorkFactor
 
 // New returns a Service deriving passphrase keys with kdf (DefaultKDF) and
 // recording key rotations in log.
