@@ -52,14 +52,19 @@ func Load(dir string, create bool) (*Key, error) {
 	return k, nil
 }
 
-// generate writes a new key to a temporary file and links it into place, so
-// the key file is never seen half-written, and a key another process created
-// first wins.
+// generate draws a new key and writes it (place).
 func generate(path string) (*Key, error) {
 	k := &Key{}
 	if _, err := rand.Read(k.b[:]); err != nil {
 		return nil, err
 	}
+	return place(path, k)
+}
+
+// place writes k to a temporary file and links it into place, so the key
+// file is never seen half-written, and a key another process placed first
+// wins (place returns that one).
+func place(path string, k *Key) (*Key, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".keysmith-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("create key file: %w", err)
@@ -91,6 +96,29 @@ func (k *Key) Derive(purpose string) []byte {
 		panic(err) // only for lengths HKDF cannot produce
 	}
 	return out
+}
+
+// Export returns a copy of the key's bytes, for an invitation that carries
+// the account to another machine (package team). The caller clears it.
+func (k *Key) Export() []byte { return append([]byte(nil), k.b[:]...) }
+
+// Install writes raw as the key file of dir, as a machine joining an
+// account does. A dir that already has this key is left as it is; one with
+// another key is refused: its data belongs to another account.
+func Install(dir string, raw []byte) (*Key, error) {
+	if len(raw) != size {
+		return nil, errs.ErrKeyDamaged
+	}
+	k := &Key{}
+	copy(k.b[:], raw)
+	got, err := place(filepath.Join(dir, FileName), k)
+	if err != nil {
+		return nil, err
+	}
+	if got.b != k.b {
+		return nil, errs.Invalidf("dir", "This data directory already holds another account's key; join from a new, empty data directory.")
+	}
+	return got, nil
 }
 
 // ForTest returns a key built from seed, for tests of packages that need one.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"keysmith/app/core/errs"
@@ -215,5 +216,44 @@ func TestLoadRefusesExposedKey(t *testing.T) {
 				t.Fatalf("mode changed to %v", fi.Mode().Perm())
 			}
 		})
+	}
+}
+
+// TestInstallCarriesAKeyToAnotherDirectory: what Export gives, Install
+// writes elsewhere as a private key file that derives the same keys; a
+// directory with another key keeps it.
+func TestInstallCarriesAKeyToAnotherDirectory(t *testing.T) {
+	k, err := Load(t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := k.Export()
+	dir := t.TempDir()
+	got, err := Install(dir, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Derive("audit chain v1"), k.Derive("audit chain v1")) {
+		t.Fatal("the installed key derives other keys")
+	}
+	if fi, err := os.Stat(filepath.Join(dir, FileName)); err != nil || runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Fatalf("installed key file: %v %v", fi.Mode(), err)
+	}
+	if _, err := Install(dir, raw); err != nil {
+		t.Fatalf("installing the same key again: %v", err)
+	}
+	other, _ := Load(t.TempDir(), true)
+	if _, err := Install(dir, other.Export()); err == nil || !strings.Contains(err.Error(), "another account's key") {
+		t.Fatalf("installing another key over it: %v", err)
+	}
+	if again, _ := Load(dir, false); again.b != k.b {
+		t.Fatal("the directory's key was replaced")
+	}
+	if _, err := Install(t.TempDir(), raw[:31]); !errors.Is(err, errs.ErrKeyDamaged) {
+		t.Fatalf("a short key: %v", err)
+	}
+	clear(raw)
+	if k.b == ([size]byte{}) {
+		t.Fatal("clearing the export cleared the key")
 	}
 }
