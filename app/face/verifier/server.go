@@ -23,7 +23,8 @@
 //     with every slot in use, a new connection takes the slot of an idle one
 //     (the longest idle unauthenticated one first), or waits to be accepted
 //     while none is idle.
-//   - It reads HTTP/1.1 itself (wire.go, conn.go), strictly: an ambiguous
+//   - It reads HTTP/1.1 itself (package http1, which states what it
+//     accepts and refuses; conn.go), strictly: an ambiguous
 //     request (bare LF line endings, a repeated Content-Length, a malformed
 //     chunked body, ...) gets a 4xx (501 for a coding other than chunked, 505
 //     for a version other than 1.x) and its connection is closed; heads,
@@ -50,6 +51,7 @@ import (
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/logfmt"
+	"keysmith/app/face/verifier/http1"
 )
 
 // HealthPath answers 200 without authentication.
@@ -99,10 +101,10 @@ const (
 	BodyTimeout         = 15 * time.Second
 	IdleTimeout         = 2 * time.Minute
 	PressureIdleTimeout = 5 * time.Second
-	MaxHeaderBytes      = 16 << 10
-	MaxFields           = 100  // header fields in one request head
-	MaxConns            = 4096 // open connections
-	MaxUnauthenticated  = 1024 // open connections none of whose requests was accepted yet
+	MaxHeaderBytes      = http1.MaxHeaderBytes
+	MaxFields           = http1.MaxFields // header fields in one request head
+	MaxConns            = 4096            // open connections
+	MaxUnauthenticated  = 1024            // open connections none of whose requests was accepted yet
 )
 
 // New returns a Server; Start begins its bookkeeping and Close ends it;
@@ -187,14 +189,14 @@ func (s *Server) queue(e event) {
 // answer verifies one request whose body (when it has one) was read, and
 // returns the status and the body of the reply, appended to buf, and whether
 // its credentials were accepted.
-func (s *Server) answer(ctx context.Context, r *request, body []byte, from string, start time.Time, buf []byte) (int, []byte, bool) {
-	if path, _, _ := strings.Cut(r.uri, "?"); path == HealthPath {
+func (s *Server) answer(ctx context.Context, r *http1.Request, body []byte, from string, start time.Time, buf []byte) (int, []byte, bool) {
+	if path, _, _ := strings.Cut(r.Target, "?"); path == HealthPath {
 		return http.StatusOK, append(buf, healthBody...), false
 	}
-	req := r.verifyRequest(body)
+	req := verifyRequest(r, body)
 	c, err := s.ver.Verify(ctx, req)
 	if err != nil {
-		code, b := s.refuse(r, from, s.loggedKey(first(r.header["Authorization"]), err), verify.Reason(err), start, buf)
+		code, b := s.refuse(r, from, s.loggedKey(first(r.Header["Authorization"]), err), verify.Reason(err), start, buf)
 		return code, b, false
 	}
 	s.queue(event{use: &credentials.Use{ID: c.ID, At: start, From: from}})
@@ -231,18 +233,6 @@ func (s *Server) logLine(start time.Time, verdict, method, uri, key, from, reaso
 // bufPool holds buffers for request-log lines and response bodies.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
-// verifyRequest is what the verifier checks of r: the request as received,
-// or, behind nginx auth_request (X-Original-Method and X-Original-URI set),
-// the original request line, whose body was forwarded only when r has one.
-func (r *request) verifyRequest(body []byte) verify.Request {
-	req := verify.Request{Method: r.method, RequestURI: r.uri, Header: r.header, Body: body, HasBody: true}
-	if m, u := first(r.header["X-Original-Method"]), first(r.header["X-Original-Uri"]); m != "" && u != "" {
-		req.Method, req.RequestURI = m, u
-		req.HasBody = r.length != 0
-	}
-	return req
-}
-
 // first is the first value of a header field, or "" (http.Header.Get
 // without canonicalizing a key that already is).
 func first(vs []string) string {
@@ -254,9 +244,9 @@ func first(vs []string) string {
 
 // refuse records and logs a refusal and returns the 401 to send, its body
 // appended to buf.
-func (s *Server) refuse(r *request, from, key, why string, start time.Time, buf []byte) (int, []byte) {
+func (s *Server) refuse(r *http1.Request, from, key, why string, start time.Time, buf []byte) (int, []byte) {
 	s.queue(event{refusal: &credentials.Refusal{Key: key, Reason: why, From: from}})
-	s.logLine(start, "refused", r.method, r.uri, key, from, why)
+	s.logLine(start, "refused", r.Method, r.Target, key, from, why)
 	return http.StatusUnauthorized, append(buf, refusedBody...)
 }
 

@@ -1,4 +1,4 @@
-package verifier
+package http1
 
 import (
 	"bufio"
@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-func parse(raw string) (request, error) {
-	var r request
-	err := readRequest(bufio.NewReaderSize(strings.NewReader(raw), 4096), &r)
+func parse(raw string) (Request, error) {
+	var r Request
+	err := ReadHead(bufio.NewReaderSize(strings.NewReader(raw), 4096), &r)
 	return r, err
 }
 
@@ -62,15 +62,15 @@ func TestReadRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.method != tc.method || r.uri != tc.uri || r.length != tc.length || r.close != tc.close || r.http10 != tc.http10 || r.expect != tc.expec {
+			if r.Method != tc.method || r.Target != tc.uri || r.Length != tc.length || r.Close != tc.close || r.HTTP10 != tc.http10 || r.Expect != tc.expec {
 				t.Fatalf("got %+v", r)
 			}
-			if len(r.header) != len(tc.header) {
-				t.Fatalf("header %v, want %v", r.header, tc.header)
+			if len(r.Header) != len(tc.header) {
+				t.Fatalf("header %v, want %v", r.Header, tc.header)
 			}
 			for k, v := range tc.header {
-				if strings.Join(r.header[k], "|") != strings.Join(v, "|") {
-					t.Fatalf("header %s = %q, want %q", k, r.header[k], v)
+				if strings.Join(r.Header[k], "|") != strings.Join(v, "|") {
+					t.Fatalf("header %s = %q, want %q", k, r.Header[k], v)
 				}
 			}
 		})
@@ -127,8 +127,8 @@ func TestReadRequestRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse(tc.raw)
-			var we *wireError
-			if !errors.As(err, &we) || we.code != tc.code || we.why == "" {
+			var we *Error
+			if !errors.As(err, &we) || we.Status != tc.code || we.Reason == "" {
 				t.Fatalf("got %v, want a %d", err, tc.code)
 			}
 		})
@@ -162,11 +162,11 @@ func TestReadBody(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\n" + tc.head + "\r\n\r\n" + tc.rest))
-			var r request
-			if err := readRequest(br, &r); err != nil {
+			var r Request
+			if err := ReadHead(br, &r); err != nil {
 				t.Fatal(err)
 			}
-			body, done, err := readBody(br, &r, tc.limit)
+			body, done, err := ReadBody(br, &r, tc.limit)
 			if err != nil || string(body) != tc.body || done != tc.done {
 				t.Fatalf("got %q done=%v err=%v", body, done, err)
 			}
@@ -195,40 +195,26 @@ func TestReadBody(t *testing.T) {
 		{"control in a trailer", "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: \x01\r\n\r\n", 400},
 	} {
 		br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\n" + tc.raw))
-		var r request
-		if err := readRequest(br, &r); err != nil {
+		var r Request
+		if err := ReadHead(br, &r); err != nil {
 			t.Fatalf("%s: head: %v", tc.name, err)
 		}
-		_, _, err := readBody(br, &r, 200_000)
-		var we *wireError
+		_, _, err := ReadBody(br, &r, 200_000)
+		var we *Error
 		switch {
 		case err == nil:
 			t.Errorf("%s: read without error", tc.name)
 		case tc.code == 0 && (errors.As(err, &we) || !errors.Is(err, io.ErrUnexpectedEOF)):
 			t.Errorf("%s: %v, want the input's early end", tc.name, err)
-		case tc.code != 0 && (!errors.As(err, &we) || we.code != tc.code || we.why == ""):
+		case tc.code != 0 && (!errors.As(err, &we) || we.Status != tc.code || we.Reason == ""):
 			t.Errorf("%s: %v, want a %d", tc.name, err, tc.code)
 		}
 	}
 	br := bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n" + big))
-	var r request
-	readRequest(br, &r)
-	if body, done, err := readBody(br, &r, 200_000); err != nil || !done || string(body) != big {
+	var r Request
+	ReadHead(br, &r)
+	if body, done, err := ReadBody(br, &r, 200_000); err != nil || !done || string(body) != big {
 		t.Fatalf("large body: %d bytes, done=%v, %v", len(body), done, err)
-	}
-}
-
-// ReadRequest (keysmith verify) applies the endpoint's auth_request rules.
-func TestReadRequestAsTheEndpointSeesIt(t *testing.T) {
-	sub := "GET /_keysmith HTTP/1.0\r\nHost: a\r\nX-Original-Method: POST\r\nX-Original-URI: /v1/messages?x=1\r\nAuthorization: Basic eDp5\r\n\r\n"
-	req, err := ReadRequest(bufio.NewReader(strings.NewReader(sub)))
-	if err != nil || req.Method != "POST" || req.RequestURI != "/v1/messages?x=1" || req.HasBody || req.Header.Get("Authorization") != "Basic eDp5" {
-		t.Fatalf("auth_request subrequest: %+v %v", req, err)
-	}
-	direct := "PUT /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"
-	req, err = ReadRequest(bufio.NewReader(strings.NewReader(direct)))
-	if err != nil || req.Method != "PUT" || req.RequestURI != "/v1/x" || !req.HasBody || string(req.Body) != "hi" {
-		t.Fatalf("direct request: %+v %v", req, err)
 	}
 }
 
@@ -256,16 +242,16 @@ func FuzzReadRequest(f *testing.F) {
 		const limit = 64
 		br := bufio.NewReaderSize(bytes.NewReader(data), 4096)
 		for range 4 { // pipelined requests
-			var r request
-			if err := readRequest(br, &r); err != nil {
-				var we *wireError
-				if errors.As(err, &we) && (we.code < 400 || we.code > 505 || we.why == "") {
-					t.Fatalf("refusal %d %q", we.code, we.why)
+			var r Request
+			if err := ReadHead(br, &r); err != nil {
+				var we *Error
+				if errors.As(err, &we) && (we.Status < 400 || we.Status > 505 || we.Reason == "") {
+					t.Fatalf("refusal %d %q", we.Status, we.Reason)
 				}
 				return
 			}
-			size := len(r.method) + len(r.uri)
-			for k, vs := range r.header {
+			size := len(r.Method) + len(r.Target)
+			for k, vs := range r.Header {
 				for _, v := range vs {
 					size += len(k) + len(v)
 				}
@@ -273,14 +259,14 @@ func FuzzReadRequest(f *testing.F) {
 			if size > MaxHeaderBytes {
 				t.Fatalf("head of %d bytes read", size)
 			}
-			if r.length == 0 {
+			if r.Length == 0 {
 				continue
 			}
-			body, done, err := readBody(br, &r, limit)
+			body, done, err := ReadBody(br, &r, limit)
 			if len(body) > limit {
 				t.Fatalf("body of %d bytes kept", len(body))
 			}
-			var we *wireError
+			var we *Error
 			if err != nil && !errors.As(err, &we) && !errors.Is(err, io.ErrUnexpectedEOF) && err != io.EOF {
 				t.Fatalf("body error %v: neither a refusal nor the input's end", err)
 			}
