@@ -13,7 +13,8 @@
 //     space, a request-target, one space, and HTTP/1.1 or HTTP/1.0. The target
 //     is origin-form ("/..."), absolute-form with an http or https scheme
 //     (any case), or "*" for OPTIONS; it holds no control byte, space or
-//     DEL.
+//     DEL, and is what url.ParseRequestURI accepts: every % of the path
+//     begins an escape (%XX), and an absolute form's authority is valid.
 //   - Header fields "name: value": a token name right before the colon; the
 //     value without leading and trailing spaces and tabs, holding no control
 //     byte other than tab and no DEL (bytes 0x80-0xFF are kept as they are).

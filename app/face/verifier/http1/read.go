@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -206,13 +207,42 @@ func parseRequestLine(line []byte, r *Request) error {
 	}
 	switch {
 	case uri[0] == '/':
+		// What url.ParseRequestURI checks of an origin form, without its
+		// allocations: each % of the path begins an escape.
+		path, _, _ := bytes.Cut(uri, []byte{'?'})
+		if !validEscapes(path) {
+			return badRequest("a malformed request target")
+		}
 	case len(uri) == 1 && uri[0] == '*' && string(method) == http.MethodOptions:
 	case hasPrefixFold(uri, "http://") || hasPrefixFold(uri, "https://"):
+		// Rare (a request meant for a proxy): the URL parser checks the
+		// authority and the path.
+		if _, err := url.ParseRequestURI(string(uri)); err != nil {
+			return badRequest("a malformed request target")
+		}
 	default:
 		return badRequest("a malformed request target")
 	}
 	r.Method, r.Target = string(method), string(uri)
 	return nil
+}
+
+// validEscapes reports whether every % in b is followed by two hex digits.
+func validEscapes(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '%')
+		if i < 0 {
+			return true
+		}
+		if len(b) < i+3 || !isHex(b[i+1]) || !isHex(b[i+2]) {
+			return false
+		}
+		b = b[i+3:]
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // isVersion reports whether b is an HTTP version: HTTP/d.d or HTTP/d.

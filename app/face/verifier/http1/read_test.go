@@ -52,6 +52,8 @@ var headCases = []struct {
 		header: http.Header{"Host": {"api.example"}}},
 	{name: "OPTIONS *", raw: "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", method: "OPTIONS", uri: "*",
 		header: http.Header{"Host": {"a"}}},
+	{name: "escapes", raw: "GET /a%2Fb%e9?q=%zz HTTP/1.1\r\nHost: a\r\n\r\n", method: "GET", uri: "/a%2Fb%e9?q=%zz",
+		header: http.Header{"Host": {"a"}}},
 	{name: "upper-case scheme", raw: "GET HTTP://api.example/v1 HTTP/1.1\r\nHost: api.example\r\n\r\n", method: "GET", uri: "HTTP://api.example/v1",
 		header: http.Header{"Host": {"api.example"}}},
 	{name: "a hundred fields", raw: "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X-A: 1\r\n", MaxFields-1) + "\r\n", method: "GET", uri: "/",
@@ -127,6 +129,9 @@ var refusedHeads = []struct {
 	{"space after the version", "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400},
 	{"CR after the version", "GET / HTTP/1.1\r\r\nHost: a\r\n\r\n", 400},
 	{"asterisk for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"bad escape in the path", "GET /a%zz HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"cut escape in the path", "GET /a%4 HTTP/1.1\r\nHost: a\r\n\r\n", 400},
+	{"bad host in an absolute form", "GET http://a:b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400},
 	{"HTTP/3", "GET / HTTP/3\r\nHost: a\r\n\r\n", 505},
 	{"one line too large", "GET /" + strings.Repeat("a", MaxHeaderBytes) + " HTTP/1.1\r\nHost: a\r\n\r\n", 431},
 }
