@@ -255,7 +255,7 @@ func stricter(raw []byte, stage string, req *http.Request) []stricterCase {
 	if len(h["X-Original-Method"]) > 1 || len(h["X-Original-Uri"]) > 1 {
 		add("repeated X-Original-Method or X-Original-URI", "more than one X-Original-Method or X-Original-URI header")
 	}
-	if e := h["Expect"]; len(e) > 1 || len(e) == 1 && !strings.EqualFold(e[0], "100-continue") {
+	if e := h["Expect"]; len(e) > 1 || len(e) == 1 && !equalFoldASCII(e[0], "100-continue") {
 		add("other expectation", "only Expect: 100-continue is supported")
 	}
 	return cases

@@ -253,7 +253,7 @@ func isVersion(b []byte) bool {
 }
 
 func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
+	return len(b) >= len(prefix) && equalFoldASCII(string(b[:len(prefix)]), prefix)
 }
 
 // frame decides the body's framing and the connection's fate from the
@@ -263,11 +263,10 @@ func frame(r *Request) error {
 	if hosts := h["Host"]; len(hosts) > 1 || (len(hosts) == 0 && !r.HTTP10) {
 		return badRequest("a request needs exactly one Host header")
 	}
-	conn := strings.ToLower(strings.Join(h["Connection"], ","))
 	if r.HTTP10 {
-		r.Close = !hasToken(conn, "keep-alive")
+		r.Close = !hasToken(h["Connection"], "keep-alive")
 	} else {
-		r.Close = hasToken(conn, "close")
+		r.Close = hasToken(h["Connection"], "close")
 	}
 	te, cl := h["Transfer-Encoding"], h["Content-Length"]
 	switch {
@@ -277,7 +276,7 @@ func frame(r *Request) error {
 		if r.HTTP10 {
 			return badRequest("Transfer-Encoding in an HTTP/1.0 request")
 		}
-		if len(te) > 1 || !strings.EqualFold(te[0], "chunked") {
+		if len(te) > 1 || !equalFoldASCII(te[0], "chunked") {
 			return &Error{http.StatusNotImplemented, "only the chunked transfer coding is supported"}
 		}
 		r.Length = -1
@@ -296,7 +295,7 @@ func frame(r *Request) error {
 		return badRequest("more than one X-Original-Method or X-Original-URI header")
 	}
 	if e := h["Expect"]; len(e) > 0 {
-		if len(e) > 1 || !strings.EqualFold(e[0], "100-continue") {
+		if len(e) > 1 || !equalFoldASCII(e[0], "100-continue") {
 			return &Error{http.StatusExpectationFailed, "only Expect: 100-continue is supported"}
 		}
 		r.Expect = r.Length != 0 && !r.HTTP10
@@ -368,16 +367,38 @@ func chunkError(err error) error {
 
 var errMalformedChunk = badRequest("a malformed chunked body")
 
-// hasToken reports whether the comma-separated list (lower case) holds tok.
-func hasToken(list, tok string) bool {
-	for list != "" {
-		var item string
-		item, list, _ = strings.Cut(list, ",")
-		if strings.TrimSpace(item) == tok {
-			return true
+// hasToken reports whether a field's comma-separated values hold tok (in
+// lower case), compared as ASCII: a token is never matched by its Unicode
+// folding ("\u212aeep-alive" is not "keep-alive").
+func hasToken(values []string, tok string) bool {
+	for _, list := range values {
+		for list != "" {
+			var item string
+			item, list, _ = strings.Cut(list, ",")
+			if equalFoldASCII(strings.Trim(item, " \t"), tok) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// equalFoldASCII reports whether s is t (in lower case) but for the case of
+// ASCII letters.
+func equalFoldASCII(s, t string) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenChars are the bytes allowed in a token (RFC 9110, 5.6.2).
