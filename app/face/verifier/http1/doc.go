@@ -30,7 +30,7 @@
 //
 // The connection ends after the request (Request.Close) when an HTTP/1.1
 // request lists "close" in Connection, or an HTTP/1.0 one lacks
-// "keep-alive". Tokens (chunked, close, keep-alive, 100-continue, the
+// "keep-alive" or lists "close" too. Tokens (chunked, close, keep-alive, 100-continue, the
 // scheme) match in any ASCII case, never by Unicode folding.
 //
 // # Bounds

@@ -263,11 +263,7 @@ func frame(r *Request) error {
 	if hosts := h["Host"]; len(hosts) > 1 || (len(hosts) == 0 && !r.HTTP10) {
 		return badRequest("a request needs exactly one Host header")
 	}
-	if r.HTTP10 {
-		r.Close = !hasToken(h["Connection"], "keep-alive")
-	} else {
-		r.Close = hasToken(h["Connection"], "close")
-	}
+	r.Close = hasToken(h["Connection"], "close") || r.HTTP10 && !hasToken(h["Connection"], "keep-alive")
 	te, cl := h["Transfer-Encoding"], h["Content-Length"]
 	switch {
 	case len(te) > 0 && len(cl) > 0:

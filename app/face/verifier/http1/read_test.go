@@ -46,6 +46,8 @@ var headCases = []struct {
 		header: http.Header{"Host": {"a"}, "Connection": {"\u212alose, close\u00a0"}}},
 	{name: "a Unicode folding is not keep-alive", raw: "GET / HTTP/1.0\r\nConnection: \u212aeep-alive\r\n\r\n", method: "GET", uri: "/", close: true, http10: true,
 		header: http.Header{"Connection": {"\u212aeep-alive"}}},
+	{name: "HTTP/1.0 close wins", raw: "GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", method: "GET", uri: "/", close: true, http10: true,
+		header: http.Header{"Connection": {"keep-alive", "close"}}},
 	{name: "HTTP/1.0 keep-alive", raw: "HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", method: "HEAD", uri: "/", http10: true,
 		header: http.Header{"Connection": {"keep-alive"}}},
 	{name: "100-continue", raw: "PUT /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n\r\n", method: "PUT", uri: "/x", length: 1, expec: true,
