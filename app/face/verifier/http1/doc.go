@@ -23,7 +23,9 @@
 //   - Exactly one Host field in HTTP/1.1 (at most one in HTTP/1.0).
 //   - A body framed by one Content-Length (decimal digits, below 2^63) or by
 //     Transfer-Encoding: chunked (HTTP/1.1 only), whose trailer section is
-//     read with the rules of header fields and discarded; none otherwise.
+//     read with the rules of header fields and discarded (a Trailer field
+//     may not announce Transfer-Encoding, Content-Length or Trailer); none
+//     otherwise.
 //   - Expect: 100-continue (any case); Request.Expect is set when a body is
 //     to come in HTTP/1.1, and the caller sends Continue.
 //   - Every line ends in CRLF.

@@ -275,6 +275,9 @@ func frame(r *Request) error {
 		if len(te) > 1 || !equalFoldASCII(te[0], "chunked") {
 			return &Error{http.StatusNotImplemented, "only the chunked transfer coding is supported"}
 		}
+		if t := h["Trailer"]; hasToken(t, "transfer-encoding") || hasToken(t, "content-length") || hasToken(t, "trailer") {
+			return badRequest("a Trailer header announces a framing field")
+		}
 		r.Length = -1
 	case len(cl) > 1:
 		return badRequest("more than one Content-Length header")
