@@ -57,9 +57,8 @@
 //     or the trailers (net/http accepts a bare LF outside the chunk lines);
 //   - obsolete line folding (a field line starting with space or tab);
 //   - a space between a field name and its colon;
-//   - two empty lines (or more) before the request line;
-//   - an HTTP/1.1 request without Host, or any request with two (the
-//     net/http server refuses both too; http.ReadRequest only two);
+//   - an HTTP/1.1 request without Host (the net/http server refuses it
+//     too);
 //   - more than one Content-Length field, even with equal values;
 //   - Content-Length together with Transfer-Encoding;
 //   - Transfer-Encoding in an HTTP/1.0 request (net/http ignores it);
@@ -72,7 +71,7 @@
 //   - a repeated X-Original-Method or X-Original-URI field (the request line
 //     nginx signed would be ambiguous);
 //   - an expectation other than 100-continue, or two Expect fields: 417 (the
-//     net/http server answers 417 too);
+//     net/http server answers 417 to the first too);
 //   - a head over MaxHeaderBytes or MaxFields, or a trailer section over the
 //     same: 431.
 //
@@ -88,7 +87,13 @@
 //     (net/http refuses "a suspiciously long trailer"; here trailers are
 //     bounded by MaxHeaderBytes).
 //
+// Both readers refuse the rest of what the list above might suggest: two
+// empty lines before the request line, two Host fields, two differing
+// Content-Length values, a control byte in a value or a target.
+//
 // FuzzAgainstNetHTTP checks the whole contract: for any input, both readers
-// agree on accepting it and on its method, target, fields and body, or the
-// input is one of the cases above.
+// agree on accepting it and on its method, target, version, framing,
+// connection fate, fields and body, or the input is one of the cases above
+// and gets the refusal that case causes; TestSeedsMeetEveryDocumentedCase
+// checks that each case is met by a seed.
 package http1

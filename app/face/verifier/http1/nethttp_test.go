@@ -28,6 +28,35 @@ func FuzzAgainstNetHTTP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) { compareWithNetHTTP(t, in) })
 }
 
+// documented are the names of the doc's stricter and lenient cases, as
+// stricter and lenient call them.
+var documented = []string{
+	"bare LF", "obsolete line folding", "space before the colon", "HTTP/1.1 without Host",
+	"more than one Content-Length", "Content-Length and Transfer-Encoding", "Transfer-Encoding in HTTP/1.0",
+	"version other than 1.1 and 1.0", "authority-form, asterisk or other scheme",
+	"repeated X-Original-Method or X-Original-URI", "other expectation", "head over MaxHeaderBytes",
+	"over MaxFields", "one empty line first", "a trailer section longer than net/http's buffer",
+}
+
+// Each case of the doc is met by a seed, where net/http reads the input: the
+// classification is not dead code.
+func TestSeedsMeetEveryDocumentedCase(t *testing.T) {
+	met := map[string]bool{}
+	for _, in := range seedRequests() {
+		for _, c := range compareWithNetHTTP(t, []byte(in)) {
+			met[c] = true
+		}
+	}
+	for _, c := range documented {
+		if !met[c] {
+			t.Errorf("no seed is a case of %q", c)
+		}
+	}
+	if len(met) != len(documented) {
+		t.Errorf("cases met %v, documented %q", met, documented)
+	}
+}
+
 // seedRequests are every request of this package's tests: accepted, refused,
 // with bodies, and pipelined.
 func seedRequests() []string {
@@ -64,8 +93,10 @@ func seedRequests() []string {
 	)
 }
 
-// compareWithNetHTTP reads in with both readers, request by request.
-func compareWithNetHTTP(t *testing.T, in []byte) {
+// compareWithNetHTTP reads in with both readers, request by request, and
+// returns the doc's cases it met.
+func compareWithNetHTTP(t *testing.T, in []byte) (met []string) {
+	t.Helper()
 	ours := bufio.NewReaderSize(bytes.NewReader(in), 4096)
 	src := bytes.NewReader(in)
 	theirs := bufio.NewReader(src)
@@ -76,6 +107,7 @@ func compareWithNetHTTP(t *testing.T, in []byte) {
 		// lenient case) and refused by net/http: skip it for net/http.
 		if bytes.HasPrefix(rest, []byte("\r\n")) {
 			theirs.Discard(2)
+			met = append(met, "one empty line first")
 		}
 		var r Request
 		stage, err := "head", ReadHead(ours, &r)
@@ -83,7 +115,7 @@ func compareWithNetHTTP(t *testing.T, in []byte) {
 			if _, err := theirs.Peek(1); err != io.EOF {
 				t.Fatalf("request %.300q: this reader sees no request, net/http sees more input", rest)
 			}
-			return
+			return met
 		}
 		var body []byte
 		if err == nil && r.Length != 0 {
@@ -101,26 +133,34 @@ func compareWithNetHTTP(t *testing.T, in []byte) {
 		}
 		switch {
 		case err != nil && theirErr != nil:
-			return // both refuse (or both see the input end)
+			return met // both refuse (or both see the input end)
 		case err != nil:
 			var he *Error
 			if !errors.As(err, &he) {
 				t.Fatalf("request %.300q: %v, where net/http reads it", rest, err)
 			}
 			cases := stricter(rest, stage, req)
-			if !slices.ContainsFunc(cases, func(c stricterCase) bool { return slices.Contains(c.reasons, he.Reason) }) {
+			n := len(met)
+			for _, c := range cases {
+				if slices.Contains(c.reasons, he.Reason) {
+					met = append(met, c.name)
+				}
+			}
+			if len(met) == n {
 				t.Fatalf("request %.300q: refused (%d %s), where net/http reads it, and not as a stricter case of the doc would be (%v)",
 					rest, he.Status, he.Reason, cases)
 			}
-			return
+			return met
 		case theirErr != nil:
-			if why := lenient(theirErr); why == "" {
+			why := lenient(theirErr)
+			if why == "" {
 				t.Fatalf("request %.300q: read, where net/http refuses it: %v", rest, theirErr)
 			}
-			return
+			return append(met, why)
 		}
 		same(t, rest, &r, body, req, theirBody)
 	}
+	return met
 }
 
 // same checks that both readers read the same request.
