@@ -345,11 +345,10 @@ func (c *conn) from(h http.Header) string {
 }
 
 func (c *conn) errorBody(we *http1.Error) []byte {
-	b := append(c.buf[:0], `{"error":`...)
-	b = appendJSONString(b, errorName(we.Status))
-	b = append(b, `,"message":`...)
-	b = appendJSONString(b, "Keysmith cannot read this request: "+we.Reason+".")
-	c.buf = append(b, "}\n"...)
+	c.buf = appendJSON(c.buf[:0], struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{errorName(we.Status), "Keysmith cannot read this request: " + we.Reason + "."})
 	return c.buf
 }
 

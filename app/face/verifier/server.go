@@ -34,6 +34,7 @@ package verifier
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +47,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/verify"
@@ -320,73 +320,29 @@ const (
 	refusedBody = `{"error":"unauthorized","message":"The request's credentials were not accepted."}` + "\n"
 )
 
-// appendAccepted appends the body of a 200, the JSON object
-// {"id","type","name","key"} of c and a newline, byte for byte what
-// encoding/json writes for it, without reflection.
-func appendAccepted(b []byte, c credentials.Credential) []byte {
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, c.ID, 10)
-	b = append(b, `,"type":`...)
-	b = appendJSONString(b, string(c.Type))
-	b = append(b, `,"name":`...)
-	b = appendJSONString(b, c.Name)
-	b = append(b, `,"key":`...)
-	b = appendJSONString(b, c.Key)
-	return append(b, "}\n"...)
+// acceptedBody is the body of a 200.
+type acceptedBody struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+	Key  string `json:"key"`
 }
 
-// appendJSONString appends s as a JSON string the way encoding/json does:
-// HTML-safe (<, >, & escaped), U+2028 and U+2029 escaped, invalid UTF-8
-// replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+// appendAccepted appends the body of a 200, the JSON object
+// {"id","type","name","key"} of c and a newline. encoding/json costs about
+// 0.7 µs and 2 allocations (144 B) more per accepted request than the
+// hand-written encoder it replaced (BenchmarkAcceptedBody), which the whole
+// request path does not show (BenchmarkServeBasic, p=0.85, n=10).
+func appendAccepted(b []byte, c credentials.Credential) []byte {
+	return appendJSON(b, acceptedBody{c.ID, string(c.Type), c.Name, c.Key})
+}
+
+// appendJSON appends v, a struct of strings and integers, as JSON and a
+// newline.
+func appendJSON(b []byte, v any) []byte {
+	j, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // cannot happen: strings and integers always encode
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(append(b, j...), '\n')
 }
