@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"keysmith/app/core/verify"
+	"keysmith/app/face/verifier/http1"
 )
 
 // ErrClosed is what Serve returns once Shutdown was called.
@@ -193,7 +193,7 @@ func (c *conn) serve() {
 		}
 		now := time.Now()
 		c.now = now
-		short := !headBuffered(c.br)
+		short := !http1.HeadBuffered(c.br)
 		if short {
 			c.flush() // answers to earlier pipelined requests go first
 			c.setDeadline(now.Add(s.headerTimeout))
@@ -207,7 +207,7 @@ func (c *conn) serve() {
 		}
 		// Pipelined requests whose heads are all here are answered in one
 		// write; anything else is flushed now.
-		if !headBuffered(c.br) && c.bw.Flush() != nil {
+		if !http1.HeadBuffered(c.br) && c.bw.Flush() != nil {
 			return
 		}
 		if slow {
@@ -254,49 +254,49 @@ func (c *conn) setDeadline(t time.Time) {
 // the client may still be sending what was not read.
 func (c *conn) next(now time.Time, short bool) (keep, slow, unread bool) {
 	s := c.s
-	r := request{header: c.header}
-	err := readRequest(c.br, &r)
-	c.header = r.header
+	r := http1.Request{Header: c.header}
+	err := http1.ReadHead(c.br, &r)
+	c.header = r.Header
 	if err != nil {
-		var we *wireError
+		var we *http1.Error
 		if errors.As(err, &we) {
 			c.reserve(time.Now())
-			s.logLine(s.clock(), "malformed", r.method, r.uri, "", c.remote, we.why)
-			c.respond(&r, we.code, c.errorBody(we), true)
+			s.logLine(s.clock(), "malformed", r.Method, r.Target, "", c.remote, we.Reason)
+			c.respond(&r, we.Status, c.errorBody(we), true)
 			return false, false, true
 		}
 		return false, false, false
 	}
 	start := s.clock()
-	from := c.from(r.header)
+	from := c.from(r.Header)
 	if short { // the head took more reads: now is stale
 		now = time.Now()
 	}
 	c.reserve(now)
 	var body []byte
 	complete := true
-	if r.length != 0 {
-		if r.expect {
-			c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	if r.Length != 0 {
+		if r.Expect {
+			c.bw.WriteString(http1.Continue)
 			if c.bw.Flush() != nil {
 				return false, false, false
 			}
 		}
-		if r.length < 0 || int64(c.br.Buffered()) < r.length {
+		if r.Length < 0 || int64(c.br.Buffered()) < r.Length {
 			c.flush()
 			c.setDeadline(now.Add(s.bodyTimeout))
 			slow = true
 		}
 		var err error
-		body, complete, err = readBody(c.br, &r, verify.MaxBody+1)
+		body, complete, err = http1.ReadBody(c.br, &r, verify.MaxBody+1)
 		if slow {
 			c.reserve(time.Now())
 		}
 		if err != nil {
-			var we *wireError
+			var we *http1.Error
 			if errors.As(err, &we) {
-				s.logLine(start, "malformed", r.method, r.uri, "", c.remote, we.why)
-				c.respond(&r, we.code, c.errorBody(we), true)
+				s.logLine(start, "malformed", r.Method, r.Target, "", c.remote, we.Reason)
+				c.respond(&r, we.Status, c.errorBody(we), true)
 				return false, slow, true
 			}
 			code, b := s.refuse(&r, from, "", "body unreadable", start, c.buf[:0])
@@ -310,7 +310,7 @@ func (c *conn) next(now time.Time, short bool) (keep, slow, unread bool) {
 		c.authed = true
 		s.authenticated(c)
 	}
-	keep = complete && !r.close && !s.shuttingDown()
+	keep = complete && !r.Close && !s.shuttingDown()
 	c.respond(&r, code, b, !keep)
 	return keep, slow, !complete
 }
@@ -344,12 +344,11 @@ func (c *conn) from(h http.Header) string {
 	return c.remote
 }
 
-func (c *conn) errorBody(we *wireError) []byte {
-	b := append(c.buf[:0], `{"error":`...)
-	b = appendJSONString(b, errorName(we.code))
-	b = append(b, `,"message":`...)
-	b = appendJSONString(b, "Keysmith cannot read this request: "+we.why+".")
-	c.buf = append(b, "}\n"...)
+func (c *conn) errorBody(we *http1.Error) []byte {
+	c.buf = appendJSON(c.buf[:0], struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{errorName(we.Status), "Keysmith cannot read this request: " + we.Reason + "."})
 	return c.buf
 }
 
@@ -377,7 +376,7 @@ const (
 
 // respond writes one response into the connection's buffer; the caller
 // flushes. A HEAD request gets the head only.
-func (c *conn) respond(r *request, code int, body []byte, closing bool) {
+func (c *conn) respond(r *http1.Request, code int, body []byte, closing bool) {
 	w := c.bw
 	switch code {
 	case http.StatusOK:
@@ -402,11 +401,11 @@ func (c *conn) respond(r *request, code int, body []byte, closing bool) {
 	switch {
 	case closing:
 		w.WriteString("\r\nConnection: close")
-	case r.http10:
+	case r.HTTP10:
 		w.WriteString("\r\nConnection: keep-alive")
 	}
 	w.WriteString("\r\n\r\n")
-	if r.method != http.MethodHead {
+	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
@@ -420,11 +419,4 @@ func (c *conn) httpDate() []byte {
 		c.date = now.UTC().AppendFormat(c.date[:0], http.TimeFormat)
 	}
 	return c.date
-}
-
-// headBuffered reports whether the buffered input holds a whole request
-// head (it ends with an empty line).
-func headBuffered(br *bufio.Reader) bool {
-	b, _ := br.Peek(br.Buffered())
-	return bytes.Contains(b, []byte("\n\r\n")) || bytes.Contains(b, []byte("\n\n"))
 }

@@ -1,4 +1,4 @@
-package verifier
+package http1
 
 import (
 	"bufio"
@@ -9,51 +9,50 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
-
-	"keysmith/app/core/verify"
 )
 
-// The HTTP/1.1 wire: a strict reader of requests and a writer of the few
-// responses the endpoint gives. It reads what clients and nginx send
-// (RFC 9112): a request line, header fields, and a body framed by
-// Content-Length or chunked transfer coding, every line ending in CRLF; it
-// refuses anything ambiguous (a bare LF line ending, obsolete line folding,
-// a repeated Content-Length, unknown codings, a malformed chunk) with a 4xx
-// and closes the connection. Header bytes are bounded by MaxHeaderBytes and
-// a body is read only up to verify.MaxBody+1 bytes.
+// Bounds of a request head (and of a chunked body's trailer section).
+const (
+	MaxHeaderBytes = 16 << 10 // bytes, line endings included
+	MaxFields      = 100      // header fields
+)
 
-// request is one parsed request head.
-type request struct {
-	method, uri string
-	header      http.Header
-	length      int64 // body bytes announced; -1 for chunked
-	close       bool  // the connection ends after this request
-	http10      bool
-	expect      bool // Expect: 100-continue
+// Request is one request head as read.
+type Request struct {
+	Method string
+	Target string      // the request-target as sent (RequestURI)
+	Header http.Header // canonical names; values in the order received
+	Length int64       // body bytes announced; -1 for chunked
+	Close  bool        // the connection ends after this request
+	HTTP10 bool        // the request line says HTTP/1.0
+	Expect bool        // Expect: 100-continue and a body to come
 }
 
-// wireError is a request the wire refuses: the status to answer and why.
-type wireError struct {
-	code int
-	why  string
+// Error is a request the reader refuses: the status to answer, and why in
+// words that may be shown to the client.
+type Error struct {
+	Status int
+	Reason string
 }
 
-func (e *wireError) Error() string { return e.why }
+func (e *Error) Error() string { return e.Reason }
 
-func badRequest(why string) error { return &wireError{http.StatusBadRequest, why} }
+func badRequest(why string) error { return &Error{http.StatusBadRequest, why} }
 
 var (
 	errBareLF         = badRequest("a line ends in LF, not CRLF")
-	errHeaderTooLarge = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request head exceeds 16 KiB"}
-	errTooManyFields  = &wireError{http.StatusRequestHeaderFieldsTooLarge, "the request has more than 100 header fields"}
+	errHeaderTooLarge = &Error{http.StatusRequestHeaderFieldsTooLarge, "the request head exceeds 16 KiB"}
+	errTooManyFields  = &Error{http.StatusRequestHeaderFieldsTooLarge, "the request has more than 100 header fields"}
 )
 
-// readRequest reads one request head from br into r, reusing r.header when
-// set. A clean end of input before the first byte of a request returns
-// io.EOF; a refusal is a *wireError.
-func readRequest(br *bufio.Reader, r *request) error {
+// ReadHead reads one request head from br into r, reusing r.Header when
+// set (it is cleared first). A clean end of input before the first byte of
+// a request returns io.EOF, an end within it io.ErrUnexpectedEOF; a refusal
+// is an *Error; any other error is br's.
+func ReadHead(br *bufio.Reader, r *Request) error {
 	budget := MaxHeaderBytes
 	line, err := readLine(br, &budget)
 	// One empty line before a request line is allowed (RFC 9112, 2.2).
@@ -66,10 +65,10 @@ func readRequest(br *bufio.Reader, r *request) error {
 	if err := parseRequestLine(line, r); err != nil {
 		return err
 	}
-	if r.header == nil {
-		r.header = make(http.Header, 8)
+	if r.Header == nil {
+		r.Header = make(http.Header, 8)
 	} else {
-		clear(r.header) // a connection's map, reused: nothing keeps a request's header
+		clear(r.Header) // a connection's map, reused: nothing keeps a request's header
 	}
 	vals := make([]string, 0, 8) // one allocation for the values of most heads
 	fields := 0
@@ -92,15 +91,15 @@ func readRequest(br *bufio.Reader, r *request) error {
 			return err
 		}
 		key := canonicalKey(name)
-		if prev, ok := r.header[key]; ok {
-			r.header[key] = append(prev, string(value))
+		if prev, ok := r.Header[key]; ok {
+			r.Header[key] = append(prev, string(value))
 			continue
 		}
 		if len(vals) == cap(vals) {
 			vals = make([]string, 0, 8)
 		}
 		vals = append(vals, string(value))
-		r.header[key] = vals[len(vals)-1 : len(vals) : len(vals)]
+		r.Header[key] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	return frame(r)
 }
@@ -156,28 +155,6 @@ func canonicalKey(name []byte) string {
 	return textproto.CanonicalMIMEHeaderKey(string(name))
 }
 
-// ReadRequest reads one whole request from br with the same rules as the
-// endpoint (keysmith verify uses it to check a request offline), its body
-// up to verify.MaxBody+1 bytes.
-func ReadRequest(br *bufio.Reader) (verify.Request, error) {
-	var r request
-	if err := readRequest(br, &r); err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return verify.Request{}, errors.New("the request head ends early")
-		}
-		return verify.Request{}, err
-	}
-	body, _, err := readBody(br, &r, verify.MaxBody+1)
-	if err != nil {
-		var we *wireError
-		if errors.As(err, &we) {
-			return verify.Request{}, err
-		}
-		return verify.Request{}, errors.New("the body is shorter than announced")
-	}
-	return r.verifyRequest(body), nil
-}
-
 // readLine returns the next line without its CRLF, charging its length to
 // budget; a line ending in a bare LF is refused (RFC 9112, 2.2 allows it).
 // A line longer than br's buffer is copied.
@@ -207,7 +184,7 @@ func readLine(br *bufio.Reader, budget *int) ([]byte, error) {
 	return line[:n-2], nil
 }
 
-func parseRequestLine(line []byte, r *request) error {
+func parseRequestLine(line []byte, r *Request) error {
 	method, rest, ok1 := bytes.Cut(line, []byte{' '})
 	uri, proto, ok2 := bytes.Cut(rest, []byte{' '})
 	if !ok1 || !ok2 || !isToken(method) || len(uri) == 0 {
@@ -216,10 +193,10 @@ func parseRequestLine(line []byte, r *request) error {
 	switch string(proto) {
 	case "HTTP/1.1":
 	case "HTTP/1.0":
-		r.http10 = true
+		r.HTTP10 = true
 	default:
 		if isVersion(proto) {
-			return &wireError{http.StatusHTTPVersionNotSupported, "only HTTP/1.1 and HTTP/1.0 are served"}
+			return &Error{http.StatusHTTPVersionNotSupported, "only HTTP/1.1 and HTTP/1.0 are served"}
 		}
 		return badRequest("a malformed request line")
 	}
@@ -230,13 +207,42 @@ func parseRequestLine(line []byte, r *request) error {
 	}
 	switch {
 	case uri[0] == '/':
+		// What url.ParseRequestURI checks of an origin form, without its
+		// allocations: each % of the path begins an escape.
+		path, _, _ := bytes.Cut(uri, []byte{'?'})
+		if !validEscapes(path) {
+			return badRequest("a malformed request target")
+		}
 	case len(uri) == 1 && uri[0] == '*' && string(method) == http.MethodOptions:
 	case hasPrefixFold(uri, "http://") || hasPrefixFold(uri, "https://"):
+		// Rare (a request meant for a proxy): the URL parser checks the
+		// authority and the path.
+		if _, err := url.ParseRequestURI(string(uri)); err != nil {
+			return badRequest("a malformed request target")
+		}
 	default:
 		return badRequest("a malformed request target")
 	}
-	r.method, r.uri = string(method), string(uri)
+	r.Method, r.Target = string(method), string(uri)
 	return nil
+}
+
+// validEscapes reports whether every % in b is followed by two hex digits.
+func validEscapes(b []byte) bool {
+	for {
+		i := bytes.IndexByte(b, '%')
+		if i < 0 {
+			return true
+		}
+		if len(b) < i+3 || !isHex(b[i+1]) || !isHex(b[i+2]) {
+			return false
+		}
+		b = b[i+3:]
+	}
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // isVersion reports whether b is an HTTP version: HTTP/d.d or HTTP/d.
@@ -247,34 +253,32 @@ func isVersion(b []byte) bool {
 }
 
 func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
+	return len(b) >= len(prefix) && equalFoldASCII(string(b[:len(prefix)]), prefix)
 }
 
 // frame decides the body's framing and the connection's fate from the
 // header (RFC 9112, 6.3 and 9.3).
-func frame(r *request) error {
-	h := r.header
-	if hosts := h["Host"]; len(hosts) > 1 || (len(hosts) == 0 && !r.http10) {
+func frame(r *Request) error {
+	h := r.Header
+	if hosts := h["Host"]; len(hosts) > 1 || (len(hosts) == 0 && !r.HTTP10) {
 		return badRequest("a request needs exactly one Host header")
 	}
-	conn := strings.ToLower(strings.Join(h["Connection"], ","))
-	if r.http10 {
-		r.close = !hasToken(conn, "keep-alive")
-	} else {
-		r.close = hasToken(conn, "close")
-	}
+	r.Close = hasToken(h["Connection"], "close") || r.HTTP10 && !hasToken(h["Connection"], "keep-alive")
 	te, cl := h["Transfer-Encoding"], h["Content-Length"]
 	switch {
 	case len(te) > 0 && len(cl) > 0:
 		return badRequest("both Transfer-Encoding and Content-Length")
 	case len(te) > 0:
-		if r.http10 {
+		if r.HTTP10 {
 			return badRequest("Transfer-Encoding in an HTTP/1.0 request")
 		}
-		if len(te) > 1 || !strings.EqualFold(te[0], "chunked") {
-			return &wireError{http.StatusNotImplemented, "only the chunked transfer coding is supported"}
+		if len(te) > 1 || !equalFoldASCII(te[0], "chunked") {
+			return &Error{http.StatusNotImplemented, "only the chunked transfer coding is supported"}
 		}
-		r.length = -1
+		if t := h["Trailer"]; hasToken(t, "transfer-encoding") || hasToken(t, "content-length") || hasToken(t, "trailer") {
+			return badRequest("a Trailer header announces a framing field")
+		}
+		r.Length = -1
 	case len(cl) > 1:
 		return badRequest("more than one Content-Length header")
 	case len(cl) > 0:
@@ -282,29 +286,30 @@ func frame(r *request) error {
 		if err != nil || cl[0][0] == '+' {
 			return badRequest("an invalid Content-Length")
 		}
-		r.length = int64(n)
+		r.Length = int64(n)
 	default:
-		r.length = 0
+		r.Length = 0
 	}
 	if len(h["X-Original-Method"]) > 1 || len(h["X-Original-Uri"]) > 1 {
 		return badRequest("more than one X-Original-Method or X-Original-URI header")
 	}
 	if e := h["Expect"]; len(e) > 0 {
-		if len(e) > 1 || !strings.EqualFold(e[0], "100-continue") {
-			return &wireError{http.StatusExpectationFailed, "only Expect: 100-continue is supported"}
+		if len(e) > 1 || !equalFoldASCII(e[0], "100-continue") {
+			return &Error{http.StatusExpectationFailed, "only Expect: 100-continue is supported"}
 		}
-		r.expect = r.length != 0 && !r.http10
+		r.Expect = r.Length != 0 && !r.HTTP10
 	}
 	return nil
 }
 
-// readBody reads the body r announces, keeping at most limit bytes. done
-// reports whether the whole body was consumed, so the connection can carry
-// another request. A malformed chunked body is a *wireError; any other error
-// is the connection's (it ended or timed out).
-func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool, err error) {
-	if r.length >= 0 {
-		n := min(r.length, limit)
+// ReadBody reads the body r announces, keeping at most limit bytes (limit
+// > 0). done reports whether the whole body, and the trailer section of a
+// chunked one, was consumed, so that br holds the next request. A malformed
+// chunked body or trailer section is an *Error; any other error is br's
+// (the input ended, io.ErrUnexpectedEOF, or timed out).
+func ReadBody(br *bufio.Reader, r *Request, limit int64) (body []byte, done bool, err error) {
+	if r.Length >= 0 {
+		n := min(r.Length, limit)
 		if n <= 64<<10 {
 			body = make([]byte, n)
 			_, err = io.ReadFull(br, body)
@@ -317,7 +322,7 @@ func readBody(br *bufio.Reader, r *request, limit int64) (body []byte, done bool
 		if err != nil {
 			return nil, false, err
 		}
-		return body, n == r.length, nil
+		return body, n == r.Length, nil
 	}
 	cr := httputil.NewChunkedReader(br)
 	body, err = io.ReadAll(io.LimitReader(cr, limit))
@@ -361,16 +366,38 @@ func chunkError(err error) error {
 
 var errMalformedChunk = badRequest("a malformed chunked body")
 
-// hasToken reports whether the comma-separated list (lower case) holds tok.
-func hasToken(list, tok string) bool {
-	for list != "" {
-		var item string
-		item, list, _ = strings.Cut(list, ",")
-		if strings.TrimSpace(item) == tok {
-			return true
+// hasToken reports whether a field's comma-separated values hold tok (in
+// lower case), compared as ASCII: a token is never matched by its Unicode
+// folding ("\u212aeep-alive" is not "keep-alive").
+func hasToken(values []string, tok string) bool {
+	for _, list := range values {
+		for list != "" {
+			var item string
+			item, list, _ = strings.Cut(list, ",")
+			if equalFoldASCII(strings.Trim(item, " \t"), tok) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// equalFoldASCII reports whether s is t (in lower case) but for the case of
+// ASCII letters.
+func equalFoldASCII(s, t string) bool {
+	if len(s) != len(t) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // tokenChars are the bytes allowed in a token (RFC 9110, 5.6.2).
@@ -409,3 +436,15 @@ func validValue(b []byte) bool {
 	}
 	return true
 }
+
+// HeadBuffered reports whether br's buffered input holds a whole request
+// head (it ends with an empty line), so that ReadHead will not wait for the
+// connection.
+func HeadBuffered(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	return bytes.Contains(b, []byte("\n\r\n")) || bytes.Contains(b, []byte("\n\n"))
+}
+
+// Continue is the interim response that asks a client sending Expect:
+// 100-continue for its body.
+const Continue = "HTTP/1.1 100 Continue\r\n\r\n"
