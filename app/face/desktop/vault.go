@@ -139,11 +139,14 @@ func (a *App) VaultStatus() (VaultStatus, error) {
 	if err != nil {
 		return VaultStatus{}, a.vaultFail("vault-status", err)
 	}
-	u, _ := a.core.Accounts.Actor(a.ctx(), id)
+	lock := 5 // the default, should the user's own setting be unreadable
+	if u, err := a.core.Accounts.Actor(a.ctx(), id); err == nil {
+		lock = u.VaultLockMinutes
+	}
 	a.mu.Lock()
 	open := a.vault != nil && !a.vault.Locked()
 	a.mu.Unlock()
-	return VaultStatus{Exists: st.Exists, Unlocked: open, HasRecovery: st.HasRecovery, Items: st.Items, LockMinutes: u.VaultLockMinutes}, nil
+	return VaultStatus{Exists: st.Exists, Unlocked: open, HasRecovery: st.HasRecovery, Items: st.Items, LockMinutes: lock}, nil
 }
 
 // VaultSetup creates the signed-in user's vault and unlocks it.

@@ -1,7 +1,9 @@
 package desktop_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"keysmith/app/core"
 	"keysmith/app/core/vault"
 	"keysmith/app/face/desktop"
+	"keysmith/app/face/views"
 	"keysmith/app/testkit"
 )
 
@@ -229,5 +232,53 @@ func TestVaultRotateKeyAndTampering(t *testing.T) {
 	list, err := a.VaultList("")
 	if err == nil || list != nil || !strings.HasPrefix(err.Error(), "The vault's contents were changed outside Keysmith") {
 		t.Fatalf("list of a tampered vault: %+v %v", list, err)
+	}
+}
+
+// TestEmptyListsCrossAsArrays: what the window receives has no null in it;
+// a list with nothing in it crosses the bridge as [], so the window's
+// TypeScript (generated from these types) needs no nil-slice guard.
+func TestEmptyListsCrossAsArrays(t *testing.T) {
+	t.Parallel()
+	c, _ := vaultCore(t)
+	testkit.Seed(t, c)
+	a, _, _ := window(t, c)
+	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.VaultSetup(vaultPhrase, vaultPhrase, false); err != nil {
+		t.Fatal(err)
+	}
+	const none = "matches-nothing-at-all"
+	must := func(v any, err error) any {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name  string
+		value any
+		empty string // the empty list it must hold, or ""
+	}{
+		{"ListCredentials", must(a.ListCredentials(desktop.CredentialFilter{Query: none})), `"items":[]`},
+		{"ListAudit", must(a.ListAudit(desktop.AuditFilter{Query: none})), `"entries":[]`},
+		{"VaultList", must(a.VaultList(none)), `[]`},
+		{"views.Audit of no entries", views.Audit(nil, 0), `"entries":[]`},
+		{"State", must(a.State()), ""},
+		{"APISettings", must(a.APISettings()), ""},
+		{"GetSettings", must(a.GetSettings()), ""},
+		{"ListUsers", must(a.ListUsers()), ""},
+		{"VaultStatus", must(a.VaultStatus()), ""},
+		{"VerifierStatus", must(a.VerifierStatus()), ""},
+	} {
+		b, err := json.Marshal(tc.value)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if bytes.Contains(b, []byte("null")) || !bytes.Contains(b, []byte(tc.empty)) {
+			t.Errorf("%s crosses as %s; want no null and %s", tc.name, b, tc.empty)
+		}
 	}
 }

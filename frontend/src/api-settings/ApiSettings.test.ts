@@ -35,8 +35,8 @@ describe('API Settings', () => {
     expect(backend.ListCredentials).not.toHaveBeenCalled();
   });
 
-  it('copes with no administrators listed (Go nil slice)', async () => {
-    backend.APISettings.mockResolvedValue({ canManage: false, message: platformMessage, administrators: null });
+  it('says when no administrators are listed', async () => {
+    backend.APISettings.mockResolvedValue({ canManage: false, message: platformMessage, administrators: [] });
     render(ApiSettings);
     expect(await screen.findByRole('note')).toHaveTextContent(platformMessage);
     expect(screen.getByTestId('admin-contacts-empty')).toBeInTheDocument();

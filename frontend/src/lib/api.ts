@@ -1,90 +1,42 @@
 // The one place the UI talks to the Go backend. Components import only this
-// module: it wraps the Wails bindings, normalises Go's nil slices to empty
-// arrays, and turns every rejection into an ApiError carrying the backend's
-// code, field and user-facing sentence.
+// module: it wraps the Wails bindings, names the types Wails generates from
+// the Go views, and turns every rejection into an ApiError carrying the
+// backend's code, field and user-facing sentence.
 import { ERROR_CODES, type ErrorCode } from './errorCodes';
 import * as App from '../../wailsjs/go/desktop/App';
+import type { desktop, views } from '../../wailsjs/go/models';
 import { EventsOn, EventsOff } from '../../wailsjs/runtime/runtime';
 
 export type Role = 'Administrator' | 'Advanced' | 'Basic';
 export const ROLES: Role[] = ['Administrator', 'Advanced', 'Basic'];
 export type Theme = 'system' | 'light' | 'dark';
 
-export interface UserView {
-  id: number;
-  name: string;
-  email: string;
-  role: Role;
-  disabled: boolean;
-  createdAt: string;
-  isSelf: boolean;
-}
-export interface Settings {
-  idleMinutes: number;
-  /** Seconds before Keysmith clears a secret it copied (5..600). */
-  clipboardSeconds: number;
-  /** Minutes the user's own unlocked vault may sit idle before it locks (1..60). */
-  vaultLockMinutes: number;
-  theme: Theme;
-}
-export interface State {
-  needsSetup: boolean;
-  account: string;
-  user: UserView | null;
-  settings: Settings;
-}
-export interface SetupRequest {
-  account: string;
-  name: string;
-  email: string;
-  password: string;
-  confirm: string;
-}
-export interface NewUserRequest {
-  name: string;
-  email: string;
-  role: Role;
-  password: string;
-  confirm: string;
-}
-export interface Contact {
-  name: string;
-  email: string;
-}
-export interface APISettingsView {
-  canManage: boolean;
-  message: string;
-  administrators: Contact[];
-}
-export interface AuditFilter {
-  query: string;
-  /** Exact target (e.g. one credential's key); '' for all. */
-  target: string;
-  limit: number;
-  offset: number;
-}
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  detail: string;
-}
-export interface AuditPage {
-  entries: AuditEntry[];
-  total: number;
-}
-export interface AuditVerifyResult {
-  ok: boolean;
-  /** intact; unproven: nothing found altered, but an anchor is missing; tampered. */
-  status: 'intact' | 'unproven' | 'tampered';
-  checked: number;
-  /** The first entry in the database; earlier ones are archived. */
-  start: number;
-  badSeq: number;
-  problem: string;
-}
+// The shapes that cross the bridge are the ones Wails generates from the Go
+// types (wailsjs/go/models.ts); the names below only narrow a few of their
+// string fields to the values Go documents.
+
+/** A generated model as a binding resolves it: JSON data, without the class's helpers. */
+export type Plain<T> = T extends (infer E)[]
+  ? Plain<E>[]
+  : T extends object
+    ? { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: Plain<T[K]> }
+    : T;
+/** A generated model with some fields narrowed; a field it does not have, or a wider type, fails svelte-check. */
+type Narrow<T, O extends { [K in keyof O]: K extends keyof Plain<T> ? Plain<T>[K] : never }> = Omit<Plain<T>, keyof O> & O;
+
+export type UserView = Narrow<views.UserView, { role: Role }>;
+export type Settings = Narrow<desktop.Settings, { theme: Theme }>;
+export type State = Narrow<desktop.State, { user?: UserView; settings: Settings }>;
+export type SetupRequest = Plain<desktop.SetupRequest>;
+export type NewUserRequest = Narrow<desktop.NewUserRequest, { role: Role }>;
+export type Contact = Plain<desktop.Contact>;
+export type APISettingsView = Plain<desktop.APISettingsView>;
+export type AuditFilter = Plain<desktop.AuditFilter>;
+export type AuditEntry = Plain<views.AuditEntry>;
+export type AuditPage = Plain<views.AuditPage>;
+/** intact; unproven: nothing found altered, but an anchor is missing; tampered. */
+export type AuditStatus = 'intact' | 'unproven' | 'tampered';
+export type AuditVerifyResult = Narrow<views.AuditVerifyResult, { status: AuditStatus }>;
 
 /** Audit retention choices in days; 0 keeps entries forever. */
 export const auditKeepChoices = [0, 30, 90, 180, 365, 730, 1825, 3650];
@@ -93,86 +45,24 @@ export type CredentialType = 'basic' | 'hmac' | 'legacy';
 /** tampered: its stored state does not verify; it authenticates nothing and can only be deleted. */
 export type CredentialStatus = 'active' | 'disabled' | 'expired' | 'tampered';
 /** An API credential as listed; never carries a secret. */
-export interface CredentialView {
-  id: number;
-  type: CredentialType;
-  typeLabel: string;
-  /** Descriptive name (Basic, HMAC) or the username (Legacy). */
-  name: string;
-  /** API key (Basic, HMAC) or the username (Legacy). */
-  key: string;
-  status: CredentialStatus;
-  createdAt: string;
-  /** "Name <email>" */
-  createdBy: string;
-  /** RFC 3339, '' for never. */
-  lastUsedAt: string;
-  /** Client address of the last accepted request, '' when unknown. */
-  lastUsedFrom: string;
-  /** RFC 3339, '' for never. */
-  expiresAt: string;
-  /** When the secret replaced by the last roll stops working, or ''. */
-  previousUntil: string;
-}
-export interface CredentialFilter {
-  type: CredentialType | '';
-  query: string;
-  limit: number;
-  offset: number;
-}
-export interface CredentialPage {
-  items: CredentialView[];
-  total: number;
-}
+export type CredentialView = Narrow<views.CredentialView, { type: CredentialType; status: CredentialStatus }>;
+export type CredentialFilter = Narrow<desktop.CredentialFilter, { type: CredentialType | '' }>;
+export type CredentialPage = Narrow<views.CredentialPage, { items: CredentialView[] }>;
 /** A credential with its secret, shown this once. */
-export interface NewSecret {
-  credential: CredentialView;
-  secret: string;
-}
+export type NewSecret = Narrow<desktop.NewSecret, { credential: CredentialView }>;
 /** "never", "30d", "90d", "365d" or "YYYY-MM-DD". */
 export type Expires = string;
 export type Grace = '0' | '1h' | '24h' | '7d';
 export type CopyPart = 'key' | 'secret' | 'both';
-export interface CreateKeyRequest {
-  type: 'basic' | 'hmac';
-  name: string;
-  expires: Expires;
-}
-export interface CreateLegacyRequest {
-  username: string;
-  password: string;
-  confirm: string;
-  expires: Expires;
-}
+export type CreateKeyRequest = Narrow<desktop.CreateKeyRequest, { type: 'basic' | 'hmac' }>;
+export type CreateLegacyRequest = Plain<desktop.CreateLegacyRequest>;
 
 /** The window's own verification endpoint (loopback only). */
-export interface VerifierStatus {
-  running: boolean;
-  /** "127.0.0.1:PORT" while running, else ''. */
-  address: string;
-  /** The last port used (8787 at first). */
-  port: number;
-  /** HMAC accepted only under the method sent (keysmith serve --strict-method). */
-  strictMethod: boolean;
-}
+export type VerifierStatus = Plain<desktop.VerifierStatus>;
 /** How a client authenticates with one credential (a sample GET). */
-export interface Snippets {
-  method: string;
-  url: string;
-  /** HMAC only: the signed Date header. */
-  date: string;
-  /** The exact Authorization header value. */
-  authorization: string;
-  curl: string;
-  /** A Node snippet with the official SDK (reads MESSAGEMEDIA_SECRET). */
-  node: string;
-}
+export type Snippets = Plain<desktop.Snippets>;
 /** The verdict of a live check against the running endpoint. */
-export interface TestResult {
-  accepted: boolean;
-  status: number;
-  message: string;
-}
+export type TestResult = Plain<desktop.TestResult>;
 export const PORT_MIN = 1024;
 export const PORT_MAX = 65535;
 
@@ -180,47 +70,15 @@ export type Page = 'api-settings' | 'vault' | 'users' | 'general' | 'audit' | 'v
 export const PAGES: Page[] = ['api-settings', 'vault', 'users', 'general', 'audit', 'verification', 'password'];
 
 /** The signed-in user's own vault. */
-export interface VaultStatus {
-  exists: boolean;
-  unlocked: boolean;
-  hasRecovery: boolean;
-  items: number;
-  lockMinutes: number;
-}
+export type VaultStatus = Plain<desktop.VaultStatus>;
 export type VaultKind = 'credential' | 'login';
 /** A vault item as listed: never a secret or notes. */
-export interface VaultSummary {
-  id: number;
-  kind: VaultKind;
-  title: string;
-  username: string;
-  url: string;
-  /** basic, hmac or legacy for saved credentials; '' for items added by hand. */
-  type: string;
-  updatedAt: string;
-}
+export type VaultSummary = Narrow<views.VaultSummary, { kind: VaultKind }>;
 /** One item revealed (an explicit Reveal or Edit). */
-export interface VaultItem extends VaultSummary {
-  secret: string;
-  notes: string;
-  createdAt: string;
-}
-export interface VaultItemInput {
-  title: string;
-  username: string;
-  secret: string;
-  url: string;
-  notes: string;
-}
-export interface VaultSetupResult {
-  status: VaultStatus;
-  /** Shown once; '' when none was asked for. */
-  recoveryCode: string;
-}
-export interface VaultImportResult {
-  added: number;
-  skipped: number;
-}
+export type VaultItem = Narrow<desktop.VaultItem, { kind: VaultKind }>;
+export type VaultItemInput = Plain<desktop.VaultItemInput>;
+export type VaultSetupResult = Plain<desktop.VaultSetupResult>;
+export type VaultImportResult = Plain<desktop.ImportResult>;
 export type VaultCopyField = 'secret' | 'username';
 export type VaultLockReason = 'idle' | 'sign-out' | 'manual' | 'replaced' | 'key-changed' | 'refused';
 export const VAULT_LOCK_MIN = 1;
@@ -314,9 +172,16 @@ export function onSignedOut(handler: ((message: string) => void) | null): void {
   signedOutHandler = handler;
 }
 
-async function call<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs a binding. Its result is read as T, which defaults to the generated
+ * model and may only narrow it (a string-literal union where Go says string):
+ * T is taken from the caller's declared return type and checked against the
+ * model here. Rejections become ApiErrors.
+ */
+async function call<R, T extends Plain<R> = Plain<R>>(fn: () => Promise<R>): Promise<T> {
   try {
-    return await fn();
+    // A binding resolves plain JSON, not an instance of the generated class.
+    return (await fn()) as unknown as T;
   } catch (e) {
     const err = toApiError(e);
     const handling = ERROR_HANDLING[err.code];
@@ -326,249 +191,101 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const defaultSettings: Settings = { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'system' };
-
-function normSettings(s: any): Settings {
-  const theme: Theme = s?.theme === 'light' || s?.theme === 'dark' ? s.theme : 'system';
-  const idle = Number(s?.idleMinutes);
-  const clip = Number(s?.clipboardSeconds);
-  const vault = Number(s?.vaultLockMinutes);
-  return {
-    idleMinutes: Number.isFinite(idle) && idle > 0 ? idle : defaultSettings.idleMinutes,
-    clipboardSeconds: Number.isFinite(clip) && clip > 0 ? clip : defaultSettings.clipboardSeconds,
-    vaultLockMinutes: Number.isFinite(vault) && vault > 0 ? vault : defaultSettings.vaultLockMinutes,
-    theme,
-  };
-}
-
-function normCredential(c: any): CredentialView {
-  const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-  return {
-    id: Number(c?.id),
-    type: str(c?.type) as CredentialType,
-    typeLabel: str(c?.typeLabel),
-    name: str(c?.name),
-    key: str(c?.key),
-    status: str(c?.status) as CredentialStatus,
-    createdAt: str(c?.createdAt),
-    createdBy: str(c?.createdBy),
-    lastUsedAt: str(c?.lastUsedAt),
-    lastUsedFrom: str(c?.lastUsedFrom),
-    expiresAt: str(c?.expiresAt),
-    previousUntil: str(c?.previousUntil),
-  };
-}
-
-function normSecret(r: any): NewSecret {
-  return { credential: normCredential(r?.credential), secret: String(r?.secret ?? '') };
-}
-
-function normStatus(v: any): VerifierStatus {
-  const port = Number(v?.port);
-  return {
-    running: !!v?.running,
-    address: String(v?.address ?? ''),
-    port: Number.isInteger(port) && port > 0 ? port : 8787,
-    strictMethod: !!v?.strictMethod,
-  };
-}
-
-function normSnippets(v: any): Snippets {
-  const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
-  return {
-    method: str(v?.method),
-    url: str(v?.url),
-    date: str(v?.date),
-    authorization: str(v?.authorization),
-    curl: str(v?.curl),
-    node: str(v?.node),
-  };
-}
-
-function normVaultStatus(v: any): VaultStatus {
-  const items = Number(v?.items);
-  const lock = Number(v?.lockMinutes);
-  return {
-    exists: !!v?.exists,
-    unlocked: !!v?.unlocked,
-    hasRecovery: !!v?.hasRecovery,
-    items: Number.isFinite(items) && items > 0 ? items : 0,
-    lockMinutes: Number.isFinite(lock) && lock > 0 ? lock : defaultSettings.vaultLockMinutes,
-  };
-}
-
-function normVaultSummary(v: any): VaultSummary {
-  const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
-  return {
-    id: Number(v?.id),
-    kind: v?.kind === 'credential' ? 'credential' : 'login',
-    title: str(v?.title),
-    username: str(v?.username),
-    url: str(v?.url),
-    type: str(v?.type),
-    updatedAt: str(v?.updatedAt),
-  };
-}
-
-function normVaultItem(v: any): VaultItem {
-  const str = (x: unknown) => (x === null || x === undefined ? '' : String(x));
-  return { ...normVaultSummary(v), secret: str(v?.secret), notes: str(v?.notes), createdAt: str(v?.createdAt) };
-}
-
-function normUser(u: any): UserView {
-  return {
-    id: Number(u.id),
-    name: String(u.name ?? ''),
-    email: String(u.email ?? ''),
-    role: u.role as Role,
-    disabled: !!u.disabled,
-    createdAt: String(u.createdAt ?? ''),
-    isSelf: !!u.isSelf,
-  };
-}
-
-function normState(s: any): State {
-  return {
-    needsSetup: !!s?.needsSetup,
-    account: String(s?.account ?? ''),
-    user: s?.user ? normUser(s.user) : null,
-    settings: normSettings(s?.settings),
-  };
-}
-
 export const api = {
-  state: () => call(() => App.State()).then(normState),
-  setup: (req: SetupRequest) => call(() => App.Setup(req as any)).then(normState),
-  signIn: (email: string, password: string) => call(() => App.SignIn(email, password)).then(normState),
+  state: (): Promise<State> => call(() => App.State()),
+  setup: (req: SetupRequest): Promise<State> => call(() => App.Setup(req)),
+  signIn: (email: string, password: string): Promise<State> => call(() => App.SignIn(email, password)),
   signOut: () => call(() => App.SignOut()),
   touch: () => call(() => App.Touch()),
   changePassword: (current: string, next: string, confirm: string) =>
     call(() => App.ChangePassword(current, next, confirm)),
-  listUsers: () => call(() => App.ListUsers()).then((us) => (us ?? []).map(normUser)),
-  addUser: (req: NewUserRequest) => call(() => App.AddUser(req as any)).then(normUser),
-  setUserRole: (id: number, role: Role) => call(() => App.SetUserRole(id, role)).then(normUser),
-  setUserDisabled: (id: number, disabled: boolean) =>
-    call(() => App.SetUserDisabled(id, disabled)).then(normUser),
+  listUsers: (): Promise<UserView[]> => call(() => App.ListUsers()),
+  addUser: (req: NewUserRequest): Promise<UserView> => call(() => App.AddUser(req)),
+  setUserRole: (id: number, role: Role): Promise<UserView> => call(() => App.SetUserRole(id, role)),
+  setUserDisabled: (id: number, disabled: boolean): Promise<UserView> => call(() => App.SetUserDisabled(id, disabled)),
   resetUserPassword: (id: number, password: string, confirm: string) =>
     call(() => App.ResetUserPassword(id, password, confirm)),
   deleteUser: (id: number) => call(() => App.DeleteUser(id)),
-  apiSettings: () =>
-    call(() => App.APISettings()).then(
-      (v: any): APISettingsView => ({
-        canManage: !!v?.canManage,
-        message: String(v?.message ?? ''),
-        administrators: (v?.administrators ?? []).map((c: any) => ({
-          name: String(c?.name ?? ''),
-          email: String(c?.email ?? ''),
-        })),
-      }),
-    ),
-  getSettings: () => call(() => App.GetSettings()).then(normSettings),
-  saveSettings: (s: Settings) => call(() => App.SaveSettings(s as any)).then(normState),
-  listAudit: (f: AuditFilter) =>
-    call(() => App.ListAudit(f as any)).then(
-      (p: any): AuditPage => ({ entries: p?.entries ?? [], total: Number(p?.total ?? 0) }),
-    ),
-  verifyAudit: () =>
-    call(() => App.VerifyAudit()).then(
-      (r: any): AuditVerifyResult => ({
-        ok: !!r?.ok,
-        status: r?.status === 'unproven' || r?.status === 'tampered' ? r.status : r?.ok ? 'intact' : 'tampered',
-        checked: Number(r?.checked ?? 0),
-        start: Number(r?.start ?? 1),
-        badSeq: Number(r?.badSeq ?? 0),
-        problem: String(r?.problem ?? ''),
-      }),
-    ),
-  auditRetention: () => call(() => App.AuditRetention()).then((d: any) => Number(d ?? 0)),
-  setAuditRetention: (days: number) => call(() => App.SetAuditRetention(days)).then((d: any) => Number(d ?? 0)),
-  listCredentials: (f: CredentialFilter) =>
-    call(() => App.ListCredentials(f as any)).then(
-      (p: any): CredentialPage => ({
-        items: (p?.items ?? []).map(normCredential),
-        total: Number(p?.total ?? 0),
-      }),
-    ),
-  createKey: (req: CreateKeyRequest) => call(() => App.CreateKey(req as any)).then(normSecret),
-  rollCredential: (id: number, grace: Grace) => call(() => App.RollCredential(id, grace)).then(normSecret),
-  createLegacy: (req: CreateLegacyRequest) => call(() => App.CreateLegacy(req as any)).then(normCredential),
+  apiSettings: (): Promise<APISettingsView> => call(() => App.APISettings()),
+  getSettings: (): Promise<Settings> => call(() => App.GetSettings()),
+  saveSettings: (s: Settings): Promise<State> => call(() => App.SaveSettings(s)),
+  listAudit: (f: AuditFilter): Promise<AuditPage> => call(() => App.ListAudit(f)),
+  verifyAudit: (): Promise<AuditVerifyResult> => call(() => App.VerifyAudit()),
+  auditRetention: () => call(() => App.AuditRetention()),
+  setAuditRetention: (days: number) => call(() => App.SetAuditRetention(days)),
+  listCredentials: (f: CredentialFilter): Promise<CredentialPage> => call(() => App.ListCredentials(f)),
+  createKey: (req: CreateKeyRequest): Promise<NewSecret> => call(() => App.CreateKey(req)),
+  rollCredential: (id: number, grace: Grace): Promise<NewSecret> => call(() => App.RollCredential(id, grace)),
+  createLegacy: (req: CreateLegacyRequest): Promise<CredentialView> => call(() => App.CreateLegacy(req)),
   /** A warning when a Legacy password meeting the platform's rules is easy to guess, or ''. */
   legacyPasswordWarning: (username: string, password: string) =>
-    call(() => App.LegacyPasswordWarning(username, password)).then((w: any) => String(w ?? '')),
-  setLegacyPassword: (id: number, password: string, confirm: string) =>
-    call(() => App.SetLegacyPassword(id, password, confirm)).then(normCredential),
-  renameCredential: (id: number, name: string) => call(() => App.RenameCredential(id, name)).then(normCredential),
-  setCredentialDisabled: (id: number, disabled: boolean) =>
-    call(() => App.SetCredentialDisabled(id, disabled)).then(normCredential),
+    call(() => App.LegacyPasswordWarning(username, password)),
+  setLegacyPassword: (id: number, password: string, confirm: string): Promise<CredentialView> =>
+    call(() => App.SetLegacyPassword(id, password, confirm)),
+  renameCredential: (id: number, name: string): Promise<CredentialView> => call(() => App.RenameCredential(id, name)),
+  setCredentialDisabled: (id: number, disabled: boolean): Promise<CredentialView> =>
+    call(() => App.SetCredentialDisabled(id, disabled)),
   deleteCredential: (id: number, typedName: string) => call(() => App.DeleteCredential(id, typedName)),
   /** Copies through Go (never navigator.clipboard); resolves to the clearing delay in seconds. */
   copyCredential: (id: number, part: CopyPart) =>
-    call(() => App.CopyCredential(id, part)).then((r: any) => Number(r?.clearAfterSeconds ?? 0)),
+    call(() => App.CopyCredential(id, part)).then((r) => r.clearAfterSeconds),
   /** Tells the backend to forget the secret of a closed confirmation. */
   dismissSecret: (id: number) => call(() => App.DismissSecret(id)),
-  verifierStatus: () => call(() => App.VerifierStatus()).then(normStatus),
-  startVerifier: (port: number, strictMethod = false) =>
-    call(() => App.StartVerifier(port, strictMethod)).then(normStatus),
-  stopVerifier: () => call(() => App.StopVerifier()).then(normStatus),
+  verifierStatus: (): Promise<VerifierStatus> => call(() => App.VerifierStatus()),
+  startVerifier: (port: number, strictMethod = false): Promise<VerifierStatus> =>
+    call(() => App.StartVerifier(port, strictMethod)),
+  stopVerifier: (): Promise<VerifierStatus> => call(() => App.StopVerifier()),
   /** secret '' = the secret of the confirmation still open (the backend holds it). */
-  credentialSnippets: (id: number, secret: string) =>
-    call(() => App.CredentialSnippets(id, secret)).then(normSnippets),
+  credentialSnippets: (id: number, secret: string): Promise<Snippets> => call(() => App.CredentialSnippets(id, secret)),
   /** Sends the sample request to the running endpoint; secret '' as for credentialSnippets. */
-  testCredential: (id: number, secret: string) =>
-    call(() => App.TestCredential(id, secret)).then(
-      (r: any): TestResult => ({
-        accepted: !!r?.accepted,
-        status: Number(r?.status ?? 0),
-        message: String(r?.message ?? ''),
-      }),
-    ),
+  testCredential: (id: number, secret: string): Promise<TestResult> => call(() => App.TestCredential(id, secret)),
 
-  vaultStatus: () => call(() => App.VaultStatus()).then(normVaultStatus),
+  vaultStatus: (): Promise<VaultStatus> => call(() => App.VaultStatus()),
   /** Creates the vault and unlocks it; the recovery code (if asked for) is shown once. */
-  vaultSetup: (passphrase: string, confirm: string, withRecovery: boolean) =>
-    call(() => App.VaultSetup(passphrase, confirm, withRecovery)).then(
-      (r: any): VaultSetupResult => ({ status: normVaultStatus(r?.status), recoveryCode: String(r?.recoveryCode ?? '') }),
-    ),
-  vaultUnlock: (passphrase: string) => call(() => App.VaultUnlock(passphrase)).then(normVaultStatus),
-  vaultUnlockWithRecovery: (code: string) => call(() => App.VaultUnlockWithRecovery(code)).then(normVaultStatus),
-  vaultLock: () => call(() => App.VaultLock()).then(normVaultStatus),
+  vaultSetup: (passphrase: string, confirm: string, withRecovery: boolean): Promise<VaultSetupResult> =>
+    call(() => App.VaultSetup(passphrase, confirm, withRecovery)),
+  vaultUnlock: (passphrase: string): Promise<VaultStatus> => call(() => App.VaultUnlock(passphrase)),
+  vaultUnlockWithRecovery: (code: string): Promise<VaultStatus> => call(() => App.VaultUnlockWithRecovery(code)),
+  vaultLock: (): Promise<VaultStatus> => call(() => App.VaultLock()),
   /** Titles, usernames and URLs only: never a secret. */
-  vaultList: (query: string) => call(() => App.VaultList(query)).then((xs) => (xs ?? []).map(normVaultSummary)),
+  vaultList: (query: string): Promise<VaultSummary[]> => call(() => App.VaultList(query)),
   /** The item with its secret and notes: only on an explicit Reveal (or Edit). */
-  vaultReveal: (id: number) => call(() => App.VaultReveal(id)).then(normVaultItem),
+  vaultReveal: (id: number): Promise<VaultItem> => call(() => App.VaultReveal(id)),
   /** Copies through Go (never navigator.clipboard); resolves to the clearing delay in seconds. */
-  vaultCopy: (id: number, field: VaultCopyField) =>
-    call(() => App.VaultCopy(id, field)).then((r: any) => Number(r?.clearAfterSeconds ?? 0)),
-  vaultAdd: (item: VaultItemInput) => call(() => App.VaultAdd(item as any)).then(normVaultSummary),
-  vaultEdit: (id: number, item: VaultItemInput) => call(() => App.VaultEdit(id, item as any)).then(normVaultSummary),
+  vaultCopy: (id: number, field: VaultCopyField) => call(() => App.VaultCopy(id, field)).then((r) => r.clearAfterSeconds),
+  vaultAdd: (item: VaultItemInput): Promise<VaultSummary> => call(() => App.VaultAdd(item)),
+  vaultEdit: (id: number, item: VaultItemInput): Promise<VaultSummary> => call(() => App.VaultEdit(id, item)),
   vaultDelete: (id: number) => call(() => App.VaultDelete(id)),
   /** Saves the credential whose confirmation is open (the backend still holds its secret). */
-  vaultSaveCredential: (credentialId: number) =>
-    call(() => App.VaultSaveCredential(credentialId)).then(normVaultSummary),
+  vaultSaveCredential: (credentialId: number): Promise<VaultSummary> => call(() => App.VaultSaveCredential(credentialId)),
   vaultChangePassphrase: (current: string, next: string, confirm: string) =>
     call(() => App.VaultChangePassphrase(current, next, confirm)),
   /** Replaces the recovery code; the new one is shown once. */
-  vaultNewRecoveryCode: () => call(() => App.VaultNewRecoveryCode()).then((c) => String(c ?? '')),
+  vaultNewRecoveryCode: () => call(() => App.VaultNewRecoveryCode()),
   vaultRemoveRecoveryCode: () => call(() => App.VaultRemoveRecoveryCode()),
   /** Replaces the vault's data key and re-encrypts every item; resolves to how many. */
-  vaultRotateKey: () => call(() => App.VaultRotateKey()).then((n) => Number(n ?? 0)),
-  vaultDefaultExportPath: () => call(() => App.VaultDefaultExportPath()).then((p) => String(p ?? '')),
+  vaultRotateKey: () => call(() => App.VaultRotateKey()),
+  vaultDefaultExportPath: () => call(() => App.VaultDefaultExportPath()),
   vaultExport: (path: string, passphrase: string, confirm: string) =>
     call(() => App.VaultExport(path, passphrase, confirm)),
-  vaultImport: (path: string, passphrase: string) =>
-    call(() => App.VaultImport(path, passphrase)).then(
-      (r: any): VaultImportResult => ({ added: Number(r?.added ?? 0), skipped: Number(r?.skipped ?? 0) }),
-    ),
+  vaultImport: (path: string, passphrase: string): Promise<VaultImportResult> =>
+    call(() => App.VaultImport(path, passphrase)),
 };
 
 function hasRuntime(): boolean {
-  return typeof window !== 'undefined' && !!(window as any).runtime;
+  return typeof window !== 'undefined' && !!(window as Window & { runtime?: unknown }).runtime;
 }
 
-function subscribe(name: string, cb: (...data: any[]) => void): () => void {
+// Events carry Go maps, not generated models: their payloads are read field by field.
+function subscribe(name: string, cb: (payload: unknown) => void): () => void {
   if (!hasRuntime()) return () => {};
   const cancel = EventsOn(name, cb);
   return typeof cancel === 'function' ? cancel : () => EventsOff(name);
+}
+
+/** A field of an event's payload, or undefined. */
+function part(payload: unknown, name: string): unknown {
+  return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>)[name] : undefined;
 }
 
 const vaultLockedListeners = new Set<(reason: VaultLockReason) => void>();
@@ -584,8 +301,8 @@ function notifyVaultLocked(reason: VaultLockReason) {
  */
 export function onVaultLocked(cb: (reason: VaultLockReason) => void): () => void {
   vaultLockedListeners.add(cb);
-  const off = subscribe('vault-locked', (payload: any) => {
-    const r = String(payload?.reason ?? '');
+  const off = subscribe('vault-locked', (payload) => {
+    const r = String(part(payload, 'reason') ?? '');
     cb((['idle', 'sign-out', 'manual', 'replaced', 'key-changed'].includes(r) ? r : 'manual') as VaultLockReason);
   });
   return () => {
@@ -608,11 +325,9 @@ export interface SessionEnded {
 
 /** The backend ended the session (idle sign-out). */
 export function onSessionEnded(cb: (info: SessionEnded) => void): () => void {
-  return subscribe('session-ended', (payload: any) => {
-    cb({
-      reason: String(payload?.reason ?? ''),
-      minutes: typeof payload?.minutes === 'number' ? payload.minutes : undefined,
-    });
+  return subscribe('session-ended', (payload) => {
+    const minutes = part(payload, 'minutes');
+    cb({ reason: String(part(payload, 'reason') ?? ''), minutes: typeof minutes === 'number' ? minutes : undefined });
   });
 }
 
@@ -621,8 +336,9 @@ export type ClipboardNews = { clearAfterSeconds: number } | { cleared: true };
 
 /** Keysmith copied something (and will clear it) or cleared the clipboard. */
 export function onClipboard(cb: (news: ClipboardNews) => void): () => void {
-  return subscribe('clipboard', (payload: any) => {
-    if (payload?.cleared) cb({ cleared: true });
-    else if (typeof payload?.clearAfterSeconds === 'number') cb({ clearAfterSeconds: payload.clearAfterSeconds });
+  return subscribe('clipboard', (payload) => {
+    const seconds = part(payload, 'clearAfterSeconds');
+    if (part(payload, 'cleared')) cb({ cleared: true });
+    else if (typeof seconds === 'number') cb({ clearAfterSeconds: seconds });
   });
 }

@@ -128,7 +128,7 @@ export function resetBackend() {
   backend.LegacyPasswordWarning.mockResolvedValue('');
   backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissSecret.mockResolvedValue(undefined);
-  backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787 });
+  backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787, strictMethod: false });
   backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });
   backend.VaultList.mockResolvedValue([]);
   backend.VaultCopy.mockResolvedValue({ clearAfterSeconds: 30 });
