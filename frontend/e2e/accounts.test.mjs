@@ -1,7 +1,7 @@
 // Account journeys against the real Go backend, each on a fresh data dir.
 import assert from 'node:assert/strict';
 import { journey, expectText } from './harness.mjs';
-import { ADMIN, BASIC, byId, setup, signIn, signOut, addUser } from './steps.mjs';
+import { ADMIN, BASIC, byId, setup, signIn, signOut, addUser, expectRefused } from './steps.mjs';
 
 const ADVANCED = { name: 'Avi Advanced', email: 'avi@acme.test', password: 'amber-Kettle-71-orbit', role: 'Advanced' };
 
@@ -44,26 +44,12 @@ journey('admin sets up, adds users; a Basic user is kept out of API Settings', a
   await screenshot('basic-api-settings');
 
   // Hidden is not enough: the core refuses admin methods called directly.
-  const refused = await page.evaluate(async () => {
-    const out = {};
-    for (const [name, args] of [
-      ['ListUsers', []],
-      ['AddUser', [{ name: 'Mal', email: 'mal@acme.test', role: 'Administrator', password: 'granite-Violin-42-harbor', confirm: 'granite-Violin-42-harbor' }]],
-      ['SetUserRole', [3, 'Administrator']],
-      ['ListAudit', [{ query: '', limit: 10, offset: 0 }]],
-    ]) {
-      try {
-        await window.go.desktop.App[name](...args);
-        out[name] = 'ALLOWED';
-      } catch (e) {
-        out[name] = `${e.code}: ${e.message}`; // the refusal crosses the bridge as {code, message}
-      }
-    }
-    return out;
-  });
-  for (const [name, msg] of Object.entries(refused)) {
-    assert.equal(msg, 'forbidden: Only account Administrators can do that.', `${name} from a Basic user's page`);
-  }
+  await expectRefused(page, [
+    ['ListUsers', []],
+    ['AddUser', [{ name: 'Mal', email: 'mal@acme.test', role: 'Administrator', password: 'granite-Violin-42-harbor', confirm: 'granite-Violin-42-harbor' }]],
+    ['SetUserRole', [3, 'Administrator']],
+    ['ListAudit', [{ query: '', limit: 10, offset: 0 }]],
+  ]);
   // Nothing changed: the Basic user is still Basic, Mal does not exist.
   await signOut(page);
   await signIn(page, ADMIN);

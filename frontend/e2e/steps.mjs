@@ -81,3 +81,45 @@ export async function waitForClipboard(display, expected, timeout = 5_000) {
   }
   return got;
 }
+
+/**
+ * Calls each bound method with its arguments from the page, as a hostile
+ * page script would, and asserts the core refuses every one as forbidden:
+ * hidden in the UI is not enough. calls: [[name, args], ...].
+ */
+export async function expectRefused(page, calls) {
+  const refused = await page.evaluate(async (calls) => {
+    const out = {};
+    for (const [name, args] of calls) {
+      try {
+        await window.go.desktop.App[name](...args);
+        out[name] = 'ALLOWED';
+      } catch (e) {
+        out[name] = `${e.code}: ${e.message}`; // the refusal crosses the bridge as {code, message}
+      }
+    }
+    return out;
+  }, calls);
+  assert.equal(Object.keys(refused).length, calls.length);
+  for (const [name, msg] of Object.entries(refused)) {
+    assert.equal(msg, 'forbidden: Only account Administrators can do that.', `${name} from a Basic user's page`);
+  }
+}
+
+/**
+ * Creates a Basic key named name from API Settings and reads its one-time
+ * confirmation: { dialog, key, secret }.
+ */
+export async function createBasicKey(page, name) {
+  await byId(page, 'nav-api-settings').click();
+  await byId(page, 'create-basic').click();
+  await byId(page, 'new-key-dialog').waitFor();
+  await byId(page, 'new-key-name').fill(name);
+  await byId(page, 'new-key-submit').click();
+  const dialog = byId(page, 'secret-dialog');
+  await dialog.waitFor();
+  const key = (await byId(page, 'secret-key').textContent()).trim();
+  const secret = (await byId(page, 'secret-value').textContent()).trim();
+  assert.equal(secret.length, 30);
+  return { dialog, key, secret };
+}

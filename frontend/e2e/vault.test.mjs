@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { journey, expectText } from './harness.mjs';
-import { byId, setup, switchToNewUser, clipboard, waitForClipboard } from './steps.mjs';
+import { byId, setup, switchToNewUser, clipboard, waitForClipboard, createBasicKey } from './steps.mjs';
 
 const OTHER = { name: 'Otto Other', email: 'otto@acme.test', password: 'copper-Lantern-58-meadow', role: 'Advanced' };
 const VAULT_PASS = 'granite Otter 71 lighthouse';
@@ -56,16 +56,7 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
     await byId(page, 'vault-empty').waitFor();
 
     // A new Basic key, saved to the vault from its confirmation.
-    await byId(page, 'nav-api-settings').click();
-    await byId(page, 'create-basic').click();
-    await byId(page, 'new-key-dialog').waitFor();
-    await byId(page, 'new-key-name').fill('Website orders');
-    await byId(page, 'new-key-submit').click();
-    const dialog = byId(page, 'secret-dialog');
-    await dialog.waitFor();
-    const key = (await byId(page, 'secret-key').textContent()).trim();
-    const secret = (await byId(page, 'secret-value').textContent()).trim();
-    assert.equal(secret.length, 30);
+    const { dialog, key, secret } = await createBasicKey(page, 'Website orders');
     await byId(page, 'secret-save-vault').click();
     await page.waitForFunction(
       () => document.querySelector('[data-testid="secret-vault-status"]')?.textContent?.includes('Saved to your vault.'),

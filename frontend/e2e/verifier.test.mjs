@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { journey, expectText, freePort } from './harness.mjs';
-import { BASIC, byId, setup, switchToNewUser } from './steps.mjs';
+import { BASIC, byId, setup, switchToNewUser, expectRefused, createBasicKey } from './steps.mjs';
 
 const STOPPED = 'Start the verification endpoint first (Settings > Verification).';
 
@@ -85,16 +85,7 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   await screenshot('verification-running');
 
   // A new Basic key, tested from its one-time confirmation (no secret to paste).
-  await byId(page, 'nav-api-settings').click();
-  await byId(page, 'create-basic').click();
-  await byId(page, 'new-key-dialog').waitFor();
-  await byId(page, 'new-key-name').fill('Website orders');
-  await byId(page, 'new-key-submit').click();
-  const confirmation = byId(page, 'secret-dialog');
-  await confirmation.waitFor();
-  const key = (await byId(page, 'secret-key').textContent()).trim();
-  const secret = (await byId(page, 'secret-value').textContent()).trim();
-  assert.equal(secret.length, 30);
+  const { dialog: confirmation, key, secret } = await createBasicKey(page, 'Website orders');
 
   await byId(page, 'secret-test').click();
   const fromConfirmation = byId(page, 'test-dialog');
@@ -184,26 +175,12 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   await byId(page, 'api-settings-message').waitFor();
   assert.equal(await byId(page, 'nav-verification').count(), 0, 'no Verification link');
   assert.equal(await byId(page, 'credential-test').count(), 0, 'no Test buttons');
-  const refused = await page.evaluate(async (id) => {
-    const out = {};
-    for (const [name, args] of [
-      ['StartVerifier', [9000, false]],
-      ['VerifierStatus', []],
-      ['StopVerifier', []],
-      ['CredentialSnippets', [id, 'x']],
-      ['TestCredential', [id, 'x']],
-    ]) {
-      try {
-        await window.go.desktop.App[name](...args);
-        out[name] = 'ALLOWED';
-      } catch (e) {
-        out[name] = `${e.code}: ${e.message}`; // the refusal crosses the bridge as {code, message}
-      }
-    }
-    return out;
-  }, id);
-  for (const [name, msg] of Object.entries(refused)) {
-    assert.equal(msg, 'forbidden: Only account Administrators can do that.', `${name} from a Basic user's page`);
-  }
+  await expectRefused(page, [
+    ['StartVerifier', [9000, false]],
+    ['VerifierStatus', []],
+    ['StopVerifier', []],
+    ['CredentialSnippets', [id, 'x']],
+    ['TestCredential', [id, 'x']],
+  ]);
   await screenshot('basic-user');
 }, { timeout: 180_000 });

@@ -3,6 +3,7 @@
 // calling, and show any error in an ErrorBox that takes keyboard focus (so
 // keyboard and screen reader users land on it), marking the field it is about.
 import { tick } from 'svelte';
+import { fieldOf } from './api';
 
 /** A locally caught problem: the field it concerns and the sentence to show. */
 export type Problem<F extends string> = [field: F, message: string];
@@ -13,6 +14,15 @@ interface Focusable {
 }
 
 export class FormState<F extends string = string> {
+  /**
+   * fields: the fields a backend refusal may name, marked aria-invalid when
+   * it does; fallback: the field marked when a refusal names none of them.
+   */
+  constructor(
+    private readonly fields: readonly F[] = [],
+    private readonly fallback: F | null = null,
+  ) {}
+
   busy = $state(false);
   error = $state('');
   /** A polite success message, for forms that show one in a StatusBox. */
@@ -34,8 +44,9 @@ export class FormState<F extends string = string> {
   /**
    * Returns an onsubmit handler. check returns the first problem with the
    * input, or null; only then does action run, with busy set and the old error
-   * cleared. Whatever action throws is shown as the error. Focus that the
-   * busy state dropped returns where it was.
+   * cleared. Whatever action throws is shown as the error, marking the field
+   * it names (see the constructor). Focus that the busy state dropped returns
+   * where it was.
    */
   submit(check: () => Problem<F> | null, action: () => Promise<void>): (e: SubmitEvent) => Promise<void> {
     return async (e) => {
@@ -52,7 +63,7 @@ export class FormState<F extends string = string> {
       try {
         await action();
       } catch (err) {
-        await this.fail((err as Error).message);
+        await this.fail((err as Error).message, fieldOf(err, this.fields) ?? this.fallback);
       } finally {
         this.busy = false;
       }
