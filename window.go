@@ -46,6 +46,9 @@ func openWindow(dir string) int {
 	ready := make(chan struct{})
 	go func() {
 		defer close(ready)
+		if bindingsRun { // wails build only reads the bound methods: no data is touched
+			return
+		}
 		var err error
 		// The whole-database check runs after the first screen can show
 		// (desktop.Opened), and before anything can write.
