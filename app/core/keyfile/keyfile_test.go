@@ -12,6 +12,7 @@ import (
 )
 
 func TestLoadCreatesPrivateKeyFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	k, err := Load(dir, true)
 	if err != nil {
@@ -38,6 +39,7 @@ func TestLoadCreatesPrivateKeyFile(t *testing.T) {
 }
 
 func TestLoadAgainReturnsSameKey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	k1, err := Load(dir, true)
 	if err != nil {
@@ -55,6 +57,7 @@ func TestLoadAgainReturnsSameKey(t *testing.T) {
 }
 
 func TestNewKeysDiffer(t *testing.T) {
+	t.Parallel()
 	a, err := Load(t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +72,7 @@ func TestNewKeysDiffer(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		setup   func(t *testing.T, dir string)
@@ -90,6 +94,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			tt.setup(t, dir)
 			before, _ := os.ReadFile(filepath.Join(dir, FileName))
@@ -127,6 +132,7 @@ func writeKey(b []byte) func(*testing.T, string) {
 }
 
 func TestLoadMissingDirFails(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "nope")
 	if _, err := Load(dir, true); err == nil {
 		t.Error("Load(create) succeeded in a directory that does not exist")
@@ -134,6 +140,7 @@ func TestLoadMissingDirFails(t *testing.T) {
 }
 
 func TestDerive(t *testing.T) {
+	t.Parallel()
 	k := ForTest(1)
 	purposes := []string{"audit chain v1", "audit chain v2", "sessions", "", "x", "X", "audit"}
 	seen := map[string]string{}
@@ -166,6 +173,7 @@ func TestDerive(t *testing.T) {
 // cross-checked once with Python's hmac module (RFC 5869 by hand).
 // Changing the derivation would orphan every existing audit chain.
 func TestDeriveKnownAnswer(t *testing.T) {
+	t.Parallel()
 	want, err := os.ReadFile(filepath.Join("testdata", "derive_vectors.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +185,7 @@ func TestDeriveKnownAnswer(t *testing.T) {
 }
 
 func TestForTestDeterministic(t *testing.T) {
+	t.Parallel()
 	if !bytes.Equal(ForTest(7).Derive("a"), ForTest(7).Derive("a")) {
 		t.Error("ForTest(7) differs between calls")
 	}
@@ -188,6 +197,7 @@ func TestForTestDeterministic(t *testing.T) {
 // TestLoadRefusesExposedKey: like ssh with a private key, a key file other
 // users may read or write is refused, and left as it is.
 func TestLoadRefusesExposedKey(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix modes")
 	}
@@ -199,6 +209,7 @@ func TestLoadRefusesExposedKey(t *testing.T) {
 		{0o644, false}, {0o640, false}, {0o604, false}, {0o660, false}, {0o602, false}, {0o620, false},
 	} {
 		t.Run(tt.mode.String(), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			if _, err := Load(dir, true); err != nil {
 				t.Fatal(err)
