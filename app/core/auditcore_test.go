@@ -21,6 +21,7 @@ var errRejected = errors.New("rejected value")
 // Only an Administrator sets the retention, within its bounds, and the
 // change is audited.
 func TestAuditKeepDays(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
@@ -63,6 +64,7 @@ func TestAuditKeepDays(t *testing.T) {
 // Archiving by the retention setting keeps the log verifying and the file
 // verifying; only Administrators may archive.
 func TestArchiveAuditByRetention(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := testkit.NewClock()
 	dir := t.TempDir()
@@ -123,6 +125,7 @@ func TestArchiveAuditByRetention(t *testing.T) {
 // archive still verify and authenticate, and one that was tampered before
 // stays tampered.
 func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)

@@ -55,6 +55,7 @@ func auditRows(t *testing.T, dir string) int {
 // anything is read or written with it, also for a database written before
 // the key check existed; putting the right key back opens it unharmed.
 func TestWrongKeyFileRefused(t *testing.T) {
+	t.Parallel()
 	for _, before := range []bool{false, true} {
 		dir, key := used(t)
 		if before { // as a database from before key_check: no row yet
@@ -87,6 +88,7 @@ func TestWrongKeyFileRefused(t *testing.T) {
 // TestTruncatedDatabaseRefused: an emptied database beside an audit head
 // that records entries is refused, and the empty file is left as it is.
 func TestTruncatedDatabaseRefused(t *testing.T) {
+	t.Parallel()
 	dir, _ := used(t)
 	db := filepath.Join(dir, store.FileName)
 	os.Truncate(db, 0)
@@ -127,6 +129,7 @@ func TestTruncatedDatabaseRefused(t *testing.T) {
 // TestFreshDirectoryOpens: a new data directory, and a new database in it
 // beside no audit head, open as before.
 func TestFreshDirectoryOpens(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for range 2 {
 		c, err := open(dir)

@@ -50,6 +50,7 @@ func imports(t *testing.T, roots ...string) map[string][]string {
 // the data only through the core's services, never the store or the key
 // file.
 func TestLayout(t *testing.T) {
+	t.Parallel()
 	for file, ims := range imports(t, ".") {
 		for _, p := range ims {
 			if strings.HasPrefix(p, "keysmith/app/face") || strings.HasPrefix(p, "github.com/wailsapp") {

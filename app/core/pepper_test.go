@@ -49,6 +49,7 @@ func plainHash(t *testing.T, password string) string {
 }
 
 func TestStoredHashesArePeppered(t *testing.T) {
+	t.Parallel()
 	dir := legacyUsed(t)
 	c, err := open(dir)
 	if err != nil {
@@ -78,6 +79,7 @@ func TestStoredHashesArePeppered(t *testing.T) {
 // password, or a hash copied from a user whose password the attacker knows,
 // does not sign in as an Administrator nor pass as a Legacy password.
 func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
+	t.Parallel()
 	dir := legacyUsed(t)
 	c, err := open(dir)
 	if err != nil {
@@ -118,6 +120,7 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 // has its hashes wrapped once at open: the same passwords still work, and
 // the hashes are then peppered.
 func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
+	t.Parallel()
 	dir := legacyUsed(t)
 	c, err := open(dir)
 	if err != nil {
@@ -188,6 +191,7 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 // Deleting key_check from a database written by this version re-creates it
 // without wrapping: a planted unpeppered hash stays refused.
 func TestDeletedKeyCheckDoesNotWrap(t *testing.T) {
+	t.Parallel()
 	dir := legacyUsed(t)
 	c, err := open(dir)
 	if err != nil {
@@ -213,6 +217,7 @@ func TestDeletedKeyCheckDoesNotWrap(t *testing.T) {
 // deleted and the anchor reset to the placeholder, the hash is still
 // refused and the audit log is not intact.
 func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		sql  []string
@@ -221,6 +226,7 @@ func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
 		{"key check deleted, anchor reset", []string{`DELETE FROM key_check`, `UPDATE audit_anchor SET seq = -1, hash = x'', count = 0, mac = x''`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := legacyUsed(t)
 			plant := `UPDATE users SET password_hash = '` + plainHash(t, "attacker-Chosen-77-words") + `' WHERE email_key = 'ada@acme.test'`
 			for _, q := range append([]string{plant}, tt.sql...) {

@@ -64,6 +64,7 @@ func runBin(t *testing.T, env []string, stdin string, args ...string) proc {
 }
 
 func TestBinaryJourney(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	env := []string{"KEYSMITH_DATA_DIR=" + dir}
 	if p := runBin(t, nil, "", "help"); p.code != 0 || !strings.Contains(p.stdout, "keysmith [--data-dir DIR] COMMAND") {
@@ -122,6 +123,7 @@ func TestBinaryJourney(t *testing.T) {
 }
 
 func TestBinaryRefusesDamagedAndNewerDatabases(t *testing.T) {
+	t.Parallel()
 	auth := []string{"KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD=" + testkit.AdminPassword}
 	cases := []struct {
 		name  string
@@ -145,6 +147,7 @@ func TestBinaryRefusesDamagedAndNewerDatabases(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			tc.setup(t, dir)
 			db := filepath.Join(dir, "keysmith.db")
@@ -305,6 +308,7 @@ func TestBinaryServeTLS(t *testing.T) {
 // closed by its reader fails a command with a message instead of a silent
 // death by SIGPIPE.
 func TestBinaryClosedOrBrokenStdout(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix shells and signals")
 	}

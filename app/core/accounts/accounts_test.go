@@ -16,6 +16,7 @@ import (
 var ctx = context.Background()
 
 func TestSetupOnlyOnce(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	if _, err := c.Accounts.Account(ctx); !errors.Is(err, errs.ErrNotSetUp) {
 		t.Fatalf("fresh account: %v, want ErrNotSetUp", err)
@@ -34,6 +35,7 @@ func TestSetupOnlyOnce(t *testing.T) {
 }
 
 func TestSetupValidation(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 101)
 	cases := []struct {
 		name, account, uname, email, password, want string
@@ -49,6 +51,7 @@ func TestSetupValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c := testkit.Open(t, testkit.NewClock())
 			_, err := c.Accounts.Setup(ctx, tc.account, accounts.NewUser{Name: tc.uname, Email: tc.email, Password: tc.password})
 			var inv *errs.Invalid
@@ -66,6 +69,7 @@ func TestSetupValidation(t *testing.T) {
 }
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	got, err := c.Accounts.SignIn(ctx, "  ADA@acme.test ", testkit.AdminPassword, "test")
@@ -91,8 +95,10 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSignInThrottleSameForUnknownAndKnown(t *testing.T) {
+	t.Parallel()
 	for _, email := range []string{"ada@acme.test", "ghost@acme.test"} {
 		t.Run(email, func(t *testing.T) {
+			t.Parallel()
 			clock := testkit.NewClock()
 			c := testkit.Open(t, clock)
 			testkit.Seed(t, c)
@@ -123,6 +129,7 @@ func TestSignInThrottleSameForUnknownAndKnown(t *testing.T) {
 }
 
 func TestThrottleCapsAndClearsOnSuccess(t *testing.T) {
+	t.Parallel()
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)
 	testkit.Seed(t, c)
@@ -146,6 +153,7 @@ func TestThrottleCapsAndClearsOnSuccess(t *testing.T) {
 }
 
 func TestDisabledUserCannotSignIn(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	if _, err := c.Accounts.SetDisabled(ctx, u.Admin.ID, u.Basic.ID, true); err != nil {
@@ -169,6 +177,7 @@ func TestDisabledUserCannotSignIn(t *testing.T) {
 }
 
 func TestRehashWhenParamsRise(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c := testkit.OpenDir(t, dir, testkit.NewClock())
 	testkit.Seed(t, c)
@@ -200,6 +209,7 @@ func TestRehashWhenParamsRise(t *testing.T) {
 }
 
 func TestLastAdministratorIsKept(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	a := u.Admin.ID
@@ -241,6 +251,7 @@ func TestLastAdministratorIsKept(t *testing.T) {
 }
 
 func TestSelfDisableAndDeleteRefused(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	c.Accounts.SetRole(ctx, u.Admin.ID, u.Advanced.ID, accounts.Administrator)
@@ -253,6 +264,7 @@ func TestSelfDisableAndDeleteRefused(t *testing.T) {
 }
 
 func TestNonAdministratorsAreRefused(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	for _, who := range []accounts.User{u.Advanced, u.Basic} {
@@ -289,6 +301,7 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 }
 
 func TestDuplicateEmailIgnoresCase(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	_, err := c.Accounts.AddUser(ctx, u.Admin.ID, accounts.NewUser{Name: "Bea Two", Email: "BEA@Acme.test", Role: accounts.Basic, Password: testkit.BasicPassword})
@@ -298,6 +311,7 @@ func TestDuplicateEmailIgnoresCase(t *testing.T) {
 }
 
 func TestChangeAndResetPassword(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	const next = "granite-Violin-42-harbor"
@@ -326,6 +340,7 @@ func TestChangeAndResetPassword(t *testing.T) {
 }
 
 func TestSetPreferences(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5}); err != nil {
@@ -355,6 +370,7 @@ func TestSetPreferences(t *testing.T) {
 }
 
 func TestEveryChangeIsAudited(t *testing.T) {
+	t.Parallel()
 	c := testkit.Open(t, testkit.NewClock())
 	u := testkit.Seed(t, c)
 	a := u.Admin.ID
@@ -394,6 +410,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 }
 
 func TestParseRole(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]accounts.Role{"Administrator": accounts.Administrator, "admin": accounts.Administrator,
 		" ADVANCED ": accounts.Advanced, "basic": accounts.Basic} {
 		if got, err := accounts.ParseRole(in); err != nil || got != want {

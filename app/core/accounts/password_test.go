@@ -22,6 +22,7 @@ var pwCheap = Params{MemoryKiB: 64, Time: 1, Threads: 1}
 var phcRE = regexp.MustCompile(`^\$argon2id\$v=19\$m=([1-9][0-9]*),t=([1-9][0-9]*),p=([1-9][0-9]*)\$([A-Za-z0-9+/]{22})\$([A-Za-z0-9+/]{43})$`)
 
 func TestHashPasswordRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		password string
@@ -35,6 +36,7 @@ func TestHashPasswordRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			enc, err := HashPassword(tt.password, tt.p)
 			if err != nil {
 				t.Fatal(err)
@@ -67,6 +69,7 @@ func TestHashPasswordRoundTrip(t *testing.T) {
 }
 
 func TestHashPasswordFreshSalt(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	salts := map[string]bool{}
 	for i := 0; i < 5; i++ {
@@ -114,9 +117,11 @@ func loadPWVectors(t *testing.T) pwVectors {
 // Hashes made by the argon2 reference CLI must verify: Keysmith is compatible
 // with standard argon2id, not just with itself.
 func TestVerifyReferenceVectors(t *testing.T) {
+	t.Parallel()
 	v := loadPWVectors(t)
 	for _, vec := range v.Vectors {
 		t.Run(vec.Args, func(t *testing.T) {
+			t.Parallel()
 			ok, _, err := VerifyPassword(vec.Password, vec.PHC, pwCheap)
 			if err != nil || !ok {
 				t.Fatalf("VerifyPassword(%q, %q) = %v, %v; want accepted", vec.Password, vec.PHC, ok, err)
@@ -153,6 +158,7 @@ func b64Flip(c byte) byte {
 
 // Any change to a stored hash string, anywhere, must fail closed.
 func TestTamperEveryCharacter(t *testing.T) {
+	t.Parallel()
 	const password = "password"
 	v := loadPWVectors(t)
 	var reference string
@@ -203,6 +209,7 @@ func TestTamperEveryCharacter(t *testing.T) {
 }
 
 func TestParsePHC(t *testing.T) {
+	t.Parallel()
 	const salt = "c2FsdHNhbHRzYWx0"                           // "saltsaltsalt"
 	const sum = "hk3MNnowk+g5FQ6vidVZOiILjdY2VIE9DQlZfnbESyo" // 32 bytes
 	good := "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$" + sum
@@ -289,6 +296,7 @@ func TestParsePHC(t *testing.T) {
 }
 
 func TestRehash(t *testing.T) {
+	t.Parallel()
 	enc, err := HashPassword("rehash me please", Params{MemoryKiB: 128, Time: 2, Threads: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -308,6 +316,7 @@ func TestRehash(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ok, re, err := VerifyPassword("rehash me please", enc, tt.want)
 			if err != nil || !ok {
 				t.Fatalf("VerifyPassword = %v, %v", ok, err)
@@ -354,6 +363,7 @@ func FuzzParsePHC(f *testing.F) {
 }
 
 func TestCheckPassword(t *testing.T) {
+	t.Parallel()
 	strong := "violet-Tractor-93-sunrise"
 	s128 := (strings.Repeat("Quartz-Lynx-7-", 10))[:127] + "!"
 	name, email := "Zebediah Quixote", "zebediah.quixote@acme.test"
@@ -391,6 +401,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			err := CheckPassword("password", tt.password, tt.inputs...)
 			if tt.wantMsg == "" {
 				if err != nil {
@@ -417,6 +428,7 @@ func TestCheckPassword(t *testing.T) {
 
 // A refused password is never echoed in the message, whatever the reason.
 func TestCheckPasswordNeverEchoes(t *testing.T) {
+	t.Parallel()
 	secrets := []string{"hunter2hunter2", "Hunter2\x00Secret", "Hunter2Secret\xff", strings.Repeat("Hunter2Secret", 10), "Hunter2"}
 	for _, s := range secrets {
 		err := CheckPassword("password", s)
@@ -436,6 +448,7 @@ func TestCheckPasswordNeverEchoes(t *testing.T) {
 // refused, but zxcvbn scores name + one digit as 3 (about 10^8 guesses), which
 // MinScore accepts.
 func TestNamePlusDigitAccepted(t *testing.T) {
+	t.Parallel()
 	inputs := []string{"Zebediah Quixote", "zebediah.quixote@acme.test"}
 	for _, pw := range []string{"ZebediahQuixote1", "Quixote!Zebediah", "quixote zebediah 2024", "zebediah.quixote@acme.test"} {
 		if err := CheckPassword("password", pw, inputs...); err == nil {
@@ -448,6 +461,7 @@ func TestNamePlusDigitAccepted(t *testing.T) {
 // a hash whose last character differs only in unused padding bits still
 // parses and verifies: two different stored strings mean the same hash.
 func TestNonCanonicalBase64Accepted(t *testing.T) {
+	t.Parallel()
 	good := "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$hk3MNnowk+g5FQ6vidVZOiILjdY2VIE9DQlZfnbESyo"
 	for _, bad := range []string{
 		good[:len(good)-1] + "p", // hash: low padding bits set
@@ -459,6 +473,7 @@ func TestNonCanonicalBase64Accepted(t *testing.T) {
 }
 
 func TestPlaceholderHashCostsARealVerify(t *testing.T) {
+	t.Parallel()
 	for _, p := range []Params{DefaultParams, {MemoryKiB: 64, Time: 1, Threads: 1}} {
 		h := placeholderHash(p)
 		got, err := parsePHC(h)

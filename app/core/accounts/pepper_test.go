@@ -8,6 +8,7 @@ import (
 )
 
 func TestPepperRoundTrip(t *testing.T) {
+	t.Parallel()
 	p := PepperFrom(keyfile.ForTest(1))
 	owner := UserOwner("ada@acme.test")
 	enc, err := p.Hash("violet-Tractor-93-sunrise", owner, pwCheap)
@@ -43,6 +44,7 @@ func TestPepperRoundTrip(t *testing.T) {
 // A copy of the database alone gives nothing to crack: the stored string
 // does not verify as a plain argon2id hash of the right password.
 func TestPepperedHashIsNotCrackableWithoutTheKey(t *testing.T) {
+	t.Parallel()
 	p := PepperFrom(keyfile.ForTest(1))
 	enc, err := p.Hash("Passw0rdX", LegacyOwner("ordersys"), pwCheap)
 	if err != nil {
@@ -60,6 +62,7 @@ func TestPepperedHashIsNotCrackableWithoutTheKey(t *testing.T) {
 // With write access to the database alone, an unpeppered hash of a known
 // password must not be accepted.
 func TestUnpepperedHashRefused(t *testing.T) {
+	t.Parallel()
 	p := PepperFrom(keyfile.ForTest(1))
 	plain, err := HashPassword("Passw0rdX", pwCheap)
 	if err != nil {
@@ -73,6 +76,7 @@ func TestUnpepperedHashRefused(t *testing.T) {
 // Wrap peppers an old hash without the password; the result verifies with
 // the password, Wrap is idempotent, and a damaged old hash is refused.
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	p := PepperFrom(keyfile.ForTest(1))
 	owner := UserOwner("ada@acme.test")
 	plain, err := HashPassword("violet-Tractor-93-sunrise", pwCheap)
@@ -97,6 +101,7 @@ func TestWrap(t *testing.T) {
 }
 
 func TestPepperRehashWhenParamsRise(t *testing.T) {
+	t.Parallel()
 	p := PepperFrom(keyfile.ForTest(1))
 	enc, err := p.Hash("violet-Tractor-93-sunrise", "o", pwCheap)
 	if err != nil {
@@ -109,6 +114,7 @@ func TestPepperRehashWhenParamsRise(t *testing.T) {
 }
 
 func TestZeroPepperRefused(t *testing.T) {
+	t.Parallel()
 	if _, err := (Pepper{}).Hash("violet-Tractor-93-sunrise", "o", pwCheap); err == nil {
 		t.Fatal("Hash with no pepper succeeded")
 	}

@@ -14,6 +14,7 @@ import (
 // Removing the newest rows is tampering even when the head file is removed
 // too; a missing anchor is never "intact"; an altered anchor is tampering.
 func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
+	t.Parallel()
 	const n = 12
 	tests := []struct {
 		name     string
@@ -35,6 +36,7 @@ func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s, l, path := anchored(t, n)
 			if r := verifyLog(t, s, l); !r.OK() || r.Checked != n {
 				t.Fatalf("before: %+v", r)
@@ -76,6 +78,7 @@ func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
 // went missing is sealed again by the next append too, but the log then
 // stays unproven before that entry.
 func TestAnchorResealedByAppend(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, sql, action string
 		upgrading, ok     bool
@@ -86,6 +89,7 @@ func TestAnchorResealedByAppend(t *testing.T) {
 		{"anchor removed during an upgrade", `DELETE FROM audit_anchor`, "audit.anchor", true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s, l, _ := anchored(t, 3)
 			if _, err := s.DB.Exec(tt.sql); err != nil {
 				t.Fatal(err)
@@ -110,6 +114,7 @@ func TestAnchorResealedByAppend(t *testing.T) {
 
 // A new log has a head file from the start, and verifies intact as it grows.
 func TestNewLogHeadFile(t *testing.T) {
+	t.Parallel()
 	s, l, path := anchored(t, 0)
 	if !fileExists(path) || audit.HeadRecorded(path) {
 		t.Fatalf("a new log's head file: exists %v, records entries %v", fileExists(path), audit.HeadRecorded(path))
@@ -126,6 +131,7 @@ func TestNewLogHeadFile(t *testing.T) {
 // The residual exposure README states: a database rolled back as a whole
 // is caught by the head file, and only by it.
 func TestWholeDatabaseRollback(t *testing.T) {
+	t.Parallel()
 	s, l, path := anchored(t, 4)
 	old := t.TempDir()
 	if _, err := s.DB.Exec(`VACUUM INTO ?`, filepath.Join(old, store.FileName)); err != nil {
@@ -167,6 +173,7 @@ func fileExists(path string) bool {
 // appended (its anchor then names the newest row but miscounts), closing
 // does not recreate the head file over the cut.
 func TestHeadNotRecreatedOverRemovedRows(t *testing.T) {
+	t.Parallel()
 	s, l, path := anchored(t, 12)
 	dropTriggers(t, s.DB)
 	s.DB.Exec(`DELETE FROM audit WHERE seq > 10`)

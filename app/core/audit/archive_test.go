@@ -43,6 +43,7 @@ func verifyFile(t *testing.T, l *audit.Log, b []byte) audit.ArchiveResult {
 // Archiving twice leaves a chain that verifies from the checkpoint, and two
 // files that each verify into their own checkpoint.
 func TestArchiveThenVerify(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t) // entries 1..6 at t0, t0+1s, ...
 	dir := t.TempDir()
 	first := filepath.Join(dir, "a.jsonl")
@@ -102,6 +103,7 @@ func TestArchiveThenVerify(t *testing.T) {
 // SQL, and rows after it stay undeletable; altering it behind the triggers'
 // back is tampering.
 func TestCheckpointTamper(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, sql string
 	}{
@@ -116,6 +118,7 @@ func TestCheckpointTamper(t *testing.T) {
 			VALUES (3, '2026-03-14T15:09:28Z', 'a', 'x', 't', 'd', randomblob(32), randomblob(32))`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s, l := seeded(t)
 			if _, err := archive(t, s, l, t0.Add(2500*time.Millisecond), filepath.Join(t.TempDir(), "a.jsonl")); err != nil {
 				t.Fatal(err)
@@ -143,6 +146,7 @@ func TestCheckpointTamper(t *testing.T) {
 
 // Each kind of change to an archive file is reported.
 func TestArchiveFileTamper(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	dir := t.TempDir()
 	if _, err := archive(t, s, l, t0.Add(2500*time.Millisecond), filepath.Join(dir, "a.jsonl")); err != nil {
@@ -211,6 +215,7 @@ func TestArchiveFileTamper(t *testing.T) {
 
 // A log that does not verify is not archived, and nothing is written.
 func TestArchiveRefusesBrokenLog(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	dropTriggers(t, s.DB)
 	s.DB.Exec(`DELETE FROM audit WHERE seq = 2`)
@@ -225,6 +230,7 @@ func TestArchiveRefusesBrokenLog(t *testing.T) {
 
 // A transaction that does not commit leaves the database as it was.
 func TestArchiveRolledBack(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	boom := errors.New("boom")
 	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
@@ -278,6 +284,7 @@ func FuzzVerifyArchive(f *testing.F) {
 // through that entry; archiving is allowed for that doubt alone, and the
 // chain that starts after it verifies intact.
 func TestArchiveThroughRebuiltAnchor(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	dropTriggers(t, s.DB)
 	if _, err := s.DB.Exec(`DELETE FROM audit_anchor`); err != nil {

@@ -86,6 +86,7 @@ func verify(t *testing.T, s *store.Store, l *audit.Log) audit.Result {
 }
 
 func TestVerifyIntact(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	l := newLog()
 	if res := verify(t, s, l); !res.OK() || res.Checked != 0 || res.BadSeq != 0 {
@@ -103,6 +104,7 @@ func TestVerifyIntact(t *testing.T) {
 }
 
 func TestListNewestFirstAndFields(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	got, total, err := l.List(context.Background(), s.DB, audit.Filter{})
 	if err != nil {
@@ -127,6 +129,7 @@ func TestListNewestFirstAndFields(t *testing.T) {
 }
 
 func TestAppendStoresUTCMillis(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	local := time.FixedZone("UTC+5:30", 5*3600+1800)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 678_901_234, local)
@@ -145,6 +148,7 @@ func TestAppendStoresUTCMillis(t *testing.T) {
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	l := newLog()
 	appendAll(t, s, l,
@@ -200,6 +204,7 @@ func TestListFilters(t *testing.T) {
 }
 
 func TestListLimitClamped(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	l := newLog()
 	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
@@ -232,6 +237,7 @@ func TestListLimitClamped(t *testing.T) {
 }
 
 func TestTriggersRefuseChanges(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	stmts := []string{
 		`UPDATE audit SET detail = 'edited' WHERE seq = 2`,
@@ -263,6 +269,7 @@ func dropTriggers(t *testing.T, db *sql.DB) {
 }
 
 func TestTamperEachColumn(t *testing.T) {
+	t.Parallel()
 	const row = 3
 	tests := []struct {
 		column, set string
@@ -287,6 +294,7 @@ func TestTamperEachColumn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.column+"="+tt.set, func(t *testing.T) {
+			t.Parallel()
 			s, l := seeded(t)
 			dropTriggers(t, s.DB)
 			res, err := s.DB.Exec(fmt.Sprintf(`UPDATE audit SET %s = %s WHERE seq = %d`, tt.column, tt.set, row))
@@ -307,6 +315,7 @@ func TestTamperEachColumn(t *testing.T) {
 // Altering a row's hash also breaks the next row's link: the first break is
 // the altered row, never a later one.
 func TestTamperLastRow(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	dropTriggers(t, s.DB)
 	last := len(sample)
@@ -319,6 +328,7 @@ func TestTamperLastRow(t *testing.T) {
 }
 
 func TestTamperStructure(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		sql     string
@@ -350,6 +360,7 @@ func TestTamperStructure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s, l := seeded(t)
 			dropTriggers(t, s.DB)
 			if _, err := s.DB.Exec(tt.sql); err != nil {
@@ -366,6 +377,7 @@ func TestTamperStructure(t *testing.T) {
 // Someone holding only the database cannot rebuild a consistent chain: a
 // verifier with another key rejects the very first row.
 func TestOtherKeyRejects(t *testing.T) {
+	t.Parallel()
 	s, _ := seeded(t)
 	for _, key := range [][]byte{
 		keyfile.ForTest(2).Derive("x"),
@@ -381,6 +393,7 @@ func TestOtherKeyRejects(t *testing.T) {
 }
 
 func TestRolledBackEventLeavesNoRow(t *testing.T) {
+	t.Parallel()
 	s, l := seeded(t)
 	boom := errors.New("the change failed")
 	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
@@ -404,6 +417,7 @@ func TestRolledBackEventLeavesNoRow(t *testing.T) {
 }
 
 func TestConcurrentAppendsKeepChain(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	l := newLog()
 	// A second handle on the same file, as a second process would have.
@@ -442,6 +456,7 @@ func TestConcurrentAppendsKeepChain(t *testing.T) {
 // seq and actor id as big-endian uint64, and length-prefixed fields).
 // Regenerate with: go test ./app/audit/ -run KnownAnswer -update
 func TestFirstHashKnownAnswer(t *testing.T) {
+	t.Parallel()
 	s := openStore(t)
 	at := time.Date(2026, 11, 26, 9, 0, 0, 123_000_000, time.UTC)
 	l := audit.New(keyfile.ForTest(7).Derive("audit chain v1"), func() time.Time { return at })

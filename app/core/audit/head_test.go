@@ -49,6 +49,7 @@ func appendOne(t *testing.T, s *store.Store, l *audit.Log, action string) {
 }
 
 func TestHeadDetectsRemovedNewestEntries(t *testing.T) {
+	t.Parallel()
 	s, l, path := anchored(t, 4)
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("head file: %v %v", fi, err)
@@ -81,6 +82,7 @@ func TestHeadDetectsRemovedNewestEntries(t *testing.T) {
 }
 
 func TestHeadFileTamper(t *testing.T) {
+	t.Parallel()
 	s, l, path := anchored(t, 3)
 	b, _ := os.ReadFile(path)
 	for i := range len(b) - 1 { // the last byte is a newline
@@ -98,6 +100,7 @@ func TestHeadFileTamper(t *testing.T) {
 }
 
 func TestHeadAdvances(t *testing.T) {
+	t.Parallel()
 	s, l, _ := anchored(t, 2)
 	appendOne(t, s, l, "more")
 	if r, _ := l.Verify(context.Background(), s.DB); !r.OK() || r.Checked != 3 {

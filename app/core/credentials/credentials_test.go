@@ -24,6 +24,7 @@ func seeded(t *testing.T) (*core.Core, testkit.Users, *testkit.Clock) {
 func isAlnum(s string) bool { return strings.Trim(s, credentials.Alphabet) == "" }
 
 func TestCreateFormatsAndRoundTrip(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	for _, typ := range []credentials.Type{credentials.Basic, credentials.HMAC} {
 		cred, secret, err := c.Credentials.Create(ctx, u.Admin.ID, typ, "  Website form  ", nil)
@@ -64,6 +65,7 @@ func TestCreateFormatsAndRoundTrip(t *testing.T) {
 }
 
 func TestKeysAreUnique(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	seen := map[string]bool{}
 	for i := 0; i < 1500; i++ {
@@ -79,6 +81,7 @@ func TestKeysAreUnique(t *testing.T) {
 }
 
 func TestHMACSecretsDecrypt(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	cred, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Signer", nil)
 	_, got, err := c.Credentials.HMACSecrets(ctx, cred.Key)
@@ -101,6 +104,7 @@ func TestHMACSecretsDecrypt(t *testing.T) {
 }
 
 func TestNameValidation(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	for _, tc := range []struct{ name, want string }{
 		{"", "Name is required."},
@@ -124,6 +128,7 @@ func TestNameValidation(t *testing.T) {
 }
 
 func TestLegacyRules(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	cases := []struct{ username, password, want string }{
 		{"", "Passw0rd", "Username is required."},
@@ -187,6 +192,7 @@ func TestLegacyRules(t *testing.T) {
 }
 
 func TestRollWithGrace(t *testing.T) {
+	t.Parallel()
 	c, u, clock := seeded(t)
 	cred, first, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Rolling", nil)
 	rolled, second, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, time.Hour)
@@ -251,6 +257,7 @@ func TestRollWithGrace(t *testing.T) {
 }
 
 func TestDisableExpireDelete(t *testing.T) {
+	t.Parallel()
 	c, u, clock := seeded(t)
 	exp := clock.Now().Add(48 * time.Hour)
 	cred, secret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Temp", &exp)
@@ -313,6 +320,7 @@ func TestDisableExpireDelete(t *testing.T) {
 }
 
 func TestListFilterAndPaging(t *testing.T) {
+	t.Parallel()
 	c, u, clock := seeded(t)
 	for i := 0; i < 30; i++ {
 		typ := credentials.Basic
@@ -351,6 +359,7 @@ func TestListFilterAndPaging(t *testing.T) {
 }
 
 func TestOnlyAdministrators(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	cred, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Ops", nil)
 	leg, _ := c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyone", "Passw0rd", nil)
@@ -380,6 +389,7 @@ func TestOnlyAdministrators(t *testing.T) {
 }
 
 func TestAuditedWithKeyNeverSecret(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	a := u.Admin.ID
 	cred, s1, _ := c.Credentials.Create(ctx, a, credentials.Basic, "Audited", nil)
@@ -412,6 +422,7 @@ func TestAuditedWithKeyNeverSecret(t *testing.T) {
 }
 
 func TestTwoProcessesOnOneCredential(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clock := testkit.NewClock()
 	one := testkit.OpenDir(t, dir, clock)
@@ -455,6 +466,7 @@ func TestTwoProcessesOnOneCredential(t *testing.T) {
 }
 
 func TestParseExpiryAndGrace(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	for in, want := range map[string]string{
 		"": "", "never": "", "30d": "2026-12-26T09:00:00Z", "365D": "2027-11-26T09:00:00Z", "2027-01-31": "2027-02-01T00:00:00Z",
@@ -487,6 +499,7 @@ func TestParseExpiryAndGrace(t *testing.T) {
 }
 
 func TestNaughtyNames(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	for _, s := range testkit.BLNS(t) {
 		before := testkit.Count(t, testkit.DB(t, c.Dir), "credentials")

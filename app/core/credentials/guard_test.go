@@ -47,6 +47,7 @@ func refusedFor(t *testing.T, what string, err, reason error) {
 }
 
 func TestLegacyChecksRunAtMostSlotsAtOnce(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	entered, release := make(chan struct{}, 64), make(chan struct{})
@@ -90,6 +91,7 @@ func TestLegacyChecksRunAtMostSlotsAtOnce(t *testing.T) {
 }
 
 func TestConcurrentRequestsWithOnePasswordShareOneCheck(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	var checks atomic.Int64
@@ -135,6 +137,7 @@ func TestConcurrentRequestsWithOnePasswordShareOneCheck(t *testing.T) {
 }
 
 func TestLegacyRemembersAcceptedPasswordUntilAChange(t *testing.T) {
+	t.Parallel()
 	c, u, clock := seeded(t)
 	cred := legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	var checks atomic.Int64
@@ -190,6 +193,7 @@ func TestLegacyRemembersAcceptedPasswordUntilAChange(t *testing.T) {
 }
 
 func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
+	t.Parallel()
 	c, u, clock := seeded(t)
 	legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd") // a service using its password
 	legacyCred(t, c, u.Admin.ID, "janedoe1", "Passw0rd")  // not used since the verifier started
@@ -269,6 +273,7 @@ func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
 }
 
 func TestUnknownAndKnownUsernamesCostTheSame(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	cred := legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	var checks atomic.Int64
@@ -314,6 +319,7 @@ func TestUnknownAndKnownUsernamesCostTheSame(t *testing.T) {
 }
 
 func TestUnknownKeysAreLookedUpOncePerRevision(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	const key, secret = "Unknown0Key0Basic000", "S3cretS3cretS3cretS3cretS3cret"
 	cache := c.Credentials.NewCache(0)
@@ -345,6 +351,7 @@ func TestUnknownKeysAreLookedUpOncePerRevision(t *testing.T) {
 }
 
 func TestRefusedHMACKeysCostOneMAC(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	basic, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "b", nil)
 	hm, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "h", nil)

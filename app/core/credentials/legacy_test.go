@@ -8,6 +8,7 @@ import (
 )
 
 func TestLegacyPasswordWarning(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		username, password string
 		weak               bool

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRandomFormat(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{1, KeyLen, SecretLen, 500} {
 		s, err := Random(rand.Reader, n)
 		if err != nil || len(s) != n {
@@ -43,6 +44,7 @@ func (r *rejectingReader) Read(p []byte) (int, error) {
 }
 
 func TestRandomRejectsBiasedBytes(t *testing.T) {
+	t.Parallel()
 	s, err := Random(&rejectingReader{}, 30)
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +70,7 @@ func chiSquare(counts map[byte]int, n int) float64 {
 const chiCritical = 109.0
 
 func TestNoModuloBias(t *testing.T) {
+	t.Parallel()
 	const n = 62 * 20000
 	sample := func(r interface{ Read([]byte) (int, error) }) map[byte]int {
 		s, err := Random(r, n)
@@ -106,6 +109,7 @@ func testSealer() *sealer {
 }
 
 func TestSealRoundTripAndTamper(t *testing.T) {
+	t.Parallel()
 	s := testSealer()
 	const secret = "abcdefghijABCDEFGHIJ0123456789"
 	sealed, err := s.seal(7, HMAC, 2, secret)
@@ -148,6 +152,7 @@ func TestSealRoundTripAndTamper(t *testing.T) {
 }
 
 func TestDigestBindsIDAndPepper(t *testing.T) {
+	t.Parallel()
 	s := testSealer()
 	d := s.digest(1, "secret")
 	if len(d) != 32 || bytes.Equal(d, s.digest(2, "secret")) || bytes.Equal(d, s.digest(1, "secreT")) {

@@ -81,6 +81,7 @@ func (f *stateFixture) rowSnapshot(t *testing.T, id int64) (restore func()) {
 // (with its own reason) and flagged in listings, where it can only be
 // deleted.
 func TestTamperedStateIsRefused(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		// tamper changes the database behind Keysmith's back and returns
 		// the key and secret the attacker then tries.
@@ -152,6 +153,7 @@ func TestTamperedStateIsRefused(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := newStateFixture(t)
 			key, secret := tc.tamper(t, f)
 			_, err := f.c.Credentials.Authenticate(ctx, key, secret)
@@ -190,6 +192,7 @@ func TestTamperedStateIsRefused(t *testing.T) {
 // leaves a state that verifies, and the verifier's own writes (last use,
 // refusals naming the key) do not disturb it.
 func TestLegitimateChangesKeepVerifying(t *testing.T) {
+	t.Parallel()
 	f := newStateFixture(t)
 	c, a := f.c.Credentials, f.admin
 	check := func(step, key, secret string) {
@@ -249,6 +252,7 @@ func TestLegitimateChangesKeepVerifying(t *testing.T) {
 // found at the first open with the key file, once; a MAC cleared later is
 // tampering, not another upgrade.
 func TestSealExistingOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clock := testkit.NewClock()
 	c := testkit.OpenDir(t, dir, clock)

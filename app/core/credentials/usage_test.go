@@ -28,6 +28,7 @@ func auditRows(t *testing.T, db *sql.DB) int {
 // adds at most one audit row per category, and none of them names a claimed
 // key or a client.
 func TestRecordRefusalsBounded(t *testing.T) {
+	t.Parallel()
 	c, _, _ := seeded(t)
 	reasons := []string{"unknown key", "wrong secret", "signature does not match", "credential disabled or expired",
 		"date missing, unreadable or outside the allowed skew", "malformed Authorization header",
@@ -81,6 +82,7 @@ func TestRecordRefusalsBounded(t *testing.T) {
 // Every reason the verifier gives maps to a named category, never "other",
 // and the category set is fixed.
 func TestRefusalCategory(t *testing.T) {
+	t.Parallel()
 	reason := func(err error) string { return verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)) }
 	tests := []struct {
 		reason, want string
@@ -123,6 +125,7 @@ func TestRefusalCategory(t *testing.T) {
 // when it is the only key); a flood of other keys in the same category
 // names at most three real credentials.
 func TestRecordNamesKnownKeys(t *testing.T) {
+	t.Parallel()
 	c, u, _ := seeded(t)
 	var keys []string
 	for i := range 5 {
@@ -169,6 +172,7 @@ func TestRecordNamesKnownKeys(t *testing.T) {
 // Every category is written: a throttled Legacy username, a busy verifier
 // and a tampered credential each leave their own audit row.
 func TestRecordWritesEveryCategory(t *testing.T) {
+	t.Parallel()
 	c, _, _ := seeded(t)
 	var rs []credentials.Refusal
 	for _, err := range []error{credentials.ErrThrottled, credentials.ErrBusy, credentials.ErrStateTampered} {

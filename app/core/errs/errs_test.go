@@ -11,6 +11,7 @@ import (
 )
 
 func TestProblemOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		err   error
@@ -41,6 +42,7 @@ func TestProblemOf(t *testing.T) {
 
 // Every sentinel with a message has its own code, and codes are unique.
 func TestCodesUnique(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, c := range Codes() {
 		if c == "" || seen[c] || strings.ToLower(c) != c || strings.ContainsAny(c, " _") {
@@ -75,6 +77,7 @@ func renderCodes() string {
 }
 
 func TestCodesFile(t *testing.T) {
+	t.Parallel()
 	want := renderCodes()
 	if *update {
 		if err := os.WriteFile(filepath.FromSlash(codesFile), []byte(want), 0o644); err != nil {

@@ -20,6 +20,7 @@ func asInvalid(t *testing.T, err error) *errs.Invalid {
 }
 
 func TestText(t *testing.T) {
+	t.Parallel()
 	emoji100 := strings.Repeat("🔑", 100)
 	tests := []struct {
 		name    string
@@ -92,6 +93,7 @@ func TestText(t *testing.T) {
 
 // A secret typed into the wrong field never comes back in the error.
 func TestTextDoesNotEcho(t *testing.T) {
+	t.Parallel()
 	secret := "hunter2-Secret-Value"
 	for _, in := range []string{
 		secret + "\x00",
@@ -114,6 +116,7 @@ func TestTextDoesNotEcho(t *testing.T) {
 }
 
 func TestHasControl(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want bool
@@ -130,6 +133,7 @@ func TestHasControl(t *testing.T) {
 }
 
 func TestEmail(t *testing.T) {
+	t.Parallel()
 	long := func(local, domainLabel int) string {
 		// The domain is labels of at most 60 letters: DNS allows 63 per label.
 		d := strings.Repeat("b", domainLabel)
@@ -211,6 +215,7 @@ func TestEmail(t *testing.T) {
 }
 
 func TestEmailKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"ada@example.com", "ada@example.com"},
 		{"Ada@Example.COM", "ada@example.com"},
@@ -315,6 +320,7 @@ func FuzzEmail(f *testing.F) {
 }
 
 func TestInvisibleAndDomainRules(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in string
 		ok       bool

@@ -13,6 +13,7 @@ import (
 )
 
 func TestLoadCreatesPrivateKeyFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	k, err := Load(dir, true)
 	if err != nil {
@@ -39,6 +40,7 @@ func TestLoadCreatesPrivateKeyFile(t *testing.T) {
 }
 
 func TestLoadAgainReturnsSameKey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	k1, err := Load(dir, true)
 	if err != nil {
@@ -56,6 +58,7 @@ func TestLoadAgainReturnsSameKey(t *testing.T) {
 }
 
 func TestNewKeysDiffer(t *testing.T) {
+	t.Parallel()
 	a, err := Load(t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +73,7 @@ func TestNewKeysDiffer(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		setup   func(t *testing.T, dir string)
@@ -91,6 +95,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			tt.setup(t, dir)
 			before, _ := os.ReadFile(filepath.Join(dir, FileName))
@@ -128,6 +133,7 @@ func writeKey(b []byte) func(*testing.T, string) {
 }
 
 func TestLoadMissingDirFails(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "nope")
 	if _, err := Load(dir, true); err == nil {
 		t.Error("Load(create) succeeded in a directory that does not exist")
@@ -135,6 +141,7 @@ func TestLoadMissingDirFails(t *testing.T) {
 }
 
 func TestDerive(t *testing.T) {
+	t.Parallel()
 	k := ForTest(1)
 	purposes := []string{"audit chain v1", "audit chain v2", "sessions", "", "x", "X", "audit"}
 	seen := map[string]string{}
@@ -167,6 +174,7 @@ func TestDerive(t *testing.T) {
 // cross-checked once with Python's hmac module (RFC 5869 by hand).
 // Changing the derivation would orphan every existing audit chain.
 func TestDeriveKnownAnswer(t *testing.T) {
+	t.Parallel()
 	want, err := os.ReadFile(filepath.Join("testdata", "derive_vectors.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +186,7 @@ func TestDeriveKnownAnswer(t *testing.T) {
 }
 
 func TestForTestDeterministic(t *testing.T) {
+	t.Parallel()
 	if !bytes.Equal(ForTest(7).Derive("a"), ForTest(7).Derive("a")) {
 		t.Error("ForTest(7) differs between calls")
 	}
@@ -189,6 +198,7 @@ func TestForTestDeterministic(t *testing.T) {
 // TestLoadRefusesExposedKey: like ssh with a private key, a key file other
 // users may read or write is refused, and left as it is.
 func TestLoadRefusesExposedKey(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix modes")
 	}
@@ -200,6 +210,7 @@ func TestLoadRefusesExposedKey(t *testing.T) {
 		{0o644, false}, {0o640, false}, {0o604, false}, {0o660, false}, {0o602, false}, {0o620, false},
 	} {
 		t.Run(tt.mode.String(), func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			if _, err := Load(dir, true); err != nil {
 				t.Fatal(err)

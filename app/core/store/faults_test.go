@@ -15,6 +15,7 @@ import (
 // A one-byte file is not a database, but SQLite treats it as an empty one and
 // Open silently replaces it with a new Keysmith database.
 func TestOneByteFileIsOverwritten(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, FileName)
@@ -36,6 +37,7 @@ func TestOneByteFileIsOverwritten(t *testing.T) {
 // The package promises a 0600 database file, but an existing file (restored
 // from a backup with cp, say) keeps its looser mode.
 func TestExistingDatabaseNotTightened(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	s, err := Open(context.Background(), dir)
 	if err != nil {
@@ -59,6 +61,7 @@ func TestExistingDatabaseNotTightened(t *testing.T) {
 // A SQLite database that is not Keysmith's (user_version 0, other tables) is
 // switched to WAL and migrated into, instead of being refused untouched.
 func TestForeignDatabaseModified(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, FileName)

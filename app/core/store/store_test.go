@@ -48,6 +48,7 @@ func fileSum(t *testing.T, path string) [32]byte {
 }
 
 func TestOpenCreatesPrivateDirAndFiles(t *testing.T) {
+	t.Parallel()
 	s, dir := open(t)
 	if !s.Fresh {
 		t.Error("Fresh = false for a database this Open created")
@@ -83,6 +84,7 @@ func TestOpenCreatesPrivateDirAndFiles(t *testing.T) {
 }
 
 func TestOpenTightensExistingDir(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -101,6 +103,7 @@ func TestOpenTightensExistingDir(t *testing.T) {
 }
 
 func TestOpenCreatesNestedDirs(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "a", "b", "c")
 	s, err := Open(context.Background(), dir)
 	if err != nil {
@@ -113,6 +116,7 @@ func TestOpenCreatesNestedDirs(t *testing.T) {
 }
 
 func TestPragmas(t *testing.T) {
+	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	tests := []struct {
@@ -142,6 +146,7 @@ func TestPragmas(t *testing.T) {
 // Every pooled connection, not just the first, must enforce foreign keys and
 // wait on a busy database.
 func TestPragmasOnEveryConnection(t *testing.T) {
+	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	s.DB.SetMaxOpenConns(4)
@@ -185,6 +190,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 
 // Foreign keys are not only reported on but enforced.
 func TestForeignKeysEnforced(t *testing.T) {
+	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	if _, err := s.DB.ExecContext(ctx, `CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -198,6 +204,7 @@ func TestForeignKeysEnforced(t *testing.T) {
 }
 
 func TestSchemaTables(t *testing.T) {
+	t.Parallel()
 	s, _ := open(t)
 	for _, table := range []string{"account", "users", "sign_in_failures", "audit"} {
 		var n int
@@ -209,6 +216,7 @@ func TestSchemaTables(t *testing.T) {
 }
 
 func TestReopenIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	s, err := Open(ctx, dir)
@@ -246,6 +254,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 }
 
 func TestMigrationsNumbered(t *testing.T) {
+	t.Parallel()
 	ms := migrations()
 	if len(ms) == 0 {
 		t.Fatal("no embedded migrations")
@@ -310,6 +319,7 @@ func assertRefused(t *testing.T, dir string, err error, want error) {
 }
 
 func TestRefusesNewerDatabase(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data-newer")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -401,6 +411,7 @@ func validDBBytes(t *testing.T) []byte {
 }
 
 func TestRefusesCorruptDatabase(t *testing.T) {
+	t.Parallel()
 	random := make([]byte, 8192)
 	rand.Read(random)
 	valid := validDBBytes(t)
@@ -424,6 +435,7 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir, path := dataDirWith(t, tt.content)
 			before := sha256.Sum256(tt.content)
 			s, err := Open(context.Background(), dir)
@@ -444,6 +456,7 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 // OpenUnchecked defers the whole-file check of an up-to-date database; Check
 // then refuses a corrupt one, and nothing has been written to it.
 func TestOpenUncheckedThenCheck(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	valid := validDBBytes(t)
 	corrupt := append([]byte(nil), valid...)
@@ -456,6 +469,7 @@ func TestOpenUncheckedThenCheck(t *testing.T) {
 		wantErr bool
 	}{{"valid", valid, false}, {"pages overwritten", corrupt, true}} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir, path := dataDirWith(t, tt.content)
 			before := sha256.Sum256(tt.content)
 			s, err := OpenUnchecked(ctx, dir)
@@ -481,6 +495,7 @@ func TestOpenUncheckedThenCheck(t *testing.T) {
 }
 
 func TestRefusesDirectoryAtDatabasePath(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.MkdirAll(filepath.Join(dir, FileName, "inner"), 0o700); err != nil {
 		t.Fatal(err)
@@ -497,6 +512,7 @@ func TestRefusesDirectoryAtDatabasePath(t *testing.T) {
 }
 
 func TestDataDirIsAFile(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.WriteFile(dir, []byte("a file"), 0o600); err != nil {
 		t.Fatal(err)
@@ -515,6 +531,7 @@ func TestDataDirIsAFile(t *testing.T) {
 }
 
 func TestTx(t *testing.T) {
+	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	count := func() int {
@@ -581,6 +598,7 @@ func TestTx(t *testing.T) {
 // Two stores on the same directory (two processes, in effect) serialize their
 // write transactions instead of one failing with "database is locked".
 func TestTxSerializesAcrossHandles(t *testing.T) {
+	t.Parallel()
 	a, dir := open(t)
 	b, err := Open(context.Background(), dir)
 	if err != nil {
@@ -624,6 +642,7 @@ func TestTxSerializesAcrossHandles(t *testing.T) {
 }
 
 func TestCloseCheckpointsWAL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	s, err := Open(ctx, dir)
@@ -658,6 +677,7 @@ func TestCloseCheckpointsWAL(t *testing.T) {
 // TestConcurrentFirstOpens: processes that open a new data directory at
 // the same moment all succeed; each migration is applied once.
 func TestConcurrentFirstOpens(t *testing.T) {
+	t.Parallel()
 	for range 5 {
 		dir := t.TempDir()
 		var wg sync.WaitGroup

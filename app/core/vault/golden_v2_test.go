@@ -95,6 +95,7 @@ func writeGoldenV2(t *testing.T) {
 // earlier build, with both secrets, and still detects a deleted item in it:
 // the format must keep opening forever.
 func TestGoldenVaultV2(t *testing.T) {
+	t.Parallel()
 	if *update {
 		writeGoldenV2(t)
 	}

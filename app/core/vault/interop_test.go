@@ -15,6 +15,7 @@ import (
 // package age). age reads a passphrase only from a terminal, so the test
 // gives it one with script(1).
 func TestExportOpensWithAge(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("age"); err != nil {
 		t.Fatal("the age command is missing: run scripts/deps.sh (make test installs it)")
 	}

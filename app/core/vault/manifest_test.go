@@ -49,6 +49,7 @@ func sqlExec(t *testing.T, db *sql.DB, q string, args ...any) {
 // reported as tampering by unlock, list, get, export and every change;
 // nothing stale is returned.
 func TestManifestDetectsTampering(t *testing.T) {
+	t.Parallel()
 	type fixture struct {
 		c       *core.Core
 		u       testkit.Users
@@ -134,6 +135,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, u := open(t)
 			v, _, err := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 			if err != nil {
@@ -188,6 +190,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 // and from another session of the same vault) keep the vault verifying,
 // and each advances the manifest counter.
 func TestManifestFollowsChanges(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	id := u.Admin.ID
 	v, _, err := c.Vault.Setup(ctx, id, phrase, false)
@@ -263,6 +266,7 @@ func TestManifestFollowsChanges(t *testing.T) {
 // TestSubstitutedDataKey: a data key sealed to a slot's public key by
 // someone without the vault's authentication key does not open it.
 func TestSubstitutedDataKey(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})

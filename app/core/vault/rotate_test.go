@@ -15,6 +15,7 @@ import (
 // and none with the old one; the passphrase and the recovery code still
 // unlock; the rotation is audited; a failure at any step changes nothing.
 func TestRotateKey(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	id := u.Admin.ID
 	v, code, err := c.Vault.Setup(ctx, id, phrase, true)
@@ -140,6 +141,7 @@ func TestRotateKey(t *testing.T) {
 // format when it is used, and from then on deletions are detected and a
 // removed manifest is not taken for a vault that never had one.
 func TestLegacyVaultUpgrade(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	id := u.Admin.ID
 	g := loadGolden(t, c, u)
@@ -267,6 +269,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 // (locked between two checks) writes no slot, manifest or item that later
 // unlocks would refuse.
 func TestNoSlotWithoutAuthKey(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	id := u.Admin.ID
 	v, _, err := c.Vault.Setup(ctx, id, phrase, true)
@@ -326,8 +329,10 @@ func TestUnlockDuringRotation(t *testing.T) {
 // changing the passphrase or making a recovery code locks it instead, and
 // the vault still opens with its passphrase and recovery code.
 func TestStaleSessionWritesNoSlot(t *testing.T) {
+	t.Parallel()
 	for _, change := range []string{"passphrase", "recovery code"} {
 		t.Run(change, func(t *testing.T) {
+			t.Parallel()
 			c, u := open(t)
 			id := u.Admin.ID
 			v, code, err := c.Vault.Setup(ctx, id, phrase, true)
@@ -371,6 +376,7 @@ func TestStaleSessionWritesNoSlot(t *testing.T) {
 // An item added where a deleted one was (SQLite reuses the highest id) is
 // listed as itself, not under the deleted item's cached title.
 func TestListAfterIDReuse(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	id := u.Admin.ID
 	v, _, err := c.Vault.Setup(ctx, id, phrase, false)

@@ -37,6 +37,7 @@ func open(t *testing.T) (*core.Core, testkit.Users) {
 }
 
 func TestSetupUnlockAndRecovery(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	if st, _ := c.Vault.Status(ctx, u.Basic.ID); st.Exists {
 		t.Fatal("a vault exists before setup")
@@ -95,6 +96,7 @@ func TestSetupUnlockAndRecovery(t *testing.T) {
 }
 
 func TestNFCPassphrase(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	composed := "caf\u00e9-Velvet-quarry-81-lantern"
 	decomposed := "cafe\u0301-Velvet-quarry-81-lantern"
@@ -107,6 +109,7 @@ func TestNFCPassphrase(t *testing.T) {
 }
 
 func TestItemsRoundTrip(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	items := []vault.Item{
@@ -185,6 +188,7 @@ func sealedOf(t *testing.T, db *sql.DB, id int64) []byte {
 }
 
 func TestTamper(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	a, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
@@ -271,6 +275,7 @@ func TestTamper(t *testing.T) {
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestChangePassphrase(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	id, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Kept", Secret: "kept"})
@@ -315,6 +320,7 @@ func TestChangePassphrase(t *testing.T) {
 }
 
 func TestExportImport(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindCredential, Title: "API", Username: "KEY", Secret: "SECRET", Type: "hmac"})
@@ -419,6 +425,7 @@ func loadGolden(t *testing.T, c *core.Core, u testkit.Users) golden {
 // TestGoldenVault opens a vault made once by an earlier build: the format
 // must keep opening forever.
 func TestGoldenVault(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	g := loadGolden(t, c, u)
 	for _, how := range []struct {
@@ -442,6 +449,7 @@ func TestGoldenVault(t *testing.T) {
 // TestReadExport: an import reads only a regular file within MaxExportFile,
 // and says why it will not read anything else.
 func TestReadExport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.age")
 	os.WriteFile(good, []byte("age-encryption.org/v1\n"), 0o600)
@@ -479,6 +487,7 @@ func TestReadExport(t *testing.T) {
 // TestPassphraseNotPersonal: a vault passphrase may not be the user's
 // sign-in password, nor lean on their name or email; nor may a new one.
 func TestPassphraseNotPersonal(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	for p, want := range map[string]string{
 		testkit.BasicPassword:         "must differ from your sign-in password",
@@ -503,6 +512,7 @@ func TestPassphraseNotPersonal(t *testing.T) {
 
 // TestItemOneLineFields: a username or URL holds no control characters.
 func TestItemOneLineFields(t *testing.T) {
+	t.Parallel()
 	c, u := open(t)
 	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
 	for _, it := range []vault.Item{
@@ -521,6 +531,7 @@ func TestItemOneLineFields(t *testing.T) {
 // TestWriteFileRefusals: an export path with a control character, or a
 // folder, is refused with a message that says so.
 func TestWriteFileRefusals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for path, want := range map[string]string{
 		filepath.Join(dir, "x\a.age"): "control character",

@@ -9,6 +9,7 @@ import (
 // SignHMAC sends exactly what the official SDK's own signing code sent for
 // each known-answer vector.
 func TestSignHMACMatchesTheSDK(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)
 	for _, vec := range v.Vectors {
 		t.Run(vec.Name, func(t *testing.T) {

@@ -83,6 +83,7 @@ func request(method, url, body string, headers map[string]string) verify.Request
 }
 
 func TestSDKVectorsAccepted(t *testing.T) {
+	t.Parallel()
 	c, _, clock, v := setup(t)
 	for _, vec := range v.Vectors {
 		t.Run(vec.Name, func(t *testing.T) {
@@ -98,6 +99,7 @@ func TestSDKVectorsAccepted(t *testing.T) {
 // TestSDKVectorsStrict: with StrictMethod every SDK request is accepted but
 // the PUT the SDKs sign as POST.
 func TestSDKVectorsStrict(t *testing.T) {
+	t.Parallel()
 	c, _, clock, v := setup(t)
 	for _, vec := range v.Vectors {
 		t.Run(vec.Name, func(t *testing.T) {
@@ -115,6 +117,7 @@ func TestSDKVectorsStrict(t *testing.T) {
 }
 
 func TestSDKVectorsTampered(t *testing.T) {
+	t.Parallel()
 	c, u, clock, v := setup(t)
 	post := v.Vectors[0]
 	get := v.Vectors[1]
@@ -208,6 +211,7 @@ func signedRequest(o signOpts) verify.Request {
 }
 
 func TestClientVariants(t *testing.T) {
+	t.Parallel()
 	c, _, clock, cred, secret := withHMAC(t, "Variants")
 	base := signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret, key: cred.Key,
 		method: "POST", signMethod: "POST", uri: "/v1/messages", body: `{"a":1}`, date: clock.Now()}
@@ -258,6 +262,7 @@ func TestClientVariants(t *testing.T) {
 }
 
 func TestReplay(t *testing.T) {
+	t.Parallel()
 	c, _, clock, cred, secret := withHMAC(t, "Replay")
 	o := signOpts{algorithm: "hmac-sha1", dateName: "date", md5Name: "x-Content-MD5", secret: secret, key: cred.Key,
 		method: "POST", signMethod: "POST", uri: "/v1/messages", body: `{"a":1}`, date: clock.Now()}
@@ -291,6 +296,7 @@ func TestReplay(t *testing.T) {
 }
 
 func TestBasicAndLegacy(t *testing.T) {
+	t.Parallel()
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)
 	u := testkit.Seed(t, c)
@@ -343,6 +349,7 @@ func TestBasicAndLegacy(t *testing.T) {
 // Legacy refusal "throttled"; a service whose password the verifier
 // remembers keeps working meanwhile.
 func TestLegacyThrottleReason(t *testing.T) {
+	t.Parallel()
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)
 	u := testkit.Seed(t, c)
@@ -392,6 +399,7 @@ func FuzzAuthorization(f *testing.F) {
 }
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Wed, 08 Feb 2023 03:00:00 GMT":     "2023-02-08T03:00:00Z",
 		"Wednesday, 08-Feb-23 03:00:00 GMT": "2023-02-08T03:00:00Z", // RFC 850
@@ -426,6 +434,7 @@ func FuzzParseDate(f *testing.F) {
 // mixed order, through one cache, as keysmith serve does: each verdict must
 // be the same as with a fresh cache, whichever keyed MAC state it reuses.
 func TestOneCacheManyRequests(t *testing.T) {
+	t.Parallel()
 	c, u, clock, cred, secret := withHMAC(t, "Shared")
 	get := signOpts{algorithm: "hmac-sha1", dateName: "date", secret: secret, key: cred.Key,
 		method: "GET", signMethod: "GET", uri: "/v1/messages/1", date: clock.Now()}
@@ -517,6 +526,7 @@ func TestHMACVerifyAllocatesNothing(t *testing.T) {
 // SDKs make (PUT with a body, signed as POST), which StrictMethod refuses
 // too. Every pair of common methods, with and without a body.
 func TestMethodSubstitution(t *testing.T) {
+	t.Parallel()
 	c, _, clock, cred, secret := withHMAC(t, "Methods")
 	methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "put", "post"}
 	for _, strict := range []bool{false, true} {
@@ -547,6 +557,7 @@ func TestMethodSubstitution(t *testing.T) {
 // bodiless GET is accepted again as that GET (the default allows honest
 // duplicates), never as another method on the same path.
 func TestCapturedGETReplayedUnderOtherMethods(t *testing.T) {
+	t.Parallel()
 	c, _, clock, cred, secret := withHMAC(t, "Captured")
 	for _, strict := range []bool{false, true} {
 		ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now, StrictMethod: strict})
@@ -571,6 +582,7 @@ func TestCapturedGETReplayedUnderOtherMethods(t *testing.T) {
 // TestDuplicateHeaders: a header the signature lists, or Authorization,
 // sent twice is refused with its own reason, whichever copy was signed.
 func TestDuplicateHeaders(t *testing.T) {
+	t.Parallel()
 	c, _, clock, cred, secret := withHMAC(t, "Duplicates")
 	signed := func(body string) verify.Request {
 		method := "GET"

@@ -85,6 +85,7 @@ func (h *harness) snapshot() string {
 }
 
 func TestHelpAndUsageErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run("", "help")
 	if r.code != 0 || !strings.Contains(r.stdout, "users add") || !strings.Contains(r.stdout, "Exit status") {
@@ -145,6 +146,7 @@ func TestHelpAndUsageErrors(t *testing.T) {
 }
 
 func TestInit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run("password\n", "init", "--account", "Acme", "--name", "Ann", "--email", "ann@acme.test")
 	if r.code != 1 || !strings.Contains(r.stderr, "too common") {
@@ -174,6 +176,7 @@ func TestInit(t *testing.T) {
 }
 
 func TestUsersCommands(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	r := h.run("", "users", "list", "--json")
 	var list []struct {
@@ -228,6 +231,7 @@ func TestUsersCommands(t *testing.T) {
 }
 
 func TestSignInFromEnvironment(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	h.env = map[string]string{}
 	if r := h.run("", "users", "list"); r.code != 1 || !strings.Contains(r.stderr, "KEYSMITH_EMAIL") {
@@ -246,6 +250,7 @@ func TestSignInFromEnvironment(t *testing.T) {
 }
 
 func TestPasswd(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	h.as("bea@acme.test", testkit.BasicPassword)
 	if r := h.run("granite-Violin-42-harbor\n", "passwd"); r.code != 0 || !strings.Contains(r.stdout, "Password changed.") {
@@ -261,6 +266,7 @@ func TestPasswd(t *testing.T) {
 }
 
 func TestAuditCommands(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	r := h.run("", "audit", "list", "--json", "--query", "bea@")
 	var page struct {
@@ -291,6 +297,7 @@ func TestAuditCommands(t *testing.T) {
 // TestAuthorizationSweep runs every command as a Basic user, an Advanced
 // user and without credentials: each is refused and nothing changes.
 func TestAuthorizationSweep(t *testing.T) {
+	t.Parallel()
 	sample := map[string][]string{
 		"init":                 {"--account", "X", "--name", "X", "--email", "x@acme.test"},
 		"users list":           nil,
@@ -391,6 +398,7 @@ func stripSignIns(s string) string {
 }
 
 func TestSweepAddsOnlySignInRows(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	h.as("bea@acme.test", testkit.BasicPassword)
 	h.run("granite-Violin-42-harbor\n", "users", "add", "--name", "Mal", "--email", "mal@acme.test", "--role", "Administrator")
@@ -402,6 +410,7 @@ func TestSweepAddsOnlySignInRows(t *testing.T) {
 }
 
 func TestNaughtyStringsCLI(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	for i, s := range testkit.BLNS(t) {
 		email := "n" + strings.Repeat("x", i) + "@acme.test"
@@ -440,6 +449,7 @@ func TestNaughtyStringsCLI(t *testing.T) {
 }
 
 func TestPrintable(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"plain": "plain", "a\x1b[31mb": `a\u001b[31mb`, "r\u202etl": `r\u202etl`, "é中": "é中"} {
 		if got := printable(in); got != want {
 			t.Errorf("printable(%q) = %q, want %q", in, got, want)
@@ -448,6 +458,7 @@ func TestPrintable(t *testing.T) {
 }
 
 func TestAuditVerifyDetectsRemovedNewestRows(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	if r := h.run("", "audit", "verify"); r.code != 0 {
 		t.Fatalf("verify: %+v", r)
@@ -464,6 +475,7 @@ func TestAuditVerifyDetectsRemovedNewestRows(t *testing.T) {
 // TestDataDirNotMade: only init makes a data directory; other commands say
 // it is missing, or not a directory, and create nothing.
 func TestDataDirNotMade(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	missing := filepath.Join(h.dir, "not", "here")
 	file := filepath.Join(h.dir, "afile")
@@ -494,6 +506,7 @@ func TestDataDirNotMade(t *testing.T) {
 // The red-team case: newest rows and the head file removed is tampering;
 // the head file alone removed is "cannot be proven", exit 1, never intact.
 func TestAuditVerifyWithoutHeadFile(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, sql, want, status string
 	}{
@@ -501,6 +514,7 @@ func TestAuditVerifyWithoutHeadFile(t *testing.T) {
 		{"head file removed", ``, "cannot be proven", "unproven"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := seeded(t)
 			db := testkit.DB(t, h.dir)
 			db.Exec(`DROP TRIGGER audit_no_delete`)
@@ -525,6 +539,7 @@ func TestAuditVerifyWithoutHeadFile(t *testing.T) {
 }
 
 func TestAuditArchiveCommand(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	out := filepath.Join(t.TempDir(), "audit.jsonl")
 	if r := h.run("", "audit", "archive", "--out", out); r.code != 1 || !strings.Contains(r.stderr, "retention is off") {

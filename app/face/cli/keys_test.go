@@ -15,6 +15,7 @@ type keyJSON struct {
 }
 
 func TestKeysCommands(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	r := h.run("", "keys", "create", "--type", "basic", "--name", "Website", "--expires", "90d", "--json")
 	var k keyJSON
@@ -78,6 +79,7 @@ func TestKeysCommands(t *testing.T) {
 }
 
 func TestLegacyCommands(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	for _, tc := range []struct{ username, password, want string }{
 		{"abc", "Passw0rd", "at least 5 characters"},
@@ -136,6 +138,7 @@ func (failing) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 // fails and says the change was made and how to get a new secret, never
 // that nothing changed.
 func TestSecretNotWritten(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	for _, asJSON := range []bool{false, true} {
 		args := []string{"keys", "create", "--type", "hmac", "--name", fmt.Sprintf("Lost %v", asJSON)}

@@ -31,6 +31,7 @@ func (b *memBoard) Text() (string, error)  { b.mu.Lock(); defer b.mu.Unlock(); r
 // and every other file in the data directory, the logs and the emitted
 // events for each secret: there must be no hit.
 func TestSecretsLeakNowhere(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	var secrets []string
 

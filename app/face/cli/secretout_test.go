@@ -12,6 +12,7 @@ import (
 // refuses, before making it, when standard output is /dev/null (also what a
 // closed standard output becomes) or a pipe nothing reads; nothing changes.
 func TestSecretRefusedWithoutOutput(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("pipes and /dev/null checked on Unix")
 	}

@@ -20,6 +20,7 @@ func (h *harness) tamper(q string, args ...any) {
 // outside Keysmith shows as tampered in listings, keys verify reports it and
 // exits 1, changes to it are refused and deleting it is allowed.
 func TestTamperedCredentialFlagged(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	var k struct{ Key string }
 	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "basic", "--name", "Shop", "--json").stdout), &k)
@@ -65,6 +66,7 @@ func TestTamperedCredentialFlagged(t *testing.T) {
 // rules but is easy to guess is accepted with a warning on standard error
 // that never quotes it; a strong one gets none.
 func TestLegacyWeakPasswordWarning(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	for _, tc := range []struct {
 		username, password string

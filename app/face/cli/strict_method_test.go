@@ -17,6 +17,7 @@ import (
 // keysmith verify accepts an HMAC signature under another method only for
 // the SDKs' PUT signed as POST, and --strict-method refuses that too.
 func TestVerifyStrictMethod(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	var k struct{ Key, Secret string }
 	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "hmac", "--name", "Methods", "--json").stdout), &k)

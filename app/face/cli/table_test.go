@@ -10,6 +10,7 @@ import (
 // TestCommandTable: the CLI has exactly these commands, in this order, and
 // README's command table names each of them.
 func TestCommandTable(t *testing.T) {
+	t.Parallel()
 	want := []string{
 		"init", "users list", "users add", "users set-role", "users disable", "users enable",
 		"users reset-password", "users delete", "passwd", "audit list", "audit verify", "audit archive",

@@ -21,6 +21,7 @@ import (
 // searches the data directory (database, WAL while open), the logs, the
 // events and the CLI's output for them.
 func TestVaultSecretsLeakNowhere(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	const phrase = "orchid-Velvet-quarry-81-lantern"
 	marks := []string{"MARKED-cli-secret-7f3a", "MARKED-cli-notes-91bc", "MARKED-window-secret-22de", "MARKED-window-title-5a0e"}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestVaultCommands(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	const phrase = "orchid-Velvet-quarry-81-lantern"
 	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "no vault yet") {

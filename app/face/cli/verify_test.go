@@ -14,6 +14,7 @@ import (
 )
 
 func TestVerifyCommand(t *testing.T) {
+	t.Parallel()
 	h := seeded(t)
 	r := h.run("", "keys", "create", "--type", "basic", "--name", "Offline", "--json")
 	var k struct{ Key, Secret string }
@@ -70,6 +71,7 @@ func TestVerifyCommand(t *testing.T) {
 // TestLoadTLS: every way --tls-cert and --tls-key can be wrong gets a
 // sentence naming the file and the problem.
 func TestLoadTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)

@@ -24,6 +24,7 @@ func (w *writes) Write(b []byte) (int, error) {
 }
 
 func TestLineShape(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 27, 5, 26, 40, 879_500_000, time.UTC)
 	var buf bytes.Buffer
 	base := logfmt.New(&buf, func() time.Time { return at })
@@ -43,6 +44,7 @@ func TestLineShape(t *testing.T) {
 // TestLinesWhole: concurrent lines arrive one per Write, each a single line,
 // whatever the values hold.
 func TestLinesWhole(t *testing.T) {
+	t.Parallel()
 	var w writes
 	l := logfmt.New(&w, nil).With("component", "c\nd")
 	var wg sync.WaitGroup
@@ -67,6 +69,7 @@ func TestLinesWhole(t *testing.T) {
 }
 
 func TestAppendStampMatchesAppendFormat(t *testing.T) {
+	t.Parallel()
 	const layout = "2006-01-02T15:04:05.000Z"
 	east := time.FixedZone("east", 11*3600)
 	for _, tm := range []time.Time{

@@ -70,6 +70,7 @@ var patternSeeds = []string{"", "a", "aa", "aaaaa", "aabaab", "aabaabaabaab", "a
 	"1-1/91", "12345/1/1", "1/123/1", "\u0663\u0663/1/1991", "\xff\xfe\xff\xfe", "éé", "aa\xffaa", "1/1/12345", "1/1/91\n"}
 
 func TestPatternsAsRegexp2(t *testing.T) {
+	t.Parallel()
 	for _, s := range patternSeeds {
 		samePatterns(t, s)
 	}
