@@ -153,8 +153,10 @@ vet: $(DIST)
 
 # Go unit/integration tests. KEYSMITH_BIN points tests/cli at the production
 # binary (they skip when it is unset, so go test ./app/... needs Go alone).
+# The PostgreSQL tests start their own throwaway clusters (app/testkit/pgtest);
+# outside make test they skip when PostgreSQL is not installed, here they fail.
 go-test: $(DIST) $(BIN)
-	KEYSMITH_BIN="$(ROOT)/$(BIN)" $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(GO_PKGS)
+	KEYSMITH_REQUIRE_POSTGRES=1 KEYSMITH_BIN="$(ROOT)/$(BIN)" $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(GO_PKGS)
 
 # Real clients of keysmith serve: the official MessageMedia Node SDK and nginx
 # auth_request (tests/sdk).
