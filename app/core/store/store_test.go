@@ -246,7 +246,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 }
 
 func TestMigrationsNumbered(t *testing.T) {
-	ms := migrations()
+	ms := migrations(SQLite)
 	if len(ms) == 0 {
 		t.Fatal("no embedded migrations")
 	}
