@@ -32,12 +32,17 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Engine names a database engine.
@@ -207,6 +212,48 @@ func once(ctx context.Context, db *sql.DB, first string, fn func(*sql.Tx) error)
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// EngineOf reports the engine of db, a database opened by Open.
+func EngineOf(db *sql.DB) Engine {
+	if isPostgres(db) {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Tables lists the tables of Keysmith's schema on db, by name (neither
+// SQLite's own nor the PostgreSQL schema_version).
+func Tables(ctx context.Context, db *sql.DB) ([]string, error) {
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if isPostgres(db) {
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_version' ORDER BY tablename`
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// IsUnique reports whether err is a row refused for a duplicate key
+// (a UNIQUE or PRIMARY KEY constraint), on either engine.
+func IsUnique(err error) bool {
+	var le *sqlite.Error
+	if errors.As(err, &le) {
+		return le.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || le.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // Close closes the database (after checkpointing SQLite's WAL into the
