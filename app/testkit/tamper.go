@@ -11,22 +11,33 @@ import (
 // What an attacker with write access to the database does, spelled for
 // each engine, so that the tamper tests run on both.
 
-// LiftAppendOnly removes the audit log's append-only guard from db (the
-// first thing someone holding the database does) and returns what puts it
-// back.
+// LiftAppendOnly removes the guards of the audit log and its checkpoint
+// from db (the first thing someone holding the database does) and returns
+// what puts them back. On PostgreSQL it also gives the attacker SQLite's
+// randomblob(n), which the tamper statements use.
 func LiftAppendOnly(t testing.TB, db *sql.DB) (restore func()) {
 	t.Helper()
 	if store.EngineOf(db) == store.Postgres {
-		mustExec(t, db, `ALTER TABLE audit DISABLE TRIGGER USER`)
-		return func() { mustExec(t, db, `ALTER TABLE audit ENABLE TRIGGER USER`) }
+		mustExec(t, db, `ALTER TABLE audit DISABLE TRIGGER USER; ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;
+			CREATE OR REPLACE FUNCTION randomblob(n integer) RETURNS bytea LANGUAGE sql AS $$
+				SELECT decode(string_agg(lpad(to_hex(floor(random() * 256)::int), 2, '0'), ''), 'hex') FROM generate_series(1, n) $$`)
+		return func() {
+			mustExec(t, db, `ALTER TABLE audit ENABLE TRIGGER USER; ALTER TABLE audit_checkpoint ENABLE TRIGGER USER`)
+		}
 	}
-	mustExec(t, db, `DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete`)
-	return func() {
+	mustExec(t, db, `DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;
+		DROP TRIGGER IF EXISTS audit_checkpoint_forward; DROP TRIGGER IF EXISTS audit_checkpoint_no_delete`)
+	return func() { // as migrations 1 and 5 left them
 		mustExec(t, db, `CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 			CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 			WHEN OLD.seq > COALESCE((SELECT seq FROM audit_checkpoint WHERE id = 1), 0)
-			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`)
+			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+			CREATE TRIGGER audit_checkpoint_forward BEFORE UPDATE ON audit_checkpoint
+			WHEN NEW.seq <= OLD.seq
+			BEGIN SELECT RAISE(ABORT, 'the audit checkpoint only moves forward'); END;
+			CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+			BEGIN SELECT RAISE(ABORT, 'the audit checkpoint cannot be removed'); END`)
 	}
 }
 

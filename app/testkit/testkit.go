@@ -120,6 +120,16 @@ func Database(t testing.TB, dir string) string {
 	return u
 }
 
+// Target is what store.Open is given for dir: dir itself, or on PostgreSQL
+// the URL of Database.
+func Target(t testing.TB, dir string) string {
+	t.Helper()
+	if u := Database(t, dir); u != "" {
+		return u
+	}
+	return dir
+}
+
 // DatabaseOf returns the database Database made for dir while its test
 // runs ("" on SQLite or when there is none).
 func DatabaseOf(dir string) string {

@@ -35,7 +35,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, errors.New("open database: the PostgreSQL URL cannot be parsed")
 	}
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
-	s := &Store{DB: db, Engine: Postgres}
+	s := &Store{DB: db, Engine: Postgres, Target: rawURL}
 	if err := s.preparePostgres(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -58,7 +58,7 @@ func openSQLite(ctx context.Context, dir string, deferCheck bool) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Store{DB: db, Engine: SQLite, Path: path, Fresh: fresh}
+	s := &Store{DB: db, Engine: SQLite, Target: dir, Path: path, Fresh: fresh}
 	if err := s.prepareSQLite(ctx, deferCheck); err != nil {
 		db.Close()
 		return nil, err

@@ -61,6 +61,8 @@ var migrationFiles embed.FS
 type Store struct {
 	DB     *sql.DB
 	Engine Engine
+	// Target is what Open was given: the data directory or the URL.
+	Target string
 	// Path is the SQLite database file ("" on PostgreSQL).
 	Path string
 	// Fresh is true when this Open created the database (on PostgreSQL: its
