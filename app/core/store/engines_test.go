@@ -197,8 +197,8 @@ func TestRebind(t *testing.T) {
 		{`SELECT $tag$ ? $tag$, ?`, `SELECT $tag$ ? $tag$, $1`},
 		{`SELECT 'open ?`, `SELECT 'open ?`},
 	} {
-		if got := Rebind(tt.in); got != tt.want {
-			t.Errorf("Rebind(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := rebind(tt.in); got != tt.want {
+			t.Errorf("rebind(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -313,7 +313,7 @@ func TestTxRetries(t *testing.T) {
 			}
 		})
 	}
-	if Retryable(errors.New("40001")) || !Retryable(fmt.Errorf("x: %w", serial)) {
+	if retryable(errors.New("40001")) || !retryable(fmt.Errorf("x: %w", serial)) {
 		t.Error("Retryable decides on anything but a PostgreSQL error code")
 	}
 }

@@ -143,7 +143,7 @@ func pgTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	lock := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", writeLock)
 	for attempt := 1; ; attempt++ {
 		err := once(ctx, db, lock, fn)
-		if err == nil || attempt == txAttempts || !Retryable(err) {
+		if err == nil || attempt == txAttempts || !retryable(err) {
 			return err
 		}
 		// Back off a random 1..2^attempt ms, so retries spread out.
@@ -156,9 +156,9 @@ func pgTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	}
 }
 
-// Retryable reports whether err is PostgreSQL aborting a transaction that
+// retryable reports whether err is PostgreSQL aborting a transaction that
 // may succeed if run again: a serialization failure or a deadlock.
-func Retryable(err error) bool {
+func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
@@ -196,19 +196,19 @@ func (pgDriver) Open(string) (driver.Conn, error) {
 type pgConn struct{ *stdlib.Conn }
 
 func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(Rebind(query))
+	return c.Conn.Prepare(rebind(query))
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, Rebind(query))
+	return c.Conn.PrepareContext(ctx, rebind(query))
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, Rebind(query), args)
+	return c.Conn.ExecContext(ctx, rebind(query), args)
 }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, Rebind(query), args)
+	return c.Conn.QueryContext(ctx, rebind(query), args)
 }
 
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -221,10 +221,10 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return c.Conn.CheckNamedValue(nv)
 }
 
-// Rebind numbers the `?` placeholders of query for PostgreSQL: $1, $2, ...
+// rebind numbers the `?` placeholders of query for PostgreSQL: $1, $2, ...
 // A `?` inside a string literal, a quoted identifier, a comment or a
 // dollar-quoted body is left as it is.
-func Rebind(query string) string {
+func rebind(query string) string {
 	if !strings.Contains(query, "?") {
 		return query
 	}
