@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -105,36 +104,6 @@ func TestEnginesSameSchema(t *testing.T) {
 	}
 }
 
-func TestEnginesReopen(t *testing.T) {
-	onEngines(t, func(t *testing.T, target string) {
-		ctx := context.Background()
-		s, err := Open(ctx, target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !s.Fresh {
-			t.Error("Fresh = false for a database this Open created")
-		}
-		if _, err := s.DB.Exec(`INSERT INTO account (id, name, created_at) VALUES (?, ?, 'now')`, 1, "Acme"); err != nil {
-			t.Fatal(err)
-		}
-		s.Close()
-		for i := range 3 {
-			s := openT(t, target)
-			if s.Fresh {
-				t.Errorf("reopen %d: Fresh = true", i)
-			}
-			if v, err := s.UserVersion(ctx); err != nil || v != LatestVersion() {
-				t.Errorf("reopen %d: version %d, %v; want %d", i, v, err, LatestVersion())
-			}
-			var name string
-			if err := s.DB.QueryRow(`SELECT name FROM account WHERE id = ?`, 1).Scan(&name); err != nil || name != "Acme" {
-				t.Errorf("reopen %d: name %q, %v", i, name, err)
-			}
-		}
-	})
-}
-
 func TestEnginesForeignKeys(t *testing.T) {
 	onEngines(t, func(t *testing.T, target string) {
 		s := openT(t, target)
@@ -201,84 +170,6 @@ func TestRebind(t *testing.T) {
 			t.Errorf("rebind(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-}
-
-func TestEnginesTx(t *testing.T) {
-	onEngines(t, func(t *testing.T, target string) {
-		s := openT(t, target)
-		ctx := context.Background()
-		count := func() int {
-			var n int
-			if err := s.DB.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		insert := func(tx *sql.Tx, email string) error {
-			_, err := tx.Exec(`INSERT INTO users (name, email, email_key, role, password_hash, created_at, updated_at)
-				VALUES ('n', ?, ?, 'Basic', 'h', 'now', 'now')`, email, email)
-			return err
-		}
-		boom := errors.New("boom")
-		if err := s.Tx(ctx, func(tx *sql.Tx) error { return errors.Join(insert(tx, "a@x.co"), insert(tx, "b@x.co")) }); err != nil || count() != 2 {
-			t.Fatalf("commit: %v, %d rows", err, count())
-		}
-		if err := s.Tx(ctx, func(tx *sql.Tx) error {
-			if err := insert(tx, "c@x.co"); err != nil {
-				return err
-			}
-			return boom
-		}); !errors.Is(err, boom) || count() != 2 {
-			t.Errorf("failing fn: %v, %d rows (want 2)", err, count())
-		}
-		if err := s.Tx(ctx, func(tx *sql.Tx) error {
-			if err := insert(tx, "d@x.co"); err != nil {
-				return err
-			}
-			return insert(tx, "a@x.co") // duplicate email_key
-		}); err == nil || count() != 2 {
-			t.Errorf("constraint failure: %v, %d rows (want 2)", err, count())
-		}
-	})
-}
-
-// Two stores on one database (two machines, in effect) read and write in
-// transactions that never interleave: no increment is lost.
-func TestEnginesTxSerializesAcrossHandles(t *testing.T) {
-	onEngines(t, func(t *testing.T, target string) {
-		a, b := openT(t, target), openT(t, target)
-		ctx := context.Background()
-		if _, err := a.DB.Exec(`INSERT INTO credential_revision (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`); err != nil {
-			t.Fatal(err)
-		}
-		const per = 25
-		var wg sync.WaitGroup
-		for _, s := range []*Store{a, b, a, b} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range per {
-					err := s.Tx(ctx, func(tx *sql.Tx) error {
-						var n int
-						if err := tx.QueryRow(`SELECT n FROM credential_revision WHERE id = 1`).Scan(&n); err != nil {
-							return err
-						}
-						_, err := tx.Exec(`UPDATE credential_revision SET n = ? WHERE id = 1`, n+1)
-						return err
-					})
-					if err != nil {
-						t.Errorf("Tx: %v", err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		var n int
-		if err := a.DB.QueryRow(`SELECT n FROM credential_revision WHERE id = 1`).Scan(&n); err != nil || n != 4*per {
-			t.Errorf("counter = %d, %v after %d increments: lost updates", n, err, 4*per)
-		}
-	})
 }
 
 // A transaction PostgreSQL aborts as a serialization failure runs again, a
@@ -388,42 +279,6 @@ func TestPostgresRefuses(t *testing.T) {
 	rawPG(t, url, fmt.Sprintf(`UPDATE schema_version SET version = %d`, LatestVersion()+1))
 	_, err := Open(context.Background(), url)
 	assertRefused(t, url, err, errs.ErrNewerDatabase)
-}
-
-// Processes (and goroutines) opening a new database at the same moment all
-// succeed, and the migrations run once: one of them created the schema.
-func TestEnginesConcurrentFirstOpens(t *testing.T) {
-	onEngines(t, func(t *testing.T, target string) {
-		const n = 6
-		var fresh atomic.Int32
-		var wg sync.WaitGroup
-		for range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s, err := Open(context.Background(), target)
-				if err != nil {
-					t.Errorf("concurrent first open: %v", err)
-					return
-				}
-				if s.Fresh {
-					fresh.Add(1)
-				}
-				s.Close()
-			}()
-		}
-		wg.Wait()
-		if got := fresh.Load(); got != 1 && strings.HasPrefix(target, "postgres") {
-			t.Errorf("%d opens created the schema, want 1", got)
-		}
-		if strings.HasPrefix(target, "postgres") {
-			s := openT(t, target)
-			var rows int
-			if err := s.DB.QueryRow(`SELECT COUNT(*) FROM schema_version`).Scan(&rows); err != nil || rows != 1 {
-				t.Errorf("schema_version rows = %d, %v", rows, err)
-			}
-		}
-	})
 }
 
 const helperEnv = "KEYSMITH_STORE_TEST_OPEN"

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"keysmith/app/core/errs"
@@ -209,20 +210,26 @@ func TestSchemaTables(t *testing.T) {
 }
 
 func TestReopenIsIdempotent(t *testing.T) {
+	onEngines(t, testReopenIsIdempotent)
+}
+
+func testReopenIsIdempotent(t *testing.T, target string) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "data")
-	s, err := Open(ctx, dir)
+	s, err := Open(ctx, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB.Exec(`INSERT INTO account (id, name, created_at) VALUES (1, 'Acme', 'now')`); err != nil {
+	if !s.Fresh {
+		t.Error("Fresh = false for a database this Open created")
+	}
+	if _, err := s.DB.Exec(`INSERT INTO account (id, name, created_at) VALUES (?, ?, 'now')`, 1, "Acme"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := Open(ctx, dir)
+		s, err := Open(ctx, target)
 		if err != nil {
 			t.Fatalf("reopen %d: %v", i, err)
 		}
@@ -240,7 +247,10 @@ func TestReopenIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if m := mode(t, filepath.Join(dir, FileName)); m != 0o600 {
+	if IsURL(target) {
+		return
+	}
+	if m := mode(t, filepath.Join(target, FileName)); m != 0o600 {
 		t.Errorf("database mode after reopen = %v, want 0600", m)
 	}
 }
@@ -515,7 +525,11 @@ func TestDataDirIsAFile(t *testing.T) {
 }
 
 func TestTx(t *testing.T) {
-	s, _ := open(t)
+	onEngines(t, testTx)
+}
+
+func testTx(t *testing.T, target string) {
+	s := openT(t, target)
 	ctx := context.Background()
 	count := func() int {
 		var n int
@@ -578,15 +592,15 @@ func TestTx(t *testing.T) {
 	}
 }
 
-// Two stores on the same directory (two processes, in effect) serialize their
-// write transactions instead of one failing with "database is locked".
+// Two stores on the same database (two processes or machines, in effect)
+// serialize their write transactions instead of one failing with "database
+// is locked" or losing the other's update.
 func TestTxSerializesAcrossHandles(t *testing.T) {
-	a, dir := open(t)
-	b, err := Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	onEngines(t, testTxSerializesAcrossHandles)
+}
+
+func testTxSerializesAcrossHandles(t *testing.T, target string) {
+	a, b := openT(t, target), openT(t, target)
 	ctx := context.Background()
 	if _, err := a.DB.Exec(`CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)`); err != nil {
 		t.Fatal(err)
@@ -655,30 +669,43 @@ func TestCloseCheckpointsWAL(t *testing.T) {
 	}
 }
 
-// TestConcurrentFirstOpens: processes that open a new data directory at
-// the same moment all succeed; each migration is applied once.
+// TestConcurrentFirstOpens: processes that open a new database at the
+// same moment all succeed; each migration is applied once (on PostgreSQL:
+// exactly one of them created the schema).
 func TestConcurrentFirstOpens(t *testing.T) {
-	for range 5 {
-		dir := t.TempDir()
-		var wg sync.WaitGroup
-		errc := make(chan error, 4)
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s, err := Open(context.Background(), dir)
-				if err == nil {
-					s.Close()
+	for _, e := range []Engine{SQLite, Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
+			for range 5 {
+				target := newTarget(t, e)
+				var wg sync.WaitGroup
+				errc := make(chan error, 4)
+				var fresh atomic.Int32
+				for range 4 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						s, err := Open(context.Background(), target)
+						if err == nil {
+							if s.Fresh {
+								fresh.Add(1)
+							}
+							s.Close()
+						}
+						errc <- err
+					}()
 				}
-				errc <- err
-			}()
-		}
-		wg.Wait()
-		close(errc)
-		for err := range errc {
-			if err != nil {
-				t.Fatalf("concurrent first open: %v", err)
+				wg.Wait()
+				close(errc)
+				for err := range errc {
+					if err != nil {
+						t.Fatalf("concurrent first open: %v", err)
+					}
+				}
+				if n := fresh.Load(); e == Postgres && n != 1 {
+					t.Fatalf("%d opens created the schema, want 1", n)
+				}
 			}
-		}
+		})
 	}
 }
