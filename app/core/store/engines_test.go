@@ -329,3 +329,38 @@ func TestPostgresConcurrentProcesses(t *testing.T) {
 		t.Errorf("version %d, %v", v, err)
 	}
 }
+
+// The engines' differences stay in this package: no other package of the
+// core imports a driver or asks which engine it runs on.
+func TestNoEngineBranchesOutsideStore(t *testing.T) {
+	var files []string
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "store" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 20 {
+		t.Fatalf("only %d files of the core found", len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{`"modernc.org/sqlite`, `"github.com/jackc/`, "store.Postgres", "store.SQLite", "store.EngineOf", ".Engine ==", ".Engine !="} {
+			if strings.Contains(string(b), bad) {
+				t.Errorf("%s holds %s: engine differences belong in the store", f, bad)
+			}
+		}
+	}
+}
