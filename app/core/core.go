@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -86,21 +85,23 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		params = *opt.Params
 	}
 	headPath := filepath.Join(dir, audit.HeadFileName)
-	// A database that is gone or emptied while the audit head records
-	// entries is refused before anything (a new schema, a new key file)
-	// is written where it was, for whoever restores it.
-	// (An emptied PostgreSQL database is refused by checkKey, before any
-	// write: Open's schema is no account.)
 	target := opt.Database
 	if target == "" {
-		if fi, err := os.Stat(filepath.Join(dir, store.FileName)); (errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0) && audit.HeadRecorded(headPath) {
-			return nil, errs.ErrTruncated
-		}
 		target = dir
 	} else if !store.IsURL(target) {
 		return nil, errors.New("open database: not a postgres:// URL")
 	} else if err := store.EnsureDir(dir); err != nil {
 		return nil, err
+	}
+	// A database that is gone or emptied while the audit head records
+	// entries is refused before anything (a new schema, a new key file)
+	// is written where it was, for whoever restores it.
+	if audit.HeadRecorded(headPath) {
+		if empty, err := store.Empty(ctx, target); err != nil {
+			return nil, err
+		} else if empty {
+			return nil, errs.ErrTruncated
+		}
 	}
 	openStore := store.Open
 	if opt.CheckLater {

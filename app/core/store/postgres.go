@@ -28,19 +28,40 @@ const (
 // aborting as a serialization failure or deadlock.
 const txAttempts = 8
 
-func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+// pgDB returns a handle (no connection yet) on the database at rawURL.
+func pgDB(rawURL string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		// The URL may hold a password: name the problem, not the URL.
 		return nil, errors.New("open database: the PostgreSQL URL cannot be parsed")
 	}
-	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
+	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), nil
+}
+
+func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+	db, err := pgDB(rawURL)
+	if err != nil {
+		return nil, err
+	}
 	s := &Store{DB: db, Engine: Postgres, Target: rawURL}
 	if err := s.preparePostgres(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func pgEmpty(ctx context.Context, rawURL string) (bool, error) {
+	db, err := pgDB(rawURL)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	version, others, err := pgState(ctx, db)
+	if err != nil {
+		return false, fmt.Errorf("open database: %w", err)
+	}
+	return version == 0 && others == 0, nil
 }
 
 // pgVersion reads the schema version: 0 without a schema_version table.

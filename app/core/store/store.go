@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,6 +89,20 @@ func EnsureDir(dir string) error {
 		return fmt.Errorf("protect data directory: %w", err)
 	}
 	return nil
+}
+
+// Empty reports, without writing, whether target holds no database yet: on
+// SQLite a database file missing or of 0 bytes, on PostgreSQL a database
+// without a schema version or any table.
+func Empty(ctx context.Context, target string) (bool, error) {
+	if IsURL(target) {
+		return pgEmpty(ctx, target)
+	}
+	fi, err := os.Stat(filepath.Join(target, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	return err == nil && fi.Size() == 0, nil
 }
 
 // Open opens and migrates the database named by target: a postgres:// URL,
