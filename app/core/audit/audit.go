@@ -251,7 +251,7 @@ func (l *Log) List(ctx context.Context, db *sql.DB, f Filter) ([]Entry, int, err
 	var args []any
 	if f.Query != "" {
 		like := "%" + escapeLike(f.Query) + "%"
-		where = append(where, `(lower(actor) LIKE lower(?) ESCAPE '\' OR lower(action) LIKE lower(?) ESCAPE '\' OR lower(target) LIKE lower(?) ESCAPE '\' OR lower(detail) LIKE lower(?) ESCAPE '\')`)
+		where = append(where, `(actor LIKE ? ESCAPE '\' OR action LIKE ? ESCAPE '\' OR target LIKE ? ESCAPE '\' OR detail LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like, like)
 	}
 	if f.Target != "" {

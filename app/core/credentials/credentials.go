@@ -466,7 +466,7 @@ func (s *Service) List(ctx context.Context, actorID int64, f Filter) ([]Credenti
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-		where = append(where, `(lower(c.name) LIKE lower(?) ESCAPE '\' OR lower(c.key) LIKE lower(?) ESCAPE '\')`)
+		where = append(where, `(c.name LIKE ? ESCAPE '\' OR c.key LIKE ? ESCAPE '\')`)
 		args = append(args, like, like)
 	}
 	cond := strings.Join(where, " AND ")

@@ -133,13 +133,16 @@ func TestEnginesPortableSQL(t *testing.T) {
 		if name != "Q?" || hash != "h?" || !disabled {
 			t.Errorf("read back %q %q %v", name, hash, disabled)
 		}
+		var n int
+		if err := s.DB.QueryRow(`SELECT COUNT(*) FROM users WHERE name LIKE ? AND email NOT LIKE 'Z%'`, "q_").Scan(&n); err != nil || n != 1 {
+			t.Errorf("LIKE ignoring case found %d, %v; want 1", n, err)
+		}
 		for range 2 {
 			if _, err := s.DB.Exec(`INSERT INTO sign_in_failures (email_key, failures, last_at) VALUES (?, 1, ?)
 				ON CONFLICT (email_key) DO UPDATE SET failures = sign_in_failures.failures + 1, last_at = excluded.last_at`, "q@x.co", "now"); err != nil {
 				t.Fatal(err)
 			}
 		}
-		var n int
 		if err := s.DB.QueryRow(`SELECT failures FROM sign_in_failures WHERE email_key = ?`, "q@x.co").Scan(&n); err != nil || n != 2 {
 			t.Errorf("upserted failures = %d, %v; want 2", n, err)
 		}
@@ -154,11 +157,13 @@ func TestEnginesPortableSQL(t *testing.T) {
 	})
 }
 
-func TestRebind(t *testing.T) {
+func TestPgSQL(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{`SELECT 1`, `SELECT 1`},
 		{`SELECT ? , ?`, `SELECT $1 , $2`},
-		{`WHERE a = ? AND b LIKE '%?%' ESCAPE '\' AND c = ?`, `WHERE a = $1 AND b LIKE '%?%' ESCAPE '\' AND c = $2`},
+		{`WHERE a = ? AND b LIKE '%?%' ESCAPE '\' AND c = ?`, `WHERE a = $1 AND b ILIKE '%?%' ESCAPE '\' AND c = $2`},
+		{`SELECT unlikely, liked FROM t WHERE x NOT like 'LIKE' AND y ILIKE z`, `SELECT unlikely, liked FROM t WHERE x NOT ILIKE 'LIKE' AND y ILIKE z`},
+		{`SELECT "like" FROM t -- like`, `SELECT "like" FROM t -- like`},
 		{`SELECT 'it''s ?', "col?" FROM t WHERE x = ?`, `SELECT 'it''s ?', "col?" FROM t WHERE x = $1`},
 		{"SELECT ? -- why?\n, ?", "SELECT $1 -- why?\n, $2"},
 		{`SELECT /* ? */ ?`, `SELECT /* ? */ $1`},
@@ -166,8 +171,8 @@ func TestRebind(t *testing.T) {
 		{`SELECT $tag$ ? $tag$, ?`, `SELECT $tag$ ? $tag$, $1`},
 		{`SELECT 'open ?`, `SELECT 'open ?`},
 	} {
-		if got := rebind(tt.in); got != tt.want {
-			t.Errorf("rebind(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := pgSQL(tt.in); got != tt.want {
+			t.Errorf("pgSQL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -212,24 +212,24 @@ func (pgDriver) Open(string) (driver.Conn, error) {
 	return nil, errors.New("store: open PostgreSQL with store.Open")
 }
 
-// pgConn is a pgx connection that speaks the services' SQL: it numbers `?`
-// placeholders ($1, $2, ...) and stores Go booleans as 0/1.
+// pgConn is a pgx connection that speaks the services' SQL: it translates
+// their statements (pgSQL) and stores Go booleans as 0/1.
 type pgConn struct{ *stdlib.Conn }
 
 func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(rebind(query))
+	return c.Conn.Prepare(pgSQL(query))
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, rebind(query))
+	return c.Conn.PrepareContext(ctx, pgSQL(query))
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, rebind(query), args)
+	return c.Conn.ExecContext(ctx, pgSQL(query), args)
 }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, rebind(query), args)
+	return c.Conn.QueryContext(ctx, pgSQL(query), args)
 }
 
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -242,11 +242,16 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return c.Conn.CheckNamedValue(nv)
 }
 
-// rebind numbers the `?` placeholders of query for PostgreSQL: $1, $2, ...
-// A `?` inside a string literal, a quoted identifier, a comment or a
+// pgSQL turns the services' SQL into PostgreSQL's, the two places where
+// the same text means something else:
+//   - `?` placeholders are numbered: $1, $2, ...
+//   - LIKE becomes ILIKE: SQLite's LIKE ignores case (of ASCII letters),
+//     PostgreSQL's does not.
+//
+// Text inside a string literal, a quoted identifier, a comment or a
 // dollar-quoted body is left as it is.
-func rebind(query string) string {
-	if !strings.Contains(query, "?") {
+func pgSQL(query string) string {
+	if !strings.Contains(query, "?") && !containsFold(query, "like") {
 		return query
 	}
 	var b strings.Builder
@@ -283,11 +288,28 @@ func rebind(query string) string {
 			fmt.Fprintf(&b, "$%d", n)
 			i++
 			continue
+		case isWordChar(c):
+			for end < len(query) && isWordChar(query[end]) {
+				end++
+			}
+			if strings.EqualFold(query[i:end], "like") {
+				b.WriteString("ILIKE")
+				i = end
+				continue
+			}
 		}
 		b.WriteString(query[i:end])
 		i = end
 	}
 	return b.String()
+}
+
+func isWordChar(c byte) bool {
+	return c == '_' || c == '$' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
+}
+
+func containsFold(s, word string) bool {
+	return strings.Contains(strings.ToLower(s), word)
 }
 
 // skipQuoted returns the index after the quoted run starting at i (a doubled

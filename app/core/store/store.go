@@ -6,9 +6,10 @@
 //     (migrations/sqlite and migrations/postgres, same numbers, same tables
 //     and columns), and the services run the same SQL on both: what the
 //     engines spell differently is settled here, in this package (sqlite.go,
-//     postgres.go), never in a service. On PostgreSQL the `?` placeholders
-//     the services write are numbered ($1, $2, ...) by the connection
-//     itself and Go booleans are stored as 0/1, as SQLite does.
+//     postgres.go), never in a service. On PostgreSQL the connection itself
+//     translates the services' statements: `?` placeholders are numbered
+//     ($1, $2, ...) and LIKE ignores case, as SQLite's does; Go booleans
+//     are stored as 0/1, as SQLite does.
 //   - Migrations are embedded and applied in order, in transactions that also
 //     record the schema version, once, however many processes open the
 //     database at the same moment: SQLite's write lock, or a PostgreSQL
