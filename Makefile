@@ -164,8 +164,15 @@ vet: $(DIST)
 
 # Go unit/integration tests. KEYSMITH_BIN points tests/cli at the production
 # binary (they skip when it is unset, so go test ./app/... needs Go alone).
+# The PostgreSQL tests start their own throwaway clusters (app/testkit/pgtest);
+# outside make test they skip when PostgreSQL is not installed, here they fail.
+# Then the core's suites and the authorization sweep run again with every
+# core on PostgreSQL (KEYSMITH_TEST_ENGINE=postgres).
+PG_PKGS := ./app/core/...
 go-test: $(DIST) $(BIN)
-	KEYSMITH_BIN="$(ROOT)/$(BIN)" $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(GO_PKGS)
+	KEYSMITH_REQUIRE_POSTGRES=1 KEYSMITH_BIN="$(ROOT)/$(BIN)" $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(GO_PKGS)
+	KEYSMITH_REQUIRE_POSTGRES=1 KEYSMITH_TEST_ENGINE=postgres $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) $(PG_PKGS)
+	KEYSMITH_REQUIRE_POSTGRES=1 KEYSMITH_TEST_ENGINE=postgres $(GO) test -tags $(GO_TAGS) -count=1 $(GO_TEST_FLAGS) -run '^TestAuthorizationSweep$$' ./app/face/desktop/
 
 # Real clients of keysmith serve: the official MessageMedia Node SDK and nginx
 # auth_request (tests/sdk).

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -69,6 +68,10 @@ type Options struct {
 	// CheckLater skips the whole-database check of an up-to-date database
 	// at open (see store.OpenUnchecked); Check must pass before any write.
 	CheckLater bool
+	// Database is a postgres:// URL to keep the account in instead of the
+	// SQLite database in the data directory, which still holds the key
+	// file and the audit head.
+	Database string
 }
 
 // Open opens the data directory, creating the database and key file on
@@ -82,17 +85,29 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		params = *opt.Params
 	}
 	headPath := filepath.Join(dir, audit.HeadFileName)
+	target := opt.Database
+	if target == "" {
+		target = dir
+	} else if !store.IsURL(target) {
+		return nil, errors.New("open database: not a postgres:// URL")
+	} else if err := store.EnsureDir(dir); err != nil {
+		return nil, err
+	}
 	// A database that is gone or emptied while the audit head records
 	// entries is refused before anything (a new schema, a new key file)
 	// is written where it was, for whoever restores it.
-	if fi, err := os.Stat(filepath.Join(dir, store.FileName)); (errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0) && audit.HeadRecorded(headPath) {
-		return nil, errs.ErrTruncated
+	if audit.HeadRecorded(headPath) {
+		if empty, err := store.Empty(ctx, target); err != nil {
+			return nil, err
+		} else if empty {
+			return nil, errs.ErrTruncated
+		}
 	}
 	openStore := store.Open
 	if opt.CheckLater {
 		openStore = store.OpenUnchecked
 	}
-	st, err := openStore(ctx, dir)
+	st, err := openStore(ctx, target)
 	if err != nil {
 		return nil, err
 	}

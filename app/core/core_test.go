@@ -33,7 +33,7 @@ func used(t *testing.T) (dir string, key []byte) {
 
 func open(dir string) (*core.Core, error) {
 	p := testkit.CheapParams
-	return core.Open(context.Background(), dir, core.Options{Params: &p})
+	return core.Open(context.Background(), dir, core.Options{Params: &p, Database: testkit.DatabaseOf(dir)})
 }
 
 func auditRows(t *testing.T, dir string) int {
@@ -89,6 +89,7 @@ func TestWrongKeyFileRefused(t *testing.T) {
 // that records entries is refused, and the empty file is left as it is.
 func TestTruncatedDatabaseRefused(t *testing.T) {
 	t.Parallel()
+	testkit.SQLiteOnly(t)
 	dir, _ := used(t)
 	db := filepath.Join(dir, store.FileName)
 	os.Truncate(db, 0)

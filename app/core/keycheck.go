@@ -52,7 +52,7 @@ func checkKey(ctx context.Context, st *store.Store, key *keyfile.Key, log *audit
 		}
 		// Another process opening the same database may insert first; the
 		// next pass compares with whatever row won.
-		if _, err := st.DB.ExecContext(ctx, `INSERT OR IGNORE INTO key_check (id, mac) VALUES (1, ?)`, want); err != nil {
+		if _, err := st.DB.ExecContext(ctx, `INSERT INTO key_check (id, mac) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, want); err != nil {
 			return fmt.Errorf("record key check: %w", err)
 		}
 	}

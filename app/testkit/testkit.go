@@ -32,6 +32,7 @@ import (
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
 	"keysmith/app/core/vault"
+	"keysmith/app/testkit/pgtest"
 )
 
 // CheapParams make hashing fast in tests; builds never use them.
@@ -62,6 +63,93 @@ func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now
 // Advance moves the clock forward.
 func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
+// EnvEngine names the environment variable choosing the engine the cores
+// of the tests run on: "postgres" keeps each data directory's account in a
+// database of its own on a throwaway PostgreSQL (pgtest); anything else is
+// SQLite in the data directory.
+const EnvEngine = "KEYSMITH_TEST_ENGINE"
+
+// Engine is the engine the tests' cores run on (see EnvEngine).
+func Engine() store.Engine {
+	if os.Getenv(EnvEngine) == string(store.Postgres) {
+		return store.Postgres
+	}
+	return store.SQLite
+}
+
+// SQLiteOnly skips t when the tests run on PostgreSQL: for tests of the
+// SQLite file itself (deleting, truncating or copying keysmith.db).
+func SQLiteOnly(t testing.TB) {
+	t.Helper()
+	if Engine() != store.SQLite {
+		t.Skip("tests the SQLite database file")
+	}
+}
+
+var databases struct {
+	sync.Mutex
+	urls map[string]string // data directory → PostgreSQL URL
+}
+
+// Database returns what keeps dir's account: "" for the SQLite database in
+// dir, or, on PostgreSQL, the URL of a new database for dir, the same for
+// every call until the test that made it ends.
+func Database(t testing.TB, dir string) string {
+	t.Helper()
+	if Engine() == store.SQLite {
+		return ""
+	}
+	databases.Lock()
+	u, ok := databases.urls[dir]
+	databases.Unlock()
+	if ok {
+		return u
+	}
+	u = pgtest.DB(t)
+	databases.Lock()
+	if databases.urls == nil {
+		databases.urls = map[string]string{}
+	}
+	databases.urls[dir] = u
+	databases.Unlock()
+	t.Cleanup(func() {
+		databases.Lock()
+		delete(databases.urls, dir)
+		databases.Unlock()
+	})
+	return u
+}
+
+// Target is what store.Open is given for dir: dir itself, or on PostgreSQL
+// the URL of Database.
+func Target(t testing.TB, dir string) string {
+	t.Helper()
+	if u := Database(t, dir); u != "" {
+		return u
+	}
+	return dir
+}
+
+// DatabaseOf returns the database Database made for dir while its test
+// runs ("" on SQLite or when there is none).
+func DatabaseOf(dir string) string {
+	databases.Lock()
+	defer databases.Unlock()
+	return databases.urls[dir]
+}
+
+// Options are the core options of the tests for dir: cheap hashing, the
+// clock (nil: the real one), and the database of Database.
+func Options(t testing.TB, dir string, clock *Clock) core.Options {
+	t.Helper()
+	p := CheapParams
+	opt := core.Options{Params: &p, Database: Database(t, dir)}
+	if clock != nil {
+		opt.Clock = clock.Now
+	}
+	return opt
+}
+
 // Open opens a core on a fresh temporary data directory.
 func Open(t testing.TB, clock *Clock) *core.Core {
 	t.Helper()
@@ -71,8 +159,7 @@ func Open(t testing.TB, clock *Clock) *core.Core {
 // OpenDir opens a core on dir.
 func OpenDir(t testing.TB, dir string, clock *Clock) *core.Core {
 	t.Helper()
-	p := CheapParams
-	c, err := core.Open(context.Background(), dir, core.Options{Clock: clock.Now, Params: &p})
+	c, err := core.Open(context.Background(), dir, Options(t, dir, clock))
 	if err != nil {
 		t.Fatalf("open core: %v", err)
 	}
@@ -111,17 +198,10 @@ func Seed(t testing.TB, c *core.Core) Users {
 // exactly when the database content differs.
 func Snapshot(t testing.TB, db *sql.DB) string {
 	t.Helper()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	tables, err := store.Tables(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tables []string
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
 	var b strings.Builder
 	for _, tbl := range tables {
 		r, err := db.Query(`SELECT * FROM "` + tbl + `"`)
@@ -215,17 +295,16 @@ func Fill(t testing.TB, c *core.Core, n int) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	stmt, _ := tx.Prepare(`INSERT INTO credentials (type, name, key, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, 'bench', ?)`)
-	sec, _ := tx.Prepare(`INSERT INTO credential_secrets (credential_id, generation, digest, created_at) VALUES (?, 1, X'00', ?)`)
+	stmt, _ := tx.Prepare(`INSERT INTO credentials (type, name, key, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, 'bench', ?) RETURNING id`)
+	sec, _ := tx.Prepare(`INSERT INTO credential_secrets (credential_id, generation, digest, created_at) VALUES (?, 1, ?, ?)`)
 	types := []string{"basic", "hmac", "legacy"}
 	for i := 0; i < n; i++ {
 		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format("2006-01-02T15:04:05.000000000Z07:00")
-		res, err := stmt.Exec(types[i%3], fmt.Sprintf("Service %05d", i), fmt.Sprintf("K%019d", i), at, at)
-		if err != nil {
+		var id int64
+		if err := stmt.QueryRow(types[i%3], fmt.Sprintf("Service %05d", i), fmt.Sprintf("K%019d", i), at, at).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		id, _ := res.LastInsertId()
-		if _, err := sec.Exec(id, at); err != nil {
+		if _, err := sec.Exec(id, []byte{0}, at); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -292,10 +371,11 @@ var raw struct {
 	dbs map[string]*sql.DB
 }
 
-// DB opens the database in data directory dir the way someone holding a
-// copy of the file would: its own connection, beside and not through the
-// core. Tests use it to read rows and to tamper. The connection is shared
-// by the calls for dir until t ends.
+// DB opens the database of data directory dir the way someone holding a
+// copy of the file (or the PostgreSQL database) would: its own connection,
+// beside and not through the core. Tests use it to read rows and to tamper,
+// in the services' SQL (`?` placeholders on both engines). The connection
+// is shared by the calls for dir until t ends.
 func DB(t testing.TB, dir string) *sql.DB {
 	t.Helper()
 	raw.Lock()
@@ -303,10 +383,20 @@ func DB(t testing.TB, dir string) *sql.DB {
 	if db, ok := raw.dbs[dir]; ok {
 		return db
 	}
-	path := filepath.Join(dir, store.FileName)
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
+	var db *sql.DB
+	if u := Database(t, dir); u != "" {
+		st, err := store.Open(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db = st.DB
+	} else {
+		path := filepath.Join(dir, store.FileName)
+		var err error
+		db, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	if raw.dbs == nil {
 		raw.dbs = map[string]*sql.DB{}

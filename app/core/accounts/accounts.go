@@ -256,12 +256,12 @@ func (s *Service) insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, hash s
 		return User{}, errs.Invalidf("email", "A user with this email already exists.")
 	}
 	now := s.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO users (name, email, email_key, role, password_hash, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, nu.Name, nu.Email, input.EmailKey(nu.Email), nu.Role, hash, now, now)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO users (name, email, email_key, role, password_hash, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, nu.Name, nu.Email, input.EmailKey(nu.Email), nu.Role, hash, now, now).Scan(&id)
 	if err != nil {
 		return User{}, fmt.Errorf("insert user: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	return userByID(ctx, tx, id)
 }
 
@@ -363,7 +363,7 @@ func (s *Service) throttled(ctx context.Context, key string) (time.Duration, err
 func (s *Service) recordFailure(ctx context.Context, key, via string) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sign_in_failures (email_key, failures, last_at) VALUES (?, 1, ?)
-			ON CONFLICT (email_key) DO UPDATE SET failures = failures + 1, last_at = excluded.last_at`, key, s.now())
+			ON CONFLICT (email_key) DO UPDATE SET failures = sign_in_failures.failures + 1, last_at = excluded.last_at`, key, s.now())
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func (s *Service) ListUsers(ctx context.Context, actorID int64) ([]User, error) 
 	if _, err := admin(ctx, s.db, actorID); err != nil {
 		return nil, err
 	}
-	return s.users(ctx, `SELECT `+userCols+` FROM users ORDER BY name COLLATE NOCASE, id`)
+	return s.users(ctx, `SELECT `+userCols+` FROM users ORDER BY lower(name), id`)
 }
 
 // Administrators returns the active Administrators, for any signed-in user:
@@ -25,7 +25,7 @@ func (s *Service) Administrators(ctx context.Context, actorID int64) ([]User, er
 	if _, err := actor(ctx, s.db, actorID); err != nil {
 		return nil, err
 	}
-	return s.users(ctx, `SELECT `+userCols+` FROM users WHERE role = 'Administrator' AND disabled = 0 ORDER BY name COLLATE NOCASE, id`)
+	return s.users(ctx, `SELECT `+userCols+` FROM users WHERE role = 'Administrator' AND disabled = 0 ORDER BY lower(name), id`)
 }
 
 func (s *Service) users(ctx context.Context, query string) ([]User, error) {

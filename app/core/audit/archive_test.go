@@ -15,6 +15,7 @@ import (
 	"keysmith/app/core/audit"
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
+	"keysmith/app/testkit"
 )
 
 var archiver = audit.Event{ActorID: 1, Actor: "Ada <admin@acme.test>"}
@@ -131,9 +132,7 @@ func TestCheckpointTamper(t *testing.T) {
 					t.Fatalf("%s was allowed", q)
 				}
 			}
-			if _, err := s.DB.Exec(`DROP TRIGGER audit_checkpoint_forward; DROP TRIGGER audit_checkpoint_no_delete; DROP TRIGGER audit_no_delete`); err != nil {
-				t.Fatal(err)
-			}
+			testkit.LiftAppendOnly(t, s.DB)
 			if _, err := s.DB.Exec(tt.sql); err != nil {
 				t.Fatal(err)
 			}

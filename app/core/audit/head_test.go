@@ -12,12 +12,13 @@ import (
 	"keysmith/app/core/audit"
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
+	"keysmith/app/testkit"
 )
 
 func anchored(t *testing.T, n int) (*store.Store, *audit.Log, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := store.Open(context.Background(), dir)
+	s, err := store.Open(context.Background(), testkit.Target(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestHeadDetectsRemovedNewestEntries(t *testing.T) {
 	if r, _ := l.Verify(context.Background(), s.DB); !r.OK() || r.Checked != 4 {
 		t.Fatalf("intact chain: %+v", r)
 	}
-	s.DB.Exec(`DROP TRIGGER audit_no_delete`)
+	testkit.LiftAppendOnly(t, s.DB)
 	if _, err := s.DB.Exec(`DELETE FROM audit WHERE seq >= 3`); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestHeadAdvances(t *testing.T) {
 	if err := l.SaveHead(context.Background(), s.DB); err != nil {
 		t.Fatal(err)
 	}
-	s.DB.Exec(`DROP TRIGGER audit_no_delete`)
+	testkit.LiftAppendOnly(t, s.DB)
 	s.DB.Exec(`DELETE FROM audit WHERE seq = 3`)
 	if r, _ := l.Verify(context.Background(), s.DB); r.OK() {
 		t.Fatal("removal of the saved newest entry went unnoticed")

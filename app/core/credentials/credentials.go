@@ -334,12 +334,13 @@ func (s *Service) insert(ctx context.Context, tx *sql.Tx, typ Type, name, key st
 	if expires != nil {
 		exp = stamp(*expires)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO credentials (type, name, key, expires_at, created_at, created_by, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, typ, name, key, exp, now, by.Label(), now)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO credentials (type, name, key, expires_at, created_at, created_by, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, typ, name, key, exp, now, by.Label(), now).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert credential: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // storeSecret stores generation gen of a credential's secret in its at-rest

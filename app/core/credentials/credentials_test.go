@@ -90,7 +90,11 @@ func TestHMACSecretsDecrypt(t *testing.T) {
 	}
 	// A flipped byte in the stored ciphertext is detected, not decrypted
 	// (by the state MAC, before the AEAD would refuse it).
-	testkit.DB(t, c.Dir).Exec(`UPDATE credential_secrets SET sealed = CAST(substr(sealed, 1, 30) || X'00' || substr(sealed, 32) AS BLOB) WHERE credential_id = ?`, cred.ID)
+	db := testkit.DB(t, c.Dir)
+	var sealed []byte
+	db.QueryRow(`SELECT sealed FROM credential_secrets WHERE credential_id = ?`, cred.ID).Scan(&sealed)
+	sealed[30] ^= 0xff
+	db.Exec(`UPDATE credential_secrets SET sealed = ? WHERE credential_id = ?`, sealed, cred.ID)
 	if _, _, err := c.Credentials.HMACSecrets(ctx, cred.Key); !errors.Is(err, credentials.ErrStateTampered) {
 		t.Fatalf("tampered ciphertext: %v", err)
 	}
@@ -455,9 +459,7 @@ func TestTwoProcessesOnOneCredential(t *testing.T) {
 	if n := testkit.Count(t, testkit.DB(t, one.Dir), "credentials"); n != 80 {
 		t.Fatalf("credentials = %d, want 80", n)
 	}
-	var check string
-	testkit.DB(t, one.Dir).QueryRow(`PRAGMA integrity_check`).Scan(&check)
-	if check != "ok" {
+	if check := testkit.IntegrityCheck(t, testkit.DB(t, one.Dir)); check != "ok" {
 		t.Fatal(check)
 	}
 	if r, _ := testkit.VerifyAudit(t, one.Dir); !r.OK() {

@@ -62,8 +62,8 @@ func (f *stateFixture) exec(t *testing.T, q string, args ...any) {
 func (f *stateFixture) rowSnapshot(t *testing.T, id int64) (restore func()) {
 	t.Helper()
 	db := testkit.DB(t, f.c.Dir)
-	f.exec(t, `CREATE TEMP TABLE IF NOT EXISTS saved_cred AS SELECT * FROM credentials WHERE 0`)
-	f.exec(t, `CREATE TEMP TABLE IF NOT EXISTS saved_sec AS SELECT * FROM credential_secrets WHERE 0`)
+	f.exec(t, `CREATE TEMP TABLE IF NOT EXISTS saved_cred AS SELECT * FROM credentials WHERE 1 = 0`)
+	f.exec(t, `CREATE TEMP TABLE IF NOT EXISTS saved_sec AS SELECT * FROM credential_secrets WHERE 1 = 0`)
 	f.exec(t, `DELETE FROM saved_cred`)
 	f.exec(t, `DELETE FROM saved_sec`)
 	f.exec(t, `INSERT INTO saved_cred SELECT * FROM credentials WHERE id = ?`, id)
@@ -263,16 +263,17 @@ func TestSealExistingOnce(t *testing.T) {
 	}
 	// Make it a database from before migration 6: no MACs, no record of
 	// sealing (taken out with the append-only trigger lifted).
+	db := testkit.DB(t, c.Dir)
+	restore := testkit.LiftAppendOnly(t, db)
 	for _, q := range []string{
 		`UPDATE credentials SET state_mac = NULL, state_seq = 0`,
-		`DROP TRIGGER audit_no_delete`,
 		`DELETE FROM audit WHERE action = 'credentials.state-sealed'`,
-		`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
 	} {
-		if _, err := testkit.DB(t, c.Dir).Exec(q); err != nil {
+		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	restore()
 	c.Close()
 	if err := os.Remove(filepath.Join(dir, "keysmith.upgraded")); err != nil { // nor had its directory the upgrade marker
 		t.Fatal(err)

@@ -110,6 +110,8 @@ func validDomain(d string) bool {
 }
 
 // EmailKey is the form under which emails are unique: trimmed and lower case.
+// A NUL, which no email holds and PostgreSQL cannot store in text, becomes
+// U+FFFD, as invalid UTF-8 does.
 func EmailKey(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(email)), "\x00", "\uFFFD")
 }

@@ -1,15 +1,32 @@
-// Package store opens Keysmith's embedded SQLite database.
+// Package store opens Keysmith's database: embedded SQLite in a data
+// directory (the default, one desktop) or PostgreSQL (a team).
 //
 // Guarantees:
-//   - The data directory is created 0700 and the database file 0600.
-//   - Every connection runs with foreign keys on and a busy timeout; the
-//     database is in WAL mode; write transactions begin IMMEDIATE, so two
-//     processes changing the same rows serialize instead of failing midway.
-//   - Migrations are embedded and applied in order, each in one transaction
-//     that also records the schema version.
+//   - Both engines hold one schema, migrated by numbered files side by side
+//     (migrations/sqlite and migrations/postgres, same numbers, same tables
+//     and columns), and the services run the same SQL on both: what the
+//     engines spell differently is settled here, in this package (sqlite.go,
+//     postgres.go), never in a service. On PostgreSQL the connection itself
+//     translates the services' statements: `?` placeholders are numbered
+//     ($1, $2, ...) and LIKE ignores case, as SQLite's does; Go booleans
+//     are stored as 0/1, as SQLite does.
+//   - Migrations are embedded and applied in order, in transactions that also
+//     record the schema version, once, however many processes open the
+//     database at the same moment: SQLite's write lock, or a PostgreSQL
+//     advisory lock held by the migrating transaction.
 //   - A database whose schema is newer than this build knows is refused with
-//     errs.ErrNewerDatabase before anything is written; an unreadable or
-//     damaged file is refused with errs.ErrCorruptDatabase and left as it is.
+//     errs.ErrNewerDatabase before anything is written, on either engine; an
+//     unreadable or damaged file, or a database holding another program's
+//     tables, is refused with errs.ErrCorruptDatabase and left as it is.
+//   - Tx runs a function in one transaction that writers take one at a time,
+//     on every machine: SQLite's BEGIN IMMEDIATE, or on PostgreSQL one
+//     transaction-scoped advisory lock taken first. A transaction that
+//     PostgreSQL aborts as a serialization failure or a deadlock is retried,
+//     a bounded number of times.
+//
+// SQLite: the data directory is created 0700 and the database file 0600;
+// every connection runs with foreign keys on and a busy timeout; the
+// database is in WAL mode.
 package store
 
 import (
@@ -19,40 +36,48 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"modernc.org/sqlite" // also registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
-
-	"keysmith/app/core/errs"
 )
 
-// FileName is the database's name inside the data directory.
-const FileName = "keysmith.db"
+// Engine names a database engine.
+type Engine string
 
-// busyTimeout is how long a statement waits for another process's lock.
-const busyTimeout = 10 * time.Second
+// The engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
 
-// minDatabaseSize is SQLite's smallest page: no real database is shorter.
-const minDatabaseSize = 512
-
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // Store is an open database.
 type Store struct {
-	DB   *sql.DB
+	DB     *sql.DB
+	Engine Engine
+	// Target is what Open was given: the data directory or the URL.
+	Target string
+	// Path is the SQLite database file ("" on PostgreSQL).
 	Path string
-	// Fresh is true when this Open created the database.
+	// Fresh is true when this Open created the database (on PostgreSQL: its
+	// schema).
 	Fresh bool
 
 	unchecked bool // opened by OpenUnchecked, Check not yet passed
+}
+
+// IsURL reports whether target names a PostgreSQL database (a postgres://
+// or postgresql:// URL) rather than a data directory.
+func IsURL(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
 // EnsureDir creates dir with mode 0700 if needed and tightens an existing
@@ -67,20 +92,43 @@ func EnsureDir(dir string) error {
 	return nil
 }
 
-// Open opens (creating if needed) the database in dir, checks the whole
-// file (PRAGMA quick_check) and migrates it. A database that is corrupt,
-// newer than this build or not Keysmith's is refused without a write.
-func Open(ctx context.Context, dir string) (*Store, error) {
-	return openStore(ctx, dir, false)
+// Empty reports, without writing, whether target holds no database yet: on
+// SQLite a database file missing or of 0 bytes, on PostgreSQL a database
+// without a schema version or any table.
+func Empty(ctx context.Context, target string) (bool, error) {
+	if IsURL(target) {
+		return pgEmpty(ctx, target)
+	}
+	fi, err := os.Stat(filepath.Join(target, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	return err == nil && fi.Size() == 0, nil
 }
 
-// OpenUnchecked is Open without the whole-file check when the database is
-// already up to date (a check reads every page: tens of milliseconds for a
-// large database). The caller must call Check before its first write; until
-// then the store may be read. A database that needs migrating is still
-// checked before it is migrated.
-func OpenUnchecked(ctx context.Context, dir string) (*Store, error) {
-	return openStore(ctx, dir, true)
+// Open opens and migrates the database named by target: a postgres:// URL,
+// or else a data directory holding (or to hold) the SQLite database, whose
+// whole file is checked first (PRAGMA quick_check). A database that is
+// corrupt, newer than this build or not Keysmith's is refused without a
+// write.
+func Open(ctx context.Context, target string) (*Store, error) {
+	if IsURL(target) {
+		return openPostgres(ctx, target)
+	}
+	return openSQLite(ctx, target, false)
+}
+
+// OpenUnchecked is Open without SQLite's whole-file check when the database
+// is already up to date (a check reads every page: tens of milliseconds for
+// a large database). The caller must call Check before its first write;
+// until then the store may be read. A database that needs migrating is
+// still checked before it is migrated. On PostgreSQL, which checks its own
+// pages, it is Open.
+func OpenUnchecked(ctx context.Context, target string) (*Store, error) {
+	if IsURL(target) {
+		return openPostgres(ctx, target)
+	}
+	return openSQLite(ctx, target, true)
 }
 
 // Check runs the whole-file check that OpenUnchecked skipped, once; it
@@ -96,148 +144,44 @@ func (s *Store) Check(ctx context.Context) error {
 	return nil
 }
 
-func openStore(ctx context.Context, dir string, deferCheck bool) (*Store, error) {
-	if err := EnsureDir(dir); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, FileName)
-	fresh := false
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	switch {
-	case err == nil:
-		fresh = true
-		f.Close()
-	case errors.Is(err, fs.ErrExist):
-		if err := checkReadable(path); err != nil {
-			return nil, err
-		}
-		// A restored copy may carry wider permissions; the database is 0600.
-		for _, f := range []string{path, path + "-wal", path + "-shm"} {
-			if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("protect database: %w", err)
-			}
-		}
-	default:
-		return nil, fmt.Errorf("create database: %w", err)
-	}
-
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(" + strconv.Itoa(int(busyTimeout/time.Millisecond)) + ")&_pragma=foreign_keys(1)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	s := &Store{DB: db, Path: path, Fresh: fresh}
-	if err := s.prepare(ctx, deferCheck); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// checkReadable refuses a file that is not a regular, readable file.
-func checkReadable(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: not a regular file", errs.ErrCorruptDatabase)
-	}
-	// SQLite treats a file shorter than its header as a new, empty database
-	// and would overwrite it; an empty file is a database not yet written.
-	if fi.Size() > 0 && fi.Size() < minDatabaseSize {
-		return fmt.Errorf("%w: %d bytes is too short", errs.ErrCorruptDatabase, fi.Size())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
-	}
-	return f.Close()
-}
-
-func (s *Store) prepare(ctx context.Context, deferCheck bool) error {
-	// One statement, so both come from the same moment: another process
-	// may be migrating this database right now.
-	var version, objects int
-	if err := s.DB.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM sqlite_master)`).Scan(&version, &objects); err != nil {
-		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
-	}
-	latest := len(migrations())
-	if version > latest {
-		return fmt.Errorf("%w: schema %d, this build knows %d", errs.ErrNewerDatabase, version, latest)
-	}
-	if version == 0 && objects > 0 {
-		// Unversioned: it must be empty, not another program's database.
-		return fmt.Errorf("%w: not a Keysmith database (%d objects)", errs.ErrCorruptDatabase, objects)
-	}
-	if deferCheck && version == latest {
-		s.unchecked = true
-	} else if err := s.quickCheck(ctx); err != nil {
-		return err
-	}
-	if err := s.useWAL(ctx); err != nil {
-		return fmt.Errorf("%w: %v", errs.ErrCorruptDatabase, err)
-	}
-	return s.migrate(ctx, version)
-}
-
-// useWAL puts the database in WAL mode. Switching needs the database to
-// itself, and SQLite answers SQLITE_BUSY at once, without waiting, while
-// another process opening it at the same moment reads: so wait here, up
-// to the busy timeout.
-func (s *Store) useWAL(ctx context.Context) error {
-	for deadline := time.Now().Add(busyTimeout); ; {
-		var mode string
-		err := s.DB.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
-		var se *sqlite.Error
-		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (s *Store) quickCheck(ctx context.Context) error {
-	var check string
-	if err := s.DB.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&check); err != nil || check != "ok" {
-		return fmt.Errorf("%w: quick_check %q %v", errs.ErrCorruptDatabase, check, err)
-	}
-	return nil
-}
-
 // UserVersion reports the schema version recorded in the database.
 func (s *Store) UserVersion(ctx context.Context) (int, error) {
+	if s.Engine == Postgres {
+		return pgVersion(ctx, s.DB)
+	}
 	var v int
 	err := s.DB.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err
 }
 
 // LatestVersion is the schema version this build migrates to.
-func LatestVersion() int { return len(migrations()) }
+func LatestVersion() int { return len(migrations(SQLite)) }
 
 type migration struct {
 	version int
+	name    string
 	sql     string
 }
 
-func migrations() []migration {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrations returns e's migrations, numbered 1..n.
+func migrations(e Engine) []migration {
+	dir := "migrations/" + string(e)
+	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		panic(err) // embedded at build time
 	}
 	var out []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
+	for _, en := range entries {
+		num, _, ok := strings.Cut(en.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
-			panic("bad migration name " + e.Name())
+			panic("bad migration name " + en.Name())
 		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		body, err := migrationFiles.ReadFile(dir + "/" + en.Name())
 		if err != nil {
 			panic(err)
 		}
-		out = append(out, migration{v, string(body)})
+		out = append(out, migration{v, en.Name(), string(body)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {
@@ -248,41 +192,35 @@ func migrations() []migration {
 	return out
 }
 
-func (s *Store) migrate(ctx context.Context, from int) error {
-	for _, m := range migrations()[from:] {
-		err := s.Tx(ctx, func(tx *sql.Tx) error {
-			// Another process may have applied it since this one looked:
-			// the IMMEDIATE transaction holds the write lock, so look again.
-			var now int
-			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&now); err != nil {
-				return err
-			}
-			if now >= m.version {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate to schema %d: %w", m.version, err)
-		}
-	}
-	return nil
-}
-
-// Tx runs fn in one IMMEDIATE transaction, committing only if fn succeeds.
+// Tx runs fn in one write transaction (see the package doc), committing
+// only if fn succeeds.
 func (s *Store) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return Tx(ctx, s.DB, fn)
 }
 
-// Tx runs fn in one transaction on db, committing only if fn succeeds.
+// Tx runs fn in one write transaction on db, a database opened by Open,
+// committing only if fn succeeds. On PostgreSQL fn may run again after a
+// serialization failure: it must leave nothing behind but its writes to tx
+// and what it sets for its caller.
 func Tx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	if isPostgres(db) {
+		return pgTx(ctx, db, fn)
+	}
+	return once(ctx, db, "", fn)
+}
+
+// once runs fn in one transaction on db, after the statement first (if
+// any), committing only if both succeed.
+func once(ctx context.Context, db *sql.DB, first string, fn func(*sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if first != "" {
+		if _, err := tx.ExecContext(ctx, first); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("begin: %w", err)
+		}
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
@@ -294,8 +232,53 @@ func Tx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-// Close checkpoints the WAL and closes the database.
+// EngineOf reports the engine of db, a database opened by Open.
+func EngineOf(db *sql.DB) Engine {
+	if isPostgres(db) {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Tables lists the tables of Keysmith's schema on db, by name (neither
+// SQLite's own nor the PostgreSQL schema_version).
+func Tables(ctx context.Context, db *sql.DB) ([]string, error) {
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if isPostgres(db) {
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_version' ORDER BY tablename`
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// IsUnique reports whether err is a row refused for a duplicate key
+// (a UNIQUE or PRIMARY KEY constraint), on either engine.
+func IsUnique(err error) bool {
+	var le *sqlite.Error
+	if errors.As(err, &le) {
+		return le.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || le.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// Close closes the database (after checkpointing SQLite's WAL into the
+// database file).
 func (s *Store) Close() error {
-	s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if s.Engine == SQLite {
+		s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	return s.DB.Close()
 }

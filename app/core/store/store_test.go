@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"keysmith/app/core/errs"
@@ -48,7 +49,6 @@ func fileSum(t *testing.T, path string) [32]byte {
 }
 
 func TestOpenCreatesPrivateDirAndFiles(t *testing.T) {
-	t.Parallel()
 	s, dir := open(t)
 	if !s.Fresh {
 		t.Error("Fresh = false for a database this Open created")
@@ -84,7 +84,6 @@ func TestOpenCreatesPrivateDirAndFiles(t *testing.T) {
 }
 
 func TestOpenTightensExistingDir(t *testing.T) {
-	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -103,7 +102,6 @@ func TestOpenTightensExistingDir(t *testing.T) {
 }
 
 func TestOpenCreatesNestedDirs(t *testing.T) {
-	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "a", "b", "c")
 	s, err := Open(context.Background(), dir)
 	if err != nil {
@@ -116,7 +114,6 @@ func TestOpenCreatesNestedDirs(t *testing.T) {
 }
 
 func TestPragmas(t *testing.T) {
-	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	tests := []struct {
@@ -146,7 +143,6 @@ func TestPragmas(t *testing.T) {
 // Every pooled connection, not just the first, must enforce foreign keys and
 // wait on a busy database.
 func TestPragmasOnEveryConnection(t *testing.T) {
-	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	s.DB.SetMaxOpenConns(4)
@@ -190,7 +186,6 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 
 // Foreign keys are not only reported on but enforced.
 func TestForeignKeysEnforced(t *testing.T) {
-	t.Parallel()
 	s, _ := open(t)
 	ctx := context.Background()
 	if _, err := s.DB.ExecContext(ctx, `CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -204,7 +199,6 @@ func TestForeignKeysEnforced(t *testing.T) {
 }
 
 func TestSchemaTables(t *testing.T) {
-	t.Parallel()
 	s, _ := open(t)
 	for _, table := range []string{"account", "users", "sign_in_failures", "audit"} {
 		var n int
@@ -216,21 +210,26 @@ func TestSchemaTables(t *testing.T) {
 }
 
 func TestReopenIsIdempotent(t *testing.T) {
-	t.Parallel()
+	onEngines(t, testReopenIsIdempotent)
+}
+
+func testReopenIsIdempotent(t *testing.T, target string) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "data")
-	s, err := Open(ctx, dir)
+	s, err := Open(ctx, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB.Exec(`INSERT INTO account (id, name, created_at) VALUES (1, 'Acme', 'now')`); err != nil {
+	if !s.Fresh {
+		t.Error("Fresh = false for a database this Open created")
+	}
+	if _, err := s.DB.Exec(`INSERT INTO account (id, name, created_at) VALUES (?, ?, 'now')`, 1, "Acme"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := Open(ctx, dir)
+		s, err := Open(ctx, target)
 		if err != nil {
 			t.Fatalf("reopen %d: %v", i, err)
 		}
@@ -248,14 +247,16 @@ func TestReopenIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if m := mode(t, filepath.Join(dir, FileName)); m != 0o600 {
+	if IsURL(target) {
+		return
+	}
+	if m := mode(t, filepath.Join(target, FileName)); m != 0o600 {
 		t.Errorf("database mode after reopen = %v, want 0600", m)
 	}
 }
 
 func TestMigrationsNumbered(t *testing.T) {
-	t.Parallel()
-	ms := migrations()
+	ms := migrations(SQLite)
 	if len(ms) == 0 {
 		t.Fatal("no embedded migrations")
 	}
@@ -319,7 +320,6 @@ func assertRefused(t *testing.T, dir string, err error, want error) {
 }
 
 func TestRefusesNewerDatabase(t *testing.T) {
-	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data-newer")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -411,7 +411,6 @@ func validDBBytes(t *testing.T) []byte {
 }
 
 func TestRefusesCorruptDatabase(t *testing.T) {
-	t.Parallel()
 	random := make([]byte, 8192)
 	rand.Read(random)
 	valid := validDBBytes(t)
@@ -435,7 +434,6 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			dir, path := dataDirWith(t, tt.content)
 			before := sha256.Sum256(tt.content)
 			s, err := Open(context.Background(), dir)
@@ -456,7 +454,6 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 // OpenUnchecked defers the whole-file check of an up-to-date database; Check
 // then refuses a corrupt one, and nothing has been written to it.
 func TestOpenUncheckedThenCheck(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	valid := validDBBytes(t)
 	corrupt := append([]byte(nil), valid...)
@@ -469,7 +466,6 @@ func TestOpenUncheckedThenCheck(t *testing.T) {
 		wantErr bool
 	}{{"valid", valid, false}, {"pages overwritten", corrupt, true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
 			dir, path := dataDirWith(t, tt.content)
 			before := sha256.Sum256(tt.content)
 			s, err := OpenUnchecked(ctx, dir)
@@ -495,7 +491,6 @@ func TestOpenUncheckedThenCheck(t *testing.T) {
 }
 
 func TestRefusesDirectoryAtDatabasePath(t *testing.T) {
-	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.MkdirAll(filepath.Join(dir, FileName, "inner"), 0o700); err != nil {
 		t.Fatal(err)
@@ -512,7 +507,6 @@ func TestRefusesDirectoryAtDatabasePath(t *testing.T) {
 }
 
 func TestDataDirIsAFile(t *testing.T) {
-	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.WriteFile(dir, []byte("a file"), 0o600); err != nil {
 		t.Fatal(err)
@@ -531,8 +525,11 @@ func TestDataDirIsAFile(t *testing.T) {
 }
 
 func TestTx(t *testing.T) {
-	t.Parallel()
-	s, _ := open(t)
+	onEngines(t, testTx)
+}
+
+func testTx(t *testing.T, target string) {
+	s := openT(t, target)
 	ctx := context.Background()
 	count := func() int {
 		var n int
@@ -595,16 +592,15 @@ func TestTx(t *testing.T) {
 	}
 }
 
-// Two stores on the same directory (two processes, in effect) serialize their
-// write transactions instead of one failing with "database is locked".
+// Two stores on the same database (two processes or machines, in effect)
+// serialize their write transactions instead of one failing with "database
+// is locked" or losing the other's update.
 func TestTxSerializesAcrossHandles(t *testing.T) {
-	t.Parallel()
-	a, dir := open(t)
-	b, err := Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	onEngines(t, testTxSerializesAcrossHandles)
+}
+
+func testTxSerializesAcrossHandles(t *testing.T, target string) {
+	a, b := openT(t, target), openT(t, target)
 	ctx := context.Background()
 	if _, err := a.DB.Exec(`CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)`); err != nil {
 		t.Fatal(err)
@@ -642,7 +638,6 @@ func TestTxSerializesAcrossHandles(t *testing.T) {
 }
 
 func TestCloseCheckpointsWAL(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	s, err := Open(ctx, dir)
@@ -674,31 +669,43 @@ func TestCloseCheckpointsWAL(t *testing.T) {
 	}
 }
 
-// TestConcurrentFirstOpens: processes that open a new data directory at
-// the same moment all succeed; each migration is applied once.
+// TestConcurrentFirstOpens: processes that open a new database at the
+// same moment all succeed; each migration is applied once (on PostgreSQL:
+// exactly one of them created the schema).
 func TestConcurrentFirstOpens(t *testing.T) {
-	t.Parallel()
-	for range 5 {
-		dir := t.TempDir()
-		var wg sync.WaitGroup
-		errc := make(chan error, 4)
-		for range 4 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s, err := Open(context.Background(), dir)
-				if err == nil {
-					s.Close()
+	for _, e := range []Engine{SQLite, Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
+			for range 5 {
+				target := newTarget(t, e)
+				var wg sync.WaitGroup
+				errc := make(chan error, 4)
+				var fresh atomic.Int32
+				for range 4 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						s, err := Open(context.Background(), target)
+						if err == nil {
+							if s.Fresh {
+								fresh.Add(1)
+							}
+							s.Close()
+						}
+						errc <- err
+					}()
 				}
-				errc <- err
-			}()
-		}
-		wg.Wait()
-		close(errc)
-		for err := range errc {
-			if err != nil {
-				t.Fatalf("concurrent first open: %v", err)
+				wg.Wait()
+				close(errc)
+				for err := range errc {
+					if err != nil {
+						t.Fatalf("concurrent first open: %v", err)
+					}
+				}
+				if n := fresh.Load(); e == Postgres && n != 1 {
+					t.Fatalf("%d opens created the schema, want 1", n)
+				}
 			}
-		}
+		})
 	}
 }

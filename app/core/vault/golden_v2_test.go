@@ -39,8 +39,10 @@ type goldenV2 struct {
 }
 
 func writeGoldenV2(t *testing.T) {
-	p, k := testkit.CheapParams, vault.DefaultKDF
-	c, err := core.Open(ctx, t.TempDir(), core.Options{Params: &p, VaultKDF: &k})
+	dir, k := t.TempDir(), vault.DefaultKDF
+	opt := testkit.Options(t, dir, nil)
+	opt.VaultKDF = &k
+	c, err := core.Open(ctx, dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +111,10 @@ func TestGoldenVaultV2(t *testing.T) {
 	}
 	c, u := open(t)
 	db := testkit.DB(t, c.Dir)
-	res, err := db.Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
-	if err != nil {
+	var vid int64
+	if err := db.QueryRow(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x') RETURNING id`, u.Admin.ID, g.UID).Scan(&vid); err != nil {
 		t.Fatal(err)
 	}
-	vid, _ := res.LastInsertId()
 	for _, s := range g.Slots {
 		sqlExec(t, db, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped, public, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			vid, s.Kind, s.KDF, s.Salt, s.Wrapped, s.Public, s.SealedKey)
@@ -124,6 +125,7 @@ func TestGoldenVaultV2(t *testing.T) {
 	}
 	sqlExec(t, db, `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) VALUES (?, ?, ?, ?, ?)`,
 		vid, g.Manifest.Counter, g.Manifest.KeyID, g.Manifest.Auth, g.Manifest.MAC)
+	testkit.SyncIDs(t, db)
 	before := testkit.Snapshot(t, db)
 	for _, how := range []struct {
 		secret   string

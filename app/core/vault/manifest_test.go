@@ -31,8 +31,10 @@ func readRow(t *testing.T, db *sql.DB, id int64) itemRow {
 
 func putRow(t *testing.T, db *sql.DB, vaultOf int64, r itemRow) {
 	t.Helper()
-	if _, err := db.Exec(`INSERT OR REPLACE INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
-		VALUES (?, (SELECT vault_id FROM vault_items WHERE id = ?), ?, ?, ?, 'x', 'x')`, r.id, vaultOf, r.kind, r.revision, r.sealed); err != nil {
+	if _, err := db.Exec(`INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
+		VALUES (?, (SELECT vault_id FROM vault_items WHERE id = ?), ?, ?, ?, 'x', 'x')
+		ON CONFLICT (id) DO UPDATE SET vault_id = excluded.vault_id, kind = excluded.kind, revision = excluded.revision,
+			sealed = excluded.sealed, created_at = excluded.created_at, updated_at = excluded.updated_at`, r.id, vaultOf, r.kind, r.revision, r.sealed); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -42,11 +42,11 @@ func TestRotateKey(t *testing.T) {
 	// state: same rows, same key, the session still reads.
 	for _, table := range []string{"vault_items", "vault_slots", "vault_manifest"} {
 		before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
-		sqlExec(t, testkit.DB(t, c.Dir), `CREATE TRIGGER fail_rotate BEFORE UPDATE ON `+table+` BEGIN SELECT RAISE(ABORT, 'injected'); END`)
+		remove := testkit.FailOn(t, testkit.DB(t, c.Dir), table, "UPDATE")
 		if _, err := v.RotateKey(ctx, id); err == nil || !strings.Contains(err.Error(), "injected") {
 			t.Fatalf("failure in %s: %v", table, err)
 		}
-		sqlExec(t, testkit.DB(t, c.Dir), `DROP TRIGGER fail_rotate`)
+		remove()
 		if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before || !bytes.Equal(vault.DataKeyOf(v), oldKey) {
 			t.Fatalf("a rotation that failed in %s changed something", table)
 		}
@@ -54,12 +54,12 @@ func TestRotateKey(t *testing.T) {
 			t.Fatalf("after a failed rotation in %s: %d %v", table, len(list), err)
 		}
 	}
-	sqlExec(t, testkit.DB(t, c.Dir), `CREATE TRIGGER fail_rotate BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'injected'); END`)
+	remove := testkit.FailOn(t, testkit.DB(t, c.Dir), "audit", "INSERT")
 	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := v.RotateKey(ctx, id); err == nil {
 		t.Fatal("a rotation that could not be audited went through")
 	}
-	sqlExec(t, testkit.DB(t, c.Dir), `DROP TRIGGER fail_rotate`)
+	remove()
 	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("an unaudited rotation changed something")
 	}

@@ -231,12 +231,12 @@ func (v *Session) insert(ctx context.Context, tx *sql.Tx, key []byte, it Item) (
 		it.CreatedAt = now
 	}
 	it.UpdatedAt = now
-	res, err := tx.ExecContext(ctx, `INSERT INTO vault_items (vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, 1, X'', ?, ?)`,
-		v.vaultID, it.Kind, v.s.now(), v.s.now())
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO vault_items (vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?) RETURNING id`,
+		v.vaultID, it.Kind, []byte{}, v.s.now(), v.s.now()).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
-	id, _ := res.LastInsertId()
 	return id, v.write(ctx, tx, key, id, 1, it)
 }
 

@@ -265,15 +265,14 @@ func (s *Service) Setup(ctx context.Context, actorID int64, passphrase string, r
 		if _, err := s.acc.Actor(ctx, actorID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-			actorID, uid, Format, s.now(), s.now())
+		err := tx.QueryRowContext(ctx, `INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			actorID, uid, Format, s.now(), s.now()).Scan(&vaultID)
 		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE") {
+			if store.IsUnique(err) {
 				return ErrExists
 			}
 			return err
 		}
-		vaultID, _ = res.LastInsertId()
 		for _, sl := range []*slot{pslot, rslot} {
 			if sl != nil {
 				if err := insertSlot(ctx, tx, vaultID, sl); err != nil {

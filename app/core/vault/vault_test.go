@@ -27,8 +27,10 @@ const phrase = "orchid-Velvet-quarry-81-lantern"
 
 func open(t *testing.T) (*core.Core, testkit.Users) {
 	t.Helper()
-	p, k := testkit.CheapParams, fastKDF
-	c, err := core.Open(ctx, t.TempDir(), core.Options{Params: &p, VaultKDF: &k})
+	dir, k := t.TempDir(), fastKDF
+	opt := testkit.Options(t, dir, nil)
+	opt.VaultKDF = &k
+	c, err := core.Open(ctx, dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +284,11 @@ func TestChangePassphrase(t *testing.T) {
 	before := sealedOf(t, testkit.DB(t, c.Dir), id)
 	const next = "marble-Tundra-62-whistle-fern"
 	// A failure in the middle of the change leaves the old passphrase working.
-	testkit.DB(t, c.Dir).Exec(`CREATE TRIGGER fail_slot BEFORE UPDATE ON vault_slots BEGIN SELECT RAISE(ABORT, 'injected'); END`)
+	remove := testkit.FailOn(t, testkit.DB(t, c.Dir), "vault_slots", "UPDATE")
 	if err := v.ChangePassphrase(ctx, u.Admin.ID, next); err == nil {
 		t.Fatal("injected failure not reported")
 	}
-	testkit.DB(t, c.Dir).Exec(`DROP TRIGGER fail_slot`)
+	remove()
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); err != nil {
 		t.Fatalf("old passphrase after a failed change: %v", err)
 	}
@@ -408,17 +410,17 @@ func loadGolden(t *testing.T, c *core.Core, u testkit.Users) golden {
 	if err := json.Unmarshal(b, &g); err != nil {
 		t.Fatal(err)
 	}
-	res, err := testkit.DB(t, c.Dir).Exec(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x')`, u.Admin.ID, g.UID)
-	if err != nil {
+	var vid int64
+	if err := testkit.DB(t, c.Dir).QueryRow(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x') RETURNING id`, u.Admin.ID, g.UID).Scan(&vid); err != nil {
 		t.Fatal(err)
 	}
-	vid, _ := res.LastInsertId()
 	for _, s := range g.Slots {
 		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
 	}
 	for _, it := range g.Items {
 		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
 	}
+	testkit.SyncIDs(t, testkit.DB(t, c.Dir))
 	return g
 }
 
