@@ -9,9 +9,7 @@ import (
 	"io"
 	"sync"
 
-	"golang.org/x/crypto/chacha20poly1305"
-
-	"keysmith/app/core/errs"
+	"keysmith/app/core/sealed"
 )
 
 // Alphabet is the platform's key and secret alphabet: letters and digits.
@@ -84,32 +82,15 @@ func ad(id int64, typ Type, generation int64) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(generation))
 }
 
-// seal encrypts an HMAC secret: nonce (24 random bytes) || ciphertext.
+// seal encrypts an HMAC secret (package sealed), bound to its credential
+// and generation.
 func (s *sealer) seal(id int64, typ Type, generation int64, secret string) ([]byte, error) {
-	a, err := chacha20poly1305.NewX(s.aead)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, chacha20poly1305.NonceSizeX, chacha20poly1305.NonceSizeX+len(secret)+a.Overhead())
-	if _, err := io.ReadFull(s.rand, nonce); err != nil {
-		return nil, err
-	}
-	return a.Seal(nonce, nonce, []byte(secret), ad(id, typ, generation)), nil
+	return sealed.SealFrom(s.rand, s.aead, []byte(secret), ad(id, typ, generation))
 }
 
 // open decrypts a sealed HMAC secret; any change to it or to its associated
 // data gives errs.ErrUnauthenticated.
-func (s *sealer) open(id int64, typ Type, generation int64, sealed []byte) (string, error) {
-	a, err := chacha20poly1305.NewX(s.aead)
-	if err != nil {
-		return "", err
-	}
-	if len(sealed) < chacha20poly1305.NonceSizeX+a.Overhead() {
-		return "", errs.ErrUnauthenticated
-	}
-	pt, err := a.Open(nil, sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:], ad(id, typ, generation))
-	if err != nil {
-		return "", errs.ErrUnauthenticated
-	}
-	return string(pt), nil
+func (s *sealer) open(id int64, typ Type, generation int64, value []byte) (string, error) {
+	pt, err := sealed.Open(s.aead, value, ad(id, typ, generation))
+	return string(pt), err
 }

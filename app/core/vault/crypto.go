@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 
 	"keysmith/app/core/errs"
+	"keysmith/app/core/sealed"
 )
 
 // Format is the vault format this build writes and reads.
@@ -134,34 +135,11 @@ func itemADLabel(label string, uid []byte, id int64, kind string, revision int64
 	return binary.BigEndian.AppendUint64(ad, uint64(revision))
 }
 
-// seal encrypts plaintext under key: a random 24-byte nonce || ciphertext.
-func seal(key, plaintext, ad []byte) ([]byte, error) {
-	a, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, chacha20poly1305.NonceSizeX, chacha20poly1305.NonceSizeX+len(plaintext)+a.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return a.Seal(nonce, nonce, plaintext, ad), nil
-}
-
-// open decrypts what seal made; any change gives errs.ErrUnauthenticated.
-func open(key, sealed, ad []byte) ([]byte, error) {
-	a, err := chacha20poly1305.NewX(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < chacha20poly1305.NonceSizeX+a.Overhead() {
-		return nil, errs.ErrUnauthenticated
-	}
-	pt, err := a.Open(nil, sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:], ad)
-	if err != nil {
-		return nil, errs.ErrUnauthenticated
-	}
-	return pt, nil
-}
+// seal and open are the vault's AEAD (package sealed).
+var (
+	seal = sealed.Seal
+	open = sealed.Open
+)
 
 // itemKey derives the key items are sealed under from the data key.
 func itemKey(dataKey, uid []byte) []byte {
