@@ -54,7 +54,8 @@ type Core struct {
 	store     *store.Store
 	audit     *audit.Log
 	key       *keyfile.Key
-	upgrading bool // the one-time upgrades have not all run yet (upgrade.go)
+	upgrading bool   // the one-time upgrades have not all run yet (upgrade.go)
+	database  string // the team database's URL, with its password; "" for SQLite
 }
 
 // Options adjust Open for tests; the zero value is what builds use.
@@ -70,8 +71,12 @@ type Options struct {
 	CheckLater bool
 	// Database is a postgres:// URL to keep the account in instead of the
 	// SQLite database in the data directory, which still holds the key
-	// file and the audit head.
+	// file and the audit head. When empty, the data directory's team
+	// settings (team.ConfigFile) name it, if there are any.
 	Database string
+	// Getenv reads the environment (os.Getenv when nil): a server may give
+	// the team database's password there (team.EnvDatabasePassword).
+	Getenv func(string) string
 }
 
 // Open opens the data directory, creating the database and key file on
@@ -83,6 +88,12 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	params := accounts.DefaultParams
 	if opt.Params != nil {
 		params = *opt.Params
+	}
+	if opt.Database == "" {
+		var err error
+		if opt.Database, err = teamDatabase(dir, opt.Getenv); err != nil {
+			return nil, err
+		}
 	}
 	headPath := filepath.Join(dir, audit.HeadFileName)
 	target := opt.Database
@@ -155,7 +166,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	}
 	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
 	c := &Core{Dir: dir, store: st, audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
-		key: key, upgrading: upgrading}
+		key: key, upgrading: upgrading, database: opt.Database}
 	// After the wrap above, so rows from before both are sealed as wrapped.
 	if !opt.CheckLater { // else Check does it, before any write
 		if err := c.finishUpgrade(ctx); err != nil {

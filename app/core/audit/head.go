@@ -83,7 +83,24 @@ func (l *Log) readHead() (h head, ok bool, err error) {
 // anchor is missing or does not match the newest entry: the file is kept as
 // the evidence Verify reports. A head file missing while the log has
 // entries is recreated only after an audit.head event records that.
-func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error {
+func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error { return l.saveHead(ctx, db, false) }
+
+// AdoptHead writes the head file of a machine that joins a team database:
+// it has seen no entry before, so the newest entry present becomes its
+// first anchor, without the audit.head event of a head file gone missing.
+// It refuses a path that already has a head file, and a log whose
+// database anchor does not match its newest entry.
+func (l *Log) AdoptHead(ctx context.Context, db *sql.DB) error {
+	if _, ok, err := l.readHead(); err != nil || ok {
+		return errors.Join(err, errors.New("audit head: this machine already has a head file"))
+	}
+	if match, err := l.anchorMatches(ctx, db); err != nil || !match {
+		return errors.Join(err, errors.New("audit head: the database anchor does not match the newest entry"))
+	}
+	return l.saveHead(ctx, db, true)
+}
+
+func (l *Log) saveHead(ctx context.Context, db *sql.DB, adopt bool) error {
 	if l.headPath == "" {
 		return nil
 	}
@@ -99,7 +116,7 @@ func (l *Log) SaveHead(ctx context.Context, db *sql.DB) error {
 	if match, err := l.anchorMatches(ctx, db); err != nil || !match {
 		return err
 	}
-	if !ok && h.seq > 0 {
+	if !ok && h.seq > 0 && !adopt {
 		// Entries without a head file: recreate it, and say so in the log,
 		// since removals before now can no longer be ruled out.
 		err := store.Tx(ctx, db, func(tx *sql.Tx) error {

@@ -1,0 +1,174 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"keysmith/app/core/audit"
+	"keysmith/app/core/errs"
+	"keysmith/app/core/keyfile"
+	"keysmith/app/core/store"
+	"keysmith/app/core/team"
+)
+
+// teamDatabase returns the URL the team settings of dir name, with the
+// database password from the environment or the settings; "" when dir has
+// no team settings.
+func teamDatabase(dir string, getenv func(string) string) (string, error) {
+	cfg, ok, err := team.LoadConfig(dir)
+	if err != nil || !ok {
+		return "", err
+	}
+	key, err := keyfile.Load(dir, false)
+	if err != nil {
+		return "", err
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return cfg.URL(key, getenv)
+}
+
+// Team returns the address of the team database the account lives in,
+// without its password; "" when it lives in this computer's SQLite file.
+func (c *Core) Team() string {
+	if c.database == "" {
+		return ""
+	}
+	clean, _, _ := team.CheckDatabaseURL(c.database)
+	return clean
+}
+
+// Invite issues an invitation for another machine to join the account,
+// sealed to passphrase (Administrators only; audited as team.invite with
+// the invitation's id and expiry). withPassword puts the database password
+// in it; otherwise the machine that joins gives its own.
+func (c *Core) Invite(ctx context.Context, actorID int64, passphrase string, withPassword bool) ([]byte, team.Invitation, error) {
+	var data []byte
+	var inv team.Invitation
+	err := store.Tx(ctx, c.store.DB, func(tx *sql.Tx) error {
+		by, err := c.Accounts.RequireAdmin(ctx, tx, actorID)
+		if err != nil {
+			return err
+		}
+		if c.database == "" {
+			return errs.Invalidf("team", "This account lives on this computer only; create or move it to a team database before inviting other machines.")
+		}
+		acc, err := c.Accounts.Account(ctx)
+		if err != nil {
+			return err
+		}
+		clean, password, err := team.CheckDatabaseURL(c.database)
+		if err != nil {
+			return err
+		}
+		if !withPassword {
+			password = ""
+		}
+		raw := c.key.Export()
+		defer clear(raw)
+		if inv, err = team.New(acc.Name, by.Label(), clean, password, raw, c.Clock()); err != nil {
+			return err
+		}
+		defer clear(inv.Key)
+		if data, err = team.Seal(inv, passphrase); err != nil {
+			return err
+		}
+		return c.audit.Append(ctx, tx, audit.Event{ActorID: by.ID, Actor: by.Label(), Action: "team.invite", Target: inv.ID,
+			Detail: fmt.Sprintf("expires %s; database password included: %v", inv.Expires.Format(time.RFC3339), withPassword)})
+	})
+	return data, inv, err
+}
+
+// Join sets up the data directory dir as a machine of the account inv
+// carries: it writes the account key, the upgrade marker (the account is
+// as up to date as the machine that invited: nothing is to be upgraded
+// from what the shared database holds), its own audit head at the newest
+// entry (audit.Log.AdoptHead) and the team settings (the database
+// password sealed with the key; password, when given, wins over the
+// invitation's), opens the account there and records the join (audited as
+// team.join with the invitation's id and host). An invitation is used once:
+// a second join with it is refused. When the join fails, the files it wrote
+// in dir are removed again.
+func Join(ctx context.Context, dir string, inv team.Invitation, password, host string, opt Options) (*Core, error) {
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		return nil, errs.Invalidf("dir", "This data directory already holds an account on this computer; join from a new, empty data directory.")
+	}
+	if _, ok, err := team.LoadConfig(dir); ok || err != nil {
+		return nil, errs.Invalidf("dir", "This data directory is already set up for a team database; join from a new, empty data directory.")
+	}
+	if err := store.EnsureDir(dir); err != nil {
+		return nil, err
+	}
+	before := map[string]bool{}
+	if es, err := os.ReadDir(dir); err == nil {
+		for _, e := range es {
+			before[e.Name()] = true
+		}
+	}
+	undo := func() { // what the join wrote, and only that
+		es, _ := os.ReadDir(dir)
+		for _, e := range es {
+			if !before[e.Name()] {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	c, err := join(ctx, dir, inv, password, host, opt)
+	if err != nil {
+		undo()
+	}
+	return c, err
+}
+
+func join(ctx context.Context, dir string, inv team.Invitation, password, host string, opt Options) (*Core, error) {
+	key, err := keyfile.Install(dir, inv.Key)
+	if err != nil {
+		return nil, err
+	}
+	if err := markUpgraded(dir, key, upgradeLevel); err != nil {
+		return nil, err
+	}
+	if password == "" {
+		password = inv.Password
+	}
+	cfg, err := team.NewConfig(key, inv.Database, password)
+	if err == nil {
+		err = cfg.Save(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opt.Database = ""
+	c, err := Open(ctx, dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.audit.AdoptHead(ctx, c.store.DB); err != nil {
+		c.Close()
+		return nil, err
+	}
+	err = store.Tx(ctx, c.store.DB, func(tx *sql.Tx) error {
+		var used bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'team.join' AND target = ?)`, inv.ID).Scan(&used); err != nil {
+			return err
+		}
+		if used {
+			return errs.Invalidf("invitation", "This invitation was already used to join; ask an Administrator for a new one.")
+		}
+		return c.audit.Append(ctx, tx, audit.Event{Actor: "invitation from " + inv.By, Action: "team.join", Target: inv.ID,
+			Detail: "machine " + host})
+	})
+	if err == nil {
+		err = c.SaveHead(ctx)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
