@@ -3,7 +3,9 @@ package core
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -84,6 +86,77 @@ func (c *Core) Invite(ctx context.Context, actorID int64, passphrase string, wit
 	return data, inv, err
 }
 
+// OpenTeam opens the account on the team database at address (creating
+// the account's schema and, for a new account, its key file in dir) and
+// records the address in dir's team settings, with password sealed, so
+// that every later open of dir uses it. A password inside address is taken
+// out of it. It refuses a dir that holds an account on this computer, or
+// the settings of another team database, and a database that holds an
+// account whose key dir does not have (join that one with an invitation).
+func OpenTeam(ctx context.Context, dir, address, password string, opt Options) (*Core, error) {
+	clean, inURL, err := team.CheckDatabaseURL(address)
+	if err != nil {
+		return nil, err
+	}
+	if inURL != "" {
+		password = inURL
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		return nil, errs.Invalidf("dir", "This data directory already holds an account on this computer; choose another data directory for the team database.")
+	}
+	if cfg, ok, err := team.LoadConfig(dir); err != nil {
+		return nil, err
+	} else if ok && cfg.Database != clean {
+		return nil, errs.Invalidf("dir", "This data directory is set up for another team database (%s).", cfg.Database)
+	}
+	if err := store.EnsureDir(dir); err != nil {
+		return nil, err
+	}
+	return undoing(dir, func() (*Core, error) {
+		u, _ := url.Parse(clean)
+		if password != "" {
+			u.User = url.UserPassword(u.User.Username(), password)
+		}
+		opt.Database = u.String()
+		c, err := Open(ctx, dir, opt)
+		if errors.Is(err, errs.ErrKeyMissing) {
+			return nil, errs.Invalidf("database", "This team database already holds an account; join it with an invitation from one of its Administrators (keysmith team join).")
+		}
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := team.NewConfig(c.key, clean, password)
+		if err == nil {
+			err = cfg.Save(dir)
+		}
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	})
+}
+
+// undoing runs fn, and when it fails removes what it added to dir.
+func undoing(dir string, fn func() (*Core, error)) (*Core, error) {
+	before := map[string]bool{}
+	if es, err := os.ReadDir(dir); err == nil {
+		for _, e := range es {
+			before[e.Name()] = true
+		}
+	}
+	c, err := fn()
+	if err != nil {
+		es, _ := os.ReadDir(dir)
+		for _, e := range es {
+			if !before[e.Name()] {
+				os.RemoveAll(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return c, err
+}
+
 // Join sets up the data directory dir as a machine of the account inv
 // carries: it writes the account key, the upgrade marker (the account is
 // as up to date as the machine that invited: nothing is to be upgraded
@@ -104,25 +177,7 @@ func Join(ctx context.Context, dir string, inv team.Invitation, password, host s
 	if err := store.EnsureDir(dir); err != nil {
 		return nil, err
 	}
-	before := map[string]bool{}
-	if es, err := os.ReadDir(dir); err == nil {
-		for _, e := range es {
-			before[e.Name()] = true
-		}
-	}
-	undo := func() { // what the join wrote, and only that
-		es, _ := os.ReadDir(dir)
-		for _, e := range es {
-			if !before[e.Name()] {
-				os.RemoveAll(filepath.Join(dir, e.Name()))
-			}
-		}
-	}
-	c, err := join(ctx, dir, inv, password, host, opt)
-	if err != nil {
-		undo()
-	}
-	return c, err
+	return undoing(dir, func() (*Core, error) { return join(ctx, dir, inv, password, host, opt) })
 }
 
 func join(ctx context.Context, dir string, inv team.Invitation, password, host string, opt Options) (*Core, error) {

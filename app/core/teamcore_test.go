@@ -109,3 +109,46 @@ func TestInviteAndJoin(t *testing.T) {
 		t.Fatal("an expired invitation opened")
 	}
 }
+
+// TestOpenTeamRemembersTheDatabase: an account created on a team database
+// is found there again by a plain Open of its data directory; a second
+// directory cannot create another account on the same database.
+func TestOpenTeamRemembersTheDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := testkit.CheapParams
+	opts := core.Options{Params: &p}
+	db := pgtest.DB(t)
+	if _, err := core.OpenTeam(ctx, t.TempDir(), strings.Replace(db, "sslmode=disable", "", 1)+"x y", "", opts); err == nil {
+		t.Fatal("a malformed address was accepted")
+	}
+	dir := t.TempDir()
+	c, err := core.OpenTeam(ctx, dir, db, "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Seed(t, c)
+	c.Close()
+	again, err := core.Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.Team() == "" {
+		t.Fatal("reopened on this computer's SQLite, not the team database")
+	}
+	if _, err := again.Accounts.SignIn(ctx, "ada@acme.test", testkit.AdminPassword, "test"); err != nil {
+		t.Fatalf("the account is not there: %v", err)
+	}
+	other := t.TempDir()
+	if _, err := core.OpenTeam(ctx, other, db, "", opts); err == nil || !strings.Contains(err.Error(), "join it with an invitation") {
+		t.Fatalf("a second account key on one team database: %v", err)
+	}
+	if es, _ := os.ReadDir(other); len(es) != 0 {
+		t.Fatalf("the refused directory keeps %v", es)
+	}
+	local := testkit.Open(t, testkit.NewClock())
+	if _, err := core.OpenTeam(ctx, local.Dir, db, "", opts); err == nil || !strings.Contains(err.Error(), "on this computer") {
+		t.Fatalf("a directory with a local account: %v", err)
+	}
+}
