@@ -157,6 +157,18 @@ func undoing(dir string, fn func() (*Core, error)) (*Core, error) {
 	return c, err
 }
 
+// Joinable says why dir cannot join a team, or nil: it must hold no
+// account on this computer and no team settings.
+func Joinable(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
+		return errs.Invalidf("dir", "This data directory already holds an account on this computer; join from a new, empty data directory.")
+	}
+	if _, ok, err := team.LoadConfig(dir); ok || err != nil {
+		return errs.Invalidf("dir", "This data directory is already set up for a team database; join from a new, empty data directory.")
+	}
+	return nil
+}
+
 // Join sets up the data directory dir as a machine of the account inv
 // carries: it writes the account key, the upgrade marker (the account is
 // as up to date as the machine that invited: nothing is to be upgraded
@@ -168,11 +180,8 @@ func undoing(dir string, fn func() (*Core, error)) (*Core, error) {
 // a second join with it is refused. When the join fails, the files it wrote
 // in dir are removed again.
 func Join(ctx context.Context, dir string, inv team.Invitation, password, host string, opt Options) (*Core, error) {
-	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
-		return nil, errs.Invalidf("dir", "This data directory already holds an account on this computer; join from a new, empty data directory.")
-	}
-	if _, ok, err := team.LoadConfig(dir); ok || err != nil {
-		return nil, errs.Invalidf("dir", "This data directory is already set up for a team database; join from a new, empty data directory.")
+	if err := Joinable(dir); err != nil {
+		return nil, err
 	}
 	if err := store.EnsureDir(dir); err != nil {
 		return nil, err

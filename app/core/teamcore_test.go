@@ -36,7 +36,7 @@ func TestInviteAndJoin(t *testing.T) {
 	}
 	defer a.Close()
 	u := testkit.Seed(t, a)
-	cred, _, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Orders", nil)
+	cred, secret, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Orders", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +72,19 @@ func TestInviteAndJoin(t *testing.T) {
 	}
 	if got, err := b.Credentials.ByKey(ctx, u.Admin.ID, cred.Key); err != nil || got.Name != "Orders" {
 		t.Fatalf("the new machine does not see the account's key: %v", err)
+	}
+	// The new machine's verifier cache follows a change made on the first
+	// one once it rechecks the revision.
+	cache := b.Credentials.NewCache(250 * time.Millisecond)
+	if _, err := cache.Authenticate(ctx, cred.Key, secret); err != nil {
+		t.Fatalf("the new machine refuses the key: %v", err)
+	}
+	if _, err := a.Credentials.SetDisabled(ctx, u.Admin.ID, cred.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(300 * time.Millisecond)
+	if _, err := cache.Authenticate(ctx, cred.Key, secret); err == nil {
+		t.Fatal("the new machine still accepts a key the first machine disabled")
 	}
 	for name, c := range map[string]*core.Core{"inviting": a, "joined": b} {
 		r, err := c.VerifyAudit(ctx, u.Admin.ID)

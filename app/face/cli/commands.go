@@ -5,12 +5,12 @@ import "slices"
 // commands is every command, in the order help lists them. The table is
 // put together here, in one place: each group's commands sit beside their
 // code (userCommands, auditCommands, keyCommands, serveCommands,
-// vaultCommands), and a group missing below is missing from the CLI,
-// whatever the file names.
+// vaultCommands, teamCommands), and a group missing below is missing from
+// the CLI, whatever the file names.
 var commands []command
 
 func init() {
-	commands = slices.Concat(userCommands(), auditCommands(), keyCommands(), serveCommands(), vaultCommands())
+	commands = slices.Concat(userCommands(), auditCommands(), keyCommands(), serveCommands(), vaultCommands(), teamCommands())
 }
 
 // command is one leaf command.

@@ -20,6 +20,8 @@ type opts struct {
 	name   string
 	needed map[string]*string
 	checks []func() error
+	arg    string  // the name of the one operand the command takes, if any
+	argVal *string // where it goes
 }
 
 // options starts the options of command name.
@@ -34,6 +36,13 @@ func (o *opts) need(flag, usage string) *string {
 	p := o.String(flag, "", usage)
 	o.needed[flag] = p
 	return p
+}
+
+// operand declares the one operand the command takes after its options
+// (name, such as FILE, is how usage errors call it).
+func (o *opts) operand(name string) *string {
+	o.arg, o.argVal = name, new(string)
+	return o.argVal
 }
 
 // json declares --json.
@@ -137,7 +146,14 @@ func (r *run) parse(o *opts, args []string) error {
 		}
 		return usagef("%s; run 'keysmith %s --help'", flagProblem(o.FlagSet, err), o.name)
 	}
-	if o.NArg() > 0 {
+	switch {
+	case o.arg != "" && o.NArg() == 0:
+		return usagef("%s needs %s; run 'keysmith %s --help'", o.name, o.arg, o.name)
+	case o.arg != "" && o.NArg() == 1:
+		*o.argVal = o.Arg(0)
+	case o.arg != "" && o.NArg() > 1:
+		return usagef("unexpected argument %q; run 'keysmith %s --help'", o.Arg(1), o.name)
+	case o.NArg() > 0:
 		return usagef("unexpected argument %q; run 'keysmith %s --help'", o.Arg(0), o.name)
 	}
 	var missing []string

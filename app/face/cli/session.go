@@ -11,6 +11,7 @@ import (
 
 	"keysmith/app/core"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/team"
 )
 
 // open opens the core once.
@@ -29,7 +30,32 @@ func (r *run) open(create bool) (*core.Core, error) {
 	case errors.Is(err, fs.ErrNotExist) && !create:
 		return nil, errs.Invalidf("data-dir", "There is no Keysmith data in %s yet: create the account with keysmith init, or choose the data directory with --data-dir.", dir)
 	}
-	c, err := core.Open(context.Background(), dir, r.env.Options)
+	opt := r.env.Options
+	if opt.Getenv == nil {
+		opt.Getenv = r.env.Getenv
+	}
+	c, err := core.Open(context.Background(), dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	r.core = c
+	return c, nil
+}
+
+// openNew opens the data directory for init: on this computer, or on the
+// team database at address (its password from the environment), which the
+// directory's team settings then remember.
+func (r *run) openNew(address string) (*core.Core, error) {
+	if address == "" {
+		return r.open(true)
+	}
+	dir, err := core.DataDir(r.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	opt := r.env.Options
+	opt.Getenv = r.env.Getenv
+	c, err := core.OpenTeam(context.Background(), dir, address, r.env.Getenv(team.EnvDatabasePassword), opt)
 	if err != nil {
 		return nil, err
 	}

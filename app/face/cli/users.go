@@ -7,6 +7,7 @@ import (
 
 	"keysmith/app/core/accounts"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/team"
 	"keysmith/app/face/views"
 )
 
@@ -14,9 +15,10 @@ import (
 func userCommands() []command {
 	return []command{
 		{name: "init", summary: "create the account and its first Administrator",
-			usage: "--account NAME --name NAME --email EMAIL [--json] < password",
-			help:  "Creates the account and its first Administrator. The password is read from standard\ninput (one line), or asked twice on a terminal.",
-			run:   (*run).initAccount},
+			usage: "--account NAME --name NAME --email EMAIL [--database postgres://…] [--json] < password",
+			help: "Creates the account and its first Administrator. The password is read from standard\ninput (one line), or asked twice on a terminal. --database creates the account in a team\n" +
+				"database (PostgreSQL) instead of this computer's SQLite file, so that other machines can\njoin it (keysmith team invite); its password comes from " + team.EnvDatabasePassword + ".",
+			run: (*run).initAccount},
 		{name: "users list", summary: "list users (Administrators)", usage: "[--json]",
 			help: "Lists the account's users.", run: (*run).usersList},
 		{name: "users add", summary: "add a user (Administrators)",
@@ -48,10 +50,20 @@ func userCommands() []command {
 func (r *run) initAccount(args []string) error {
 	o := options("init")
 	account, name, email, asJSON := o.need("account", "account name"), o.need("name", "your name"), o.need("email", "your email"), o.json()
+	database := o.String("database", "", "a team database's postgres:// address")
+	o.then(func() error {
+		if _, inURL, err := team.CheckDatabaseURL(*database); *database != "" && (err != nil || inURL != "") {
+			if err == nil {
+				err = usagef("the --database address holds a password, which the command line would expose; give it in %s instead", team.EnvDatabasePassword)
+			}
+			return asUsage(err)
+		}
+		return nil
+	})
 	if err := r.parse(o, args); err != nil {
 		return err
 	}
-	c, err := r.open(true)
+	c, err := r.openNew(*database)
 	if err != nil {
 		return err
 	}
