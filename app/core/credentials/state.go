@@ -108,19 +108,9 @@ func (w stateWriter) blob(b []byte) {
 func readSecrets(ctx context.Context, q reader, id int64) ([]secretRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT generation, digest, sealed, phc, retires_at FROM credential_secrets
 		WHERE credential_id = ? ORDER BY generation`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []secretRow
-	for rows.Next() {
-		var r secretRow
-		if err := rows.Scan(&r.gen, &r.digest, &r.sealed, &r.phc, &r.retires); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, err, func(rs *sql.Rows, r *secretRow) error {
+		return rs.Scan(&r.gen, &r.digest, &r.sealed, &r.phc, &r.retires)
+	})
 }
 
 var laterEventQuery = `SELECT EXISTS (SELECT 1 FROM audit WHERE target = ? AND seq > ? AND action IN (?` +

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -708,4 +709,29 @@ func TestConcurrentFirstOpens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCollect reads every row, and passes on a failed query's error and a
+// scan's.
+func TestCollect(t *testing.T) {
+	onEngines(t, func(t *testing.T, target string) {
+		s := openT(t, target)
+		scan := func(rs *sql.Rows, v *int64) error { return rs.Scan(v) }
+		rows, err := s.DB.Query(`SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3`)
+		if got, err := Collect(rows, err, scan); err != nil || !slices.Equal(got, []int64{1, 2, 3}) {
+			t.Fatalf("rows: %v %v", got, err)
+		}
+		rows, err = s.DB.Query(`SELECT 1 WHERE 1 = 0`)
+		if got, err := Collect(rows, err, scan); err != nil || len(got) != 0 {
+			t.Fatalf("no rows: %v %v", got, err)
+		}
+		rows, err = s.DB.Query(`SELECT nonsense FROM nowhere`)
+		if _, err := Collect(rows, err, scan); err == nil {
+			t.Fatal("a failed query collected")
+		}
+		rows, err = s.DB.Query(`SELECT 'x'`)
+		if _, err := Collect(rows, err, scan); err == nil {
+			t.Fatal("a failed scan collected")
+		}
+	})
 }

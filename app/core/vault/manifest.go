@@ -40,19 +40,9 @@ func loadManifest(ctx context.Context, q queryer, vaultID int64) (*manifest, err
 // listItems returns every item's id, revision and nonce, sorted by id.
 func listItems(ctx context.Context, q queryer, vaultID int64) ([]idRev, error) {
 	rs, err := q.QueryContext(ctx, `SELECT id, revision, substr(sealed, 1, 24) FROM vault_items WHERE vault_id = ? ORDER BY id`, vaultID)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var out []idRev
-	for rs.Next() {
-		var r idRev
-		if err := rs.Scan(&r.id, &r.rev, &r.nonce); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rs.Err()
+	return store.Collect(rs, err, func(rs *sql.Rows, r *idRev) error {
+		return rs.Scan(&r.id, &r.rev, &r.nonce)
+	})
 }
 
 // writeManifest stores the manifest binding the vault's items as they are in

@@ -89,17 +89,7 @@ func (v *Session) RotateKey(ctx context.Context, actorID int64) (int, error) {
 // slots returns the vault's key slots.
 func (v *Session) slots(ctx context.Context, q queryer) ([]slot, error) {
 	rs, err := q.QueryContext(ctx, `SELECT kind, kdf, salt, wrapped, public, sealed_key FROM vault_slots WHERE vault_id = ? ORDER BY kind`, v.vaultID)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var out []slot
-	for rs.Next() {
-		var sl slot
-		if err := rs.Scan(&sl.kind, &sl.kdf, &sl.salt, &sl.wrapped, &sl.public, &sl.sealedKey); err != nil {
-			return nil, err
-		}
-		out = append(out, sl)
-	}
-	return out, rs.Err()
+	return store.Collect(rs, err, func(rs *sql.Rows, sl *slot) error {
+		return rs.Scan(&sl.kind, &sl.kdf, &sl.salt, &sl.wrapped, &sl.public, &sl.sealedKey)
+	})
 }

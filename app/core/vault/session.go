@@ -86,19 +86,9 @@ type row struct {
 func (v *Session) rows(ctx context.Context, q queryer, where string, args ...any) ([]row, error) {
 	rs, err := q.QueryContext(ctx, `SELECT id, kind, revision, sealed FROM vault_items WHERE vault_id = ? `+where+` ORDER BY id`,
 		append([]any{v.vaultID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var out []row
-	for rs.Next() {
-		var r row
-		if err := rs.Scan(&r.id, &r.kind, &r.revision, &r.sealed); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rs.Err()
+	return store.Collect(rs, err, func(rs *sql.Rows, r *row) error {
+		return rs.Scan(&r.id, &r.kind, &r.revision, &r.sealed)
+	})
 }
 
 func (v *Session) decrypt(key []byte, r row) (Item, error) {
