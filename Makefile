@@ -84,13 +84,17 @@ define wails_build
 	@test -x $(BIN) || { echo "FAIL: wails build did not produce $(BIN)"; exit 1; }
 	@size=$$(stat -c %s $(BIN)); \
 	if [ $$size -gt $(SIZE_GUARD) ]; then \
-		echo "FAIL: $(BIN) is $$size bytes, over the $(SIZE_GUARD)-byte (16 MiB) guard"; exit 1; \
-	fi; echo "$(BIN): $$size bytes, $$(( $(SIZE_GUARD) - size )) under the 16 MiB guard"
+		echo "FAIL: $(BIN) is $$size bytes, over the $(SIZE_GUARD)-byte (24 MiB) guard"; exit 1; \
+	fi; echo "$(BIN): $$size bytes, $$(( $(SIZE_GUARD) - size )) under the 24 MiB guard"
 endef
 
-# The production binary may not grow past 16 MiB: a guard against growth,
-# not a goal (the required stack, Wails + WebKitGTK + SQLite, is ~12.3 MiB).
-SIZE_GUARD := 16777216
+# The production binary may not grow past 24 MiB: a guard against growth,
+# not a goal. The required stack is ~12.3 MiB for Wails + WebKitGTK + SQLite
+# and ~3.9 MiB more for PostgreSQL (pgx, team mode: the binary went from
+# 16,196,672 to 20,255,104 bytes when it came), so the guard leaves ~4.7 MiB
+# above today's binary. bench-report.py judges the size against the same value.
+SIZE_GUARD := 25165824
+export SIZE_GUARD
 
 build:
 	$(wails_build)
