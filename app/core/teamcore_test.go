@@ -44,7 +44,11 @@ func TestInviteAndJoin(t *testing.T) {
 	if _, _, err := a.Invite(ctx, u.Basic.ID, pass, true); !errors.Is(err, errs.ErrForbidden) {
 		t.Fatalf("a Basic user invited: %v", err)
 	}
-	local := testkit.Open(t, clock)
+	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
 	lu := testkit.Seed(t, local)
 	if _, _, err := local.Invite(ctx, lu.Admin.ID, pass, true); err == nil || !strings.Contains(err.Error(), "this computer only") {
 		t.Fatalf("an account in SQLite invited: %v", err)
@@ -160,7 +164,11 @@ func TestOpenTeamRemembersTheDatabase(t *testing.T) {
 	if es, _ := os.ReadDir(other); len(es) != 0 {
 		t.Fatalf("the refused directory keeps %v", es)
 	}
-	local := testkit.Open(t, testkit.NewClock())
+	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
+	if err != nil {
+		t.Fatal(err)
+	}
+	local.Close()
 	if _, err := core.OpenTeam(ctx, local.Dir, db, "", opts); err == nil || !strings.Contains(err.Error(), "on this computer") {
 		t.Fatalf("a directory with a local account: %v", err)
 	}
