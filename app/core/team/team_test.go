@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"keysmith/app/core/errs"
 	"keysmith/app/core/team"
 	"keysmith/app/core/vault"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestCheckDatabaseURL(t *testing.T) {
@@ -33,6 +37,18 @@ func TestCheckDatabaseURL(t *testing.T) {
 		{in: "postgres:///ks", err: "names no host"},
 		{in: "postgres://k@localhost/ks\n", err: "control character"},
 		{in: "postgres://k@local host/ks", err: "is not a URL"},
+		// What the driver would read differently from what the address shows.
+		{in: "postgres://u@db.example.com/db?sslmode=verify-full&sslmode=disable", err: "gives sslmode more than once"},
+		{in: "postgres://localhost/db?host=evil.example.com", err: "gives a host parameter"},
+		{in: "postgres:///db?host=/tmp&host=evil.example.com", err: "gives host more than once"},
+		{in: "postgres:///db?host=evil.example.com", err: "gives a host parameter"},
+		{in: "postgres://a.example.com,b.example.com/db?sslmode=verify-full", err: "names several hosts"},
+		{in: "postgres://localhost/db?service=evil", err: "has the parameter service"},
+		{in: "postgres://localhost/db?passfile=/etc/shadow", err: "has the parameter passfile"},
+		{in: "postgres://localhost/db?sslpassword=x", err: "has the parameter sslpassword"},
+		{in: "postgres://localhost/db?hostaddr=10.0.0.9", err: "has the parameter hostaddr"},
+		{in: "postgres://localhost/db?port=6543", err: "has the parameter port"},
+		{in: "postgres://localhost/db?%zz=1", err: "malformed query"},
 	} {
 		clean, password, err := team.CheckDatabaseURL(tt.in)
 		if tt.err != "" {
@@ -166,4 +182,57 @@ func TestOpenRefusesWhatIsNotAnInvitation(t *testing.T) {
 	if _, err := team.Open([]byte("postgres://k:pw@db/ks"), team.NewPassphrase(), issued); err == nil || strings.Contains(err.Error(), "pw@db") {
 		t.Errorf("a plain file: %v", err)
 	}
+}
+
+// FuzzDatabaseURLAsTheDriverReadsIt: an address CheckDatabaseURL accepts is
+// read by the PostgreSQL driver as it shows: one host, the one the check
+// judged, and for another machine TLS that checks the certificate, with no
+// plain fallback.
+func FuzzDatabaseURLAsTheDriverReadsIt(f *testing.F) {
+	for _, s := range []string{
+		"postgres://keysmith@db.example.com/keysmith?sslmode=verify-full",
+		"postgres://k@127.0.0.1:5432/ks", "postgres:///ks?host=/run/postgresql",
+		"postgres://u@db.example.com/db?sslmode=verify-full&sslmode=disable",
+		"postgres://localhost/db?host=evil.example.com", "postgresql://k:pw@[::1]/ks?sslmode=disable",
+		"postgres://db.example.com/ks?sslmode=verify-ca&sslrootcert=/etc/ca.pem&connect_timeout=5",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		clean, _, err := team.CheckDatabaseURL(s)
+		if err != nil {
+			return
+		}
+		cfg, err := pgconn.ParseConfig(clean)
+		if err != nil {
+			return // the driver refuses it: nothing to connect to
+		}
+		u, _ := url.Parse(clean)
+		want := u.Hostname()
+		if want == "" {
+			want = u.Query().Get("host")
+		}
+		if want == "" || want == "localhost" {
+			want = cfg.Host // the driver's default socket or localhost
+		}
+		if cfg.Host != want && !(strings.HasPrefix(want, "/") && strings.HasPrefix(cfg.Host, "/")) {
+			t.Fatalf("%q: the driver connects to %q, the check judged %q", clean, cfg.Host, want)
+		}
+		for _, fb := range cfg.Fallbacks {
+			if fb.Host != cfg.Host {
+				t.Fatalf("%q: the driver falls back to host %q", clean, fb.Host)
+			}
+		}
+		remote := !strings.HasPrefix(cfg.Host, "/") && cfg.Host != "localhost" && !(net.ParseIP(cfg.Host) != nil && net.ParseIP(cfg.Host).IsLoopback())
+		if remote {
+			if cfg.TLSConfig == nil || cfg.TLSConfig.InsecureSkipVerify && cfg.TLSConfig.VerifyPeerCertificate == nil {
+				t.Fatalf("%q: another machine without a checked certificate", clean)
+			}
+			for _, fb := range cfg.Fallbacks {
+				if fb.TLSConfig == nil {
+					t.Fatalf("%q: a plain-text fallback to another machine", clean)
+				}
+			}
+		}
+	})
 }
