@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -112,46 +112,50 @@ func OpenTeam(ctx context.Context, dir, address, password string, opt Options) (
 	if err := store.EnsureDir(dir); err != nil {
 		return nil, err
 	}
+	// The key and the settings come first, and stay when opening fails for
+	// another reason than the database holding another account: a new
+	// database may already record this key (its key check), so a second
+	// attempt must use the same one.
+	var keep bool
 	return undoing(dir, func() (*Core, error) {
-		u, _ := url.Parse(clean)
-		if password != "" {
-			u.User = url.UserPassword(u.User.Username(), password)
-		}
-		opt.Database = u.String()
-		c, err := Open(ctx, dir, opt)
-		if errors.Is(err, errs.ErrKeyMissing) {
-			return nil, errs.Invalidf("database", "This team database already holds an account; join it with an invitation from one of its Administrators (keysmith team join).")
-		}
+		key, err := keyfile.Load(dir, true)
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := team.NewConfig(c.key, clean, password)
+		cfg, err := team.NewConfig(key, clean, password)
 		if err == nil {
 			err = cfg.Save(dir)
 		}
 		if err != nil {
-			c.Close()
 			return nil, err
 		}
-		return c, nil
-	})
+		opt.Database = ""
+		c, err := Open(ctx, dir, opt)
+		if errors.Is(err, errs.ErrKeyMismatch) {
+			return nil, errs.Invalidf("database", "This team database already holds an account; join it with an invitation from one of its Administrators (keysmith team join).")
+		}
+		keep = err != nil // it failed for another reason: a retry uses this key
+		return c, err
+	}, func() bool { return !keep })
 }
 
-// undoing runs fn, and when it fails removes what it added to dir.
-func undoing(dir string, fn func() (*Core, error)) (*Core, error) {
-	before := map[string]bool{}
-	if es, err := os.ReadDir(dir); err == nil {
-		for _, e := range es {
-			before[e.Name()] = true
+// machineFiles are the files a data directory of a team machine holds.
+var machineFiles = []string{keyfile.FileName, markerName, team.ConfigFile, audit.HeadFileName}
+
+// undoing runs fn, and when it fails (and undo, when given, agrees)
+// removes those of machineFiles that fn created in dir; nothing else there
+// is touched.
+func undoing(dir string, fn func() (*Core, error), undo ...func() bool) (*Core, error) {
+	var created []string
+	for _, name := range machineFiles {
+		if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, fs.ErrNotExist) {
+			created = append(created, name)
 		}
 	}
 	c, err := fn()
-	if err != nil {
-		es, _ := os.ReadDir(dir)
-		for _, e := range es {
-			if !before[e.Name()] {
-				os.RemoveAll(filepath.Join(dir, e.Name()))
-			}
+	if err != nil && (len(undo) == 0 || undo[0]()) {
+		for _, name := range created {
+			os.Remove(filepath.Join(dir, name))
 		}
 	}
 	return c, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,11 +107,12 @@ func TestInviteAndJoin(t *testing.T) {
 
 	// Used once: a second join is refused and leaves nothing behind.
 	dirC := t.TempDir()
+	os.WriteFile(filepath.Join(dirC, "notes.txt"), []byte("mine"), 0o600)
 	if _, err := core.Join(ctx, dirC, opened, "", "host-c", opts); err == nil || !strings.Contains(err.Error(), "already used") {
 		t.Fatalf("second join: %v", err)
 	}
-	if es, _ := os.ReadDir(dirC); len(es) != 0 {
-		t.Fatalf("a failed join left %v", es)
+	if es, _ := os.ReadDir(dirC); len(es) != 1 || es[0].Name() != "notes.txt" {
+		t.Fatalf("a failed join left or removed files: %v", es)
 	}
 	// A directory holding another account's key keeps it.
 	dirD := t.TempDir()

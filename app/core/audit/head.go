@@ -97,7 +97,14 @@ func (l *Log) AdoptHead(ctx context.Context, db *sql.DB) error {
 	if match, err := l.anchorMatches(ctx, db); err != nil || !match {
 		return errors.Join(err, errors.New("audit head: the database anchor does not match the newest entry"))
 	}
-	return l.saveHead(ctx, db, true)
+	if err := l.saveHead(ctx, db, true); err != nil {
+		return err
+	}
+	if _, ok, err := l.readHead(); err != nil || !ok {
+		// Another machine appended meanwhile: nothing was written.
+		return errors.Join(err, errors.New("audit head: the log moved while this machine joined; try again"))
+	}
+	return nil
 }
 
 func (l *Log) saveHead(ctx context.Context, db *sql.DB, adopt bool) error {

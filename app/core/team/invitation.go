@@ -11,8 +11,11 @@
 //   - Opening an invitation costs at most agefile.MaxWorkFactor of scrypt and
 //     64 KiB of memory for its contents, whatever the file.
 //   - An invitation names its expiry (InvitationLifetime after it is issued)
-//     and its id; Open refuses an expired one. The id lets the account record
-//     that an invitation was used, so that it is used once.
+//     and its id; Open refuses an expired one, and core.Join one whose id
+//     already joined. These are Keysmith's checks, not cryptography: the
+//     file and its passphrase together hold the account key itself, which
+//     whoever has both can take out with age -d. Keep them apart, and delete
+//     the file once the machine has joined.
 //   - The database address of an invitation passes CheckDatabaseURL.
 package team
 

@@ -29,8 +29,9 @@ func teamCommands() []command {
 			usage: "--out FILE [--with-password] [--json]",
 			help: "Writes an invitation to FILE (0600): the team database's address and the account key,\n" +
 				"sealed in the age format to a one-time passphrase (" + EnvInvitePassphrase + ", or a strong one\n" +
-				"Keysmith draws and prints once). --with-password includes the database password. It expires\n" +
-				"after 7 days and joins one machine. Audited as team.invite.",
+				"Keysmith draws and prints once). --with-password includes the database password. Keysmith\n" +
+				"refuses it after 7 days and after one join, but the file and passphrase together hold the\n" +
+				"account key: send them apart and delete the file once used. Audited as team.invite.",
 			run: (*run).teamInvite},
 		{name: "team join", summary: "set up this data directory from an invitation", usage: "FILE",
 			help: "Opens the invitation FILE with its passphrase (" + EnvInvitePassphrase + " or a prompt) and sets up\n" +
@@ -85,7 +86,8 @@ func (r *run) teamInvite(args []string) error {
 		shown["passphrase"] = pass
 	}
 	err = r.output(*asJSON, shown, func(w io.Writer) {
-		fmt.Fprintf(w, "Wrote the invitation to %s; it expires on %s and joins one machine.\n", *out, inv.Expires.Format(time.DateOnly))
+		fmt.Fprintf(w, "Wrote the invitation to %s; Keysmith accepts it until %s, for one machine.\n", *out, inv.Expires.Format(time.DateOnly))
+		fmt.Fprintln(w, "The file and its passphrase together hold the account key: send them apart, and delete the file once used.")
 		if drawn {
 			fmt.Fprintf(w, "\nPassphrase (shown once; give it to the person who joins, apart from the file):\n\n    %s\n", pass)
 		}
