@@ -26,9 +26,11 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"keysmith/app/core/agefile"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/input"
 	"keysmith/app/core/vault"
 )
 
@@ -125,7 +127,8 @@ func decode(plain []byte, now time.Time) (Invitation, error) {
 	inv := doc.Invitation
 	id, err := hex.DecodeString(inv.ID)
 	switch {
-	case err != nil || len(id) != 16 || len(inv.Key) != keySize || inv.Issued.IsZero() || !inv.Expires.After(inv.Issued):
+	case err != nil || len(id) != 16 || len(inv.Key) != keySize || inv.Issued.IsZero() || !inv.Expires.After(inv.Issued),
+		!shown(inv.Account) || !shown(inv.By):
 		return Invitation{}, errs.Invalidf("invitation", "The file is not a Keysmith invitation, or it is damaged; ask for a new one.")
 	case !now.Before(inv.Expires):
 		return Invitation{}, errs.Invalidf("invitation", "This invitation expired on %s; ask for a new one.", inv.Expires.Format(time.DateOnly))
@@ -134,6 +137,12 @@ func decode(plain []byte, now time.Time) (Invitation, error) {
 		return Invitation{}, err
 	}
 	return inv, nil
+}
+
+// shown reports whether s may be shown and audited as a name: 1 to 300
+// bytes of text without control characters.
+func shown(s string) bool {
+	return s != "" && len(s) <= 300 && utf8.ValidString(s) && !input.HasControl(s)
 }
 
 // crockford is Crockford's base32 alphabet: no I, L, O or U to misread.

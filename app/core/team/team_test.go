@@ -147,7 +147,7 @@ func TestInvitationRoundTrip(t *testing.T) {
 // would cost a second of scrypt), and a file that is not age at all too.
 func TestOpenRefusesWhatIsNotAnInvitation(t *testing.T) {
 	t.Parallel()
-	good := map[string]any{"format": "keysmith-team-invitation", "version": 1, "id": strings.Repeat("ab", 16), "account": "Acme",
+	good := map[string]any{"format": "keysmith-team-invitation", "version": 1, "id": strings.Repeat("ab", 16), "account": "Acme", "by": "Ada Admin <ada@acme.test>",
 		"database": "postgres://k@localhost/ks", "key": key, "issued": issued, "expires": issued.Add(time.Hour)}
 	with := func(k string, v any) map[string]any {
 		m := map[string]any{}
@@ -165,14 +165,17 @@ func TestOpenRefusesWhatIsNotAnInvitation(t *testing.T) {
 		doc  any
 		want string
 	}{
-		"a vault export":     {map[string]any{"format": "keysmith-vault-export", "version": 1, "items": []any{}}, "not a Keysmith invitation"},
-		"not JSON":           {"just text", "not a Keysmith invitation"},
-		"a newer version":    {with("version", 2), "newer version of Keysmith"},
-		"a short key":        {with("key", key[:31]), "damaged"},
-		"no id":              {with("id", nil), "damaged"},
-		"no issue date":      {with("issued", nil), "damaged"},
-		"expiring at issue":  {with("expires", issued), "damaged"},
-		"an address via TLS": {with("database", "postgres://k@db.example.com/ks"), "without checking its certificate"},
+		"a vault export":           {map[string]any{"format": "keysmith-vault-export", "version": 1, "items": []any{}}, "not a Keysmith invitation"},
+		"not JSON":                 {"just text", "not a Keysmith invitation"},
+		"a newer version":          {with("version", 2), "newer version of Keysmith"},
+		"a short key":              {with("key", key[:31]), "damaged"},
+		"no id":                    {with("id", nil), "damaged"},
+		"no issue date":            {with("issued", nil), "damaged"},
+		"expiring at issue":        {with("expires", issued), "damaged"},
+		"an address via TLS":       {with("database", "postgres://k@db.example.com/ks"), "without checking its certificate"},
+		"a name with a line break": {with("by", "Ada\nAdmin"), "damaged"},
+		"an overlong account name": {with("account", strings.Repeat("A", 301)), "damaged"},
+		"no issuer":                {with("by", nil), "damaged"},
 	} {
 		plain, _ := json.Marshal(tt.doc)
 		if _, err := team.Decode(plain, issued); err == nil || !strings.Contains(err.Error(), tt.want) {

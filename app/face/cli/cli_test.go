@@ -340,7 +340,7 @@ func TestAuthorizationSweep(t *testing.T) {
 		"vault rotate-key":     nil,
 		"team status":          nil,
 		"team invite":          {"--out", "/nonexistent/x.invitation"},
-		"team join":            {"/nonexistent/x.invitation"},
+		"team join":            {"--yes", "/nonexistent/x.invitation"},
 	}
 	h := seeded(t)
 	for _, who := range []struct{ role, email, password string }{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"keysmith/app/core"
@@ -33,9 +34,11 @@ func teamCommands() []command {
 				"refuses it after 7 days and after one join, but the file and passphrase together hold the\n" +
 				"account key: send them apart and delete the file once used. Audited as team.invite.",
 			run: (*run).teamInvite},
-		{name: "team join", summary: "set up this data directory from an invitation", usage: "FILE",
+		{name: "team join", summary: "set up this data directory from an invitation", usage: "[--yes] FILE",
 			help: "Opens the invitation FILE with its passphrase (" + EnvInvitePassphrase + " or a prompt) and sets up\n" +
-				"the data directory (--data-dir, new or empty) as a machine of that account. " + passwordNote + "\nAudited as team.join.",
+				"the data directory (--data-dir, new or empty) as a machine of that account, once you have\n" +
+				"checked who it is from and which database it names: on a terminal Keysmith asks, otherwise\n" +
+				"--yes confirms. " + passwordNote + "\nAudited as team.join.",
 			run: (*run).teamJoin},
 	}
 }
@@ -101,6 +104,7 @@ func (r *run) teamInvite(args []string) error {
 
 func (r *run) teamJoin(args []string) error {
 	o := options("team join")
+	yes := o.Bool("yes", false, "join without asking")
 	file := o.operand("FILE")
 	if err := r.parse(o, args); err != nil {
 		return err
@@ -125,6 +129,17 @@ func (r *run) teamJoin(args []string) error {
 		return err
 	}
 	defer clear(inv.Key)
+	what := fmt.Sprintf("the invitation from %s to the account %s in the team database %s", printable(inv.By), printable(inv.Account), printable(inv.Database))
+	if !*yes {
+		if !r.env.Terminal {
+			return usagef("team join needs --yes without a terminal; check first: this is %s", what)
+		}
+		fmt.Fprintf(r.env.Stderr, "This is %s.\nJoin it? Type yes: ", what)
+		line, _ := r.stdin.ReadString('\n')
+		if strings.TrimSpace(line) != "yes" {
+			return errs.Invalidf("yes", "Nothing was joined.")
+		}
+	}
 	host, _ := os.Hostname()
 	opt := r.env.Options
 	opt.Getenv = r.env.Getenv

@@ -58,7 +58,11 @@ func TestTeamInviteAndJoin(t *testing.T) {
 		t.Fatalf("join without a file: %+v", r)
 	}
 	b.env[EnvInvitePassphrase] = inv.Passphrase
-	if r := b.run("", "team", "join", out); r.code != 0 || !strings.Contains(r.stdout, "Joined the account Acme") {
+	if r := b.run("", "team", "join", out); r.code != 2 || !strings.Contains(r.stderr, "needs --yes") ||
+		!strings.Contains(r.stderr, "from Ada Admin <ada@acme.test> to the account Acme in the team database postgres://") {
+		t.Fatalf("join without --yes: %+v", r)
+	}
+	if r := b.run("", "team", "join", "--yes", out); r.code != 0 || !strings.Contains(r.stdout, "Joined the account Acme") {
 		t.Fatalf("join: %+v", r)
 	}
 	b.as("ada@acme.test", testkit.AdminPassword)
@@ -73,7 +77,7 @@ func TestTeamInviteAndJoin(t *testing.T) {
 	}
 	c := newHarness(t)
 	c.env[EnvInvitePassphrase] = inv.Passphrase
-	if r := c.run("", "team", "join", out); r.code != 1 || !strings.Contains(r.stderr, "already used") {
+	if r := c.run("", "team", "join", "--yes", out); r.code != 1 || !strings.Contains(r.stderr, "already used") {
 		t.Fatalf("a second join: %+v", r)
 	}
 	local := seeded(t)
