@@ -142,10 +142,9 @@ func OpenTeam(ctx context.Context, dir, address, password string, opt Options) (
 // machineFiles are the files a data directory of a team machine holds.
 var machineFiles = []string{keyfile.FileName, markerName, team.ConfigFile, audit.HeadFileName}
 
-// undoing runs fn, and when it fails (and undo, when given, agrees)
-// removes those of machineFiles that fn created in dir; nothing else there
-// is touched.
-func undoing(dir string, fn func() (*Core, error), undo ...func() bool) (*Core, error) {
+// undoing runs fn, and when it fails and undo agrees removes those of
+// machineFiles that fn created in dir; nothing else there is touched.
+func undoing(dir string, fn func() (*Core, error), undo func() bool) (*Core, error) {
 	var created []string
 	for _, name := range machineFiles {
 		if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, fs.ErrNotExist) {
@@ -153,7 +152,7 @@ func undoing(dir string, fn func() (*Core, error), undo ...func() bool) (*Core, 
 		}
 	}
 	c, err := fn()
-	if err != nil && (len(undo) == 0 || undo[0]()) {
+	if err != nil && undo() {
 		for _, name := range created {
 			os.Remove(filepath.Join(dir, name))
 		}
@@ -190,7 +189,8 @@ func Join(ctx context.Context, dir string, inv team.Invitation, password, host s
 	if err := store.EnsureDir(dir); err != nil {
 		return nil, err
 	}
-	return undoing(dir, func() (*Core, error) { return join(ctx, dir, inv, password, host, opt) })
+	always := func() bool { return true }
+	return undoing(dir, func() (*Core, error) { return join(ctx, dir, inv, password, host, opt) }, always)
 }
 
 func join(ctx context.Context, dir string, inv team.Invitation, password, host string, opt Options) (*Core, error) {

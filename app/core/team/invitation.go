@@ -8,7 +8,8 @@
 //     an invitation, sealed to a passphrase of at least 120 bits when
 //     Keysmith draws it (NewPassphrase), or one that passes the vault's
 //     passphrase rules when the administrator gives it.
-//   - Opening an invitation costs at most agefile.MaxWorkFactor of scrypt and
+//   - Opening an invitation costs at most maxWork of scrypt (2^18, the work
+//     Seal writes: about 256 MiB and a second) and
 //     64 KiB of memory for its contents, whatever the file.
 //   - An invitation names its expiry (InvitationLifetime after it is issued)
 //     and its id; Open refuses an expired one, and core.Join one whose id
@@ -43,6 +44,7 @@ const MaxInvitationFile = 64 << 10
 const (
 	format   = "keysmith-team-invitation"
 	maxPlain = 16 << 10
+	maxWork  = 18 // what Seal (age's default) writes; a file asking more is refused unopened
 	keySize  = 32
 )
 
@@ -104,7 +106,7 @@ func Seal(inv Invitation, passphrase string) ([]byte, error) {
 // Open decrypts an invitation with passphrase and checks it: its format, its
 // key, its database address, and that it has not expired at now.
 func Open(data []byte, passphrase string, now time.Time) (Invitation, error) {
-	plain, err := agefile.Open(data, passphrase, agefile.MaxWorkFactor, maxPlain)
+	plain, err := agefile.Open(data, passphrase, maxWork, maxPlain)
 	switch {
 	case errors.Is(err, agefile.ErrWrongPassphrase):
 		return Invitation{}, errs.Invalidf("passphrase", "The invitation's passphrase is wrong.")
