@@ -8,11 +8,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"keysmith/app/core/errs"
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/sealed"
+	"keysmith/app/core/secretfile"
 )
 
 // ConfigFile is the name of a data directory's team settings: present when
@@ -105,18 +105,10 @@ func (c Config) Save(dir string) error {
 func (c Config) URL(key *keyfile.Key, getenv func(string) string) (string, error) {
 	password := getenv(EnvDatabasePassword)
 	if file := getenv(EnvDatabasePasswordFile); password == "" && file != "" {
-		fi, err := os.Stat(file)
-		if err != nil {
-			return "", errs.Invalidf("team", "Cannot read the database password file %s (%s): %s.", file, EnvDatabasePasswordFile, errs.SystemText(err))
+		var err error
+		if password, err = secretfile.Read(file, EnvDatabasePasswordFile, "team"); err != nil {
+			return "", err
 		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			return "", errs.Invalidf("team", "The database password file %s can be read by other users; make it private (chmod 600).", file)
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", errs.Invalidf("team", "Cannot read the database password file %s: %s.", file, errs.SystemText(err))
-		}
-		password = strings.TrimRight(string(b), "\r\n")
 	}
 	if password == "" && c.Password != nil {
 		pt, err := sealed.Open(key.Derive(passwordPurpose), c.Password, []byte(c.Database))

@@ -35,6 +35,9 @@ const (
 const (
 	EnvEmail    = "KEYSMITH_EMAIL"
 	EnvPassword = "KEYSMITH_PASSWORD"
+	// EnvPasswordFile names a file holding the password instead (a server's
+	// systemd credential); only its owner may read it.
+	EnvPasswordFile = "KEYSMITH_PASSWORD_FILE"
 )
 
 // Env is what a run of the command line talks to.

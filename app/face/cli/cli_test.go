@@ -249,6 +249,31 @@ func TestSignInFromEnvironment(t *testing.T) {
 	}
 }
 
+// A server's unit gives the password in a file (a systemd credential).
+func TestSignInFromPasswordFile(t *testing.T) {
+	t.Parallel()
+	h := seeded(t)
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte(testkit.AdminPassword+"\n"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	h.env = map[string]string{EnvEmail: "ada@acme.test", EnvPasswordFile: file}
+	if r := h.run("", "users", "list"); r.code != 0 || !strings.Contains(r.stdout, "bea@acme.test") {
+		t.Fatalf("password file: %+v", r)
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.run("", "users", "list"); r.code != 1 || !strings.Contains(r.stderr, "chmod 600") || strings.Contains(r.stderr, testkit.AdminPassword) {
+		t.Fatalf("a file others may read: %+v", r)
+	}
+	// The variable wins over the file, as for the database password.
+	h.env[EnvPassword] = "wrong-password-here"
+	if r := h.run("", "users", "list"); r.code != 1 || !strings.Contains(r.stderr, "email or password is incorrect") {
+		t.Fatalf("variable and file: %+v", r)
+	}
+}
+
 func TestPasswd(t *testing.T) {
 	t.Parallel()
 	h := seeded(t)

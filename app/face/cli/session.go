@@ -11,6 +11,7 @@ import (
 
 	"keysmith/app/core"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/secretfile"
 	"keysmith/app/core/team"
 )
 
@@ -73,9 +74,14 @@ func (r *run) signIn() (*core.Core, int64, error) {
 		return nil, 0, err
 	}
 	email, password := r.env.Getenv(EnvEmail), r.env.Getenv(EnvPassword)
+	if file := r.env.Getenv(EnvPasswordFile); password == "" && file != "" {
+		if password, err = secretfile.Read(file, EnvPasswordFile, "auth"); err != nil {
+			return nil, 0, err
+		}
+	}
 	if email == "" || password == "" {
 		if !r.env.Terminal {
-			return nil, 0, errs.Invalidf("auth", "Sign in by setting %s and %s (or run in a terminal to be asked).", EnvEmail, EnvPassword)
+			return nil, 0, errs.Invalidf("auth", "Sign in by setting %s and %s or %s (or run in a terminal to be asked).", EnvEmail, EnvPassword, EnvPasswordFile)
 		}
 		if email == "" {
 			fmt.Fprint(r.env.Stderr, "Email: ")
