@@ -117,7 +117,7 @@ windows:
 # stamped into both binaries. Then the tests of scripts/test-dist.sh (the .deb
 # is installed with dpkg -i, run from PATH, smoke-tested, and removed again).
 RELEASE := dist/VERSION
-RELEASE_SRC := $(SRC_GO) $(SRC_FE) wails.json build/appicon.png build/linux/keysmith.desktop \
+RELEASE_SRC := $(SRC_GO) $(SRC_FE) wails.json build/appicon.png $(wildcard build/linux/* build/linux/debian/*) \
 	$(wildcard build/windows/*.json build/windows/*.manifest build/windows/*.ico build/windows/installer/*.nsi) scripts/dist.sh
 
 dist:

@@ -24,6 +24,8 @@ PKGS_E2E=(chromium xclip fonts-dejavu-core)
 PKGS_WIN=(nsis)
 # Peers of the verifier tests: nginx (auth_request) and wrk (make bench).
 PKGS_PEERS=(nginx wrk age keepassxc)
+# systemd-analyze checks the verifier's unit (tests/server).
+PKGS_UNIT=(systemd)
 # Team mode's second engine. The Go tests run its binaries as throwaway
 # clusters of their own (app/testkit/pgtest), never the system's cluster.
 PKGS_DB=(postgresql)
@@ -48,7 +50,7 @@ is_installed() {
 install_system() {
 	command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script supports Debian/Ubuntu only"
 	local missing=() p
-	for p in "${PKGS_BUILD[@]}" "${PKGS_SMOKE[@]}" "${PKGS_E2E[@]}" "${PKGS_WIN[@]}" "${PKGS_PEERS[@]}" "${PKGS_DB[@]}"; do
+	for p in "${PKGS_BUILD[@]}" "${PKGS_SMOKE[@]}" "${PKGS_E2E[@]}" "${PKGS_WIN[@]}" "${PKGS_PEERS[@]}" "${PKGS_UNIT[@]}" "${PKGS_DB[@]}"; do
 		is_installed "$p" || missing+=("$p")
 	done
 	if [ "${#missing[@]}" -eq 0 ]; then

@@ -99,6 +99,10 @@ for size in 16 24 32 48 64 128 256 512; do
 	convert build/appicon.png -resize "${size}x${size}" -strip "PNG32:$dir/keysmith.png"
 done
 install -D -m 0644 LICENSE "$PKG/usr/share/doc/keysmith/copyright"
+# The verifier as a system service: installed disabled, settings in
+# /etc/keysmith (a conffile: an upgrade keeps the administrator's edits).
+install -D -m 0644 build/linux/keysmith-serve.service "$PKG/lib/systemd/system/keysmith-serve.service"
+install -D -m 0644 build/linux/serve.env "$PKG/etc/keysmith/serve.env"
 
 # Lowest glibc the binary links against (the other libraries: the two
 # runtime packages below pull in the rest of GTK/WebKit).
@@ -111,7 +115,7 @@ Version: $VERSION
 Architecture: amd64
 Maintainer: $maint
 Installed-Size: $(du -sk --exclude=DEBIAN "$PKG" | cut -f1)
-Depends: libc6 (>= $glibc), libgtk-3-0, libwebkit2gtk-4.1-0
+Depends: libc6 (>= $glibc), libgtk-3-0, libwebkit2gtk-4.1-0, adduser
 Section: utils
 Priority: optional
 Description: manage a messaging account's users and API credentials
@@ -121,7 +125,9 @@ Description: manage a messaging account's users and API credentials
  local endpoint that verifies credentials as the MessageMedia SDKs send them.
  The same binary is the command line (keysmith help).
 EOF
-(cd "$PKG" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$PKG/DEBIAN/md5sums"
+for f in postinst prerm postrm; do install -m 0755 "build/linux/debian/$f" "$PKG/DEBIAN/$f"; done
+install -m 0644 build/linux/debian/conffiles "$PKG/DEBIAN/conffiles"
+(cd "$PKG" && find usr lib -type f -print0 | sort -z | xargs -0 md5sum) >"$PKG/DEBIAN/md5sums"
 find "$PKG" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 DEB="$OUT/keysmith_${VERSION}_amd64.deb"
 dpkg-deb --root-owner-group -Zxz --build "$PKG" "$DEB" >/dev/null

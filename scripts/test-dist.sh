@@ -6,7 +6,8 @@
 #  2. the .deb has the expected metadata and files, installs with dpkg -i on
 #     this machine, `keysmith version` runs from PATH (/usr/bin) and prints the
 #     stamped version, and the installed app passes the window smoke test
-#     (scripts/smoke-window.sh);
+#     (scripts/smoke-window.sh); the verifier's systemd unit is installed,
+#     verifies and is not enabled, its user and state directory exist;
 #  3. the Windows exe and installer are valid PE files (scripts/pecheck, on Go's
 #     debug/pe): machine, GUI subsystem, icon, manifest, version resource, the
 #     stamped version (exe), the NSIS marker (installer);
@@ -65,7 +66,7 @@ done
 contents="$(dpkg-deb -c "$DEB")"
 for p in ./usr/bin/keysmith ./usr/share/applications/keysmith.desktop \
 	./usr/share/icons/hicolor/256x256/apps/keysmith.png ./usr/share/icons/hicolor/48x48/apps/keysmith.png \
-	./usr/share/doc/keysmith/copyright; do
+	./usr/share/doc/keysmith/copyright ./lib/systemd/system/keysmith-serve.service ./etc/keysmith/serve.env; do
 	grep -qE " $p\$" <<<"$contents" || fail "deb: $p missing"
 done
 grep -E ' \./usr/bin/keysmith$' <<<"$contents" | grep -q '^-rwxr-xr-x root/root' || fail "deb: /usr/bin/keysmith is not root-owned 0755"
@@ -92,6 +93,12 @@ onpath="$(command -v keysmith || true)"
 got="$(keysmith version)"
 [ "$got" = "keysmith $VERSION" ] || fail "installed: 'keysmith version' printed '$got'"
 pass "dpkg -i: /usr/bin/keysmith on PATH prints '$got'"
+getent passwd keysmith >/dev/null || fail "installed: no keysmith system user for the verifier service"
+state="$(stat -c '%a %U' /var/lib/keysmith)"
+[ "$state" = "700 keysmith" ] || fail "installed: /var/lib/keysmith is '$state', want '700 keysmith'"
+ls /etc/systemd/system/*.wants/keysmith-serve.service >/dev/null 2>&1 && fail "installed: keysmith-serve.service is enabled; it must wait for the administrator"
+systemd-analyze verify /lib/systemd/system/keysmith-serve.service || fail "installed: keysmith-serve.service does not verify"
+pass "installed: keysmith-serve.service present and disabled, user keysmith, /var/lib/keysmith 0700"
 
 mkdir -p "$ART"
 SMOKE_ARTIFACTS="$ART" KEYSMITH_BIN=/usr/bin/keysmith bash scripts/smoke-window.sh || fail "installed app: window smoke test"

@@ -322,7 +322,7 @@ func Wrong(secret string) string {
 	return secret[:len(secret)-1] + "x"
 }
 
-// SelfSigned returns a P-256 certificate for 127.0.0.1, valid for an hour
+// SelfSigned returns a P-256 certificate for 127.0.0.1 and localhost, valid for an hour
 // either side of now, and its PKCS#8 key, both PEM.
 func SelfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 	t.Helper()
@@ -332,7 +332,7 @@ func SelfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "keysmith test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
 	if err != nil {
@@ -343,6 +343,21 @@ func SelfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
+}
+
+// Binary returns the built keysmith binary that KEYSMITH_BIN names (make
+// test sets it), and skips t without it, so go test ./... needs Go alone.
+func Binary(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("KEYSMITH_BIN")
+	if p == "" {
+		t.Skip("KEYSMITH_BIN is not set: this test runs the built binary (make test sets it)")
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }
 
 // AuditLog returns a log over the audit chain of data directory dir,

@@ -28,18 +28,7 @@ import (
 )
 
 // binary is the keysmith binary under test, from KEYSMITH_BIN.
-func binary(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("KEYSMITH_BIN")
-	if p == "" {
-		t.Skip("KEYSMITH_BIN is not set: these tests run the built binary (make test sets it)")
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
+func binary(t *testing.T) string { return testkit.Binary(t) }
 
 type proc struct {
 	code           int
