@@ -211,6 +211,9 @@ bench: $(DIST) $(BIN) $(RELEASE)
 	$(GO) test -tags $(GO_TAGS) -bench . -run '^$$' $(GO_PKGS) 2>&1 | tee $(BENCH_OUT)/go-bench.txt
 	@# The verify-vs-raw ratio is a target: 7 more interleaved runs of the pair, medians in the report.
 	$(GO) test -tags $(GO_TAGS) -bench 'VerifyHMAC|RawHMACSHA1' -count 7 -run '^$$' ./app/core/verify/ 2>&1 | tee -a $(BENCH_OUT)/go-bench.txt
+	@# The credential service on a throwaway PostgreSQL (team mode): create p50/p99, list and filter.
+	KEYSMITH_TEST_ENGINE=postgres KEYSMITH_REQUIRE_POSTGRES=1 $(GO) test -tags $(GO_TAGS) -bench 'Create|List10k|Filter10k' -run '^$$' \
+		./app/core/credentials/ 2>&1 | tee $(BENCH_OUT)/go-bench-postgres.txt
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
 		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./tests/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
 	@bash scripts/deps.sh --system

@@ -104,6 +104,14 @@ if len(runs) == 2:
     ns = {k: median(v) for k, v in runs.items()}
     r = ns["VerifyHMAC"] / ns["RawHMACSHA1"]
     w("| One HMAC verification under 3x the raw HMAC-SHA1 of the same signing string (medians of %d runs) | %.0f ns vs %.0f ns (%.2fx) | %s |" % (len(runs["VerifyHMAC"]), ns["VerifyHMAC"], ns["RawHMACSHA1"], r, verdict(r, 3, "x", "{:.2f}")))
+creates = {}
+for engine, fname in (("SQLite", "go-bench.txt"), ("PostgreSQL", "go-bench-postgres.txt")):
+    m = re.search(r"^BenchmarkCreate-\d+\s+\d+\s+[\d.]+ ns/op\s+(\d+) p50-µs\s+(\d+) p99-µs", saved(fname), re.M)
+    if m:
+        creates[engine] = (int(m.group(1)), int(m.group(2)))
+if creates:
+    w("| Credential create, p50 / p99 (a transaction with its audit row; no target, reported for each engine) | %s | reported |" % "; ".join(
+        "%s %.1f / %.1f ms" % (e, p50 / 1000, p99 / 1000) for e, (p50, p99) in creates.items()))
 config = ""
 for line in saved("serve.txt").splitlines():
     if line.startswith(("one core each", "all cores each")):
@@ -111,7 +119,7 @@ for line in saved("serve.txt").splitlines():
     m = re.match(r"\s*ratio (\w+)\s+throughput ([\d.]+) of nginx.*p99 ([\d.]+)x nginx", line)
     if m and config:
         kind, t, l = m.group(1), float(m.group(2)), float(m.group(3))
-        label = {"basic": "Basic", "hmac": "HMAC-SHA1"}.get(kind, kind)
+        label = {"basic": "Basic", "hmac": "HMAC-SHA1", "pgbasic": "Basic, on PostgreSQL", "pghmac": "HMAC-SHA1, on PostgreSQL"}.get(kind, kind)
         t_res = "**met**" if t >= 0.5 else "**missed** by %.2f (%.0f%% under 0.50)" % (0.5 - t, (1 - t / 0.5) * 100)
         l_res = "**met**" if l <= 1.5 else "**missed** by %.2fx (%.0f%% over 1.50x)" % (l - 1.5, (l / 1.5 - 1) * 100)
         w("| keysmith serve (%s, %s) throughput >= 0.5x nginx, p99 <= 1.5x nginx | %.2fx, p99 %.2fx | throughput %s; p99 %s |" % (label, config, t, l, t_res, l_res))
@@ -206,6 +214,7 @@ def section(title, fname, intro):
         w("_Not run in this report (no %s)._" % os.path.relpath(p))
     w("")
 section("Go benchmarks", "go-bench.txt", "`go test -bench .`, then the HMAC verify/raw pair 7 more times (the target uses the medians): opening the core on a database of 10,000 credentials (with the whole-database check, as the CLI does; with it deferred, as the window does before its first screen), credential create (p50, p99), list and filter among 10,000 credentials, vault unlock with the default KDF and list/search among 10,000 items, one HMAC verification next to the raw HMAC-SHA1 of the same signing string, one accepted Basic request and its answer over a kept-alive loopback connection (the whole path of keysmith serve).")
+section("Go benchmarks on PostgreSQL", "go-bench-postgres.txt", "The credential benchmarks again with the core on a throwaway PostgreSQL cluster on this machine (KEYSMITH_TEST_ENGINE=postgres): create (p50, p99), list and filter among 10,000 credentials.")
 section("Crash test", "crash.txt", "The CLI killed with SIGKILL at random moments during 1,000 creates and deletes; the database must pass `PRAGMA integrity_check` and its audit chain must verify.")
 section("keysmith serve under wrk", "serve.txt", "scripts/bench-serve.sh: `keysmith serve` beside nginx answering `return 200`, same run, same wrk settings.")
 section("keysmith serve under a Legacy password flood", "legacy.txt", "scripts/bench-legacy.sh: p99 of valid Basic, HMAC-SHA1 and Legacy requests idle and while 64 more connections send wrong Legacy passwords (for one known username, then for a new username on every request), and the peak RSS of `keysmith serve` over the run.")

@@ -68,6 +68,7 @@ type Server struct {
 	dir     string
 	bin     string
 	runAs   string // user to run the binaries as ("" = this process's user)
+	opts    string // postgres's options, the port among them: Resume reuses them
 	stopped bool
 }
 
@@ -130,7 +131,8 @@ func (s *Server) start() error {
 		opts := fmt.Sprintf("-p %d -k '%s' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
 			port, s.dir)
 		var out []byte
-		out, err = s.run("pg_ctl", "-D", data, "-l", filepath.Join(s.dir, "log"), "-w", "-t", "60", "-o", opts, "start")
+		s.opts = opts
+		out, err = s.pgCtlStart()
 		if err == nil {
 			s.base = &url.URL{Scheme: "postgres", User: url.User("keysmith"), Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 				Path: "/postgres", RawQuery: "sslmode=disable"}
@@ -140,6 +142,33 @@ func (s *Server) start() error {
 		err = fmt.Errorf("pg_ctl start: %v: %s\n%s", err, out, log)
 	}
 	return err
+}
+
+func (s *Server) pgCtlStart() ([]byte, error) {
+	return s.run("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-l", filepath.Join(s.dir, "log"), "-w", "-t", "60", "-o", s.opts, "start")
+}
+
+// Pause stops a cluster started by Start, keeping its data and port, as a
+// database server that goes away does: connections are cut.
+func (s *Server) Pause() error {
+	if s.dir == "" || s.stopped {
+		return errors.New("pause: not a running cluster started by Start")
+	}
+	if out, err := s.run("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "fast", "-w", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	}
+	return nil
+}
+
+// Resume starts a paused cluster again on the same port.
+func (s *Server) Resume() error {
+	if s.dir == "" || s.stopped {
+		return errors.New("resume: not a cluster started by Start")
+	}
+	if out, err := s.pgCtlStart(); err != nil {
+		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	}
+	return nil
 }
 
 // run runs one of the PostgreSQL binaries, as s.runAs when set.

@@ -187,3 +187,34 @@ func TestConnectRefusesOtherURLs(t *testing.T) {
 		}
 	}
 }
+
+// A paused cluster refuses connections; resumed, it serves the same data on
+// the same address.
+func TestPauseResume(t *testing.T) {
+	srv, err := Start()
+	if err != nil {
+		Unavailable(t, err)
+	}
+	defer srv.Stop()
+	u := srv.URL("postgres")
+	if _, err := srv.Admin().Exec(`CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Ping(); err == nil {
+		t.Fatal("a paused cluster accepted a connection")
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(t, u, `SELECT x::text FROM kept`); got != "7" {
+		t.Fatalf("after resume: %q, want 7", got)
+	}
+}
