@@ -49,9 +49,9 @@ type CopyOptions struct {
 	// batch and when the table is done.
 	Progress func(CopyProgress)
 	// Finish, when set, runs in the target's transaction once every table
-	// is copied and found equal, before the commit; its error undoes
-	// everything.
-	Finish func(ctx context.Context, tx *sql.Tx) error
+	// is copied and found equal, before the commit, with the rows of each
+	// table; its error undoes everything.
+	Finish func(ctx context.Context, tx *sql.Tx, copied []TableCount) error
 
 	batch  int                                         // rows per INSERT; 0 is copyBatch
 	tamper func(ctx context.Context, tx *sql.Tx) error // tests: changes the copy before it is compared
@@ -171,7 +171,7 @@ func CopyToPostgres(ctx context.Context, src *sql.Tx, rawURL string, o CopyOptio
 			}
 		}
 		if o.Finish != nil {
-			if err := o.Finish(ctx, tx); err != nil {
+			if err := o.Finish(ctx, tx, counts); err != nil {
 				return err
 			}
 		}

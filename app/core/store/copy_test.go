@@ -218,10 +218,13 @@ func TestCopyToPostgresRefusesAndUndoes(t *testing.T) {
 			}}
 		}, nil, "table key_check differs", nil},
 		{"Finish fails", func(t *testing.T, target string) CopyOptions {
-			return CopyOptions{Finish: func(ctx context.Context, tx *sql.Tx) error {
+			return CopyOptions{Finish: func(ctx context.Context, tx *sql.Tx, copied []TableCount) error {
 				var n int
 				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit`).Scan(&n); err != nil || n != 2 {
 					t.Errorf("Finish sees %d audit rows, %v", n, err)
+				}
+				if names, _ := Tables(ctx, s.DB); len(copied) != len(names) {
+					t.Errorf("Finish told of %d tables, want %d", len(copied), len(names))
 				}
 				return errors.New("finish refused")
 			}}
