@@ -59,9 +59,15 @@ func (r *run) migrate(args []string) error {
 	if err != nil {
 		return err
 	}
+	started := false
 	progress := func(p core.MigrateProgress) {
-		if p.Done && !*asJSON {
-			fmt.Fprintf(r.env.Stderr, "Copied %s: %d rows\n", p.Table, p.Rows)
+		switch {
+		case *asJSON:
+		case !started:
+			started = true
+			fmt.Fprintln(r.env.Stderr, "Moving the account; this computer's database stays as it is until the copy is verified.")
+		case p.Done:
+			fmt.Fprintf(r.env.Stderr, "Copied %s: %s\n", p.Table, rows(p.Rows))
 		}
 	}
 	got, err := c.Migrate(context.Background(), id, *to, r.env.Getenv(team.EnvDatabasePassword), progress)
@@ -80,4 +86,11 @@ func (r *run) migrate(args []string) error {
 		fmt.Fprintln(w, "This data directory now uses the team database; invite other machines with keysmith team invite.")
 		fmt.Fprintf(w, "The local database was kept, unchanged and no longer used, as %s\n(a backup that needs keysmith.key; delete it once you no longer want it).\n", got.Kept)
 	})
+}
+
+func rows(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
