@@ -74,6 +74,9 @@ func (c *Core) Migrate(ctx context.Context, actorID int64, address, password str
 	if c.database != "" {
 		return Migrated{}, errs.Invalidf("to", "This account already lives in the team database %s.", c.Team())
 	}
+	if err := c.Check(ctx); err != nil { // what Options.CheckLater deferred, if anything
+		return Migrated{}, err
+	}
 	clean, inURL, err := team.CheckDatabaseURL(address)
 	if err != nil {
 		return Migrated{}, err
@@ -134,15 +137,20 @@ func (c *Core) Migrate(ctx context.Context, actorID int64, address, password str
 			return err
 		}
 		out.Entries = res.Checked
-		return cfg.Save(c.Dir)
+		if err := cfg.Save(c.Dir); err != nil {
+			return fmt.Errorf("%w: %w", errs.Invalidf("dir", "this data directory's team settings could not be written (%s).", errs.SystemText(err)), err)
+		}
+		return nil
 	})
 	if err != nil {
 		if moved != nil {
-			moved.Close()
+			// Its store only: Close would save the audit head, which must
+			// keep following this computer's log.
+			moved.store.Close()
 		}
 		if committed {
 			var inv *errs.Invalid
-			reason := "it could not be checked there"
+			reason := "it could not be opened and checked there."
 			if errors.As(err, &inv) {
 				reason = inv.Message
 			}
@@ -151,7 +159,9 @@ func (c *Core) Migrate(ctx context.Context, actorID int64, address, password str
 		return Migrated{}, err
 	}
 	// This machine now uses the team database; the local file steps aside.
-	c.Close()
+	// (The audit head follows the team database's log from now on: moved
+	// saves it.)
+	c.store.Close()
 	*c = *moved
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Rename(filepath.Join(c.Dir, store.FileName+suffix), kept+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {

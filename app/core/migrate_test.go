@@ -236,7 +236,7 @@ func machine(t *testing.T, dir string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, e := range es {
-		if strings.HasSuffix(e.Name(), "-shm") {
+		if strings.HasSuffix(e.Name(), "-shm") || e.IsDir() {
 			out[e.Name()] = "present"
 			continue
 		}
@@ -305,8 +305,10 @@ func TestMigrate(t *testing.T) {
 	}
 
 	// The local file: renamed, untouched; the team database: the same rows.
-	if _, err := os.Stat(local); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s still in the data directory: %v", store.FileName, err)
+	for name := range machine(t, m.dir) {
+		if strings.HasPrefix(name, store.FileName) && !strings.HasPrefix(name, core.MigratedFileName) {
+			t.Errorf("%s still in the data directory", name)
+		}
 	}
 	kept := readOnly(t, got.Kept)
 	if after := testkit.Snapshot(t, kept); after != before {
@@ -559,4 +561,46 @@ func targetTables(t *testing.T, db *sql.DB) []string {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// TestMigrateFailsAfterCommit: when the copy has committed but the machine
+// cannot switch (here its team settings cannot be written), this computer
+// keeps its own account exactly as it was, its audit head included, and
+// the error says the team database holds the copy.
+func TestMigrateFailsAfterCommit(t *testing.T) {
+	skipOnPostgresPass(t)
+	t.Parallel()
+	ctx := context.Background()
+	m := migrateFixture(t)
+	settings := filepath.Join(m.dir, team.ConfigFile)
+	if err := os.Mkdir(settings, 0o700); err != nil { // a file cannot replace it
+		t.Fatal(err)
+	}
+	dirBefore := machine(t, m.dir)
+	target := pgtest.DB(t)
+	_, err := m.c.Migrate(ctx, m.users.Admin.ID, target, "", nil)
+	if msg := errs.Message(err); !strings.Contains(msg, "was copied to") || !strings.Contains(msg, "team settings could not be written") ||
+		!strings.Contains(msg, "empty the team database") {
+		t.Fatalf("migrate: %v (%q)", err, msg)
+	}
+	if got := machine(t, m.dir); fmt.Sprint(got) != fmt.Sprint(dirBefore) {
+		t.Errorf("the data directory changed:\n%v\n%v", dirBefore, got)
+	}
+	if empty, err := store.Empty(ctx, target); err != nil || empty {
+		t.Errorf("the committed copy is not in the target: empty %v, %v", empty, err)
+	}
+	if m.c.Team() != "" {
+		t.Errorf("the core moved to %s", m.c.Team())
+	}
+	if res, err := m.c.VerifyAudit(ctx, m.users.Admin.ID); err != nil || !res.OK() {
+		t.Errorf("the local audit log after the failed switch: %+v %v", res, err)
+	}
+	m.c.Close()
+	os.Remove(settings)
+	if m.c, err = core.Open(ctx, m.dir, m.opts); err != nil || m.c.Team() != "" {
+		t.Fatalf("reopen: %v", err)
+	}
+	if res, err := m.c.VerifyAudit(ctx, m.users.Admin.ID); err != nil || !res.OK() {
+		t.Errorf("the local audit log reopened: %+v %v", res, err)
+	}
 }
