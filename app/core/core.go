@@ -56,6 +56,7 @@ type Core struct {
 	key       *keyfile.Key
 	upgrading bool   // the one-time upgrades have not all run yet (upgrade.go)
 	database  string // the team database's URL, with its password; "" for SQLite
+	opt       Options
 }
 
 // Options adjust Open for tests; the zero value is what builds use.
@@ -166,7 +167,7 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 	}
 	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
 	c := &Core{Dir: dir, store: st, audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
-		key: key, upgrading: upgrading, database: opt.Database}
+		key: key, upgrading: upgrading, database: opt.Database, opt: opt}
 	// After the wrap above, so rows from before both are sealed as wrapped.
 	if !opt.CheckLater { // else Check does it, before any write
 		if err := c.finishUpgrade(ctx); err != nil {

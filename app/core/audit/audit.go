@@ -150,6 +150,30 @@ func (l *Log) anchorFor(ctx context.Context, tx *sql.Tx) (mark, error) {
 // append writes one row after the newest and seals the anchor with count
 // as the number of entries before it.
 func (l *Log) append(ctx context.Context, tx *sql.Tx, e Event, count int64) (mark, error) {
+	return l.appendAll(ctx, tx, []Event{e}, count)
+}
+
+// AppendAll records events, in order, inside tx, as that many Appends
+// would, and reseals the database anchor once, after the last: for writing
+// many entries at once.
+func (l *Log) AppendAll(ctx context.Context, tx *sql.Tx, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	a, err := l.anchorFor(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = l.appendAll(ctx, tx, events, a.Count)
+	return err
+}
+
+// appendBatch is how many rows one INSERT of appendAll carries.
+const appendBatch = 200
+
+// appendAll writes events after the newest row and seals the anchor with
+// count as the number of entries before them.
+func (l *Log) appendAll(ctx context.Context, tx *sql.Tx, events []Event, count int64) (mark, error) {
 	var prev []byte
 	var seq int64
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&seq, &prev)
@@ -166,15 +190,24 @@ func (l *Log) append(ctx context.Context, tx *sql.Tx, e Event, count int64) (mar
 	} else if err != nil {
 		return mark{}, fmt.Errorf("audit head: %w", err)
 	}
-	en := Entry{Event: e, Seq: seq + 1, At: l.clock().UTC().Truncate(time.Millisecond)}
-	h := l.hash(prev, en)
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit (seq, at, actor_id, actor, action, target, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		en.Seq, en.At.Format(time.RFC3339Nano), nullID(e.ActorID), e.Actor, e.Action, e.Target, e.Detail, prev, h)
-	if err != nil {
-		return mark{}, fmt.Errorf("audit append: %w", err)
+	for len(events) > 0 {
+		n := min(len(events), appendBatch)
+		args := make([]any, 0, 9*n)
+		for _, e := range events[:n] {
+			seq++
+			en := Entry{Event: e, Seq: seq, At: l.clock().UTC().Truncate(time.Millisecond)}
+			h := l.hash(prev, en)
+			args = append(args, en.Seq, en.At.Format(time.RFC3339Nano), nullID(e.ActorID), e.Actor, e.Action, e.Target, e.Detail, prev, h)
+			prev = h
+		}
+		row := "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit (seq, at, actor_id, actor, action, target, detail, prev_hash, hash)
+			VALUES `+row+strings.Repeat(", "+row, n-1), args...); err != nil {
+			return mark{}, fmt.Errorf("audit append: %w", err)
+		}
+		events, count = events[n:], count+int64(n)
 	}
-	a := mark{Seq: en.Seq, Hash: h, Count: count + 1}
+	a := mark{Seq: seq, Hash: prev, Count: count}
 	return a, l.writeAnchor(ctx, tx, a)
 }
 
@@ -312,6 +345,12 @@ func (r Result) Tampered() bool { return r.Problem != "" }
 // A missing anchor, with entries present, makes the result Unproven.
 func (l *Log) Verify(ctx context.Context, db *sql.DB) (Result, error) {
 	return l.verify(ctx, db)
+}
+
+// VerifyTx is Verify inside tx, which sees what tx wrote before it commits
+// (a copy of the log, say).
+func (l *Log) VerifyTx(ctx context.Context, tx *sql.Tx) (Result, error) {
+	return l.verify(ctx, tx)
 }
 
 func (l *Log) verify(ctx context.Context, q querier) (Result, error) {

@@ -482,3 +482,59 @@ func TestFirstHashKnownAnswer(t *testing.T) {
 		t.Errorf("first event hash = %s, want %s", got, want)
 	}
 }
+
+// AppendAll writes what that many Appends would (the same rows, hashes
+// included), across its INSERT batches, and the log verifies; it carries
+// on a log that already has entries, and VerifyTx sees it before commit.
+func TestAppendAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var many []audit.Event
+	for i := range 450 { // more than two INSERT batches
+		e := sample[i%len(sample)]
+		e.Detail = fmt.Sprintf("%s #%d", e.Detail, i)
+		many = append(many, e)
+	}
+	one, l1 := openStore(t), newLog()
+	appendAll(t, one, l1, many...)
+	all, l2 := openStore(t), newLog()
+	appendAll(t, all, l2, many[:1]...)
+	err := all.Tx(ctx, func(tx *sql.Tx) error {
+		if err := l2.AppendAll(ctx, tx, many[1:]); err != nil {
+			return err
+		}
+		res, err := l2.VerifyTx(ctx, tx)
+		if err == nil && (!res.OK() || res.Checked != len(many)) {
+			err = fmt.Errorf("VerifyTx before commit: %+v", res)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := func(s *store.Store) string {
+		var b strings.Builder
+		r, err := s.DB.Query(`SELECT seq, at, COALESCE(actor_id, 0), actor, action, target, detail, prev_hash, hash FROM audit ORDER BY seq`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var seq, actor int64
+			var at, who, action, target, detail string
+			var prev, hash []byte
+			r.Scan(&seq, &at, &actor, &who, &action, &target, &detail, &prev, &hash)
+			fmt.Fprintf(&b, "%d %s %d %s %s %s %s %x %x\n", seq, at, actor, who, action, target, detail, prev, hash)
+		}
+		return b.String()
+	}
+	if a, b := rows(one), rows(all); a != b || strings.Count(a, "\n") != len(many) {
+		t.Fatalf("AppendAll wrote other rows than Append:\n%.300s\n%.300s", a, b)
+	}
+	if res := verify(t, all, l2); !res.OK() || res.Checked != len(many) {
+		t.Fatalf("verify after AppendAll: %+v", res)
+	}
+	if err := all.Tx(ctx, func(tx *sql.Tx) error { return l2.AppendAll(ctx, tx, nil) }); err != nil {
+		t.Fatal(err)
+	}
+}

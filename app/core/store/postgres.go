@@ -133,26 +133,33 @@ func (s *Store) preparePostgres(ctx context.Context) error {
 		if err := checkState(version, others, len(ms)); err != nil {
 			return err
 		}
-		if version == 0 {
-			if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_version (version BIGINT NOT NULL)`); err != nil {
-				return err
-			}
-			s.Fresh = true
-		}
-		for _, m := range ms[version:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("migrate to schema %d: %w", m.version, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, len(ms))
-		return err
+		s.Fresh = version == 0
+		return pgMigrate(ctx, tx, version, ms)
 	})
 	if err != nil && !errors.Is(err, errs.ErrNewerDatabase) && !errors.Is(err, errs.ErrCorruptDatabase) {
 		return fmt.Errorf("migrate database: %w", err)
 	}
+	return err
+}
+
+// pgMigrate applies ms from schema version on in tx and records the new
+// version; from version 0 it first makes the schema_version table. The
+// caller holds migrateLock.
+func pgMigrate(ctx context.Context, tx *sql.Tx, version int, ms []migration) error {
+	if version == 0 {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_version (version BIGINT NOT NULL)`); err != nil {
+			return err
+		}
+	}
+	for _, m := range ms[version:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migrate to schema %d: %w", m.version, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM schema_version`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, len(ms))
 	return err
 }
 

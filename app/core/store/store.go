@@ -243,24 +243,26 @@ func EngineOf(db *sql.DB) Engine {
 // Tables lists the tables of Keysmith's schema on db, by name (neither
 // SQLite's own nor the PostgreSQL schema_version).
 func Tables(ctx context.Context, db *sql.DB) ([]string, error) {
-	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
-	if isPostgres(db) {
-		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_version' ORDER BY tablename`
+	return tables(ctx, db, EngineOf(db))
+}
+
+// querier runs queries: a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
+func tables(ctx context.Context, q querier, e Engine) ([]string, error) {
+	query := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	if e == Postgres {
+		query = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_version' ORDER BY tablename`
 	}
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return texts(ctx, q, query)
+}
+
+// texts returns the one text column of every row of query.
+func texts(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	return Collect(rows, err, func(rs *sql.Rows, v *string) error { return rs.Scan(v) })
 }
 
 // IsUnique reports whether err is a row refused for a duplicate key

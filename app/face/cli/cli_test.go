@@ -366,6 +366,7 @@ func TestAuthorizationSweep(t *testing.T) {
 		"team status":          nil,
 		"team invite":          {"--out", "/nonexistent/x.invitation"},
 		"team join":            {"--yes", "/nonexistent/x.invitation"},
+		"migrate":              {"--to", "postgres://keysmith@127.0.0.1:1/keysmith?sslmode=disable"},
 	}
 	h := seeded(t)
 	for _, who := range []struct{ role, email, password string }{

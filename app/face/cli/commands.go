@@ -5,12 +5,12 @@ import "slices"
 // commands is every command, in the order help lists them. The table is
 // put together here, in one place: each group's commands sit beside their
 // code (userCommands, auditCommands, keyCommands, serveCommands,
-// vaultCommands, teamCommands), and a group missing below is missing from
+// vaultCommands, teamCommands, migrateCommands), and a group missing below is missing from
 // the CLI, whatever the file names.
 var commands []command
 
 func init() {
-	commands = slices.Concat(userCommands(), auditCommands(), keyCommands(), serveCommands(), vaultCommands(), teamCommands())
+	commands = slices.Concat(userCommands(), auditCommands(), keyCommands(), serveCommands(), vaultCommands(), teamCommands(), migrateCommands())
 }
 
 // command is one leaf command.

@@ -20,7 +20,7 @@ func TestCommandTable(t *testing.T) {
 		"serve", "verify",
 		"vault init", "vault status", "vault list", "vault add", "vault get", "vault edit", "vault delete",
 		"vault passwd", "vault recovery", "vault rotate-key", "vault export", "vault import",
-		"team status", "team invite", "team join",
+		"team status", "team invite", "team join", "migrate",
 	}
 	var got []string
 	for _, c := range commands {

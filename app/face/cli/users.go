@@ -52,13 +52,10 @@ func (r *run) initAccount(args []string) error {
 	account, name, email, asJSON := o.need("account", "account name"), o.need("name", "your name"), o.need("email", "your email"), o.json()
 	database := o.String("database", "", "a team database's postgres:// address")
 	o.then(func() error {
-		if _, inURL, err := team.CheckDatabaseURL(*database); *database != "" && (err != nil || inURL != "") {
-			if err == nil {
-				err = usagef("the --database address holds a password, which the command line would expose; give it in %s instead", team.EnvDatabasePassword)
-			}
-			return asUsage(err)
+		if *database == "" {
+			return nil
 		}
-		return nil
+		return databaseAddress("database", *database)
 	})
 	if err := r.parse(o, args); err != nil {
 		return err
