@@ -167,6 +167,38 @@ func OpenDir(t testing.TB, dir string, clock *Clock) *core.Core {
 	return c
 }
 
+// SecondMachine opens a's account on a second machine: on PostgreSQL a
+// data directory of its own holding what joining gives it (the key file,
+// the upgrade marker and its own audit head, anchored where the log
+// stands), on a's database; on SQLite a second process on a's data
+// directory.
+func SecondMachine(t testing.TB, a *core.Core, clock *Clock) *core.Core {
+	t.Helper()
+	opt := Options(t, a.Dir, clock)
+	dirB := a.Dir
+	if opt.Database != "" {
+		if err := a.SaveHead(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		dirB = t.TempDir()
+		for _, name := range []string{keyfile.FileName, "keysmith.upgraded", audit.HeadFileName} {
+			data, err := os.ReadFile(filepath.Join(a.Dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dirB, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := core.Open(context.Background(), dirB, opt)
+	if err != nil {
+		t.Fatalf("open the second machine: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 // Users are the seeded account's users.
 type Users struct {
 	Admin, Advanced, Basic accounts.User

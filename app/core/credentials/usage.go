@@ -48,6 +48,7 @@ var categoryPrefixes = []struct{ prefix, category string }{
 	{"signature does not match", "wrong secret or signature"},
 	{ErrNotActive.Error(), "credential disabled or expired"},
 	{"signature already used", "replayed or out-of-date request"},
+	{"signature not checked for replays", "replayed or out-of-date request"},
 	{"date missing", "replayed or out-of-date request"},
 	{ErrNotHMAC.Error(), "malformed or unsupported request"},
 	{"no Authorization header", "malformed or unsupported request"},

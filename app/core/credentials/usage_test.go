@@ -92,6 +92,7 @@ func TestRefusalCategory(t *testing.T) {
 		{reason(verify.ErrSignature), "wrong secret or signature"},
 		{reason(credentials.ErrNotActive), "credential disabled or expired"},
 		{reason(verify.ErrReplay), "replayed or out-of-date request"},
+		{reason(verify.ErrReplayUnchecked), "replayed or out-of-date request"},
 		{reason(verify.ErrDate), "replayed or out-of-date request"},
 		{reason(credentials.ErrNotHMAC), "malformed or unsupported request"},
 		{reason(verify.ErrNoAuthorization), "malformed or unsupported request"},
