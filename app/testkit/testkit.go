@@ -92,20 +92,28 @@ var databases struct {
 }
 
 // Database returns what keeps dir's account: "" for the SQLite database in
-// dir, or, on PostgreSQL, the URL of a new database for dir, the same for
-// every call until the test that made it ends.
+// dir, or, on PostgreSQL (or for a directory of OpenOnPostgres), the URL of
+// a new database for dir, the same for every call until the test that made
+// it ends.
 func Database(t testing.TB, dir string) string {
 	t.Helper()
-	if Engine() == store.SQLite {
-		return ""
-	}
 	databases.Lock()
 	u, ok := databases.urls[dir]
 	databases.Unlock()
 	if ok {
 		return u
 	}
-	u = pgtest.DB(t)
+	if Engine() == store.SQLite {
+		return ""
+	}
+	return newDatabase(t, dir)
+}
+
+// newDatabase makes a PostgreSQL database for dir's account, kept until
+// the test ends.
+func newDatabase(t testing.TB, dir string) string {
+	t.Helper()
+	u := pgtest.DB(t)
 	databases.Lock()
 	if databases.urls == nil {
 		databases.urls = map[string]string{}
@@ -148,6 +156,17 @@ func Options(t testing.TB, dir string, clock *Clock) core.Options {
 		opt.Clock = clock.Now
 	}
 	return opt
+}
+
+// OpenOnPostgres opens a core on a fresh temporary data directory whose
+// account lives in a PostgreSQL database of its own, whichever engine the
+// tests run on: for the tests of team mode itself (SecondMachine opens the
+// same account beside it).
+func OpenOnPostgres(t testing.TB, clock *Clock) *core.Core {
+	t.Helper()
+	dir := t.TempDir()
+	newDatabase(t, dir)
+	return OpenDir(t, dir, clock)
 }
 
 // Open opens a core on a fresh temporary data directory.

@@ -2,10 +2,12 @@ package desktop_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"keysmith/app/core/verifiers"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/desktop"
+	"keysmith/app/face/views"
 	"keysmith/app/testkit"
+	"keysmith/app/version"
 )
 
 func freePort(t *testing.T) int {
@@ -259,5 +264,76 @@ func TestLiveCheckTimesOut(t *testing.T) {
 	}
 	if took := time.Since(start); took < 4*time.Second || took > 8*time.Second {
 		t.Errorf("the check gave up after %v, want 5 s", took)
+	}
+}
+
+// Settings > Verification lists every endpoint of the account: a keysmith
+// serve registered from another machine, and the window's own while it
+// runs (marked as this one, kept live by its heartbeat, stopped when it
+// stops).
+func TestListVerifiers(t *testing.T) {
+	t.Parallel()
+	a, c, u, clock := seeded(t)
+	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	server := testkit.SecondMachine(t, c, clock)
+	reg, err := server.Verifiers.Register(context.Background(), u.Admin.ID,
+		verifiers.Info{Kind: verifiers.Serve, Host: "orders-1", Address: "10.0.0.5:8787", Version: "1.4.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKind := func() map[string]views.VerifierView {
+		t.Helper()
+		vs, err := a.ListVerifiers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]views.VerifierView{}
+		for _, v := range vs {
+			out[v.Kind] = v
+		}
+		if len(out) != len(vs) {
+			t.Fatalf("listed %+v", vs)
+		}
+		return out
+	}
+	now := clock.Now().UTC().Format(time.RFC3339)
+	want := views.VerifierView{ID: reg.ID(), Kind: "serve", Host: "orders-1", Address: "10.0.0.5:8787", Version: "1.4.0",
+		Health: "live", StartedAt: now, LastSeenAt: now}
+	if got := byKind(); len(got) != 1 || got["serve"] != want {
+		t.Fatalf("listed %+v, want %+v", got, want)
+	}
+
+	port := freePort(t)
+	if _, err := a.StartVerifier(port, false); err != nil {
+		t.Fatal(err)
+	}
+	defer a.StopVerifier()
+	host, _ := os.Hostname()
+	own := byKind()["window"]
+	if own.Host != host || own.Address != "127.0.0.1:"+strconv.Itoa(port) || own.Version != version.Version ||
+		own.Health != "live" || !own.This || own.ID == reg.ID() {
+		t.Fatalf("the window's own endpoint: %+v", own)
+	}
+
+	// Time passes: the server sends no heartbeat and falls silent; the
+	// window's endpoint beats on its own.
+	clock.Advance(verifiers.StaleAfter + time.Second)
+	later := clock.Now().UTC().Format(time.RFC3339)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		got := byKind()
+		if got["window"].LastSeenAt == later && got["window"].Health == "live" && got["serve"].Health == "silent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s without a heartbeat from the server: %+v", verifiers.StaleAfter, got)
+		}
+	}
+	if _, err := a.StopVerifier(); err != nil {
+		t.Fatal(err)
+	}
+	if own := byKind()["window"]; own.Health != "stopped" || own.StoppedAt != later || own.This {
+		t.Fatalf("after stop: %+v", own)
 	}
 }
