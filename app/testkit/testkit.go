@@ -3,6 +3,7 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,6 +34,7 @@ import (
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
 	"keysmith/app/core/vault"
+	"keysmith/app/core/verify"
 	"keysmith/app/testkit/pgtest"
 )
 
@@ -216,6 +219,28 @@ func SecondMachine(t testing.TB, a *core.Core, clock *Clock) *core.Core {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b
+}
+
+// SendSigned sends method base+path with body to a verifier, signed with an
+// HMAC key as the official SDKs sign it (verify.SignHMAC: POST in the
+// request line for a body) at date, and returns the answer's status.
+func SendSigned(t testing.TB, method, base, path, key, secret string, date time.Time, body []byte) int {
+	t.Helper()
+	d := date.UTC().Format(http.TimeFormat)
+	auth, sum := verify.SignHMAC(key, secret, d, path, body)
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("date", d)
+	req.Header.Set("x-Content-MD5", sum)
+	req.Header.Set("Authorization", auth)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // Users are the seeded account's users.

@@ -89,20 +89,8 @@ func TestVerifierFromTheWindow(t *testing.T) {
 // PUT with a body, signed as POST.
 func putSignedAsPOST(t *testing.T, addr, key, secret string) int {
 	t.Helper()
-	body := []byte(`{"status":"cancelled"}`)
-	date := testkit.NewClock().Now().Format(http.TimeFormat) // the clock attached() runs on
-	path := "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7"
-	auth, sum := verify.SignHMAC(key, secret, date, path, body)
-	req, _ := http.NewRequest("PUT", "http://"+addr+path, bytes.NewReader(body))
-	req.Header.Set("date", date)
-	req.Header.Set("x-Content-MD5", sum)
-	req.Header.Set("Authorization", auth)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return testkit.SendSigned(t, "PUT", "http://"+addr, "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7", key, secret,
+		testkit.NewClock().Now(), []byte(`{"status":"cancelled"}`)) // the clock attached() runs on
 }
 
 // The window's endpoint takes the strict-method setting of keysmith serve:

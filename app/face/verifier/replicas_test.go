@@ -2,7 +2,6 @@ package verifier_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -43,18 +42,7 @@ func TestReplicasOnOneDatabase(t *testing.T) {
 	}
 	post := func(base, body string) int {
 		t.Helper()
-		date := clock.Now().UTC().Format(http.TimeFormat)
-		auth, md5 := verify.SignHMAC(cred.Key, secret, date, "/v1/messages", []byte(body))
-		req, _ := http.NewRequest("POST", base+"/v1/messages", strings.NewReader(body))
-		req.Header.Set("Date", date)
-		req.Header.Set("x-Content-MD5", md5)
-		req.Header.Set("Authorization", auth)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
+		return testkit.SendSigned(t, "POST", base, "/v1/messages", cred.Key, secret, clock.Now(), []byte(body))
 	}
 	for _, tc := range []struct {
 		name          string
