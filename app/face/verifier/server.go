@@ -195,7 +195,9 @@ func (s *Server) beat() {
 	if reg == nil {
 		return
 	}
-	err := reg.Beat(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), verifiers.HeartbeatEvery)
+	defer cancel()
+	err := reg.Beat(ctx)
 	if err != nil && !s.beatFailing {
 		s.log.Warn("verifier heartbeat not recorded", "err", err.Error())
 	}
