@@ -225,8 +225,10 @@ func (c *Core) KeepHeadSaved(ctx context.Context, warn func(error)) {
 	}
 }
 
-// Close saves the audit head and closes the database.
+// Close saves the audit head and closes the database, once the verifiers'
+// background work has ended.
 func (c *Core) Close() error {
+	c.Verifiers.Close()
 	err := c.audit.SaveHead(context.Background(), c.store.DB)
 	return errors.Join(err, c.store.Close())
 }

@@ -47,9 +47,10 @@ const (
 // this one last counted: with the table near full, at most a second of
 // their accepted requests with a body.
 type Replays struct {
-	db  *sql.DB
-	key []byte
-	max int
+	db   *sql.DB
+	key  []byte
+	max  int
+	work *sync.WaitGroup // background purges, waited for by Service.Close
 
 	mu        sync.Mutex
 	counted   int       // rows at the last count
@@ -58,8 +59,8 @@ type Replays struct {
 	counting  bool      // a purge and count is under way
 }
 
-func newReplays(db *sql.DB, key []byte, max int) *Replays {
-	return &Replays{db: db, key: key, max: max}
+func newReplays(db *sql.DB, key []byte, max int, work *sync.WaitGroup) *Replays {
+	return &Replays{db: db, key: key, max: max, work: work}
 }
 
 // FirstUse implements verify.Replays.
@@ -96,7 +97,7 @@ func (r *Replays) room(now time.Time) bool {
 	if r.counted+r.added < r.max {
 		if since >= purgeEvery && !r.counting {
 			r.counting = true
-			go r.purge(now)
+			r.work.Go(func() { r.purge(now) })
 		}
 		r.mu.Unlock()
 		return true

@@ -108,6 +108,7 @@ type Service struct {
 	clock   func() time.Time
 	key     []byte   // keys the replay window's digests
 	replays *Replays // nil when the database is one machine's
+	work    sync.WaitGroup
 }
 
 // New returns the Service over db. replayKey keys the digests of the
@@ -115,7 +116,7 @@ type Service struct {
 func New(db *sql.DB, acc *accounts.Service, clock func() time.Time, replayKey []byte, shared bool) *Service {
 	s := &Service{db: db, acc: acc, clock: clock, key: replayKey}
 	if shared {
-		s.replays = newReplays(db, replayKey, MaxReplayRows)
+		s.replays = newReplays(db, replayKey, MaxReplayRows, &s.work)
 	}
 	return s
 }
@@ -129,6 +130,10 @@ func (s *Service) SharedReplays() verify.Replays {
 	}
 	return s.replays
 }
+
+// Close waits for the replay window's background work (a purge) to end;
+// the database may then be closed.
+func (s *Service) Close() { s.work.Wait() }
 
 // Registration is one running endpoint's row, kept seen by Beat until Stop.
 type Registration struct {
