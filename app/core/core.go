@@ -18,6 +18,7 @@ import (
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
 	"keysmith/app/core/vault"
+	"keysmith/app/core/verifiers"
 )
 
 // EnvDataDir names the environment variable that overrides the data directory.
@@ -49,6 +50,7 @@ type Core struct {
 	Accounts    *accounts.Service
 	Credentials *credentials.Service
 	Vault       *vault.Service
+	Verifiers   *verifiers.Service
 	Clock       func() time.Time
 
 	store     *store.Store
@@ -166,7 +168,8 @@ func Open(ctx context.Context, dir string, opt Options) (*Core, error) {
 		kdf = *opt.VaultKDF
 	}
 	vaults := vault.New(st.DB, acc, log, opt.Clock, kdf)
-	c := &Core{Dir: dir, store: st, audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Clock: opt.Clock,
+	vers := verifiers.New(st.DB, acc, opt.Clock, key.Derive("replay digest v1"), st.SharedByMachines())
+	c := &Core{Dir: dir, store: st, audit: log, Accounts: acc, Credentials: creds, Vault: vaults, Verifiers: vers, Clock: opt.Clock,
 		key: key, upgrading: upgrading, database: opt.Database, opt: opt}
 	// After the wrap above, so rows from before both are sealed as wrapped.
 	if !opt.CheckLater { // else Check does it, before any write
@@ -223,8 +226,10 @@ func (c *Core) KeepHeadSaved(ctx context.Context, warn func(error)) {
 	}
 }
 
-// Close saves the audit head and closes the database.
+// Close saves the audit head and closes the database, once the verifiers'
+// background work has ended.
 func (c *Core) Close() error {
+	c.Verifiers.Close()
 	err := c.audit.SaveHead(context.Background(), c.store.DB)
 	return errors.Join(err, c.store.Close())
 }

@@ -3,6 +3,7 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,6 +34,7 @@ import (
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
 	"keysmith/app/core/vault"
+	"keysmith/app/core/verify"
 	"keysmith/app/testkit/pgtest"
 )
 
@@ -92,20 +95,28 @@ var databases struct {
 }
 
 // Database returns what keeps dir's account: "" for the SQLite database in
-// dir, or, on PostgreSQL, the URL of a new database for dir, the same for
-// every call until the test that made it ends.
+// dir, or, on PostgreSQL (or for a directory of OpenOnPostgres), the URL of
+// a new database for dir, the same for every call until the test that made
+// it ends.
 func Database(t testing.TB, dir string) string {
 	t.Helper()
-	if Engine() == store.SQLite {
-		return ""
-	}
 	databases.Lock()
 	u, ok := databases.urls[dir]
 	databases.Unlock()
 	if ok {
 		return u
 	}
-	u = pgtest.DB(t)
+	if Engine() == store.SQLite {
+		return ""
+	}
+	return newDatabase(t, dir)
+}
+
+// newDatabase makes a PostgreSQL database for dir's account, kept until
+// the test ends.
+func newDatabase(t testing.TB, dir string) string {
+	t.Helper()
+	u := pgtest.DB(t)
 	databases.Lock()
 	if databases.urls == nil {
 		databases.urls = map[string]string{}
@@ -150,6 +161,17 @@ func Options(t testing.TB, dir string, clock *Clock) core.Options {
 	return opt
 }
 
+// OpenOnPostgres opens a core on a fresh temporary data directory whose
+// account lives in a PostgreSQL database of its own, whichever engine the
+// tests run on: for the tests of team mode itself (SecondMachine opens the
+// same account beside it).
+func OpenOnPostgres(t testing.TB, clock *Clock) *core.Core {
+	t.Helper()
+	dir := t.TempDir()
+	newDatabase(t, dir)
+	return OpenDir(t, dir, clock)
+}
+
 // Open opens a core on a fresh temporary data directory.
 func Open(t testing.TB, clock *Clock) *core.Core {
 	t.Helper()
@@ -165,6 +187,60 @@ func OpenDir(t testing.TB, dir string, clock *Clock) *core.Core {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// SecondMachine opens a's account on a second machine: on PostgreSQL a
+// data directory of its own holding what joining gives it (the key file,
+// the upgrade marker and its own audit head, anchored where the log
+// stands), on a's database; on SQLite a second process on a's data
+// directory.
+func SecondMachine(t testing.TB, a *core.Core, clock *Clock) *core.Core {
+	t.Helper()
+	opt := Options(t, a.Dir, clock)
+	dirB := a.Dir
+	if opt.Database != "" {
+		if err := a.SaveHead(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		dirB = t.TempDir()
+		for _, name := range []string{keyfile.FileName, "keysmith.upgraded", audit.HeadFileName} {
+			data, err := os.ReadFile(filepath.Join(a.Dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dirB, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := core.Open(context.Background(), dirB, opt)
+	if err != nil {
+		t.Fatalf("open the second machine: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// SendSigned sends method base+path with body to a verifier, signed with an
+// HMAC key as the official SDKs sign it (verify.SignHMAC: POST in the
+// request line for a body) at date, and returns the answer's status.
+func SendSigned(t testing.TB, method, base, path, key, secret string, date time.Time, body []byte) int {
+	t.Helper()
+	d := date.UTC().Format(http.TimeFormat)
+	auth, sum := verify.SignHMAC(key, secret, d, path, body)
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("date", d)
+	req.Header.Set("x-Content-MD5", sum)
+	req.Header.Set("Authorization", auth)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }
 
 // Users are the seeded account's users.

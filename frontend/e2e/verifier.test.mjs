@@ -53,6 +53,8 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   await page.getByRole('heading', { name: 'Verification', level: 1 }).waitFor();
   assert.equal(await waitForText(page, 'verifier-status', /Stopped/), 'Stopped');
   assert.equal(await byId(page, 'verifier-port').inputValue(), '8787');
+  // No verifier of the account has run yet: the page says nothing checks the credentials.
+  await waitForText(page, 'verifiers-empty', /No verifier of this account has run yet/);
   const nginx = await byId(page, 'verifier-nginx').textContent();
   for (const line of ['auth_request /_keysmith;', 'internal;', 'proxy_pass_request_body off;', 'X-Original-Method', 'X-Original-URI']) {
     assert.ok(nginx.includes(line), `nginx example has ${line}`);
@@ -82,6 +84,13 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   // It really answers on loopback.
   const health = await fetch(`http://127.0.0.1:${port}/keysmith/health`);
   assert.equal(health.status, 200, 'the endpoint answers its health check');
+  // The window's endpoint is listed among the account's verifiers, live, as this window's.
+  await waitForText(page, 'verifiers-summary', /1 verifier is checking these credentials now\./);
+  const own = byId(page, 'verifier-row');
+  assert.equal(await own.count(), 1);
+  assert.equal((await own.getByTestId('verifier-address').textContent()).trim(), `127.0.0.1:${port}`);
+  assert.equal((await own.getByTestId('verifier-health').textContent()).trim(), 'Live');
+  assert.ok((await own.textContent()).includes('this window'));
   await screenshot('verification-running');
 
   // A new Basic key, tested from its one-time confirmation (no secret to paste).
@@ -158,6 +167,9 @@ journey('an Administrator runs the verification endpoint and tests credentials l
   await byId(page, 'verifier-stop').click();
   assert.equal(await waitForText(page, 'verifier-status', /Stopped/), 'Stopped');
   assert.equal(await byId(page, 'verifier-port').inputValue(), String(port));
+  // Still listed, as stopped: nothing checks the credentials now.
+  assert.equal(await waitForText(page, 'verifier-health', /Stopped/), 'Stopped');
+  await waitForText(page, 'verifiers-summary', /No verifier is running now/);
   await byId(page, 'nav-api-settings').click();
   await row(page, key).waitFor();
   await liveCheckFromRow(page, key, 'Website orders', secret);

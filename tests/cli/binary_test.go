@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -158,6 +159,7 @@ type served struct {
 	cmd       *exec.Cmd
 	logs      *bytes.Buffer
 	auth      []string // environment that signs in
+	dir       string   // the data directory
 	addr      string
 	key, secr string
 }
@@ -171,7 +173,7 @@ func startServe(t *testing.T, args ...string) *served {
 	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
 		t.Fatalf("init: %+v", p)
 	}
-	s := &served{auth: append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword), logs: &bytes.Buffer{}}
+	s := &served{auth: append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword), dir: dir, logs: &bytes.Buffer{}}
 	p := runBin(t, s.auth, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
 	var k struct{ Key, Secret string }
 	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &k) != nil {
@@ -240,6 +242,14 @@ func TestBinaryServeStopsCleanly(t *testing.T) {
 	p := runBin(t, s.auth, "", "keys", "list", "--json")
 	if !strings.Contains(p.stdout, `"lastUsedFrom": "127.0.0.1"`) {
 		t.Fatalf("last use not flushed at shutdown: %s", p.stdout)
+	}
+	// It registered among the account's verifiers, and marked itself
+	// stopped on its way out.
+	var kind, address, version string
+	var stopped sql.NullInt64
+	if err := testkit.DB(t, s.dir).QueryRow(`SELECT kind, address, version, stopped_at FROM verifiers`).Scan(&kind, &address, &version, &stopped); err != nil ||
+		kind != "serve" || address != s.addr || version == "" || !stopped.Valid {
+		t.Fatalf("serve's registration after SIGTERM: %s %s %q stopped %v, %v", kind, address, version, stopped, err)
 	}
 	if strings.Contains(s.logs.String(), s.secr) {
 		t.Fatal("the request log holds the secret")

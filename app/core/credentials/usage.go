@@ -48,6 +48,7 @@ var categoryPrefixes = []struct{ prefix, category string }{
 	{"signature does not match", "wrong secret or signature"},
 	{ErrNotActive.Error(), "credential disabled or expired"},
 	{"signature already used", "replayed or out-of-date request"},
+	{"signature not checked for replays", "replayed or out-of-date request"},
 	{"date missing", "replayed or out-of-date request"},
 	{ErrNotHMAC.Error(), "malformed or unsupported request"},
 	{"no Authorization header", "malformed or unsupported request"},
@@ -83,8 +84,11 @@ type refusalSum struct {
 	clients  map[string]struct{}
 }
 
-// Record stores a verifier's batch in one transaction: the latest use of
-// each credential, and at most one audit event (verify.refused) per refusal
+// Record stores a verifier's batch in one transaction: the uses, merged
+// with what every verifier of the account recorded (a use is written only
+// when it is newer than the one stored, so the newest time wins with its
+// client address, and a batch that comes late never moves it back), and at
+// most one audit event (verify.refused) per refusal
 // category, whatever keys and clients the refusals name. An event counts
 // requests, distinct claimed keys and distinct clients; it names at most
 // three keys, and only keys of existing credentials (Target is the key when

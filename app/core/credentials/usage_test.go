@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"keysmith/app/core"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/verify"
@@ -92,6 +95,7 @@ func TestRefusalCategory(t *testing.T) {
 		{reason(verify.ErrSignature), "wrong secret or signature"},
 		{reason(credentials.ErrNotActive), "credential disabled or expired"},
 		{reason(verify.ErrReplay), "replayed or out-of-date request"},
+		{reason(verify.ErrReplayUnchecked), "replayed or out-of-date request"},
 		{reason(verify.ErrDate), "replayed or out-of-date request"},
 		{reason(credentials.ErrNotHMAC), "malformed or unsupported request"},
 		{reason(verify.ErrNoAuthorization), "malformed or unsupported request"},
@@ -200,5 +204,76 @@ func TestRecordWritesEveryCategory(t *testing.T) {
 		if !strings.Contains(details[i], "3 request(s) refused "+want) {
 			t.Errorf("row %d: %q, want %q", i, details[i], want)
 		}
+	}
+}
+
+// Last use merges the batches of every verifier on the account: the newest
+// time wins with its client address, whichever machine records it and
+// however late; a batch that comes late never moves it back.
+func TestRecordMergesLastUseAcrossMachines(t *testing.T) {
+	t.Parallel()
+	a, u, clock := seeded(t)
+	b := testkit.SecondMachine(t, a, clock)
+	cred, _, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "orders", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := clock.Now()
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for _, st := range []struct {
+		name     string
+		by       *core.Core
+		uses     []credentials.Use
+		wantAt   time.Time
+		wantFrom string
+	}{
+		{"first use, on A", a, []credentials.Use{{ID: cred.ID, At: at(10), From: "10.0.0.1"}}, at(10), "10.0.0.1"},
+		{"B flushes an older use late", b, []credentials.Use{{ID: cred.ID, At: at(5), From: "10.0.0.2"}}, at(10), "10.0.0.1"},
+		{"B has a newer one", b, []credentials.Use{{ID: cred.ID, At: at(20), From: "10.0.0.2"}}, at(20), "10.0.0.2"},
+		{"A, the same instant", a, []credentials.Use{{ID: cred.ID, At: at(20), From: "10.0.0.3"}}, at(20), "10.0.0.2"},
+		{"one batch, newest first", a, []credentials.Use{{ID: cred.ID, At: at(30), From: "10.0.0.4"}, {ID: cred.ID, At: at(25), From: "10.0.0.5"}}, at(30), "10.0.0.4"},
+		{"a nanosecond newer", b, []credentials.Use{{ID: cred.ID, At: at(30).Add(time.Nanosecond), From: "10.0.0.6"}}, at(30).Add(time.Nanosecond), "10.0.0.6"},
+	} {
+		if err := st.by.Credentials.Record(ctx, st.uses, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*core.Core{a, b} {
+			got, err := c.Credentials.Get(ctx, u.Admin.ID, cred.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.LastUsedAt == nil || !got.LastUsedAt.Equal(st.wantAt) || got.LastUsedFrom != st.wantFrom {
+				t.Fatalf("%s: last used %v from %q, want %v from %q", st.name, got.LastUsedAt, got.LastUsedFrom, st.wantAt, st.wantFrom)
+			}
+		}
+	}
+
+	// Both machines flushing at once, in any order: the newest of all wins.
+	var wg sync.WaitGroup
+	newest := at(1000)
+	for m, c := range []*core.Core{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 40 {
+				s := 100 + (i*37+m*11)%800
+				if i == 20 && m == 1 {
+					s = 1000
+				}
+				use := credentials.Use{ID: cred.ID, At: at(s), From: fmt.Sprintf("10.%d.0.%d", m, i)}
+				if err := c.Credentials.Record(ctx, []credentials.Use{use}, nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := a.Credentials.Get(ctx, u.Admin.ID, cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.LastUsedAt.Equal(newest) || got.LastUsedFrom != "10.1.0.20" {
+		t.Fatalf("after concurrent flushes: %v from %q, want %v from 10.1.0.20", got.LastUsedAt, got.LastUsedFrom, newest)
 	}
 }

@@ -24,6 +24,9 @@ var (
 	ErrUnsigned        = errors.New("a required part of the request is not signed")
 	ErrSignature       = errors.New("signature does not match")
 	ErrReplay          = errors.New("signature already used")
+	// ErrReplayUnchecked: the replay window shared with the other
+	// verifiers (the team database) did not answer.
+	ErrReplayUnchecked = errors.New("signature not checked for replays: the shared replay window is unavailable")
 	ErrTooLarge        = errors.New("request too large to verify")
 
 	ErrDuplicateAuthorization = errors.New("more than one Authorization header")

@@ -13,7 +13,12 @@
 //     request line, and the MD5 of its body when it has one. A signature of a
 //     request with a body is accepted once within the skew window; for
 //     bodiless requests that is a setting (two honest identical GETs in the
-//     same second sign the same, so the default allows them).
+//     same second sign the same, so the default allows them). "Once" holds
+//     for this Verifier's memory and, given Options.Shared, for every
+//     verifier sharing it: this process's memory is asked first, then the
+//     shared window, and only for a signature that verified, so a request
+//     without valid credentials writes nothing there. When the shared
+//     window cannot answer, the request is refused (ErrReplayUnchecked).
 //   - The signed request line names the method the request was sent with.
 //     The one exception is what the official SDKs send: a PUT with a body
 //     signed as POST (see sdkSignedMethod); Options.StrictMethod refuses it
@@ -57,16 +62,17 @@ type Options struct {
 	RejectBodylessReplays bool          // also refuse a repeated signature of a request without a body
 	StrictMethod          bool          // accept only the method the request was sent with, not the SDKs' PUT signed as POST
 	Clock                 func() time.Time
-	MaxReplayEntries      int // default 1<<20
+	MaxReplayEntries      int // signatures this process remembers; default 1<<20
+	// Shared is the replay window shared with the account's other
+	// verifiers (on a team database); nil for this process's memory only.
+	Shared Replays
 }
 
 // Verifier checks requests against the account's credentials.
 type Verifier struct {
 	creds *credentials.Cache
 	opt   Options
-
-	mu   sync.Mutex
-	seen map[string]time.Time // signature → when it may be forgotten
+	mem   *Memory
 }
 
 // New returns a Verifier reading credentials through creds (a poll interval
@@ -81,7 +87,7 @@ func New(creds *credentials.Cache, opt Options) *Verifier {
 	if opt.MaxReplayEntries <= 0 {
 		opt.MaxReplayEntries = 1 << 20
 	}
-	return &Verifier{creds: creds, opt: opt, seen: map[string]time.Time{}}
+	return &Verifier{creds: creds, opt: opt, mem: NewMemory(opt.MaxReplayEntries)}
 }
 
 // Verify returns the credential a request authenticates with, or an error
@@ -172,8 +178,8 @@ func (v *Verifier) hmac(ctx context.Context, h string, r Request) (credentials.C
 		return credentials.Credential{}, ErrSignature
 	}
 	if len(r.Body) > 0 || !r.HasBody && hasDigest(p.listed()) || v.opt.RejectBodylessReplays {
-		if !v.firstUse(p.algorithm+" "+string(p.signature()), r) {
-			return credentials.Credential{}, ErrReplay
+		if err := v.firstUse(ctx, p.algorithm+" "+string(p.signature()), r); err != nil {
+			return credentials.Credential{}, err
 		}
 	}
 	return c, nil
@@ -347,31 +353,32 @@ func absDuration(d time.Duration) time.Duration {
 	return d
 }
 
-// firstUse records a signature and reports whether it was new. Entries live
-// as long as the request's date could still be accepted.
-func (v *Verifier) firstUse(sig string, r Request) bool {
+// firstUse records a signature that verified, in this process's memory
+// and then in the shared window, and returns ErrReplay if either had it.
+// Entries live as long as the request's date could still be accepted.
+func (v *Verifier) firstUse(ctx context.Context, sig string, r Request) error {
 	now := v.opt.Clock()
 	until := now.Add(2 * v.opt.Skew)
 	if t, err := parseDate(r.Header.Get("Date")); err == nil {
 		until = t.Add(v.opt.Skew)
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if exp, ok := v.seen[sig]; ok && now.Before(exp) {
-		return false
+	if fresh, _ := v.mem.FirstUse(ctx, sig, now, until); !fresh {
+		return ErrReplay
 	}
-	if len(v.seen) >= v.opt.MaxReplayEntries {
-		for k, exp := range v.seen {
-			if !now.Before(exp) {
-				delete(v.seen, k)
-			}
-		}
-		if len(v.seen) >= v.opt.MaxReplayEntries {
-			return false // refuse rather than forget a signature still in its window
-		}
+	if v.opt.Shared == nil {
+		return nil
 	}
-	v.seen[sig] = until
-	return true
+	fresh, err := v.opt.Shared.FirstUse(ctx, sig, now, until)
+	if err != nil {
+		// The cause (a database error) stays out of the reason, which the
+		// request log and the audit log keep.
+		v.mem.forget(sig, until)
+		return ErrReplayUnchecked
+	}
+	if !fresh {
+		return ErrReplay
+	}
+	return nil
 }
 
 // Reason is the cause of a refusal for the local log: the error text

@@ -18,6 +18,7 @@ import (
 
 	"keysmith/app/core"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/verifiers"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/logfmt"
 	"keysmith/app/face/verifier"
@@ -64,7 +65,7 @@ func (r *run) serve(args []string) error {
 	if err := verifier.CheckListen(*listen, *cert != ""); err != nil {
 		return usagef("%s", err.Error())
 	}
-	c, _, err := r.signInAdmin()
+	c, admin, err := r.signInAdmin()
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func (r *run) serve(args []string) error {
 	logw := newFlushWriter(r.env.Stderr, 100*time.Millisecond)
 	defer logw.Close()
 	log := logfmt.New(logw, c.Clock)
-	srv := verifier.NewEndpoint(c.Credentials, log, c.Clock, verifier.Config{
+	srv := verifier.NewEndpoint(c, log, verifier.Config{
 		Verify:     verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod},
 		TrustProxy: *proxy, RequestLog: logw,
 	})
@@ -109,6 +110,11 @@ func (r *run) serve(args []string) error {
 	}
 	if pair != nil {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+	}
+	// Listed in the window's Settings > Verification until it stops.
+	if err := srv.Announce(context.Background(), c.Verifiers, admin, verifiers.Serve, ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -18,8 +18,10 @@ import (
 
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/verifiers"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/verifier"
+	"keysmith/app/face/views"
 )
 
 // VerifierStatus is the state of the window's verification endpoint.
@@ -80,7 +82,8 @@ func (e *endpoint) status() VerifierStatus {
 // StartVerifier serves verification on 127.0.0.1:port until StopVerifier or
 // quit (Administrators only); strictMethod as keysmith serve --strict-method.
 func (a *App) StartVerifier(port int, strictMethod bool) (VerifierStatus, error) {
-	if _, err := a.admin(); err != nil {
+	admin, err := a.admin()
+	if err != nil {
 		return VerifierStatus{}, a.fail("start-verifier", err)
 	}
 	if port < 1024 || port > 65535 {
@@ -97,10 +100,15 @@ func (a *App) StartVerifier(port int, strictMethod bool) (VerifierStatus, error)
 	if err != nil {
 		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Cannot use port %d: %s; choose another.", port, verifier.Unlistenable(err)))
 	}
-	e.srv = verifier.NewEndpoint(a.core.Credentials, a.log.With("component", "verifier"), a.clock, verifier.Config{
+	srv := verifier.NewEndpoint(a.core, a.log.With("component", "verifier"), verifier.Config{
 		Verify: verify.Options{StrictMethod: strictMethod}, RequestLog: os.Stderr,
 	})
-	e.addr, e.port, e.strict = ln.Addr().String(), port, strictMethod
+	if err := srv.Announce(a.ctx(), a.core.Verifiers, admin, verifiers.Window, ln.Addr().String()); err != nil {
+		ln.Close()
+		srv.Close()
+		return VerifierStatus{}, a.fail("start-verifier", err)
+	}
+	e.srv, e.addr, e.port, e.strict = srv, ln.Addr().String(), port, strictMethod
 	go e.srv.Serve(ln)
 	return VerifierStatus{Running: true, Address: e.addr, Port: port, StrictMethod: strictMethod}, nil
 }
@@ -112,6 +120,32 @@ func (a *App) StopVerifier() (VerifierStatus, error) {
 	}
 	a.ep.stop()
 	return a.ep.status(), nil
+}
+
+// ListVerifiers lists every verification endpoint registered on the
+// account's database (keysmith serve on any server, each window's own)
+// with its host, address, version and health (Administrators only: the
+// core checks it).
+func (a *App) ListVerifiers() ([]views.VerifierView, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return nil, a.fail("list-verifiers", err)
+	}
+	vs, err := a.core.Verifiers.List(a.ctx(), id)
+	if err != nil {
+		return nil, a.fail("list-verifiers", err)
+	}
+	return views.Verifiers(vs, a.ep.registration()), nil
+}
+
+// registration is the id of the running endpoint's registration, or "".
+func (e *endpoint) registration() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.srv == nil || e.srv.Registration() == nil {
+		return ""
+	}
+	return e.srv.Registration().ID()
 }
 
 func (e *endpoint) stop() {

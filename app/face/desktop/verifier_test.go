@@ -2,10 +2,12 @@ package desktop_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"keysmith/app/core/verifiers"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/desktop"
+	"keysmith/app/face/views"
 	"keysmith/app/testkit"
+	"keysmith/app/version"
 )
 
 func freePort(t *testing.T) int {
@@ -84,20 +89,8 @@ func TestVerifierFromTheWindow(t *testing.T) {
 // PUT with a body, signed as POST.
 func putSignedAsPOST(t *testing.T, addr, key, secret string) int {
 	t.Helper()
-	body := []byte(`{"status":"cancelled"}`)
-	date := testkit.NewClock().Now().Format(http.TimeFormat) // the clock attached() runs on
-	path := "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7"
-	auth, sum := verify.SignHMAC(key, secret, date, path, body)
-	req, _ := http.NewRequest("PUT", "http://"+addr+path, bytes.NewReader(body))
-	req.Header.Set("date", date)
-	req.Header.Set("x-Content-MD5", sum)
-	req.Header.Set("Authorization", auth)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return testkit.SendSigned(t, "PUT", "http://"+addr, "/v1/messages/877c19ef-fa2e-4cec-827a-e1df9b5509f7", key, secret,
+		testkit.NewClock().Now(), []byte(`{"status":"cancelled"}`)) // the clock attached() runs on
 }
 
 // The window's endpoint takes the strict-method setting of keysmith serve:
@@ -259,5 +252,76 @@ func TestLiveCheckTimesOut(t *testing.T) {
 	}
 	if took := time.Since(start); took < 4*time.Second || took > 8*time.Second {
 		t.Errorf("the check gave up after %v, want 5 s", took)
+	}
+}
+
+// Settings > Verification lists every endpoint of the account: a keysmith
+// serve registered from another machine, and the window's own while it
+// runs (marked as this one, kept live by its heartbeat, stopped when it
+// stops).
+func TestListVerifiers(t *testing.T) {
+	t.Parallel()
+	a, c, u, clock := seeded(t)
+	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	server := testkit.SecondMachine(t, c, clock)
+	reg, err := server.Verifiers.Register(context.Background(), u.Admin.ID,
+		verifiers.Info{Kind: verifiers.Serve, Host: "orders-1", Address: "10.0.0.5:8787", Version: "1.4.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKind := func() map[string]views.VerifierView {
+		t.Helper()
+		vs, err := a.ListVerifiers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]views.VerifierView{}
+		for _, v := range vs {
+			out[v.Kind] = v
+		}
+		if len(out) != len(vs) {
+			t.Fatalf("listed %+v", vs)
+		}
+		return out
+	}
+	now := clock.Now().UTC().Format(time.RFC3339)
+	want := views.VerifierView{ID: reg.ID(), Kind: "serve", Host: "orders-1", Address: "10.0.0.5:8787", Version: "1.4.0",
+		Health: "live", StartedAt: now, LastSeenAt: now}
+	if got := byKind(); len(got) != 1 || got["serve"] != want {
+		t.Fatalf("listed %+v, want %+v", got, want)
+	}
+
+	port := freePort(t)
+	if _, err := a.StartVerifier(port, false); err != nil {
+		t.Fatal(err)
+	}
+	defer a.StopVerifier()
+	host, _ := os.Hostname()
+	own := byKind()["window"]
+	if own.Host != host || own.Address != "127.0.0.1:"+strconv.Itoa(port) || own.Version != version.Version ||
+		own.Health != "live" || !own.This || own.ID == reg.ID() {
+		t.Fatalf("the window's own endpoint: %+v", own)
+	}
+
+	// Time passes: the server sends no heartbeat and falls silent; the
+	// window's endpoint beats on its own.
+	clock.Advance(verifiers.StaleAfter + time.Second)
+	later := clock.Now().UTC().Format(time.RFC3339)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		got := byKind()
+		if got["window"].LastSeenAt == later && got["window"].Health == "live" && got["serve"].Health == "silent" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s without a heartbeat from the server: %+v", verifiers.StaleAfter, got)
+		}
+	}
+	if _, err := a.StopVerifier(); err != nil {
+		t.Fatal(err)
+	}
+	if own := byKind()["window"]; own.Health != "stopped" || own.StoppedAt != later || own.This {
+		t.Fatalf("after stop: %+v", own)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"io"
 	"time"
 
-	"keysmith/app/core/credentials"
+	"keysmith/app/core"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/logfmt"
 )
@@ -23,18 +23,20 @@ const (
 // Config is what a face chooses of the endpoint; the zero value is the
 // default (verify's defaults, the peer's address, no request log).
 type Config struct {
-	Verify     verify.Options // its Clock is set to the endpoint's
+	Verify     verify.Options // its Clock and Shared are set by NewEndpoint
 	TrustProxy bool           // see Server.TrustProxy
 	RequestLog io.Writer      // one line per request, or nil
 }
 
-// NewEndpoint assembles the verification endpoint over creds, the one way
+// NewEndpoint assembles the verification endpoint over c, the one way
 // keysmith serve and the window both build it: a credential cache polled
-// every ChangePoll, a verifier with cfg.Verify, and bookkeeping started
-// (every FlushEvery); Close ends it.
-func NewEndpoint(creds *credentials.Service, log *logfmt.Logger, clock func() time.Time, cfg Config) *Server {
-	cfg.Verify.Clock = clock
-	s := New(creds, verify.New(creds.NewCache(ChangePoll), cfg.Verify), log, clock)
+// every ChangePoll, a verifier with cfg.Verify and the replay window shared
+// with the account's other verifiers (on a team database), and bookkeeping
+// started (every FlushEvery); Close ends it.
+func NewEndpoint(c *core.Core, log *logfmt.Logger, cfg Config) *Server {
+	cfg.Verify.Clock = c.Clock
+	cfg.Verify.Shared = c.Verifiers.SharedReplays()
+	s := New(c.Credentials, verify.New(c.Credentials.NewCache(ChangePoll), cfg.Verify), log, c.Clock)
 	s.TrustProxy(cfg.TrustProxy)
 	if cfg.RequestLog != nil {
 		s.LogRequests(cfg.RequestLog)

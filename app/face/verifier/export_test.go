@@ -1,6 +1,10 @@
 package verifier
 
-import "time"
+import (
+	"time"
+
+	"keysmith/app/core/credentials"
+)
 
 // SetTimeouts shortens the connection deadlines for tests.
 func SetTimeouts(s *Server, header, body, idle time.Duration) {
@@ -29,3 +33,6 @@ func IdleConns(s *Server) int {
 	}
 	return n
 }
+
+// QueueUse queues an accepted request's use, as answering one does.
+func QueueUse(s *Server, u credentials.Use) { s.queue(event{use: &u}) }

@@ -10,6 +10,9 @@
 //     request line that was signed.
 //   - Last use (time, client address) is recorded in batches off the request
 //     path; when the batch queue is full, a use is dropped, never waited for.
+//   - An announced endpoint (Announce) is in the account's list of
+//     verifiers while it runs: its heartbeat rides on the bookkeeping, and
+//     Close marks it stopped.
 //   - Connections cannot be hoarded without credentials. A connection counts
 //     as unauthenticated until one of its requests is accepted (a health
 //     check or a refusal does not count). At most MaxUnauthenticated of them
@@ -41,6 +44,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,9 +53,11 @@ import (
 	"time"
 
 	"keysmith/app/core/credentials"
+	"keysmith/app/core/verifiers"
 	"keysmith/app/core/verify"
 	"keysmith/app/face/logfmt"
 	"keysmith/app/face/verifier/http1"
+	"keysmith/app/version"
 )
 
 // HealthPath answers 200 without authentication.
@@ -70,6 +76,9 @@ type Server struct {
 	events chan event
 	done   chan struct{}
 	wg     sync.WaitGroup
+
+	reg         atomic.Pointer[verifiers.Registration] // set by Announce
+	beatFailing bool                                   // the last heartbeat failed (logged once)
 
 	trustProxy   bool          // record X-Real-IP from a local reverse proxy
 	slots        chan struct{} // one per open connection, at most MaxConns
@@ -135,6 +144,7 @@ func (s *Server) Start(interval time.Duration) {
 			select {
 			case <-t.C:
 				s.flush()
+				s.beat()
 			case <-s.done:
 				s.flush()
 				return
@@ -143,10 +153,55 @@ func (s *Server) Start(interval time.Duration) {
 	}()
 }
 
-// Close flushes what is pending and stops the bookkeeping.
+// Close flushes what is pending, stops the bookkeeping and marks an
+// announced endpoint stopped.
 func (s *Server) Close() {
 	close(s.done)
 	s.wg.Wait()
+	if reg := s.reg.Load(); reg != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := reg.Stop(ctx); err != nil {
+			s.log.Warn("verifier not marked stopped", "err", err.Error())
+		}
+	}
+}
+
+// Announce registers the endpoint, listening on addr, in the account's list
+// of verifiers as actorID (an Administrator; verifiers.Service.Register),
+// with this machine's host name and Keysmith's version. The bookkeeping
+// started by Start keeps it seen, and Close marks it stopped.
+func (s *Server) Announce(ctx context.Context, vs *verifiers.Service, actorID int64, kind verifiers.Kind, addr string) error {
+	host, err := os.Hostname()
+	if err != nil {
+		host = ""
+	}
+	reg, err := vs.Register(ctx, actorID, verifiers.Info{Kind: kind, Host: host, Address: addr, Version: version.Version})
+	if err != nil {
+		return err
+	}
+	s.reg.Store(reg)
+	return nil
+}
+
+// Registration is the endpoint's row in the account's list of verifiers,
+// nil until Announce.
+func (s *Server) Registration() *verifiers.Registration { return s.reg.Load() }
+
+// beat sends the heartbeat of an announced endpoint when it is due,
+// logging the first failure of a run of them.
+func (s *Server) beat() {
+	reg := s.reg.Load()
+	if reg == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), verifiers.HeartbeatEvery)
+	defer cancel()
+	err := reg.Beat(ctx)
+	if err != nil && !s.beatFailing {
+		s.log.Warn("verifier heartbeat not recorded", "err", err.Error())
+	}
+	s.beatFailing = err != nil
 }
 
 func (s *Server) flush() {
@@ -156,7 +211,11 @@ func (s *Server) flush() {
 		select {
 		case e := <-s.events:
 			if e.use != nil {
-				latest[e.use.ID] = *e.use
+				// Requests finish out of order: keep the one that came
+				// last, whichever was queued last.
+				if u, ok := latest[e.use.ID]; !ok || e.use.At.After(u.At) {
+					latest[e.use.ID] = *e.use
+				}
 			} else {
 				refusals[*e.refusal]++
 			}

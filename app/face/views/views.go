@@ -13,6 +13,7 @@ import (
 	"keysmith/app/core/accounts"
 	"keysmith/app/core/audit"
 	"keysmith/app/core/credentials"
+	"keysmith/app/core/verifiers"
 )
 
 // UserView is a user as shown in the Users page.
@@ -90,17 +91,49 @@ type VaultSummary struct {
 	UpdatedAt string `json:"updatedAt"`
 }
 
+// VerifierView is a verification endpoint of the account as listed in
+// Settings > Verification.
+type VerifierView struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`    // "serve" (keysmith serve) or "window" (a Keysmith window's own)
+	Host    string `json:"host"`    // the machine's host name
+	Address string `json:"address"` // where it listens, host:port
+	Version string `json:"version"` // Keysmith's version
+	// Health is "live" (seen within the last heartbeats), "stopped" (it
+	// stopped cleanly) or "silent" (not seen since LastSeenAt).
+	Health     string `json:"health"`
+	StartedAt  string `json:"startedAt"`  // RFC 3339, UTC
+	LastSeenAt string `json:"lastSeenAt"` // RFC 3339, UTC
+	StoppedAt  string `json:"stoppedAt"`  // RFC 3339, or empty
+	// This is the window's own endpoint, on this computer.
+	This bool `json:"this"`
+}
+
+// Verifiers are the endpoints as listed; this is the id of the window's
+// own ("" when it does not run).
+func Verifiers(vs []verifiers.Verifier, this string) []VerifierView {
+	out := make([]VerifierView, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, VerifierView{ID: v.ID, Kind: string(v.Kind), Host: v.Host, Address: v.Address, Version: v.Version,
+			Health: string(v.Health), StartedAt: v.StartedAt.UTC().Format(time.RFC3339), LastSeenAt: v.LastSeen.UTC().Format(time.RFC3339),
+			StoppedAt: optTime(v.StoppedAt), This: this != "" && v.ID == this})
+	}
+	return out
+}
+
+// optTime is t in RFC 3339, UTC, or "" for nil.
+func optTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 // Credential is c as listed at now.
 func Credential(c credentials.Credential, now time.Time) CredentialView {
-	opt := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
 	return CredentialView{ID: c.ID, Type: string(c.Type), TypeLabel: c.Type.Label(), Name: c.Name, Key: c.Key,
 		Status: c.Status(now), CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339), CreatedBy: c.CreatedBy,
-		LastUsedAt: opt(c.LastUsedAt), LastUsedFrom: c.LastUsedFrom, ExpiresAt: opt(c.ExpiresAt), PreviousUntil: opt(c.PreviousUntil)}
+		LastUsedAt: optTime(c.LastUsedAt), LastUsedFrom: c.LastUsedFrom, ExpiresAt: optTime(c.ExpiresAt), PreviousUntil: optTime(c.PreviousUntil)}
 }
 
 // User is u as shown to the user with id self.

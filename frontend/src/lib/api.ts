@@ -59,6 +59,10 @@ export type CreateLegacyRequest = Plain<desktop.CreateLegacyRequest>;
 
 /** The window's own verification endpoint (loopback only). */
 export type VerifierStatus = Plain<desktop.VerifierStatus>;
+/** live: seen within its last heartbeats; stopped: it stopped cleanly; silent: not seen since lastSeenAt. */
+export type VerifierHealth = 'live' | 'stopped' | 'silent';
+/** A verification endpoint of the account: keysmith serve on a server, or a Keysmith window's own. */
+export type VerifierView = Narrow<views.VerifierView, { kind: 'serve' | 'window'; health: VerifierHealth }>;
 /** How a client authenticates with one credential (a sample GET). */
 export type Snippets = Plain<desktop.Snippets>;
 /** The verdict of a live check against the running endpoint. */
@@ -235,6 +239,8 @@ export const api = {
   startVerifier: (port: number, strictMethod = false): Promise<VerifierStatus> =>
     call(() => App.StartVerifier(port, strictMethod)),
   stopVerifier: (): Promise<VerifierStatus> => call(() => App.StopVerifier()),
+  /** Every verification endpoint registered on the account, live ones first. */
+  listVerifiers: (): Promise<VerifierView[]> => call(() => App.ListVerifiers()),
   /** secret '' = the secret of the confirmation still open (the backend holds it). */
   credentialSnippets: (id: number, secret: string): Promise<Snippets> => call(() => App.CredentialSnippets(id, secret)),
   /** Sends the sample request to the running endpoint; secret '' as for credentialSnippets. */

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Verification from './Verification.svelte';
-import { backend } from '../test/backend';
+import { backend, problem } from '../test/backend';
+import { formatTime } from '../lib/format';
 
 const stopped = (port = 8787) => ({ running: false, address: '', port });
 const running = (port: number) => ({ running: true, address: `127.0.0.1:${port}`, port });
@@ -105,5 +106,107 @@ describe('Settings > Verification', () => {
     ]) {
       expect(nginx).toContain(line);
     }
+  });
+
+  it('says where the credentials work, never that they only let your own applications connect', async () => {
+    render(Verification);
+    await waitFor(() => expect(screen.getByTestId('verifiers-empty')).toBeInTheDocument());
+    expect(document.body).toHaveTextContent(/the credentials work wherever a verifier of this account runs/);
+    expect(document.body).toHaveTextContent(/On a server, run keysmith serve/);
+    expect(document.body).not.toHaveTextContent(/your own applications/);
+    expect(screen.getByTestId('verifiers-empty')).toHaveTextContent(
+      'No verifier of this account has run yet, so no service checks these credentials.',
+    );
+  });
+});
+
+const verifier = (over: Record<string, unknown>) => ({
+  id: 'V1',
+  kind: 'serve',
+  host: 'orders-1',
+  address: '10.0.0.5:8787',
+  version: '1.4.0',
+  health: 'live',
+  startedAt: '2026-11-26T08:00:00Z',
+  lastSeenAt: '2026-11-26T09:00:00Z',
+  stoppedAt: '',
+  this: false,
+  ...over,
+});
+
+describe('Settings > Verification: the verifiers of the account', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('lists every verifier with its host, address, version, health and last seen', async () => {
+    backend.ListVerifiers.mockResolvedValue([
+      verifier({}),
+      verifier({ id: 'V2', kind: 'window', host: 'ada-laptop', address: '127.0.0.1:8787', version: 'dev', this: true }),
+      verifier({ id: 'V3', host: 'orders-2', address: '10.0.0.6:8787', health: 'silent', lastSeenAt: '2026-11-25T17:30:00Z' }),
+      verifier({ id: 'V4', host: 'old-box', version: '1.3.0', health: 'stopped', stoppedAt: '2026-11-20T10:00:00Z', lastSeenAt: '2026-11-20T10:00:00Z' }),
+    ]);
+    render(Verification);
+    const rows = await screen.findAllByTestId('verifier-row');
+    expect(screen.getByRole('heading', { name: 'Where the credentials work' })).toBeInTheDocument();
+    expect(screen.getByTestId('verifiers-summary')).toHaveTextContent('2 verifiers are checking these credentials now.');
+    const cells = rows.map((r) => [
+      within(r).getByTestId('verifier-host').textContent,
+      within(r).getByTestId('verifier-address').textContent,
+      within(r).getByTestId('verifier-version').textContent,
+      within(r).getByTestId('verifier-health').textContent?.trim(),
+      within(r).getByTestId('verifier-last-seen').textContent?.trim(),
+    ]);
+    expect(cells).toEqual([
+      ['orders-1', '10.0.0.5:8787', '1.4.0', 'Live', formatTime('2026-11-26T09:00:00Z')],
+      ['ada-laptop', '127.0.0.1:8787', 'dev', 'Live', formatTime('2026-11-26T09:00:00Z')],
+      ['orders-2', '10.0.0.6:8787', '1.4.0', `Not seen since ${formatTime('2026-11-25T17:30:00Z')}`, formatTime('2026-11-25T17:30:00Z')],
+      ['old-box', '10.0.0.5:8787', '1.3.0', 'Stopped', formatTime('2026-11-20T10:00:00Z')],
+    ]);
+    expect(rows[0]).toHaveTextContent('keysmith serve');
+    expect(rows[1]).toHaveTextContent('Keysmith window');
+    expect(rows[1]).toHaveTextContent('this window');
+    expect(rows[0]).not.toHaveTextContent('this window');
+  });
+
+  it('says so when no verifier runs now', async () => {
+    backend.ListVerifiers.mockResolvedValue([verifier({ health: 'silent' })]);
+    render(Verification);
+    await waitFor(() =>
+      expect(screen.getByTestId('verifiers-summary')).toHaveTextContent(
+        'No verifier is running now: no service can check these credentials until one starts.',
+      ),
+    );
+  });
+
+  it("reads the list again when this window's endpoint starts or stops, and every few seconds", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    backend.VerifierStatus.mockResolvedValue(stopped(8787));
+    backend.StartVerifier.mockImplementation(async (port: number) => running(port));
+    backend.StopVerifier.mockResolvedValue(stopped(8787));
+    backend.ListVerifiers.mockResolvedValue([]);
+    render(Verification);
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime });
+    await waitFor(() => expect(screen.getByTestId('verifiers-empty')).toBeInTheDocument());
+    expect(backend.ListVerifiers).toHaveBeenCalledTimes(1);
+
+    backend.ListVerifiers.mockResolvedValue([verifier({ kind: 'window', host: 'ada-laptop', this: true })]);
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(screen.getByTestId('verifier-host')).toHaveTextContent('ada-laptop'));
+
+    backend.ListVerifiers.mockResolvedValue([verifier({ kind: 'window', host: 'ada-laptop', health: 'stopped', this: false })]);
+    await user.click(screen.getByRole('button', { name: 'Stop' }));
+    await waitFor(() => expect(screen.getByTestId('verifier-health')).toHaveTextContent('Stopped'));
+
+    const calls = backend.ListVerifiers.mock.calls.length;
+    backend.ListVerifiers.mockResolvedValue([verifier({ host: 'orders-9' })]);
+    await vi.advanceTimersByTimeAsync(5000);
+    await waitFor(() => expect(screen.getByTestId('verifier-host')).toHaveTextContent('orders-9'));
+    expect(backend.ListVerifiers.mock.calls.length).toBeGreaterThan(calls);
+  });
+
+  it("shows the backend's refusal in the list's own alert", async () => {
+    backend.ListVerifiers.mockRejectedValue(problem('forbidden', 'Only account Administrators can do that.'));
+    render(Verification);
+    await waitFor(() => expect(screen.getByTestId('verifiers-error')).toHaveTextContent('Only account Administrators can do that.'));
+    expect(screen.queryByTestId('verifiers-table')).not.toBeInTheDocument();
   });
 });

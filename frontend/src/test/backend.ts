@@ -42,6 +42,7 @@ export const backend = {
   VerifierStatus: vi.fn(),
   StartVerifier: vi.fn(),
   StopVerifier: vi.fn(),
+  ListVerifiers: vi.fn(),
   CredentialSnippets: vi.fn(),
   TestCredential: vi.fn(),
   VaultStatus: vi.fn(),
@@ -129,6 +130,7 @@ export function resetBackend() {
   backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissSecret.mockResolvedValue(undefined);
   backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787, strictMethod: false });
+  backend.ListVerifiers.mockResolvedValue([]);
   backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });
   backend.VaultList.mockResolvedValue([]);
   backend.VaultCopy.mockResolvedValue({ clearAfterSeconds: 30 });

@@ -626,6 +626,36 @@ export namespace views {
 	        this.updatedAt = source["updatedAt"];
 	    }
 	}
+	export class VerifierView {
+	    id: string;
+	    kind: string;
+	    host: string;
+	    address: string;
+	    version: string;
+	    health: string;
+	    startedAt: string;
+	    lastSeenAt: string;
+	    stoppedAt: string;
+	    this: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new VerifierView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.host = source["host"];
+	        this.address = source["address"];
+	        this.version = source["version"];
+	        this.health = source["health"];
+	        this.startedAt = source["startedAt"];
+	        this.lastSeenAt = source["lastSeenAt"];
+	        this.stoppedAt = source["stoppedAt"];
+	        this.this = source["this"];
+	    }
+	}
 
 }
 

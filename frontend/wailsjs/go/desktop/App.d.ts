@@ -35,6 +35,8 @@ export function ListCredentials(arg1:desktop.CredentialFilter):Promise<views.Cre
 
 export function ListUsers():Promise<Array<views.UserView>>;
 
+export function ListVerifiers():Promise<Array<views.VerifierView>>;
+
 export function RenameCredential(arg1:number,arg2:string):Promise<views.CredentialView>;
 
 export function ResetUserPassword(arg1:number,arg2:string,arg3:string):Promise<void>;

@@ -66,6 +66,10 @@ export function ListUsers() {
   return window['go']['desktop']['App']['ListUsers']();
 }
 
+export function ListVerifiers() {
+  return window['go']['desktop']['App']['ListVerifiers']();
+}
+
 export function RenameCredential(arg1, arg2) {
   return window['go']['desktop']['App']['RenameCredential'](arg1, arg2);
 }
