@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -24,6 +25,7 @@ import (
 	"keysmith/app/core/store"
 	"keysmith/app/core/team"
 	"keysmith/app/core/vault"
+	"keysmith/app/core/verifiers"
 	"keysmith/app/testkit"
 	"keysmith/app/testkit/pgtest"
 )
@@ -99,6 +101,14 @@ func migrateFixture(t *testing.T) *migrated {
 	m.item, err = sess.Add(ctx, admin, vault.Item{Kind: "login", Title: "Router", Username: "root", Secret: "s3cret-Ü"})
 	must(err)
 	_, err = m.c.ArchiveAudit(ctx, admin, clock.Now().Add(-24*time.Hour), filepath.Join(t.TempDir(), "archive.jsonl"))
+	must(err)
+	// The window's endpoint registered; a remembered signature (only
+	// replicas on a team database write one: planted here so that the
+	// move is checked to carry that table too).
+	_, err = m.c.Verifiers.Register(ctx, admin, verifiers.Info{Kind: verifiers.Window, Host: "ada-laptop", Address: "127.0.0.1:8787", Version: "test"})
+	must(err)
+	_, err = testkit.DB(t, m.dir).ExecContext(ctx, `INSERT INTO replay_signatures (digest, expires_at) VALUES (?, ?)`,
+		bytes.Repeat([]byte{7}, 32), clock.Now().Add(5*time.Minute).UnixMilli())
 	must(err)
 	return m
 }
