@@ -285,8 +285,9 @@ func (c *Core) OpenTeamInstead(ctx context.Context, address, password string, op
 // must hold no account and no audit entry, in this computer's SQLite file;
 // c is refused unchanged otherwise. It closes c and moves its files
 // (freshFiles) into a new folder in the data directory; when open succeeds
-// that folder is removed, else the files go back and are opened again with
-// opt, so that the data directory is as it was. It returns the core to use
+// that folder is removed, else what open left is removed (even the key and
+// settings OpenTeam keeps for a retry), the files go back and are opened
+// again with opt, so that the data directory is as it was. It returns the core to use
 // from then on: open's, or on failure the reopened one (nil when reopening
 // failed too) with open's error. Nothing else may use c meanwhile.
 func (c *Core) instead(ctx context.Context, opt Options, open func() (*Core, error)) (*Core, error) {
@@ -316,11 +317,18 @@ func (c *Core) instead(ctx context.Context, opt Options, open func() (*Core, err
 		return os.Remove(aside)
 	}
 	reopen := func(cause error) (*Core, error) {
+		// What open left (OpenTeam keeps its key and settings for a retry)
+		// goes: the data directory is to be as it was.
+		for _, name := range append([]string{team.ConfigFile}, freshFiles...) {
+			if err := os.Remove(filepath.Join(c.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, errors.Join(cause, err)
+			}
+		}
 		if err := putBack(); err != nil {
 			return nil, errors.Join(cause, fmt.Errorf("put back the data directory's files from %s: %w", aside, err))
 		}
 		opt.Database = ""
-		again, err := Open(ctx, c.Dir, opt)
+		again, err := Open(context.WithoutCancel(ctx), c.Dir, opt) // even when ctx ran out joining
 		if err != nil {
 			return nil, errors.Join(cause, err)
 		}

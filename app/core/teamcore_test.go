@@ -2,9 +2,7 @@ package core_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -187,21 +185,6 @@ func teamAccount(t *testing.T, clock *testkit.Clock) (*core.Core, testkit.Users,
 	return a, testkit.Seed(t, a), opts
 }
 
-// listing renders dir's files with their contents.
-func listing(t *testing.T, dir string) string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, e := range es {
-		data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-		fmt.Fprintf(&b, "%s %x\n", e.Name(), sha256.Sum256(data))
-	}
-	return b.String()
-}
-
 // TestJoinInstead: a window opened on a new data directory made an empty
 // database there; joining a team in its place leaves the data directory
 // exactly as it was when it fails, and a machine of the team when it
@@ -234,7 +217,7 @@ func TestJoinInstead(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh.Close() // the files as they are between two uses
-	before := listing(t, dir)
+	before := testkit.Listing(t, dir, false)
 	fresh, _ = core.Open(ctx, dir, window)
 
 	c, err := fresh.JoinInstead(ctx, unreachable, "", "host-b", opts)
@@ -244,8 +227,14 @@ func TestJoinInstead(t *testing.T) {
 	if _, err := c.Accounts.Account(ctx); !errors.Is(err, errs.ErrNotSetUp) || c.Team() != "" {
 		t.Fatalf("after a failed join the window has not its empty account back: %v %q", err, c.Team())
 	}
+	// OpenTeam keeps a new key and settings for a retry when it fails;
+	// in place of a window's empty database, those go too.
+	c, err = c.OpenTeamInstead(ctx, unreachable.Database, "pw", opts)
+	if !errors.Is(err, errs.ErrUnreachable) || c == nil {
+		t.Fatalf("create in an unreachable database: %v", err)
+	}
 	c.Close()
-	if after := listing(t, dir); after != before {
+	if after := testkit.Listing(t, dir, false); after != before {
 		t.Fatalf("a failed join changed the data directory:\n%s\nwas\n%s", after, before)
 	}
 
