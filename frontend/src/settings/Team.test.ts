@@ -48,10 +48,10 @@ describe('Settings > Team', () => {
     const dialog = await screen.findByTestId('team-passphrase-dialog');
     expect(within(dialog).getByTestId('team-passphrase-code')).toHaveTextContent(PASSPHRASE);
     expect(within(dialog).getByTestId('team-passphrase-path')).toHaveTextContent('/home/ada/keysmith-invitation.age');
-    expect(dialog).toHaveTextContent('(with the database password)');
+    expect(dialog).toHaveTextContent(', with the database password.');
     await user.click(within(dialog).getByRole('button', { name: 'Copy' }));
     expect(backend.CopyInvitationPassphrase).toHaveBeenCalled();
-    expect(await within(dialog).findByTestId('team-passphrase-copied')).toHaveTextContent('clears the clipboard in 30 seconds');
+    expect(await within(dialog).findByTestId('team-passphrase-copied')).toHaveTextContent('Copied.');
     expect(backend.DismissInvitationPassphrase).not.toHaveBeenCalled();
     await user.click(within(dialog).getByRole('button', { name: 'Done' }));
     await waitFor(() => expect(screen.queryByTestId('team-passphrase-dialog')).not.toBeInTheDocument());
