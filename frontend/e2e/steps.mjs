@@ -15,9 +15,14 @@ export async function chooseLocal(page) {
   await expectText(page, 'Create your account');
 }
 
-/** Creates the account "Acme Ltd" with ADMIN and waits for the app. */
+/** Creates the account "Acme Ltd" with ADMIN on this computer and waits for the app. */
 export async function setup(page) {
   await chooseLocal(page);
+  await fillSetup(page);
+}
+
+/** Fills the setup form for "Acme Ltd" with ADMIN and waits for the app. */
+export async function fillSetup(page) {
   await byId(page, 'setup-account').fill('Acme Ltd');
   await byId(page, 'setup-name').fill(ADMIN.name);
   await byId(page, 'setup-email').fill(ADMIN.email);

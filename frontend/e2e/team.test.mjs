@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ARTIFACTS, expectText, slug, startApp } from './harness.mjs';
 import { startPostgres } from './postgres.mjs';
-import { ADMIN, byId, createBasicKey, signIn } from './steps.mjs';
+import { ADMIN, byId, createBasicKey, fillSetup, signIn } from './steps.mjs';
 
 test('a desktop invites a second one into its team database, which joins and signs in', { timeout: 240_000 }, async () => {
   const pg = await startPostgres();
@@ -28,13 +28,7 @@ test('a desktop invites a second one into its team database, which joins and sig
     await byId(pa, 'newteam-address').fill(pg.url);
     await byId(pa, 'newteam-submit').click();
     await byId(pa, 'setup-team').waitFor();
-    await byId(pa, 'setup-account').fill('Acme Ltd');
-    await byId(pa, 'setup-name').fill(ADMIN.name);
-    await byId(pa, 'setup-email').fill(ADMIN.email);
-    await byId(pa, 'setup-password').fill(ADMIN.password);
-    await byId(pa, 'setup-confirm').fill(ADMIN.password);
-    await byId(pa, 'setup-submit').click();
-    await byId(pa, 'user-name').waitFor();
+    await fillSetup(pa);
     const { dialog, key } = await createBasicKey(pa, 'Orders');
     await byId(pa, 'copy-both').click();
     await byId(pa, 'secret-ok').click();
