@@ -6,13 +6,15 @@
 // who may do what lives in the core, which re-checks the signed-in user on
 // every call. Nothing returned or emitted here carries a password, a
 // password hash, an internal error or a secret other than the one-time
-// secret of a key just created or rolled (NewSecret) and a vault item the
-// user asked to see.
+// secret of a key just created or rolled (NewSecret), the passphrase of an
+// invitation just written (InviteResult) and a vault item the user asked
+// to see.
 //
 // Files follow the window's screens: session.go (setup, sign-in, the
-// screen to show), users.go, credentials.go (API Settings), verifier.go
-// (Settings > Verification and the live check), vault.go, audit.go,
-// settings.go, clipboard.go.
+// screen to show), team.go (joining a team from the first-run screen,
+// Settings > Team and invitations), users.go, credentials.go (API
+// Settings), verifier.go (Settings > Verification and the live check),
+// vault.go, audit.go, settings.go, clipboard.go.
 //
 // The live check (TestCredential) lets net/http write its request and read
 // the answer (Request.Write, ReadResponse) on a connection it dials itself,
