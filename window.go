@@ -81,6 +81,7 @@ func openWindow(dir string) int {
 	settings.AddText("General", keys.CmdOrCtrl(","), navigate("general"))
 	settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit"))
 	settings.AddText("Verification", nil, navigate("verification"))
+	settings.AddText("Team", nil, navigate("team"))
 	settings.AddText("Vault", keys.Combo("v", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("vault"))
 	settings.AddText("Change password", nil, navigate("password"))
 
@@ -108,8 +109,9 @@ func openWindow(dir string) int {
 		OnStartup: func(ctx context.Context) {
 			wctx = ctx
 			desktop.Attach(ctx, facade, desktop.Window{
-				Emit:      func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) },
-				Clipboard: clipboard{ctx},
+				Emit:       func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) },
+				Clipboard:  clipboard{ctx},
+				ChooseFile: chooseFile(ctx),
 			})
 		},
 		OnShutdown: func(ctx context.Context) {
@@ -136,3 +138,22 @@ type clipboard struct{ ctx context.Context }
 
 func (c clipboard) SetText(text string) error { return runtime.ClipboardSetText(c.ctx, text) }
 func (c clipboard) Text() (string, error)     { return runtime.ClipboardGetText(c.ctx) }
+
+// chooseFile shows the system's file dialogs through the Wails runtime
+// (answered by devChooseFile in the dev build, when it is set).
+func chooseFile(ctx context.Context) desktop.ChooseFile {
+	if dev := devChooseFile(os.Getenv); dev != nil {
+		return dev
+	}
+	return func(d desktop.FileDialog) (string, error) {
+		var filters []runtime.FileFilter
+		if d.Filter != "" {
+			filters = []runtime.FileFilter{{DisplayName: d.FilterName, Pattern: d.Filter}, {DisplayName: "All files", Pattern: "*"}}
+		}
+		if d.Save {
+			return runtime.SaveFileDialog(ctx, runtime.SaveDialogOptions{Title: d.Title, DefaultFilename: d.DefaultName,
+				Filters: filters, CanCreateDirectories: true})
+		}
+		return runtime.OpenFileDialog(ctx, runtime.OpenDialogOptions{Title: d.Title, Filters: filters})
+	}
+}

@@ -11,8 +11,8 @@
 #
 # Env: KEYSMITH_BIN (default build/bin/keysmith), SMOKE_TIMEOUT (window wait,
 # default 60), SMOKE_SECOND_TIMEOUT (default 10), SMOKE_EXPECT_TEXT (text the
-# first screen must show, found by OCR with tesseract; default "Create your
-# account", empty disables), SMOKE_KEEP_TMP=1 keeps the temp dir,
+# first screen must show, found by OCR with tesseract; default "Welcome to
+# Keysmith", empty disables), SMOKE_KEEP_TMP=1 keeps the temp dir,
 # SMOKE_ARTIFACTS (screenshots and logs; default build/test-artifacts).
 set -euo pipefail
 
@@ -34,7 +34,7 @@ WINDOW_TIMEOUT="${SMOKE_TIMEOUT:-60}"
 SECOND_TIMEOUT="${SMOKE_SECOND_TIMEOUT:-10}"
 SHOT="$ART/window-setup.png"
 # Text the first screen must show (checked by OCR); empty disables the check.
-EXPECT_TEXT="${SMOKE_EXPECT_TEXT-Create your account}"
+EXPECT_TEXT="${SMOKE_EXPECT_TEXT-Welcome to Keysmith}"
 TITLE_RE='^Keysmith$'
 
 pass() { printf 'PASS: %s\n' "$*"; }

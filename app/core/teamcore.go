@@ -57,8 +57,8 @@ func (c *Core) Invite(ctx context.Context, actorID int64, passphrase string, wit
 		if err != nil {
 			return err
 		}
-		if c.database == "" {
-			return errs.Invalidf("team", "This account lives on this computer only; create or move it to a team database before inviting other machines.")
+		if err := c.teamOnly(); err != nil {
+			return err
 		}
 		acc, err := c.Accounts.Account(ctx)
 		if err != nil {
@@ -86,6 +86,25 @@ func (c *Core) Invite(ctx context.Context, actorID int64, passphrase string, wit
 	return data, inv, err
 }
 
+// CheckInvite says why actorID may not invite a machine now, or nil: what
+// Invite checks first (an Administrator, of an account in a team
+// database), without writing. A face asks it before the user chooses where
+// the invitation goes.
+func (c *Core) CheckInvite(ctx context.Context, actorID int64) error {
+	if _, err := c.Accounts.RequireAdmin(ctx, nil, actorID); err != nil {
+		return err
+	}
+	return c.teamOnly()
+}
+
+// teamOnly refuses an account that lives on this computer only.
+func (c *Core) teamOnly() error {
+	if c.database == "" {
+		return errs.Invalidf("team", "This account lives on this computer only; create or move it to a team database before inviting other machines.")
+	}
+	return nil
+}
+
 // OpenTeam opens the account on the team database at address (creating
 // the account's schema and, for a new account, its key file in dir) and
 // records the address in dir's team settings, with password sealed, so
@@ -93,6 +112,7 @@ func (c *Core) Invite(ctx context.Context, actorID int64, passphrase string, wit
 // out of it. It refuses a dir that holds an account on this computer, or
 // the settings of another team database, and a database that holds an
 // account whose key dir does not have (join that one with an invitation).
+// A database it cannot reach or that refuses it fails as team.Explain says.
 func OpenTeam(ctx context.Context, dir, address, password string, opt Options) (*Core, error) {
 	clean, inURL, err := team.CheckDatabaseURL(address)
 	if err != nil {
@@ -131,6 +151,7 @@ func OpenTeam(ctx context.Context, dir, address, password string, opt Options) (
 		}
 		opt.Database = ""
 		c, err := Open(ctx, dir, opt)
+		err = team.Explain(err)
 		if errors.Is(err, errs.ErrKeyMismatch) {
 			return nil, errs.Invalidf("database", "This team database already holds an account; join it with an invitation from one of its Administrators (keysmith team join).")
 		}
@@ -181,7 +202,8 @@ func Joinable(dir string) error {
 // invitation's), opens the account there and records the join (audited as
 // team.join with the invitation's id and host). An invitation is used once:
 // a second join with it is refused. When the join fails, the files it wrote
-// in dir are removed again.
+// in dir are removed again; a database it cannot reach or that refuses it
+// fails as team.Explain says.
 func Join(ctx context.Context, dir string, inv team.Invitation, password, host string, opt Options) (*Core, error) {
 	if err := Joinable(dir); err != nil {
 		return nil, err
@@ -214,7 +236,7 @@ func join(ctx context.Context, dir string, inv team.Invitation, password, host s
 	opt.Database = ""
 	c, err := Open(ctx, dir, opt)
 	if err != nil {
-		return nil, err
+		return nil, team.Explain(err)
 	}
 	if err := c.audit.AdoptHead(ctx, c.store.DB); err != nil {
 		c.Close()
@@ -239,4 +261,93 @@ func join(ctx context.Context, dir string, inv team.Invitation, password, host s
 		return nil, err
 	}
 	return c, nil
+}
+
+// freshFiles are the files a data directory holds once Open has made the
+// database on this computer, before anyone set up an account in it.
+var freshFiles = []string{store.FileName, store.FileName + "-wal", store.FileName + "-shm", keyfile.FileName, markerName, audit.HeadFileName}
+
+// JoinInstead is Join for the data directory of c, a core that holds no
+// account yet in this computer's SQLite file (a window opened on a new data
+// directory made it, empty): the machine joins the team in its place. See
+// instead for what happens to c and its files.
+func (c *Core) JoinInstead(ctx context.Context, inv team.Invitation, password, host string, opt Options) (*Core, error) {
+	return c.instead(ctx, opt, func() (*Core, error) { return Join(ctx, c.Dir, inv, password, host, opt) })
+}
+
+// OpenTeamInstead is OpenTeam for the data directory of c, in place of its
+// empty database on this computer, as JoinInstead.
+func (c *Core) OpenTeamInstead(ctx context.Context, address, password string, opt Options) (*Core, error) {
+	return c.instead(ctx, opt, func() (*Core, error) { return OpenTeam(ctx, c.Dir, address, password, opt) })
+}
+
+// instead runs open (a Join or an OpenTeam of c.Dir) in place of c, which
+// must hold no account and no audit entry, in this computer's SQLite file;
+// c is refused unchanged otherwise. It closes c and moves its files
+// (freshFiles) into a new folder in the data directory; when open succeeds
+// that folder is removed, else what open left is removed (even the key and
+// settings OpenTeam keeps for a retry), the files go back and are opened
+// again with opt, so that the data directory is as it was. It returns the core to use
+// from then on: open's, or on failure the reopened one (nil when reopening
+// failed too) with open's error. Nothing else may use c meanwhile.
+func (c *Core) instead(ctx context.Context, opt Options, open func() (*Core, error)) (*Core, error) {
+	if c.database != "" {
+		return c, errs.Invalidf("dir", "This data directory is already set up for a team database; join from a new, empty data directory.")
+	}
+	switch _, err := c.Accounts.Account(ctx); {
+	case err == nil || (errors.Is(err, errs.ErrNotSetUp) && !isEmpty(ctx, c.store)):
+		return c, errs.Invalidf("dir", "This data directory already holds an account on this computer; join from a new, empty data directory.")
+	case !errors.Is(err, errs.ErrNotSetUp):
+		return c, err
+	}
+	aside, err := os.MkdirTemp(c.Dir, ".keysmith-aside-")
+	if err != nil {
+		return c, err
+	}
+	c.Close()
+	var moved []string
+	putBack := func() error {
+		var fails []error
+		for _, name := range moved {
+			fails = append(fails, os.Rename(filepath.Join(aside, name), filepath.Join(c.Dir, name)))
+		}
+		if err := errors.Join(fails...); err != nil {
+			return err // the files stay where they are, for whoever looks
+		}
+		return os.Remove(aside)
+	}
+	reopen := func(cause error) (*Core, error) {
+		// What open left (OpenTeam keeps its key and settings for a retry)
+		// goes: the data directory is to be as it was.
+		for _, name := range append([]string{team.ConfigFile}, freshFiles...) {
+			if err := os.Remove(filepath.Join(c.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, errors.Join(cause, err)
+			}
+		}
+		if err := putBack(); err != nil {
+			return nil, errors.Join(cause, fmt.Errorf("put back the data directory's files from %s: %w", aside, err))
+		}
+		opt.Database = ""
+		again, err := Open(context.WithoutCancel(ctx), c.Dir, opt) // even when ctx ran out joining
+		if err != nil {
+			return nil, errors.Join(cause, err)
+		}
+		return again, cause
+	}
+	for _, name := range freshFiles {
+		err := os.Rename(filepath.Join(c.Dir, name), filepath.Join(aside, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return reopen(err)
+		}
+		moved = append(moved, name)
+	}
+	joined, err := open()
+	if err != nil {
+		return reopen(err)
+	}
+	os.RemoveAll(aside)
+	return joined, nil
 }

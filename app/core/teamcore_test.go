@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/keyfile"
+	"keysmith/app/core/store"
 	"keysmith/app/core/team"
 	"keysmith/app/testkit"
 	"keysmith/app/testkit/pgtest"
@@ -27,16 +29,7 @@ func TestInviteAndJoin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := testkit.NewClock()
-	p := testkit.CheapParams
-	opts := core.Options{Params: &p, Clock: clock.Now}
-	withDB := opts
-	withDB.Database = pgtest.DB(t)
-	a, err := core.Open(ctx, t.TempDir(), withDB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	u := testkit.Seed(t, a)
+	a, u, opts := teamAccount(t, clock)
 	cred, secret, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Orders", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -173,5 +166,169 @@ func TestOpenTeamRemembersTheDatabase(t *testing.T) {
 	local.Close()
 	if _, err := core.OpenTeam(ctx, local.Dir, db, "", opts); err == nil || !strings.Contains(err.Error(), "on this computer") {
 		t.Fatalf("a directory with a local account: %v", err)
+	}
+}
+
+// teamAccount opens a seeded account on a new team database, and returns
+// the options (cheap hashing, clock) to open other data directories with.
+func teamAccount(t *testing.T, clock *testkit.Clock) (*core.Core, testkit.Users, core.Options) {
+	t.Helper()
+	p := testkit.CheapParams
+	opts := core.Options{Params: &p, Clock: clock.Now}
+	withDB := opts
+	withDB.Database = pgtest.DB(t)
+	a, err := core.Open(context.Background(), t.TempDir(), withDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, testkit.Seed(t, a), opts
+}
+
+// TestJoinInstead: a window opened on a new data directory made an empty
+// database there; joining a team in its place leaves the data directory
+// exactly as it was when it fails, and a machine of the team when it
+// succeeds. A data directory with an account is refused, untouched.
+func TestJoinInstead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := testkit.NewClock()
+	a, u, opts := teamAccount(t, clock)
+	pass := team.NewPassphrase()
+	data, _, err := a.Invite(ctx, u.Admin.ID, pass, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := team.Open(data, pass, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := inv
+	unreachable.Database = "postgres://keysmith@127.0.0.1:1/keysmith"
+
+	window := opts
+	window.CheckLater = true
+	dir := t.TempDir()
+	fresh, err := core.Open(ctx, dir, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fresh.Check(ctx); err != nil { // as the window does once open
+		t.Fatal(err)
+	}
+	fresh.Close() // the files as they are between two uses
+	before := testkit.Listing(t, dir, false)
+	fresh, _ = core.Open(ctx, dir, window)
+
+	c, err := fresh.JoinInstead(ctx, unreachable, "", "host-b", opts)
+	if !errors.Is(err, errs.ErrUnreachable) || c == nil || c == fresh {
+		t.Fatalf("join an unreachable database: %v (core %v)", err, c)
+	}
+	if _, err := c.Accounts.Account(ctx); !errors.Is(err, errs.ErrNotSetUp) || c.Team() != "" {
+		t.Fatalf("after a failed join the window has not its empty account back: %v %q", err, c.Team())
+	}
+	// OpenTeam keeps a new key and settings for a retry when it fails;
+	// in place of a window's empty database, those go too.
+	c, err = c.OpenTeamInstead(ctx, unreachable.Database, "pw", opts)
+	if !errors.Is(err, errs.ErrUnreachable) || c == nil {
+		t.Fatalf("create in an unreachable database: %v", err)
+	}
+	c.Close()
+	if after := testkit.Listing(t, dir, false); after != before {
+		t.Fatalf("a failed join changed the data directory:\n%s\nwas\n%s", after, before)
+	}
+
+	c, _ = core.Open(ctx, dir, window)
+	c, err = c.JoinInstead(ctx, inv, "", "host-b", opts)
+	if err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	defer c.Close()
+	if c.Team() == "" {
+		t.Fatal("joined, yet on this computer")
+	}
+	if _, err := c.Accounts.SignIn(ctx, "ada@acme.test", testkit.AdminPassword, "test"); err != nil {
+		t.Fatalf("sign in on the machine that joined: %v", err)
+	}
+	es, _ := os.ReadDir(dir)
+	for _, e := range es {
+		if e.Name() == store.FileName || strings.HasPrefix(e.Name(), ".keysmith-aside") {
+			t.Fatalf("the database on this computer stays after joining: %s", e.Name())
+		}
+	}
+
+	// A data directory that holds an account keeps it.
+	local, err := core.Open(ctx, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	testkit.Seed(t, local)
+	inv2data, _, _ := a.Invite(ctx, u.Admin.ID, pass, true)
+	inv2, _ := team.Open(inv2data, pass, clock.Now())
+	got, err := local.JoinInstead(ctx, inv2, "", "host-c", opts)
+	if got != local || err == nil || !strings.Contains(err.Error(), "already holds an account") {
+		t.Fatalf("joined over an account: %v", err)
+	}
+	if _, err := local.Accounts.SignIn(ctx, "ada@acme.test", testkit.AdminPassword, "test"); err != nil {
+		t.Fatalf("the refused core no longer works: %v", err)
+	}
+}
+
+// TestOpenTeamExplainsRefusals: a database that cannot be reached, a user
+// it does not know and a database it does not have each fail with their
+// own code or field, and the address never in the message with a password.
+func TestOpenTeamExplainsRefusals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := testkit.CheapParams
+	db, err := url.Parse(pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(f func(u *url.URL)) string {
+		u := *db
+		f(&u)
+		return u.String()
+	}
+	for _, tt := range []struct {
+		name, address string
+		code, field   string
+	}{
+		{"no server there", with(func(u *url.URL) { u.Host = "127.0.0.1:1" }), "database-unreachable", ""},
+		{"an unknown user", with(func(u *url.URL) { u.User = url.User("nosuchrole") }), errs.CodeInvalid, "password"},
+		{"no such database", with(func(u *url.URL) { u.Path = "/nosuchdb" }), errs.CodeInvalid, "database"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := core.OpenTeam(ctx, t.TempDir(), tt.address, "pw-not-shown", core.Options{Params: &p})
+			pr := errs.ProblemOf(err)
+			if pr.Code != tt.code || pr.Field != tt.field || strings.Contains(pr.Message, "pw-not-shown") {
+				t.Fatalf("%+v (%v)", pr, err)
+			}
+		})
+	}
+}
+
+// TestCheckInvite: what Invite checks first, without writing.
+func TestCheckInvite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, u, opts := teamAccount(t, testkit.NewClock())
+	if err := a.CheckInvite(ctx, u.Admin.ID); err != nil {
+		t.Fatalf("an Administrator of a team account: %v", err)
+	}
+	for _, id := range []int64{u.Basic.ID, u.Advanced.ID} {
+		if err := a.CheckInvite(ctx, id); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("user %d: %v", id, err)
+		}
+	}
+	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	lu := testkit.Seed(t, local)
+	if err := local.CheckInvite(ctx, lu.Admin.ID); errs.ProblemOf(err).Field != "team" {
+		t.Fatalf("an account on this computer: %v", err)
 	}
 }

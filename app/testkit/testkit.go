@@ -8,6 +8,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"database/sql"
@@ -500,4 +501,28 @@ func DB(t testing.TB, dir string) *sql.DB {
 		db.Close()
 	})
 	return db
+}
+
+// Listing renders the files in dir, each with a digest of its contents,
+// so two listings differ when a file came, went or changed. With open, the
+// database of dir is open: its file is listed by name only and SQLite's
+// journal files not at all (their bytes move between them as it runs).
+func Listing(t testing.TB, dir string, open bool) string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range es {
+		if open && strings.HasPrefix(e.Name(), store.FileName) {
+			if e.Name() == store.FileName {
+				b.WriteString(e.Name() + "\n")
+			}
+			continue
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		fmt.Fprintf(&b, "%s %x\n", e.Name(), sha256.Sum256(data))
+	}
+	return b.String()
 }

@@ -1,9 +1,9 @@
-// Trivial journey: the app opens on the account setup screen.
+// Trivial journey: the app opens on the first-run screen.
 import assert from 'node:assert/strict';
 import { journey, expectText } from './harness.mjs';
 
-journey('opens on the setup screen', async ({ page, screenshot }) => {
-  await expectText(page, 'Create your account');
+journey('opens on the first-run screen', async ({ page, screenshot }) => {
+  await expectText(page, 'Welcome to Keysmith');
   const title = await page.title();
   assert.match(title, /Keysmith/, `page title is ${JSON.stringify(title)}`);
   await screenshot('setup');

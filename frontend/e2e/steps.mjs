@@ -9,9 +9,20 @@ export const BASIC = { name: 'Bea Basic', email: 'bea@acme.test', password: 'cop
 
 export const byId = (page, id) => page.getByTestId(id);
 
-/** Creates the account "Acme Ltd" with ADMIN and waits for the app. */
-export async function setup(page) {
+/** On the first-run screen, chooses an account on this computer. */
+export async function chooseLocal(page) {
+  await byId(page, 'firstrun-local').click();
   await expectText(page, 'Create your account');
+}
+
+/** Creates the account "Acme Ltd" with ADMIN on this computer and waits for the app. */
+export async function setup(page) {
+  await chooseLocal(page);
+  await fillSetup(page);
+}
+
+/** Fills the setup form for "Acme Ltd" with ADMIN and waits for the app. */
+export async function fillSetup(page) {
   await byId(page, 'setup-account').fill('Acme Ltd');
   await byId(page, 'setup-name').fill(ADMIN.name);
   await byId(page, 'setup-email').fill(ADMIN.email);

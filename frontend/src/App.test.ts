@@ -68,6 +68,20 @@ describe('App', () => {
     expect(screen.getByRole('link', { name: 'Verification' })).toHaveAttribute('aria-current', 'page');
   });
 
+  it('opens Settings > Team for every user, from the nav link and from the menu', async () => {
+    await renderSignedIn(basic);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('link', { name: 'Team' }));
+    const heading = await screen.findByRole('heading', { name: 'Team', level: 1 });
+    await waitFor(() => expect(heading).toHaveFocus());
+    expect(await screen.findByTestId('team-place')).toHaveTextContent('On this computer only');
+    emit('navigate', 'api-settings');
+    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
+    emit('navigate', 'team');
+    expect(await screen.findByRole('heading', { name: 'Team', level: 1 })).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Team' })).toHaveAttribute('aria-current', 'page');
+  });
+
   it('keeps Verification from non-administrators', async () => {
     await renderSignedIn(basic);
     expect(screen.queryByRole('link', { name: 'Verification' })).not.toBeInTheDocument();

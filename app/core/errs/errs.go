@@ -40,6 +40,7 @@ var (
 	ErrBadExport       = errors.New("export file unreadable")
 	ErrVaultTampered   = errors.New("vault contents changed outside keysmith")
 	ErrVerifierStopped = errors.New("verification endpoint not running")
+	ErrUnreachable     = errors.New("team database unreachable")
 )
 
 // Invalid is a rejected input. Its Message is a complete sentence that names
@@ -85,6 +86,7 @@ var messages = []struct {
 	{ErrNewerVault, "newer-vault", "This was written by a newer version of Keysmith; update Keysmith to open it."},
 	{ErrVerifierStopped, "verifier-stopped", "Start the verification endpoint first (Settings > Verification)."},
 	{ErrBadExport, "bad-export", "The file is not a readable Keysmith vault export (it may be damaged); nothing was imported."},
+	{ErrUnreachable, "database-unreachable", "Keysmith cannot reach the team database: check the network and that the database server is running, then try again."},
 }
 
 // Codes a face may decide on besides the sentinels': a rejected input

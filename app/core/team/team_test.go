@@ -239,3 +239,24 @@ func FuzzDatabaseURLAsTheDriverReadsIt(f *testing.F) {
 		}
 	})
 }
+
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		in   string
+		want team.Address
+	}{
+		{"postgres://ks:s3cret@db.example.com:5433/keysmith?sslmode=verify-full",
+			team.Address{Host: "db.example.com", Port: "5433", Database: "keysmith", User: "ks", SSLMode: "verify-full"}},
+		{"postgres://127.0.0.1/k", team.Address{Host: "127.0.0.1", Database: "k"}},
+		{"postgres:///ks?host=/run/postgresql&sslmode=disable", team.Address{Host: "/run/postgresql", Database: "ks", SSLMode: "disable"}},
+	} {
+		got, err := team.Describe(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("%q: %+v %v, want %+v", tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := team.Describe("postgres://db.example.com/k"); err == nil {
+		t.Error("an address CheckDatabaseURL refuses was described")
+	}
+}

@@ -6,13 +6,15 @@
 // who may do what lives in the core, which re-checks the signed-in user on
 // every call. Nothing returned or emitted here carries a password, a
 // password hash, an internal error or a secret other than the one-time
-// secret of a key just created or rolled (NewSecret) and a vault item the
-// user asked to see.
+// secret of a key just created or rolled (NewSecret), the passphrase of an
+// invitation just written (InviteResult) and a vault item the user asked
+// to see.
 //
 // Files follow the window's screens: session.go (setup, sign-in, the
-// screen to show), users.go, credentials.go (API Settings), verifier.go
-// (Settings > Verification and the live check), vault.go, audit.go,
-// settings.go, clipboard.go.
+// screen to show), team.go (joining a team from the first-run screen,
+// Settings > Team and invitations), users.go, credentials.go (API
+// Settings), verifier.go (Settings > Verification and the live check),
+// vault.go, audit.go, settings.go, clipboard.go.
 //
 // The live check (TestCredential) lets net/http write its request and read
 // the answer (Request.Write, ReadResponse) on a connection it dials itself,
@@ -49,12 +51,20 @@ const (
 )
 
 // App is the facade bound to the window.
+//
+// core, openErr and checkErr are set once by Opened, and again only when
+// the data directory, holding no account yet, joins a team or creates its
+// account in a team database (team.go): that writes them under mu, and
+// what may run before anyone signs in (State, Setup, SignIn, session)
+// reads them under mu (current).
 type App struct {
 	core     *core.Core
 	openErr  error
 	readable chan struct{} // closed once core and openErr are set: State may answer
 	ready    chan struct{} // closed once the database is checked too; checkErr is set
 	checkErr error
+	reopen   core.Options // how team.go opens the data directory again
+	joining  joining      // the first-run join under way (team.go)
 
 	log   *logfmt.Logger
 	clock func() time.Time
@@ -64,6 +74,9 @@ type App struct {
 
 	mu          sync.Mutex
 	emit        Emitter
+	choose      ChooseFile
+	headCtx     context.Context // the audit head is saved while it lasts
+	stopHead    func()          // stops saving the current core's head; nil when not saving
 	userID      int64
 	lastActive  time.Time
 	vault       *vault.Session
@@ -113,6 +126,24 @@ func Opened(a *App, c *core.Core, openErr error) {
 // await blocks until the core is open and checked.
 func (a *App) await() { <-a.ready }
 
+// current returns the core and the error that keeps it from use, once
+// the core is open and checked.
+func (a *App) current() (*core.Core, error) {
+	a.await()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.core, a.checkErr
+}
+
+// ReopenWith sets the options the facade opens its data directory with
+// again (joining a team from the first-run screen); the zero value, what
+// the window uses, is what builds use. The clock stays the facade's.
+func ReopenWith(a *App, opt core.Options) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reopen = opt
+}
+
 // Lifecycle functions are not methods, so the window does not bind them.
 
 // Window is what the facade needs from the window.
@@ -121,6 +152,21 @@ type Window struct {
 	Clipboard Clipboard // Wails' runtime clipboard
 	// After runs f once after d; nil means time.AfterFunc.
 	After func(d time.Duration, f func())
+	// ChooseFile asks the user for a file in the system's dialog.
+	ChooseFile ChooseFile
+}
+
+// ChooseFile shows the system's dialog to open or to save a file, and
+// returns the path chosen, or "" when the user cancelled.
+type ChooseFile func(FileDialog) (string, error)
+
+// FileDialog is what a file dialog shows.
+type FileDialog struct {
+	Save        bool   // a dialog to save a new file, else to open one
+	Title       string // the dialog's title
+	DefaultName string // the file name a save dialog proposes
+	Filter      string // a pattern of file names ("*.age"), shown with all files
+	FilterName  string // what the pattern shows ("Keysmith invitations")
 }
 
 var errNoClipboard = errors.New("no clipboard attached")
@@ -129,9 +175,12 @@ var errNoClipboard = errors.New("no clipboard attached")
 // sessions until ctx ends or Detach is called.
 func Attach(ctx context.Context, a *App, w Window) {
 	stop := make(chan struct{})
+	hctx, endHead := context.WithCancel(ctx)
 	a.mu.Lock()
 	a.emit = w.Emit
+	a.choose = w.ChooseFile
 	a.stop = stop
+	a.headCtx = hctx
 	a.mu.Unlock()
 	a.clip.mu.Lock()
 	a.clip.board, a.clip.emit = w.Clipboard, w.Emit
@@ -139,12 +188,11 @@ func Attach(ctx context.Context, a *App, w Window) {
 		a.clip.after = w.After
 	}
 	a.clip.mu.Unlock()
-	hctx, endHead := context.WithCancel(ctx)
 	go func() {
 		a.await()
-		if a.checkErr == nil && a.core != nil {
-			a.core.KeepHeadSaved(hctx, func(err error) { a.log.Warn("audit head not saved", "err", err.Error()) })
-		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.keepHead()
 	}()
 	go func() {
 		defer endHead()
@@ -162,6 +210,21 @@ func Attach(ctx context.Context, a *App, w Window) {
 			}
 		}
 	}()
+}
+
+// keepHead saves the current core's audit head every core.HeadEvery while
+// the window is attached, until stopHead; a.mu must be held.
+func (a *App) keepHead() {
+	if a.headCtx == nil || a.stopHead != nil || a.checkErr != nil || a.core == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(a.headCtx)
+	done := make(chan struct{})
+	go func(c *core.Core) {
+		defer close(done)
+		c.KeepHeadSaved(ctx, func(err error) { a.log.Warn("audit head not saved", "err", err.Error()) })
+	}(a.core)
+	a.stopHead = func() { cancel(); <-done }
 }
 
 // Detach ends the idle watcher and signs out.
@@ -216,9 +279,8 @@ func FormatError(err error) any {
 // session returns the signed-in user's id, ending the session if it has been
 // idle longer than the account allows. Any call counts as activity.
 func (a *App) session(ctx context.Context) (int64, error) {
-	a.await()
-	if a.checkErr != nil {
-		return 0, a.checkErr
+	if _, err := a.current(); err != nil {
+		return 0, err
 	}
 	if a.checkIdle(ctx) {
 		return 0, errs.ErrSignedOut

@@ -36,8 +36,11 @@ type clipKeeper struct {
 	emit    func(name string, data ...any)
 	clock   func() time.Time
 	pending map[int64]pending
-	ours    *[sha256.Size]byte
-	copies  int
+	// passphrase is the passphrase of the invitation just written, held
+	// like a secret while its dialog is open (with at zero when none).
+	passphrase pending
+	ours       *[sha256.Size]byte
+	copies     int
 }
 
 func newClipKeeper(clock func() time.Time) *clipKeeper {
@@ -66,6 +69,39 @@ func (k *clipKeeper) prune() {
 			k.wipe(id)
 		}
 	}
+	if k.clock().Sub(k.passphrase.at) > pendingTTL {
+		k.wipePassphrase()
+	}
+}
+
+// holdPassphrase keeps an invitation's passphrase for copying, in place of
+// any other.
+func (k *clipKeeper) holdPassphrase(pass string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.wipePassphrase()
+	k.passphrase = pending{secret: []byte(pass), at: k.clock()}
+}
+
+// heldPassphrase returns the held passphrase, if any.
+func (k *clipKeeper) heldPassphrase() (string, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.prune()
+	return string(k.passphrase.secret), k.passphrase.secret != nil
+}
+
+func (k *clipKeeper) dropPassphrase() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.wipePassphrase()
+}
+
+// wipePassphrase overwrites and forgets the held passphrase; k.mu must be
+// held.
+func (k *clipKeeper) wipePassphrase() {
+	clear(k.passphrase.secret)
+	k.passphrase = pending{}
 }
 
 // wipe overwrites and forgets a held secret; k.mu must be held.
@@ -89,6 +125,7 @@ func (k *clipKeeper) forget() {
 	for id := range k.pending {
 		k.wipe(id)
 	}
+	k.wipePassphrase()
 	k.mu.Unlock()
 	k.clearIfOurs(-1)
 }

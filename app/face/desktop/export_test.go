@@ -7,3 +7,13 @@ func CheckVaultIdle(a *App) { a.checkVaultIdle() }
 // Exchange is the live check's request and answer, without a running
 // endpoint.
 var Exchange = exchange
+
+// CloseCore closes the facade's core, whichever it has now.
+func CloseCore(a *App) {
+	a.mu.Lock()
+	c := a.core
+	a.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}

@@ -9,24 +9,26 @@ import (
 // State tells the window which screen to show.
 func (a *App) State() (State, error) {
 	<-a.readable
-	err := a.openErr
+	a.mu.Lock()
+	c, err := a.core, a.openErr
 	select {
 	case <-a.ready:
 		err = a.checkErr
 	default: // still checking: reading is safe
 	}
+	a.mu.Unlock()
 	if err != nil {
 		return State{}, a.fail("state", err)
 	}
 	ctx := a.ctx()
-	acc, err := a.core.Accounts.Account(ctx)
+	acc, err := c.Accounts.Account(ctx)
 	if err == errs.ErrNotSetUp {
-		return State{NeedsSetup: true, Settings: Settings{IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5, Theme: "system"}}, nil
+		return State{NeedsSetup: true, Team: c.Team(), Settings: Settings{IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5, Theme: "system"}}, nil
 	}
 	if err != nil {
 		return State{}, a.fail("state", err)
 	}
-	st := State{Account: acc.Name, Settings: Settings{IdleMinutes: acc.IdleMinutes, ClipboardSeconds: acc.ClipboardSeconds, VaultLockMinutes: 5, Theme: "system"}}
+	st := State{Account: acc.Name, Team: c.Team(), Settings: Settings{IdleMinutes: acc.IdleMinutes, ClipboardSeconds: acc.ClipboardSeconds, VaultLockMinutes: 5, Theme: "system"}}
 	a.checkIdle(ctx)
 	a.mu.Lock()
 	id := a.userID
@@ -34,7 +36,7 @@ func (a *App) State() (State, error) {
 	if id == 0 {
 		return st, nil
 	}
-	u, err := a.core.Accounts.Actor(ctx, id)
+	u, err := c.Accounts.Actor(ctx, id)
 	if err != nil {
 		a.fail("state", err)
 		return st, nil
@@ -46,14 +48,14 @@ func (a *App) State() (State, error) {
 
 // Setup creates the account and its first Administrator, and signs them in.
 func (a *App) Setup(req SetupRequest) (State, error) {
-	a.await()
-	if a.checkErr != nil {
-		return State{}, a.fail("setup", a.checkErr)
+	c, err := a.current()
+	if err != nil {
+		return State{}, a.fail("setup", err)
 	}
 	if req.Password != req.Confirm {
 		return State{}, a.fail("setup", errs.Invalidf("confirm", "Password and confirmation do not match."))
 	}
-	u, err := a.core.Accounts.Setup(a.ctx(), req.Account, accounts.NewUser{
+	u, err := c.Accounts.Setup(a.ctx(), req.Account, accounts.NewUser{
 		Name: req.Name, Email: req.Email, Password: req.Password})
 	if err != nil {
 		return State{}, a.fail("setup", err)
@@ -64,12 +66,12 @@ func (a *App) Setup(req SetupRequest) (State, error) {
 
 // SignIn signs a user in.
 func (a *App) SignIn(email, password string) (State, error) {
-	a.await()
-	if a.checkErr != nil {
-		return State{}, a.fail("sign-in", a.checkErr)
+	c, err := a.current()
+	if err != nil {
+		return State{}, a.fail("sign-in", err)
 	}
 	a.signOut(a.ctx(), "another sign-in")
-	u, err := a.core.Accounts.SignIn(a.ctx(), email, password, "window")
+	u, err := c.Accounts.SignIn(a.ctx(), email, password, "window")
 	if err != nil {
 		return State{}, a.fail("sign-in", err)
 	}
@@ -107,6 +109,9 @@ type State struct {
 	NeedsSetup bool `json:"needsSetup"`
 	// Account is the business name, empty before setup.
 	Account string `json:"account"`
+	// Team is the address of the team database the account lives in,
+	// without its password; "" when it lives on this computer.
+	Team string `json:"team"`
 	// User is the signed-in user, nil when signed out.
 	User *views.UserView `json:"user"`
 	// Settings holds the General settings in force.

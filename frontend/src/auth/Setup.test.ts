@@ -9,8 +9,10 @@ const needsSetup = { needsSetup: true, account: '', user: null, settings: { idle
 async function renderSetup() {
   backend.State.mockResolvedValue(needsSetup);
   render(App);
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Create an account on this computer' }));
   await screen.findByRole('heading', { name: 'Create your account' });
-  return userEvent.setup();
+  return user;
 }
 
 async function fill(user: ReturnType<typeof userEvent.setup>, values: Partial<Record<string, string>>) {

@@ -70,8 +70,19 @@ export type TestResult = Plain<desktop.TestResult>;
 export const PORT_MIN = 1024;
 export const PORT_MAX = 65535;
 
-export type Page = 'api-settings' | 'vault' | 'users' | 'general' | 'audit' | 'verification' | 'password';
-export const PAGES: Page[] = ['api-settings', 'vault', 'users', 'general', 'audit', 'verification', 'password'];
+export type Page = 'api-settings' | 'vault' | 'users' | 'general' | 'audit' | 'verification' | 'team' | 'password';
+export const PAGES: Page[] = ['api-settings', 'vault', 'users', 'general', 'audit', 'verification', 'team', 'password'];
+
+/** A team database's address as the window shows it: never its password. */
+export type Where = Plain<desktop.Where>;
+/** Settings > Team: where the account lives. */
+export type TeamView = Plain<desktop.TeamView>;
+/** An invitation written by inviteMachine; its passphrase is shown this once. */
+export type InviteResult = Plain<desktop.InviteResult>;
+/** The invitation file chosen on the first-run screen (its name only). */
+export type InvitationFile = Plain<desktop.InvitationFile>;
+/** An opened invitation: whom it is from and which database it names. */
+export type InvitationView = Plain<desktop.InvitationView>;
 
 /** The signed-in user's own vault. */
 export type VaultStatus = Plain<desktop.VaultStatus>;
@@ -133,6 +144,7 @@ export const ERROR_HANDLING: Record<ErrorCode, 'show' | 'field' | 'sign-in' | 'v
   'newer-vault': 'show',
   'verifier-stopped': 'verifier-stopped',
   'bad-export': 'show',
+  'database-unreachable': 'show',
 };
 
 /** Turns anything a binding may reject with into a displayable sentence. */
@@ -276,6 +288,23 @@ export const api = {
     call(() => App.VaultExport(path, passphrase, confirm)),
   vaultImport: (path: string, passphrase: string): Promise<VaultImportResult> =>
     call(() => App.VaultImport(path, passphrase)),
+
+  teamStatus: (): Promise<TeamView> => call(() => App.TeamStatus()),
+  /** Asks where to save (the system's dialog), then writes the invitation; saved is false when cancelled. */
+  inviteMachine: (withPassword: boolean): Promise<InviteResult> => call(() => App.InviteMachine(withPassword)),
+  /** Copies through Go the passphrase of the invitation just written; resolves to the clearing delay in seconds. */
+  copyInvitationPassphrase: () => call(() => App.CopyInvitationPassphrase()).then((r) => r.clearAfterSeconds),
+  /** Tells the backend to forget the passphrase of a closed dialog. */
+  dismissInvitationPassphrase: () => call(() => App.DismissInvitationPassphrase()),
+  /** First run: the system's dialog to choose the invitation file; chosen is false when cancelled. */
+  chooseInvitation: (): Promise<InvitationFile> => call(() => App.ChooseInvitation()),
+  openInvitation: (passphrase: string): Promise<InvitationView> => call(() => App.OpenInvitation(passphrase)),
+  /** Joins the team the opened invitation names; password '' uses the invitation's (if any). */
+  joinTeam: (password: string): Promise<State> => call(() => App.JoinTeam(password)),
+  /** First run: keeps the new account in the team database at address. */
+  createTeamAccount: (address: string, password: string): Promise<State> =>
+    call(() => App.CreateTeamAccount(address, password)),
+  cancelJoin: () => call(() => App.CancelJoin()),
 };
 
 function hasRuntime(): boolean {

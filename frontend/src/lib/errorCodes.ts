@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'newer-vault',
   'verifier-stopped',
   'bad-export',
+  'database-unreachable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -64,6 +64,15 @@ export const backend = {
   VaultDefaultExportPath: vi.fn(),
   VaultExport: vi.fn(),
   VaultImport: vi.fn(),
+  TeamStatus: vi.fn(),
+  InviteMachine: vi.fn(),
+  CopyInvitationPassphrase: vi.fn(),
+  DismissInvitationPassphrase: vi.fn(),
+  ChooseInvitation: vi.fn(),
+  OpenInvitation: vi.fn(),
+  JoinTeam: vi.fn(),
+  CreateTeamAccount: vi.fn(),
+  CancelJoin: vi.fn(),
 };
 
 export const admin = {
@@ -89,7 +98,7 @@ export const basic = {
 export const settings = { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'system' };
 
 export function stateFor(user: typeof admin | null, extra: Record<string, unknown> = {}) {
-  return { needsSetup: false, account: 'Acme Pty Ltd', user, settings, ...extra };
+  return { needsSetup: false, account: 'Acme Pty Ltd', team: '', user, settings, ...extra };
 }
 
 const listeners = new Map<string, Set<(...data: unknown[]) => void>>();
@@ -135,6 +144,10 @@ export function resetBackend() {
   backend.VaultList.mockResolvedValue([]);
   backend.VaultCopy.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.VaultDefaultExportPath.mockResolvedValue('/home/ada/keysmith-vault-2025-01-02.age');
+  backend.TeamStatus.mockResolvedValue({ team: false, where: { host: '', port: '', database: '', user: '', sslMode: '' }, dataDir: '/home/ada/.config/Keysmith' });
+  backend.CopyInvitationPassphrase.mockResolvedValue({ clearAfterSeconds: 30 });
+  backend.DismissInvitationPassphrase.mockResolvedValue(undefined);
+  backend.CancelJoin.mockResolvedValue(undefined);
 }
 
 let nextId = 100;

@@ -145,6 +145,98 @@ export namespace desktop {
 	        this.skipped = source["skipped"];
 	    }
 	}
+	export class InvitationFile {
+	    chosen: boolean;
+	    name: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationFile(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.chosen = source["chosen"];
+	        this.name = source["name"];
+	    }
+	}
+	export class Where {
+	    host: string;
+	    port: string;
+	    database: string;
+	    user: string;
+	    sslMode: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Where(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.database = source["database"];
+	        this.user = source["user"];
+	        this.sslMode = source["sslMode"];
+	    }
+	}
+	export class InvitationView {
+	    account: string;
+	    by: string;
+	    where: Where;
+	    expires: string;
+	    hasPassword: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new InvitationView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.account = source["account"];
+	        this.by = source["by"];
+	        this.where = this.convertValues(source["where"], Where);
+	        this.expires = source["expires"];
+	        this.hasPassword = source["hasPassword"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class InviteResult {
+	    saved: boolean;
+	    path: string;
+	    passphrase: string;
+	    expires: string;
+	    withPassword: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new InviteResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.saved = source["saved"];
+	        this.path = source["path"];
+	        this.passphrase = source["passphrase"];
+	        this.expires = source["expires"];
+	        this.withPassword = source["withPassword"];
+	    }
+	}
 	export class NewSecret {
 	    credential: views.CredentialView;
 	    secret: string;
@@ -260,6 +352,7 @@ export namespace desktop {
 	export class State {
 	    needsSetup: boolean;
 	    account: string;
+	    team: string;
 	    user?: views.UserView;
 	    settings: Settings;
 	
@@ -271,8 +364,43 @@ export namespace desktop {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.needsSetup = source["needsSetup"];
 	        this.account = source["account"];
+	        this.team = source["team"];
 	        this.user = this.convertValues(source["user"], views.UserView);
 	        this.settings = this.convertValues(source["settings"], Settings);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class TeamView {
+	    team: boolean;
+	    where: Where;
+	    dataDir: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TeamView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.team = source["team"];
+	        this.where = this.convertValues(source["where"], Where);
+	        this.dataDir = source["dataDir"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -9,13 +9,21 @@ export function AddUser(arg1:desktop.NewUserRequest):Promise<views.UserView>;
 
 export function AuditRetention():Promise<number>;
 
+export function CancelJoin():Promise<void>;
+
 export function ChangePassword(arg1:string,arg2:string,arg3:string):Promise<void>;
 
+export function ChooseInvitation():Promise<desktop.InvitationFile>;
+
 export function CopyCredential(arg1:number,arg2:string):Promise<desktop.CopyResult>;
+
+export function CopyInvitationPassphrase():Promise<desktop.CopyResult>;
 
 export function CreateKey(arg1:desktop.CreateKeyRequest):Promise<desktop.NewSecret>;
 
 export function CreateLegacy(arg1:desktop.CreateLegacyRequest):Promise<views.CredentialView>;
+
+export function CreateTeamAccount(arg1:string,arg2:string):Promise<desktop.State>;
 
 export function CredentialSnippets(arg1:number,arg2:string):Promise<desktop.Snippets>;
 
@@ -23,9 +31,15 @@ export function DeleteCredential(arg1:number,arg2:string):Promise<void>;
 
 export function DeleteUser(arg1:number):Promise<void>;
 
+export function DismissInvitationPassphrase():Promise<void>;
+
 export function DismissSecret(arg1:number):Promise<void>;
 
 export function GetSettings():Promise<desktop.Settings>;
+
+export function InviteMachine(arg1:boolean):Promise<desktop.InviteResult>;
+
+export function JoinTeam(arg1:string):Promise<desktop.State>;
 
 export function LegacyPasswordWarning(arg1:string,arg2:string):Promise<string>;
 
@@ -36,6 +50,8 @@ export function ListCredentials(arg1:desktop.CredentialFilter):Promise<views.Cre
 export function ListUsers():Promise<Array<views.UserView>>;
 
 export function ListVerifiers():Promise<Array<views.VerifierView>>;
+
+export function OpenInvitation(arg1:string):Promise<desktop.InvitationView>;
 
 export function RenameCredential(arg1:number,arg2:string):Promise<views.CredentialView>;
 
@@ -66,6 +82,8 @@ export function StartVerifier(arg1:number,arg2:boolean):Promise<desktop.Verifier
 export function State():Promise<desktop.State>;
 
 export function StopVerifier():Promise<desktop.VerifierStatus>;
+
+export function TeamStatus():Promise<desktop.TeamView>;
 
 export function TestCredential(arg1:number,arg2:string):Promise<desktop.TestResult>;
 

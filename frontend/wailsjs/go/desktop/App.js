@@ -14,12 +14,24 @@ export function AuditRetention() {
   return window['go']['desktop']['App']['AuditRetention']();
 }
 
+export function CancelJoin() {
+  return window['go']['desktop']['App']['CancelJoin']();
+}
+
 export function ChangePassword(arg1, arg2, arg3) {
   return window['go']['desktop']['App']['ChangePassword'](arg1, arg2, arg3);
 }
 
+export function ChooseInvitation() {
+  return window['go']['desktop']['App']['ChooseInvitation']();
+}
+
 export function CopyCredential(arg1, arg2) {
   return window['go']['desktop']['App']['CopyCredential'](arg1, arg2);
+}
+
+export function CopyInvitationPassphrase() {
+  return window['go']['desktop']['App']['CopyInvitationPassphrase']();
 }
 
 export function CreateKey(arg1) {
@@ -28,6 +40,10 @@ export function CreateKey(arg1) {
 
 export function CreateLegacy(arg1) {
   return window['go']['desktop']['App']['CreateLegacy'](arg1);
+}
+
+export function CreateTeamAccount(arg1, arg2) {
+  return window['go']['desktop']['App']['CreateTeamAccount'](arg1, arg2);
 }
 
 export function CredentialSnippets(arg1, arg2) {
@@ -42,12 +58,24 @@ export function DeleteUser(arg1) {
   return window['go']['desktop']['App']['DeleteUser'](arg1);
 }
 
+export function DismissInvitationPassphrase() {
+  return window['go']['desktop']['App']['DismissInvitationPassphrase']();
+}
+
 export function DismissSecret(arg1) {
   return window['go']['desktop']['App']['DismissSecret'](arg1);
 }
 
 export function GetSettings() {
   return window['go']['desktop']['App']['GetSettings']();
+}
+
+export function InviteMachine(arg1) {
+  return window['go']['desktop']['App']['InviteMachine'](arg1);
+}
+
+export function JoinTeam(arg1) {
+  return window['go']['desktop']['App']['JoinTeam'](arg1);
 }
 
 export function LegacyPasswordWarning(arg1, arg2) {
@@ -68,6 +96,10 @@ export function ListUsers() {
 
 export function ListVerifiers() {
   return window['go']['desktop']['App']['ListVerifiers']();
+}
+
+export function OpenInvitation(arg1) {
+  return window['go']['desktop']['App']['OpenInvitation'](arg1);
 }
 
 export function RenameCredential(arg1, arg2) {
@@ -128,6 +160,10 @@ export function State() {
 
 export function StopVerifier() {
   return window['go']['desktop']['App']['StopVerifier']();
+}
+
+export function TeamStatus() {
+  return window['go']['desktop']['App']['TeamStatus']();
 }
 
 export function TestCredential(arg1, arg2) {
