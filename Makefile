@@ -192,10 +192,15 @@ frontend-test:
 	@bash scripts/deps.sh --frontend
 	cd frontend && $(NPM) run test --if-present
 
-e2e: $(DIST) $(DEV_BIN)
+PGCLUSTER := build/e2e/pgcluster
+$(PGCLUSTER): scripts/pgcluster/main.go app/testkit/pgtest/pgtest.go
+	@mkdir -p $(dir $@)
+	$(GO) build -o $@ ./scripts/pgcluster
+
+e2e: $(DIST) $(DEV_BIN) $(PGCLUSTER)
 	@mkdir -p $(ARTIFACTS)
 	@test -d frontend/node_modules/playwright-core || { echo "FAIL: playwright-core missing: it must be a devDependency in frontend/package.json"; exit 1; }
-	KEYSMITH_DEV_BIN="$(ROOT)/$(DEV_BIN)" KEYSMITH_DIST="$(ROOT)/frontend/dist" \
+	KEYSMITH_DEV_BIN="$(ROOT)/$(DEV_BIN)" KEYSMITH_DIST="$(ROOT)/frontend/dist" KEYSMITH_PGCLUSTER="$(ROOT)/$(PGCLUSTER)" \
 		node --test --test-concurrency=1 frontend/e2e/*.test.mjs
 
 smoke: $(BIN)
