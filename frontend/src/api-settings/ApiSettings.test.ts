@@ -57,6 +57,9 @@ describe('API Settings', () => {
     expect(screen.getByTestId('create-hmac')).toBeInTheDocument();
     expect(screen.getByTestId('create-legacy')).toBeInTheDocument();
     expect(screen.queryByRole('note')).not.toBeInTheDocument();
+    // Where the credentials work: wherever a verifier runs, not only on this computer.
+    expect(document.body).toHaveTextContent('checked wherever a Keysmith verifier of this account runs');
+    expect(document.body).not.toHaveTextContent(/your own applications/);
     // Each section lists its own type.
     for (const type of ['basic', 'hmac', 'legacy']) {
       expect(backend.ListCredentials).toHaveBeenCalledWith({ type, query: '', limit: 100, offset: 0 });
