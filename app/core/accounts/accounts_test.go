@@ -128,6 +128,33 @@ func TestSignInThrottleSameForUnknownAndKnown(t *testing.T) {
 	}
 }
 
+// Backoff: nothing for the free failures, then a second doubling with each
+// failure up to the limit, and the limit however many failures follow.
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n, free int
+		limit   time.Duration
+		want    time.Duration
+	}{
+		{0, 5, time.Minute, 0},
+		{4, 5, time.Minute, 0},
+		{5, 5, time.Minute, time.Second},
+		{6, 5, time.Minute, 2 * time.Second},
+		{10, 5, time.Minute, 32 * time.Second},
+		{11, 5, time.Minute, time.Minute},
+		{14, 5, 15 * time.Minute, 512 * time.Second},
+		{15, 5, 15 * time.Minute, 15 * time.Minute},
+		{36, 5, time.Minute, time.Minute},
+		{37, 5, time.Minute, time.Minute},
+		{1 << 40, 5, time.Minute, time.Minute},
+	} {
+		if got := accounts.Backoff(tc.n, tc.free, tc.limit); got != tc.want {
+			t.Errorf("Backoff(%d, %d, %v) = %v, want %v", tc.n, tc.free, tc.limit, got, tc.want)
+		}
+	}
+}
+
 func TestThrottleCapsAndClearsOnSuccess(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewClock()
