@@ -68,15 +68,9 @@ func columns(t *testing.T, s *Store) []string {
 			WHERE table_schema = current_schema() AND table_name <> 'schema_version'`
 	}
 	rows, err := s.DB.Query(q)
+	out, err := Collect(rows, err, func(rows *sql.Rows, c *string) error { return rows.Scan(c) })
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		rows.Scan(&c)
-		out = append(out, c)
 	}
 	sort.Strings(out)
 	return out
