@@ -3,6 +3,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Users from './Users.svelte';
 import { admin, backend, basic } from '../test/backend';
+import { fillIn } from '../test/form';
 
 async function renderUsers() {
   render(Users);
@@ -37,11 +38,9 @@ describe('Users', () => {
     await user.click(opener);
     const dialog = screen.getByRole('dialog', { name: 'Add user' });
     expect(dialog).toHaveAttribute('open');
-    await user.type(within(dialog).getByLabelText('Name'), 'Carol');
-    await user.type(within(dialog).getByLabelText('Email'), 'carol@example.com');
+    await fillIn(user, dialog, { Name: 'Carol', Email: 'carol@example.com' });
     await user.selectOptions(within(dialog).getByLabelText('Role'), 'Advanced');
-    await user.type(within(dialog).getByLabelText('Initial password'), 'tulip staple anvil');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'tulip staple anvil');
+    await fillIn(user, dialog, { 'Initial password': 'tulip staple anvil', 'Confirm password': 'tulip staple anvil' });
     await user.click(within(dialog).getByRole('button', { name: 'Add user' }));
     expect(backend.AddUser).toHaveBeenCalledWith({
       name: 'Carol',
@@ -61,10 +60,12 @@ describe('Users', () => {
     const user = await renderUsers();
     await user.click(screen.getByRole('button', { name: 'Add user' }));
     const dialog = screen.getByRole('dialog', { name: 'Add user' });
-    await user.type(within(dialog).getByLabelText('Name'), 'Bob Again');
-    await user.type(within(dialog).getByLabelText('Email'), 'bob@example.com');
-    await user.type(within(dialog).getByLabelText('Initial password'), 'tulip staple anvil');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'tulip staple anvil{Enter}');
+    await fillIn(user, dialog, {
+      Name: 'Bob Again',
+      Email: 'bob@example.com',
+      'Initial password': 'tulip staple anvil',
+      'Confirm password': 'tulip staple anvil{Enter}',
+    });
     const alert = await within(dialog).findByText('A user with this email already exists.');
     await waitFor(() => expect(alert).toHaveFocus());
     expect(screen.getByRole('dialog', { name: 'Add user' })).toBeInTheDocument();
@@ -75,10 +76,12 @@ describe('Users', () => {
     const user = await renderUsers();
     await user.click(screen.getByRole('button', { name: 'Add user' }));
     const dialog = screen.getByRole('dialog', { name: 'Add user' });
-    await user.type(within(dialog).getByLabelText('Name'), 'Dan');
-    await user.type(within(dialog).getByLabelText('Email'), 'dan@example.com');
-    await user.type(within(dialog).getByLabelText('Initial password'), 'one password');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'another password');
+    await fillIn(user, dialog, {
+      Name: 'Dan',
+      Email: 'dan@example.com',
+      'Initial password': 'one password',
+      'Confirm password': 'another password',
+    });
     await user.click(within(dialog).getByRole('button', { name: 'Add user' }));
     expect(within(dialog).getByTestId('add-user-error')).toHaveTextContent('The passwords do not match.');
     expect(backend.AddUser).not.toHaveBeenCalled();
@@ -180,8 +183,7 @@ describe('Users', () => {
     const user = await renderUsers();
     await user.click(within(row('bob@example.com')).getByRole('button', { name: 'Reset password for Bob Basic' }));
     const dialog = screen.getByRole('dialog', { name: 'Reset password' });
-    await user.type(within(dialog).getByLabelText('New password'), 'maple orbit candle');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'maple orbit candle');
+    await fillIn(user, dialog, { 'New password': 'maple orbit candle', 'Confirm password': 'maple orbit candle' });
     await user.click(within(dialog).getByRole('button', { name: 'Reset password' }));
     expect(backend.ResetUserPassword).toHaveBeenCalledWith(2, 'maple orbit candle', 'maple orbit candle');
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
