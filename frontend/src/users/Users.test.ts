@@ -3,12 +3,20 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Users from './Users.svelte';
 import { admin, backend, basic } from '../test/backend';
-import { fillIn } from '../test/form';
+import { fillIn, type User } from '../test/form';
 
 async function renderUsers() {
   render(Users);
   await screen.findByTestId('users-table');
   return userEvent.setup();
+}
+
+/** Opens Add user and types a name, email, password and confirmation into it. */
+async function fillAddUser(user: User, name: string, email: string, password: string, confirm: string) {
+  await user.click(screen.getByRole('button', { name: 'Add user' }));
+  const dialog = screen.getByRole('dialog', { name: 'Add user' });
+  await fillIn(user, dialog, { Name: name, Email: email, 'Initial password': password, 'Confirm password': confirm });
+  return dialog;
 }
 
 function row(text: string): HTMLElement {
@@ -58,14 +66,7 @@ describe('Users', () => {
   it('keeps the dialog open and shows the backend error when adding fails', async () => {
     backend.AddUser.mockRejectedValue('A user with this email already exists.');
     const user = await renderUsers();
-    await user.click(screen.getByRole('button', { name: 'Add user' }));
-    const dialog = screen.getByRole('dialog', { name: 'Add user' });
-    await fillIn(user, dialog, {
-      Name: 'Bob Again',
-      Email: 'bob@example.com',
-      'Initial password': 'tulip staple anvil',
-      'Confirm password': 'tulip staple anvil{Enter}',
-    });
+    const dialog = await fillAddUser(user, 'Bob Again', 'bob@example.com', 'tulip staple anvil', 'tulip staple anvil{Enter}');
     const alert = await within(dialog).findByText('A user with this email already exists.');
     await waitFor(() => expect(alert).toHaveFocus());
     expect(screen.getByRole('dialog', { name: 'Add user' })).toBeInTheDocument();
@@ -74,14 +75,7 @@ describe('Users', () => {
 
   it('checks the add-user form before calling the backend', async () => {
     const user = await renderUsers();
-    await user.click(screen.getByRole('button', { name: 'Add user' }));
-    const dialog = screen.getByRole('dialog', { name: 'Add user' });
-    await fillIn(user, dialog, {
-      Name: 'Dan',
-      Email: 'dan@example.com',
-      'Initial password': 'one password',
-      'Confirm password': 'another password',
-    });
+    const dialog = await fillAddUser(user, 'Dan', 'dan@example.com', 'one password', 'another password');
     await user.click(within(dialog).getByRole('button', { name: 'Add user' }));
     expect(within(dialog).getByTestId('add-user-error')).toHaveTextContent('The passwords do not match.');
     expect(backend.AddUser).not.toHaveBeenCalled();
