@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"keysmith/app/core"
+
 	"keysmith/app/core/accounts"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/keyfile"
@@ -14,6 +16,13 @@ import (
 )
 
 var ctx = context.Background()
+
+// seeded is a core with the seeded account and users.
+func seeded(t *testing.T) (*core.Core, testkit.Users) {
+	t.Helper()
+	c := testkit.Open(t, testkit.NewClock())
+	return c, testkit.Seed(t, c)
+}
 
 func TestSetupOnlyOnce(t *testing.T) {
 	t.Parallel()
@@ -70,8 +79,7 @@ func TestSetupValidation(t *testing.T) {
 
 func TestSignIn(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	got, err := c.Accounts.SignIn(ctx, "  ADA@acme.test ", testkit.AdminPassword, "test")
 	if err != nil || got.ID != u.Admin.ID {
 		t.Fatalf("sign in with case and spaces: %v %v", got, err)
@@ -181,8 +189,7 @@ func TestThrottleCapsAndClearsOnSuccess(t *testing.T) {
 
 func TestDisabledUserCannotSignIn(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	if _, err := c.Accounts.SetDisabled(ctx, u.Admin.ID, u.Basic.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +244,7 @@ func TestRehashWhenParamsRise(t *testing.T) {
 
 func TestLastAdministratorIsKept(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	a := u.Admin.ID
 	checks := []struct {
 		name string
@@ -279,8 +285,7 @@ func TestLastAdministratorIsKept(t *testing.T) {
 
 func TestSelfDisableAndDeleteRefused(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	c.Accounts.SetRole(ctx, u.Admin.ID, u.Advanced.ID, accounts.Administrator)
 	if _, err := c.Accounts.SetDisabled(ctx, u.Admin.ID, u.Admin.ID, true); err == nil || !strings.Contains(errs.Message(err), "yourself") {
 		t.Fatalf("self disable: %v", err)
@@ -292,8 +297,7 @@ func TestSelfDisableAndDeleteRefused(t *testing.T) {
 
 func TestNonAdministratorsAreRefused(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	for _, who := range []accounts.User{u.Advanced, u.Basic} {
 		id := who.ID
 		ops := map[string]func() error{
@@ -329,8 +333,7 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 
 func TestDuplicateEmailIgnoresCase(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	_, err := c.Accounts.AddUser(ctx, u.Admin.ID, accounts.NewUser{Name: "Bea Two", Email: "BEA@Acme.test", Role: accounts.Basic, Password: testkit.BasicPassword})
 	if err == nil || errs.Message(err) != "A user with this email already exists." {
 		t.Fatalf("duplicate: %v", err)
@@ -339,8 +342,7 @@ func TestDuplicateEmailIgnoresCase(t *testing.T) {
 
 func TestChangeAndResetPassword(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	const next = "granite-Violin-42-harbor"
 	if err := c.Accounts.ChangePassword(ctx, u.Basic.ID, "wrong-password-here", next); errs.Message(err) != "Current password is incorrect." {
 		t.Fatalf("wrong current: %v", err)
@@ -368,8 +370,7 @@ func TestChangeAndResetPassword(t *testing.T) {
 
 func TestSetPreferences(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5}); err != nil {
 		t.Fatalf("basic user theme: %v", err)
 	}
@@ -398,8 +399,7 @@ func TestSetPreferences(t *testing.T) {
 
 func TestEveryChangeIsAudited(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	a := u.Admin.ID
 	c.Accounts.SetRole(ctx, a, u.Basic.ID, accounts.Advanced)
 	c.Accounts.SetDisabled(ctx, a, u.Basic.ID, true)

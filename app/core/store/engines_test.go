@@ -212,13 +212,9 @@ func TestTxRetries(t *testing.T) {
 // schema version, to see that a refused Open wrote nothing.
 func pgObjects(t *testing.T, url string) string {
 	t.Helper()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t, url)
 	var s string
-	err = db.QueryRow(`SELECT COALESCE(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public'`).Scan(&s)
+	err := db.QueryRow(`SELECT COALESCE(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public'`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,11 +227,7 @@ func pgObjects(t *testing.T, url string) string {
 
 func rawPG(t *testing.T, url string, stmts ...string) {
 	t.Helper()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t, url)
 	for _, s := range stmts {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
