@@ -42,6 +42,13 @@ async function createBasic(id: number, name: string) {
   return { user, dialog: await screen.findByTestId('secret-dialog') };
 }
 
+/** The confirmation of credential id closed, and the backend and the page forgot its secret. */
+async function expectSecretForgotten(id: number) {
+  await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
+  expect(backend.DismissSecret).toHaveBeenCalledWith(id);
+  expect(document.body.innerHTML).not.toContain(SECRET);
+}
+
 function section(type: string) {
   return screen.getByTestId(`section-${type}`);
 }
@@ -87,9 +94,7 @@ describe('Creating Basic and HMAC keys', () => {
 
     const listsBefore = backend.ListCredentials.mock.calls.length;
     await user.click(within(dialog).getByRole('button', { name: 'Ok' }));
-    await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
-    expect(backend.DismissSecret).toHaveBeenCalledWith(7);
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    await expectSecretForgotten(7);
     await waitFor(() => expect(backend.ListCredentials.mock.calls.length).toBeGreaterThan(listsBefore));
     const list = await screen.findByTestId('credential-list-basic');
     expect(within(list).getByText(KEY)).toBeInTheDocument();
@@ -163,9 +168,7 @@ describe('Creating Basic and HMAC keys', () => {
     expect(within(dialog).queryByTestId('secret-unsaved')).not.toBeInTheDocument();
     expect(within(dialog).getByTestId('secret-value')).toHaveTextContent(SECRET);
     await user.click(within(dialog).getByRole('button', { name: 'Ok' }));
-    await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
-    expect(backend.DismissSecret).toHaveBeenCalledWith(11);
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    await expectSecretForgotten(11);
   });
 
   it('Escape asks too, and "Close anyway" closes and forgets', async () => {
@@ -174,9 +177,7 @@ describe('Creating Basic and HMAC keys', () => {
     expect(dialog).toHaveAttribute('open');
     expect(within(dialog).getByTestId('secret-unsaved')).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Close anyway' }));
-    await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
-    expect(backend.DismissSecret).toHaveBeenCalledWith(12);
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    await expectSecretForgotten(12);
   });
 
   it('closes with Escape without asking once the secret was copied', async () => {
