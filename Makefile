@@ -44,13 +44,13 @@ DIST      := frontend/dist/index.html
 ARTIFACTS := build/test-artifacts
 
 # Sources the binaries depend on (generated bindings in frontend/wailsjs are
-# excluded: wails build rewrites them on every run).
+# excluded: they are made from the Go sources, below).
 SRC_GO := $(shell find . -name '*.go' -not -path './frontend/*' -not -path './build/*' 2>/dev/null) go.mod go.sum
 SRC_FE := $(shell find frontend \
 	\( -path frontend/node_modules -o -path frontend/dist -o -path frontend/wailsjs -o -path frontend/e2e \) -prune \
 	-o -type f -not -name package.json.md5 -print 2>/dev/null)
 
-.PHONY: all deps frontend build run windows dist test-dist test vet go-test clients frontend-test e2e smoke bench clean distclean help
+.PHONY: all deps bindings frontend build run windows dist test-dist test vet go-test clients frontend-test e2e smoke bench clean distclean help
 
 all: build
 
@@ -62,13 +62,33 @@ deps:
 
 # ---------------------------------------------------------------- frontend
 
+# The window's TypeScript bindings (frontend/wailsjs: the bound methods of the
+# desktop facade and the types they take and return) are generated from the Go
+# sources and not kept in git: one source of truth for the contract. The
+# bindings pass builds without cgo and without the frontend (bindings.go), in
+# a few seconds; its own temporary directory keeps parallel runs apart (wails
+# builds a fixed file name in TMPDIR). wails build regenerates them too.
+BINDINGS := frontend/wailsjs/go/models.ts
+
+bindings: $(BINDINGS)
+
+$(BINDINGS): $(filter-out %_test.go,$(SRC_GO))
+	@test -x $(WAILS) || bash scripts/deps.sh --wails
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "wails generate module -tags $(GO_TAGS)"; \
+	CGO_ENABLED=0 TMPDIR="$$tmp" $(WAILS) generate module -tags $(GO_TAGS) >"$$tmp/log" 2>&1 || \
+		{ cat "$$tmp/log"; echo "FAIL: wails generate module"; exit 1; }
+	@test -f $@ || { echo "FAIL: wails generate module did not produce $@"; exit 1; }
+	@touch $@
+
 # Always rebuild when asked explicitly.
-frontend:
+frontend: $(BINDINGS)
 	@bash scripts/deps.sh --frontend
 	cd frontend && $(NPM) run build
 
-# Rebuild dist only when frontend sources changed (go vet/test embed it).
-$(DIST): $(SRC_FE)
+# Rebuild dist only when frontend sources or the bindings changed (go vet/test
+# embed it).
+$(DIST): $(SRC_FE) $(BINDINGS)
 	@bash scripts/deps.sh --frontend
 	cd frontend && $(NPM) run build
 	@test -f $@ || { echo "FAIL: npm run build did not produce $@"; exit 1; }
@@ -188,7 +208,7 @@ clients: $(BIN)
 	@bash scripts/deps.sh --frontend
 	cd tests/sdk && KEYSMITH_BIN="$(ROOT)/$(BIN)" node --test --test-concurrency=1 clients.test.js
 
-frontend-test:
+frontend-test: $(BINDINGS)
 	@bash scripts/deps.sh --frontend
 	cd frontend && $(NPM) run test --if-present
 
@@ -233,7 +253,7 @@ bench: $(DIST) $(BIN) $(RELEASE)
 # ---------------------------------------------------------------- clean
 
 clean:
-	rm -rf build/bin build/e2e build/bench dist $(ARTIFACTS) frontend/dist frontend/package.json.md5
+	rm -rf build/bin build/e2e build/bench dist $(ARTIFACTS) frontend/dist frontend/wailsjs frontend/package.json.md5
 
 distclean: clean
 	rm -rf frontend/node_modules

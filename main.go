@@ -3,14 +3,10 @@
 package main
 
 import (
-	"embed"
 	"os"
 
 	"keysmith/app/face/cli"
 )
-
-//go:embed all:frontend/dist
-var assets embed.FS
 
 func main() {
 	os.Exit(cli.Run(os.Args[1:], cli.OSEnv(openWindow)))

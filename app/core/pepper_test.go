@@ -19,10 +19,7 @@ var bg = context.Background()
 // "ordersys" with the password "Passw0rdX".
 func legacyUsed(t *testing.T) string {
 	dir, _ := used(t)
-	c, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustOpen(t, dir)
 	var admin int64
 	testkit.DB(t, c.Dir).QueryRow(`SELECT id FROM users WHERE email_key = 'ada@acme.test'`).Scan(&admin)
 	if _, err := c.Credentials.CreateLegacy(bg, admin, "ordersys", "Passw0rdX", nil); err != nil {
@@ -38,6 +35,31 @@ func legacyAccepted(t *testing.T, c *core.Core, password string) bool {
 	return err == nil
 }
 
+// mustOpen opens the core of the data directory dir.
+func mustOpen(t *testing.T, dir string) *core.Core {
+	t.Helper()
+	c, err := open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// planted is a password whose unpeppered hash someone with write access to
+// the database alone writes as the Administrator's (plant).
+const planted = "attacker-Chosen-77-words"
+
+// plant is the statement that writes planted's unpeppered hash.
+func plant(t *testing.T) string {
+	return `UPDATE users SET password_hash = '` + plainHash(t, planted) + `' WHERE email_key = 'ada@acme.test'`
+}
+
+// plantedSignsIn reports whether the planted password signs in on c.
+func plantedSignsIn(c *core.Core) bool {
+	_, err := c.Accounts.SignIn(bg, "ada@acme.test", planted, "test")
+	return err == nil
+}
+
 // plainHash is what a database written before the pepper holds, and what an
 // attacker with write access to the database alone can compute.
 func plainHash(t *testing.T, password string) string {
@@ -50,11 +72,7 @@ func plainHash(t *testing.T, password string) string {
 
 func TestStoredHashesArePeppered(t *testing.T) {
 	t.Parallel()
-	dir := legacyUsed(t)
-	c, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustOpen(t, legacyUsed(t))
 	defer c.Close()
 	rows, err := testkit.DB(t, c.Dir).Query(`SELECT password_hash FROM users UNION ALL SELECT phc FROM credential_secrets WHERE phc IS NOT NULL`)
 	if err != nil {
@@ -81,10 +99,7 @@ func TestStoredHashesArePeppered(t *testing.T) {
 func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 	t.Parallel()
 	dir := legacyUsed(t)
-	c, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustOpen(t, dir)
 	db := testkit.DB(t, c.Dir)
 	mustExec := func(q string, args ...any) {
 		t.Helper()
@@ -98,19 +113,17 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 		t.Errorf("sign in as ada with bea's copied hash: %v; want refused", err)
 	}
 	// An unpeppered hash of a password the attacker chose.
-	mustExec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
+	mustExec(plant(t))
 	mustExec(`UPDATE credential_secrets SET phc = ? WHERE phc IS NOT NULL`, plainHash(t, "Attacker1"))
 	for range 2 { // in this process, and after the core opens the database again
-		if _, err := c.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
+		if plantedSignsIn(c) {
 			t.Error("an unpeppered hash written into the database signed in")
 		}
 		if legacyAccepted(t, c, "Attacker1") {
 			t.Error("an unpeppered Legacy hash written into the database was accepted")
 		}
 		c.Close()
-		if c, err = open(dir); err != nil {
-			t.Fatal(err)
-		}
+		c = mustOpen(t, dir)
 		db = testkit.DB(t, c.Dir)
 	}
 	c.Close()
@@ -122,10 +135,7 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 	t.Parallel()
 	dir := legacyUsed(t)
-	c, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustOpen(t, dir)
 	// Written by an older Keysmith: no upgrade marker beside it.
 	if err := os.Remove(filepath.Join(dir, "keysmith.upgraded")); err != nil {
 		t.Fatal(err)
@@ -150,10 +160,7 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 	}
 	c.Close()
 
-	c, err = open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c = mustOpen(t, dir)
 	defer c.Close()
 	if _, err := c.Accounts.SignIn(bg, "ada@acme.test", testkit.AdminPassword, "test"); err != nil {
 		t.Fatalf("sign in after the upgrade: %v", err)
@@ -176,14 +183,11 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 		t.Fatalf("%d audit.anchor-new events after the upgrade, want 1", made)
 	}
 	// Marked: an unpeppered hash written now is never wrapped.
-	testkit.DB(t, c.Dir).Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
+	testkit.DB(t, c.Dir).Exec(plant(t))
 	c.Close()
-	c2, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := mustOpen(t, dir)
 	defer c2.Close()
-	if _, err := c2.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
+	if plantedSignsIn(c2) {
 		t.Fatal("an unpeppered hash written after the upgrade was wrapped at the next open")
 	}
 }
@@ -193,19 +197,13 @@ func TestOldDatabaseHashesWrappedAtOpen(t *testing.T) {
 func TestDeletedKeyCheckDoesNotWrap(t *testing.T) {
 	t.Parallel()
 	dir := legacyUsed(t)
-	c, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustOpen(t, dir)
 	testkit.DB(t, c.Dir).Exec(`DELETE FROM key_check`)
-	testkit.DB(t, c.Dir).Exec(`UPDATE users SET password_hash = ? WHERE email_key = 'ada@acme.test'`, plainHash(t, "attacker-Chosen-77-words"))
+	testkit.DB(t, c.Dir).Exec(plant(t))
 	c.Close()
-	c, err = open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c = mustOpen(t, dir)
 	defer c.Close()
-	if _, err := c.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
+	if plantedSignsIn(c) {
 		t.Fatal("deleting key_check had a planted unpeppered hash wrapped")
 	}
 }
@@ -228,8 +226,7 @@ func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := legacyUsed(t)
-			plant := `UPDATE users SET password_hash = '` + plainHash(t, "attacker-Chosen-77-words") + `' WHERE email_key = 'ada@acme.test'`
-			for _, q := range append([]string{plant}, tt.sql...) {
+			for _, q := range append([]string{plant(t)}, tt.sql...) {
 				if _, err := testkit.DB(t, dir).Exec(q); err != nil {
 					t.Fatal(err)
 				}
@@ -242,7 +239,7 @@ func TestDatabaseMadeToLookOldIsNotUpgraded(t *testing.T) {
 				return // refused: nothing was wrapped
 			}
 			defer c.Close()
-			if _, err := c.Accounts.SignIn(bg, "ada@acme.test", "attacker-Chosen-77-words", "test"); err == nil {
+			if plantedSignsIn(c) {
 				t.Fatal("a planted unpeppered hash signed in after the database was made to look old")
 			}
 			if r, err := testkit.VerifyAudit(t, c.Dir); err != nil || r.OK() {

@@ -4,7 +4,7 @@
 // keys (rename, disable, roll, delete, view audit). A Basic user is refused.
 import assert from 'node:assert/strict';
 import { journey, expectText } from './harness.mjs';
-import { ADMIN, BASIC, byId, setup, switchToNewUser, clipboard, waitForClipboard, expectRefused } from './steps.mjs';
+import { ADMIN, BASIC, byId, setup, switchToNewUser, clipboard, waitForClipboard, expectRefused, waitForTextIn } from './steps.mjs';
 
 const WARNING =
   "This is the only time the API Secret will be displayed. If you're not planning to use it right away, save it somewhere you can find it later. If you lose the API Secret, you'll need to create a new key/secret pair.";
@@ -100,11 +100,7 @@ journey('an Administrator creates Basic and HMAC keys and copies each secret onc
   await row(page, 'hmac', hmac.key).getByRole('button', { name: 'Copy key of Signed webhooks' }).click();
   assert.equal(await waitForClipboard(backend.display, hmac.key), hmac.key);
   await page.waitForFunction(() => /cleared in [1-5] s\./.test(document.querySelector('[data-testid="clipboard-toast"]')?.textContent ?? ''));
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="clipboard-toast"]')?.textContent?.includes('Clipboard cleared.'),
-    null,
-    { timeout: 12_000 },
-  );
+  await waitForTextIn(page, 'clipboard-toast', 'Clipboard cleared.', 12_000);
   assert.equal(await waitForClipboard(backend.display, ''), '', 'Keysmith emptied the clipboard');
 });
 

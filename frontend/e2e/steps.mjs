@@ -134,3 +134,12 @@ export async function createBasicKey(page, name) {
   assert.equal(secret.length, 30);
   return { dialog, key, secret };
 }
+
+/** Waits until the element with test id `id` holds `text` (timeout in ms: the page's default when omitted). */
+export async function waitForTextIn(page, id, text, timeout) {
+  await page.waitForFunction(
+    ([id, text]) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.includes(text),
+    [id, text],
+    { timeout },
+  );
+}

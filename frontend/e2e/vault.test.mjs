@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { journey, expectText } from './harness.mjs';
-import { byId, setup, switchToNewUser, clipboard, waitForClipboard, createBasicKey } from './steps.mjs';
+import { byId, setup, switchToNewUser, clipboard, waitForClipboard, createBasicKey, waitForTextIn } from './steps.mjs';
 
 const OTHER = { name: 'Otto Other', email: 'otto@acme.test', password: 'copper-Lantern-58-meadow', role: 'Advanced' };
 const VAULT_PASS = 'granite Otter 71 lighthouse';
@@ -58,9 +58,7 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
     // A new Basic key, saved to the vault from its confirmation.
     const { dialog, key, secret } = await createBasicKey(page, 'Website orders');
     await byId(page, 'secret-save-vault').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="secret-vault-status"]')?.textContent?.includes('Saved to your vault.'),
-    );
+    await waitForTextIn(page, 'secret-vault-status', 'Saved to your vault.');
     await byId(page, 'secret-ok').click();
     await dialog.waitFor({ state: 'detached' }); // no "Close anyway?" after saving
     assert.equal(await byId(page, 'secret-unsaved').count(), 0);
@@ -105,11 +103,7 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
     await byId(page, 'vault-export-passphrase').fill(EXPORT_PASS);
     await byId(page, 'vault-export-confirm').fill(EXPORT_PASS);
     await byId(page, 'vault-export').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="vault-export-status"]')?.textContent?.includes('Exported your vault to'),
-      null,
-      { timeout: 30_000 },
-    );
+    await waitForTextIn(page, 'vault-export-status', 'Exported your vault to', 30_000);
     assert.ok(fs.existsSync(file));
     assert.ok(!fs.readFileSync(file, 'latin1').includes(secret), 'the export is encrypted');
     // Never overwrites.
@@ -146,11 +140,7 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
     assert.equal(await byId(page, 'vault-row').count(), 0, 'a wrong passphrase imports nothing');
     await byId(page, 'vault-import-passphrase').fill(EXPORT_PASS);
     await byId(page, 'vault-import').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="vault-import-status"]')?.textContent?.includes('Imported 1; skipped 0 duplicates.'),
-      null,
-      { timeout: 30_000 },
-    );
+    await waitForTextIn(page, 'vault-import-status', 'Imported 1; skipped 0 duplicates.', 30_000);
     const imported = vaultRow(page, 'Website orders');
     await imported.waitFor();
     assert.equal((await imported.getByTestId('vault-row-username').textContent()).trim(), key);
@@ -159,11 +149,7 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
     // Importing again skips the duplicate.
     await byId(page, 'vault-import-passphrase').fill(EXPORT_PASS);
     await byId(page, 'vault-import').click();
-    await page.waitForFunction(
-      () => document.querySelector('[data-testid="vault-import-status"]')?.textContent?.includes('Imported 0; skipped 1 duplicate.'),
-      null,
-      { timeout: 30_000 },
-    );
+    await waitForTextIn(page, 'vault-import-status', 'Imported 0; skipped 1 duplicate.', 30_000);
     assert.equal(await byId(page, 'vault-row').count(), 1);
     await screenshot('imported');
   } finally {

@@ -333,16 +333,17 @@ func scanUserHash(row *sql.Row, hash *string) (User, error) {
 	return u, nil
 }
 
-// delay is how long to wait after n consecutive failures.
-func delay(n int) time.Duration {
-	if n < FreeFailures {
+// Backoff is how long to wait after n consecutive failures of which the
+// first free cost nothing: a second after the next one, doubling with each
+// further one, up to limit.
+func Backoff(n, free int, limit time.Duration) time.Duration {
+	switch shift := n - free; {
+	case shift < 0:
 		return 0
+	case shift < 32: // time.Second<<31 still fits a Duration
+		return min(time.Second<<shift, limit)
 	}
-	shift := n - FreeFailures
-	if shift > 10 {
-		return MaxDelay
-	}
-	return min(time.Duration(1<<shift)*time.Second, MaxDelay)
+	return limit
 }
 
 func (s *Service) throttled(ctx context.Context, key string) (time.Duration, error) {
@@ -356,7 +357,7 @@ func (s *Service) throttled(ctx context.Context, key string) (time.Duration, err
 		return 0, err
 	}
 	at, _ := time.Parse(time.RFC3339Nano, last)
-	wait := at.Add(delay(n)).Sub(s.clock())
+	wait := at.Add(Backoff(n, FreeFailures, MaxDelay)).Sub(s.clock())
 	return max(wait, 0), nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"keysmith/app/core"
+
 	"keysmith/app/core/accounts"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/keyfile"
@@ -14,6 +16,13 @@ import (
 )
 
 var ctx = context.Background()
+
+// seeded is a core with the seeded account and users.
+func seeded(t *testing.T) (*core.Core, testkit.Users) {
+	t.Helper()
+	c := testkit.Open(t, testkit.NewClock())
+	return c, testkit.Seed(t, c)
+}
 
 func TestSetupOnlyOnce(t *testing.T) {
 	t.Parallel()
@@ -70,8 +79,7 @@ func TestSetupValidation(t *testing.T) {
 
 func TestSignIn(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	got, err := c.Accounts.SignIn(ctx, "  ADA@acme.test ", testkit.AdminPassword, "test")
 	if err != nil || got.ID != u.Admin.ID {
 		t.Fatalf("sign in with case and spaces: %v %v", got, err)
@@ -128,6 +136,33 @@ func TestSignInThrottleSameForUnknownAndKnown(t *testing.T) {
 	}
 }
 
+// Backoff: nothing for the free failures, then a second doubling with each
+// failure up to the limit, and the limit however many failures follow.
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n, free int
+		limit   time.Duration
+		want    time.Duration
+	}{
+		{0, 5, time.Minute, 0},
+		{4, 5, time.Minute, 0},
+		{5, 5, time.Minute, time.Second},
+		{6, 5, time.Minute, 2 * time.Second},
+		{10, 5, time.Minute, 32 * time.Second},
+		{11, 5, time.Minute, time.Minute},
+		{14, 5, 15 * time.Minute, 512 * time.Second},
+		{15, 5, 15 * time.Minute, 15 * time.Minute},
+		{36, 5, time.Minute, time.Minute},
+		{37, 5, time.Minute, time.Minute},
+		{1 << 40, 5, time.Minute, time.Minute},
+	} {
+		if got := accounts.Backoff(tc.n, tc.free, tc.limit); got != tc.want {
+			t.Errorf("Backoff(%d, %d, %v) = %v, want %v", tc.n, tc.free, tc.limit, got, tc.want)
+		}
+	}
+}
+
 func TestThrottleCapsAndClearsOnSuccess(t *testing.T) {
 	t.Parallel()
 	clock := testkit.NewClock()
@@ -154,8 +189,7 @@ func TestThrottleCapsAndClearsOnSuccess(t *testing.T) {
 
 func TestDisabledUserCannotSignIn(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	if _, err := c.Accounts.SetDisabled(ctx, u.Admin.ID, u.Basic.ID, true); err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +244,7 @@ func TestRehashWhenParamsRise(t *testing.T) {
 
 func TestLastAdministratorIsKept(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	a := u.Admin.ID
 	checks := []struct {
 		name string
@@ -252,8 +285,7 @@ func TestLastAdministratorIsKept(t *testing.T) {
 
 func TestSelfDisableAndDeleteRefused(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	c.Accounts.SetRole(ctx, u.Admin.ID, u.Advanced.ID, accounts.Administrator)
 	if _, err := c.Accounts.SetDisabled(ctx, u.Admin.ID, u.Admin.ID, true); err == nil || !strings.Contains(errs.Message(err), "yourself") {
 		t.Fatalf("self disable: %v", err)
@@ -265,8 +297,7 @@ func TestSelfDisableAndDeleteRefused(t *testing.T) {
 
 func TestNonAdministratorsAreRefused(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	for _, who := range []accounts.User{u.Advanced, u.Basic} {
 		id := who.ID
 		ops := map[string]func() error{
@@ -302,8 +333,7 @@ func TestNonAdministratorsAreRefused(t *testing.T) {
 
 func TestDuplicateEmailIgnoresCase(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	_, err := c.Accounts.AddUser(ctx, u.Admin.ID, accounts.NewUser{Name: "Bea Two", Email: "BEA@Acme.test", Role: accounts.Basic, Password: testkit.BasicPassword})
 	if err == nil || errs.Message(err) != "A user with this email already exists." {
 		t.Fatalf("duplicate: %v", err)
@@ -312,8 +342,7 @@ func TestDuplicateEmailIgnoresCase(t *testing.T) {
 
 func TestChangeAndResetPassword(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	const next = "granite-Violin-42-harbor"
 	if err := c.Accounts.ChangePassword(ctx, u.Basic.ID, "wrong-password-here", next); errs.Message(err) != "Current password is incorrect." {
 		t.Fatalf("wrong current: %v", err)
@@ -341,8 +370,7 @@ func TestChangeAndResetPassword(t *testing.T) {
 
 func TestSetPreferences(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	if err := c.Accounts.SetPreferences(ctx, u.Basic.ID, accounts.Preferences{Theme: "dark", IdleMinutes: 15, ClipboardSeconds: 30, VaultLockMinutes: 5}); err != nil {
 		t.Fatalf("basic user theme: %v", err)
 	}
@@ -371,8 +399,7 @@ func TestSetPreferences(t *testing.T) {
 
 func TestEveryChangeIsAudited(t *testing.T) {
 	t.Parallel()
-	c := testkit.Open(t, testkit.NewClock())
-	u := testkit.Seed(t, c)
+	c, u := seeded(t)
 	a := u.Admin.ID
 	c.Accounts.SetRole(ctx, a, u.Basic.ID, accounts.Advanced)
 	c.Accounts.SetDisabled(ctx, a, u.Basic.ID, true)

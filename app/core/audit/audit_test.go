@@ -6,22 +6,20 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"keysmith/app/testkit/golden"
+
 	"keysmith/app/core/audit"
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
 	"keysmith/app/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 var t0 = time.Date(2026, 3, 14, 15, 9, 26, 535_897_932, time.UTC)
 
@@ -468,19 +466,7 @@ func TestFirstHashKnownAnswer(t *testing.T) {
 		t.Errorf("first prev_hash = %x, want 32 zero bytes", prev)
 	}
 	got := hex.EncodeToString(hash) + "\n"
-	golden := filepath.Join("testdata", "first_event_hash.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("first event hash = %s, want %s", got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "first_event_hash.golden"), got)
 }
 
 // AppendAll writes what that many Appends would (the same rows, hashes

@@ -162,25 +162,13 @@ func placeholderPHC(p accounts.Params) string {
 		b64.EncodeToString(make([]byte, 16)), b64.EncodeToString(make([]byte, 32)))
 }
 
-// legacyDelay is the wait after n consecutive failures.
-func legacyDelay(n int) time.Duration {
-	if n < FreeLegacyFailures {
-		return 0
-	}
-	shift := n - FreeLegacyFailures
-	if shift > 6 {
-		return MaxLegacyDelay
-	}
-	return min(time.Second<<shift, MaxLegacyDelay)
-}
-
 // throttled reports whether username must wait before its next check.
 func (g *legacyGuard) throttled(username string) bool {
 	now := g.clock()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	f, ok := g.fails[username]
-	return ok && now.Sub(f.last) < legacyDelay(f.n)
+	return ok && now.Sub(f.last) < accounts.Backoff(f.n, FreeLegacyFailures, MaxLegacyDelay)
 }
 
 // record counts a check's outcome for username.

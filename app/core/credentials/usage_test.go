@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"keysmith/app/core"
+	"keysmith/app/core/store"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/verify"
@@ -187,15 +188,9 @@ func TestRecordWritesEveryCategory(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := testkit.DB(t, c.Dir).Query(`SELECT detail FROM audit WHERE action = 'verify.refused' ORDER BY seq`)
+	details, err := store.Collect(rows, err, func(rows *sql.Rows, d *string) error { return rows.Scan(d) })
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	var details []string
-	for rows.Next() {
-		var d string
-		rows.Scan(&d)
-		details = append(details, d)
 	}
 	if n := testkit.Count(t, testkit.DB(t, c.Dir), "audit") - before; n != 3 || len(details) != 3 {
 		t.Fatalf("%d rows added: %q", n, details)

@@ -2,12 +2,12 @@ package errs
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"keysmith/app/testkit/golden"
 )
 
 func TestProblemOf(t *testing.T) {
@@ -57,8 +57,6 @@ func TestCodesUnique(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite frontend/src/lib/errorCodes.ts")
-
 // codesFile is the window's copy of Codes. The window keeps a handling for
 // every code (a Record over ErrorCode, which svelte-check makes exhaustive),
 // so a code added here without the window handling it fails make vet.
@@ -78,14 +76,5 @@ func renderCodes() string {
 
 func TestCodesFile(t *testing.T) {
 	t.Parallel()
-	want := renderCodes()
-	if *update {
-		if err := os.WriteFile(filepath.FromSlash(codesFile), []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(filepath.FromSlash(codesFile))
-	if err != nil || string(got) != want {
-		t.Fatalf("%s is not up to date with errs.Codes (%v); run go test ./app/core/errs -run TestCodesFile -update", codesFile, err)
-	}
+	golden.Check(t, filepath.FromSlash(codesFile), renderCodes())
 }

@@ -68,15 +68,9 @@ func columns(t *testing.T, s *Store) []string {
 			WHERE table_schema = current_schema() AND table_name <> 'schema_version'`
 	}
 	rows, err := s.DB.Query(q)
+	out, err := Collect(rows, err, func(rows *sql.Rows, c *string) error { return rows.Scan(c) })
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		rows.Scan(&c)
-		out = append(out, c)
 	}
 	sort.Strings(out)
 	return out
@@ -218,13 +212,9 @@ func TestTxRetries(t *testing.T) {
 // schema version, to see that a refused Open wrote nothing.
 func pgObjects(t *testing.T, url string) string {
 	t.Helper()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t, url)
 	var s string
-	err = db.QueryRow(`SELECT COALESCE(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public'`).Scan(&s)
+	err := db.QueryRow(`SELECT COALESCE(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public'`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,11 +227,7 @@ func pgObjects(t *testing.T, url string) string {
 
 func rawPG(t *testing.T, url string, stmts ...string) {
 	t.Helper()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := pgtest.Open(t, url)
 	for _, s := range stmts {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)

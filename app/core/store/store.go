@@ -2,11 +2,10 @@
 // directory (the default, one desktop) or PostgreSQL (a team).
 //
 // Guarantees:
-//   - Both engines hold one schema, migrated by numbered files side by side
-//     (migrations/sqlite and migrations/postgres, same numbers, same tables
-//     and columns), and the services run the same SQL on both: what the
-//     engines spell differently is settled here, in this package (sqlite.go,
-//     postgres.go), never in a service. On PostgreSQL the connection itself
+//   - Both engines hold one schema, migrated by numbered files written once
+//     for both (migrations/, see dialect.go), and the services run the same
+//     SQL on both: what the engines spell differently is settled here, in
+//     this package (sqlite.go, postgres.go), never in a service. On PostgreSQL the connection itself
 //     translates the services' statements: `?` placeholders are numbered
 //     ($1, $2, ...) and LIKE ignores case, as SQLite's does; Go booleans
 //     are stored as 0/1, as SQLite does.
@@ -56,7 +55,7 @@ const (
 	Postgres Engine = "postgres"
 )
 
-//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+//go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // Store is an open database.
@@ -163,9 +162,9 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns e's migrations, numbered 1..n.
+// migrations returns e's migrations, numbered 1..n, in e's SQL (dialect).
 func migrations(e Engine) []migration {
-	dir := "migrations/" + string(e)
+	dir := "migrations"
 	entries, err := fs.ReadDir(migrationFiles, dir)
 	if err != nil {
 		panic(err) // embedded at build time
@@ -181,7 +180,7 @@ func migrations(e Engine) []migration {
 		if err != nil {
 			panic(err)
 		}
-		out = append(out, migration{v, en.Name(), string(body)})
+		out = append(out, migration{v, en.Name(), dialect(e, en.Name(), string(body))})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {

@@ -92,26 +92,28 @@ func TestOpenTightensExistingDir(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil { // defeat the umask
 		t.Fatal(err)
 	}
-	s, err := Open(context.Background(), dir)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	if m := mode(t, dir); m != 0o700 {
+	if m := modeAfterOpen(t, dir); m != 0o700 {
 		t.Errorf("existing data dir mode = %v after Open, want 0700", m)
 	}
 }
 
 func TestOpenCreatesNestedDirs(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b", "c")
+	if m := modeAfterOpen(t, dir); m != 0o700 {
+		t.Errorf("nested data dir mode = %v, want 0700", m)
+	}
+}
+
+// modeAfterOpen opens the database in the data directory dir and returns
+// the directory's mode.
+func modeAfterOpen(t *testing.T, dir string) fs.FileMode {
+	t.Helper()
 	s, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	defer s.Close()
-	if m := mode(t, dir); m != 0o700 {
-		t.Errorf("nested data dir mode = %v, want 0700", m)
-	}
+	return mode(t, dir)
 }
 
 func TestPragmas(t *testing.T) {

@@ -25,12 +25,7 @@ type goldenV2 struct {
 		Kind, KDF                        string
 		Salt, Wrapped, Public, SealedKey []byte
 	}
-	Items []struct {
-		ID       int64
-		Kind     string
-		Revision int64
-		Sealed   []byte
-	}
+	Items    []goldenItem
 	Manifest struct {
 		Counter          int64
 		KeyID, Auth, MAC []byte
@@ -76,12 +71,7 @@ func writeGoldenV2(t *testing.T) {
 	rows.Close()
 	rows, _ = db.Query(`SELECT id, kind, revision, sealed FROM vault_items ORDER BY id`)
 	for rows.Next() {
-		var it struct {
-			ID       int64
-			Kind     string
-			Revision int64
-			Sealed   []byte
-		}
+		var it goldenItem
 		rows.Scan(&it.ID, &it.Kind, &it.Revision, &it.Sealed)
 		g.Items = append(g.Items, it)
 	}
@@ -101,14 +91,8 @@ func TestGoldenVaultV2(t *testing.T) {
 	if *update {
 		writeGoldenV2(t)
 	}
-	b, err := os.ReadFile(goldenV2Path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g goldenV2
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, goldenV2Path, &g)
 	c, u := open(t)
 	db := testkit.DB(t, c.Dir)
 	var vid int64
@@ -127,22 +111,7 @@ func TestGoldenVaultV2(t *testing.T) {
 		vid, g.Manifest.Counter, g.Manifest.KeyID, g.Manifest.Auth, g.Manifest.MAC)
 	testkit.SyncIDs(t, db)
 	before := testkit.Snapshot(t, db)
-	for _, how := range []struct {
-		secret   string
-		recovery bool
-	}{{g.Passphrase, false}, {g.Recovery, true}} {
-		v, err := c.Vault.Unlock(ctx, u.Admin.ID, how.secret, how.recovery)
-		if err != nil {
-			t.Fatalf("golden vault (recovery %v): %v", how.recovery, err)
-		}
-		for i, it := range g.Items {
-			got, err := v.Get(ctx, u.Admin.ID, it.ID)
-			want := g.Want[i]
-			if err != nil || got.Title != want.Title || got.Secret != want.Secret || got.Notes != want.Notes || got.Username != want.Username {
-				t.Fatalf("golden item %d: %+v %v", i, got, err)
-			}
-		}
-	}
+	opensAsGolden(t, c, u, g.Passphrase, g.Recovery, g.Items, g.Want)
 	if testkit.Snapshot(t, db) != before {
 		t.Fatal("unlocking a vault of the current format rewrote it")
 	}

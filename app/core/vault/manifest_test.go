@@ -138,11 +138,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, u := open(t)
-			v, _, err := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, u, v, _ := withVault(t, false)
 			f := &fixture{c: c, u: u, v: v}
 			f.a, _ = v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
 			f.b, _ = v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "B", Secret: "bravo"})
@@ -170,7 +166,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 			if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 				t.Error("a change was written over a tampered vault")
 			}
-			_, err = c.Vault.Unlock(ctx, id, phrase, false)
+			_, err := c.Vault.Unlock(ctx, id, phrase, false)
 			if tc.unlockOK {
 				if err != nil {
 					t.Fatalf("unlock after a whole-vault rollback: %v", err)
@@ -193,12 +189,8 @@ func TestManifestDetectsTampering(t *testing.T) {
 // and each advances the manifest counter.
 func TestManifestFollowsChanges(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
+	c, u, v, _ := withVault(t, false)
 	id := u.Admin.ID
-	v, _, err := c.Vault.Setup(ctx, id, phrase, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	other, err := c.Vault.Unlock(ctx, id, phrase, false)
 	if err != nil {
 		t.Fatal(err)

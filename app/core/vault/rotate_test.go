@@ -16,12 +16,8 @@ import (
 // unlock; the rotation is audited; a failure at any step changes nothing.
 func TestRotateKey(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
+	c, u, v, code := withVault(t, true)
 	id := u.Admin.ID
-	v, code, err := c.Vault.Setup(ctx, id, phrase, true)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[int64]string{}
 	for _, s := range []string{"alpha", "bravo", "charlie"} {
 		n, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: s, Secret: s + "-secret"})
@@ -196,10 +192,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	if _, err := v.List(ctx, id, ""); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("deleted item in an upgraded vault: %v", err)
 	}
-	for _, how := range []struct {
-		secret   string
-		recovery bool
-	}{{g.Passphrase, false}, {g.Recovery, true}} {
+	for _, how := range bothSecrets(g.Passphrase, g.Recovery) {
 		if _, err := c.Vault.Unlock(ctx, id, how.secret, how.recovery); !errors.Is(err, vault.ErrTampered) {
 			t.Fatalf("unlock (recovery %v) with an item deleted: %v", how.recovery, err)
 		}
@@ -212,10 +205,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	}
 	testkit.DB(t, c.Dir).QueryRow(`SELECT counter, key_id, auth, mac FROM vault_manifest`).Scan(&m.counter, &m.keyID, &m.auth, &m.mac)
 	sqlExec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_manifest`)
-	for _, how := range []struct {
-		secret   string
-		recovery bool
-	}{{g.Passphrase, false}, {g.Recovery, true}} {
+	for _, how := range bothSecrets(g.Passphrase, g.Recovery) {
 		if _, err := c.Vault.Unlock(ctx, id, how.secret, how.recovery); !errors.Is(err, vault.ErrTampered) {
 			t.Fatalf("unlock (recovery %v) with the manifest removed: %v", how.recovery, err)
 		}
@@ -248,10 +238,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	if n, err := r.RotateKey(ctx, id); err != nil || n != len(g.Items) {
 		t.Fatalf("rotate: %d %v", n, err)
 	}
-	for _, how := range []struct {
-		secret   string
-		recovery bool
-	}{{g.Passphrase, false}, {g.Recovery, true}} {
+	for _, how := range bothSecrets(g.Passphrase, g.Recovery) {
 		s, err := c.Vault.Unlock(ctx, id, how.secret, how.recovery)
 		if err != nil {
 			t.Fatalf("unlock (recovery %v) after rotation: %v", how.recovery, err)
@@ -270,12 +257,8 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 // unlocks would refuse.
 func TestNoSlotWithoutAuthKey(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
+	c, u, v, _ := withVault(t, true)
 	id := u.Admin.ID
-	v, _, err := c.Vault.Setup(ctx, id, phrase, true)
-	if err != nil {
-		t.Fatal(err)
-	}
 	vault.DropAuth(v)
 	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	for name, call := range map[string]func() error{
@@ -300,12 +283,8 @@ func TestNoSlotWithoutAuthKey(t *testing.T) {
 // of its slot and its transaction is not taken for tampering; the unlock
 // opens the new key.
 func TestUnlockDuringRotation(t *testing.T) {
-	c, u := open(t)
+	c, u, v, _ := withVault(t, false)
 	id := u.Admin.ID
-	v, _, err := c.Vault.Setup(ctx, id, phrase, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})
 	vault.BeforeAttach(func() {
 		if _, err := v.RotateKey(ctx, id); err != nil {
@@ -333,12 +312,8 @@ func TestStaleSessionWritesNoSlot(t *testing.T) {
 	for _, change := range []string{"passphrase", "recovery code"} {
 		t.Run(change, func(t *testing.T) {
 			t.Parallel()
-			c, u := open(t)
+			c, u, v, code := withVault(t, true)
 			id := u.Admin.ID
-			v, code, err := c.Vault.Setup(ctx, id, phrase, true)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if _, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "mail", Secret: "mail-pw"}); err != nil {
 				t.Fatal(err)
 			}
@@ -357,10 +332,7 @@ func TestStaleSessionWritesNoSlot(t *testing.T) {
 			if !errors.Is(err, vault.ErrLocked) {
 				t.Fatalf("%s change from a session older than the rotation: %v; want ErrLocked", change, err)
 			}
-			for _, how := range []struct {
-				secret   string
-				recovery bool
-			}{{phrase, false}, {code, true}} {
+			for _, how := range bothSecrets(phrase, code) {
 				s, err := c.Vault.Unlock(ctx, id, how.secret, how.recovery)
 				if err != nil {
 					t.Fatalf("unlock (recovery %v) after the refused change: %v", how.recovery, err)
@@ -377,12 +349,8 @@ func TestStaleSessionWritesNoSlot(t *testing.T) {
 // listed as itself, not under the deleted item's cached title.
 func TestListAfterIDReuse(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
+	_, u, v, _ := withVault(t, false)
 	id := u.Admin.ID
-	v, _, err := c.Vault.Setup(ctx, id, phrase, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := v.Add(ctx, id, vault.Item{Kind: vault.KindLogin, Title: "Alpha", Secret: "a"}); err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,18 @@ func open(t *testing.T) (*core.Core, testkit.Users) {
 	return c, testkit.Seed(t, c)
 }
 
+// withVault is open with the Administrator's vault set up under phrase, with
+// a recovery code (returned) when recovery is true.
+func withVault(t *testing.T, recovery bool) (*core.Core, testkit.Users, *vault.Session, string) {
+	t.Helper()
+	c, u := open(t)
+	v, code, err := c.Vault.Setup(ctx, u.Admin.ID, phrase, recovery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, u, v, code
+}
+
 func TestSetupUnlockAndRecovery(t *testing.T) {
 	t.Parallel()
 	c, u := open(t)
@@ -390,26 +402,23 @@ type golden struct {
 		Kind, KDF     string
 		Salt, Wrapped []byte
 	}
-	Items []struct {
-		ID       int64
-		Kind     string
-		Revision int64
-		Sealed   []byte
-	}
-	Want []vault.Item
+	Items []goldenItem
+	Want  []vault.Item
+}
+
+// goldenItem is an item's row in a golden vault.
+type goldenItem struct {
+	ID       int64
+	Kind     string
+	Revision int64
+	Sealed   []byte
 }
 
 // loadGolden stores the golden vault's rows as the Administrator's vault.
 func loadGolden(t *testing.T, c *core.Core, u testkit.Users) golden {
 	t.Helper()
-	b, err := os.ReadFile(goldenPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, goldenPath, &g)
 	var vid int64
 	if err := testkit.DB(t, c.Dir).QueryRow(`INSERT INTO vaults (user_id, uid, format, created_at, updated_at) VALUES (?, ?, 1, 'x', 'x') RETURNING id`, u.Admin.ID, g.UID).Scan(&vid); err != nil {
 		t.Fatal(err)
@@ -430,18 +439,44 @@ func TestGoldenVault(t *testing.T) {
 	t.Parallel()
 	c, u := open(t)
 	g := loadGolden(t, c, u)
-	for _, how := range []struct {
-		secret   string
-		recovery bool
-	}{{g.Passphrase, false}, {g.Recovery, true}} {
+	opensAsGolden(t, c, u, g.Passphrase, g.Recovery, g.Items, g.Want)
+}
+
+// readJSON reads the JSON file path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// secret is what unlocks a vault: its passphrase, or a recovery code.
+type secret struct {
+	secret   string
+	recovery bool
+}
+
+// bothSecrets are a vault's passphrase and its recovery code.
+func bothSecrets(passphrase, recovery string) []secret {
+	return []secret{{passphrase, false}, {recovery, true}}
+}
+
+// opensAsGolden: the Administrator's golden vault opens with its passphrase
+// and with its recovery code, and holds the items it was made with.
+func opensAsGolden(t *testing.T, c *core.Core, u testkit.Users, passphrase, recovery string, items []goldenItem, want []vault.Item) {
+	t.Helper()
+	for _, how := range bothSecrets(passphrase, recovery) {
 		v, err := c.Vault.Unlock(ctx, u.Admin.ID, how.secret, how.recovery)
 		if err != nil {
 			t.Fatalf("golden vault (recovery %v): %v", how.recovery, err)
 		}
-		for i, it := range g.Items {
+		for i, it := range items {
 			got, err := v.Get(ctx, u.Admin.ID, it.ID)
-			want := g.Want[i]
-			if err != nil || got.Title != want.Title || got.Secret != want.Secret || got.Notes != want.Notes || got.Username != want.Username {
+			if w := want[i]; err != nil || got.Title != w.Title || got.Secret != w.Secret || got.Notes != w.Notes || got.Username != w.Username {
 				t.Fatalf("golden item %d: %+v %v", i, got, err)
 			}
 		}

@@ -118,13 +118,19 @@ func (r *run) newPassword(what string) (string, error) {
 		}
 		return p1, nil
 	}
+	return r.stdinLine(errs.Invalidf("password", "%s must be given on standard input (one line).", what))
+}
+
+// stdinLine reads a secret from the first line of standard input (without
+// its line end), or returns missing when there is none.
+func (r *run) stdinLine(missing error) (string, error) {
 	line, err := r.stdin.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", err
 	}
 	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	if line == "" {
-		return "", errs.Invalidf("password", "%s must be given on standard input (one line).", what)
+		return "", missing
 	}
 	return line, nil
 }

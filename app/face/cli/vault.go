@@ -75,15 +75,7 @@ func (r *run) secretInput(env, prompt string) (string, error) {
 		}
 		return v, nil
 	}
-	line, err := r.stdin.ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	if line == "" {
-		return "", errs.Invalidf("passphrase", "Give the passphrase in %s or on standard input.", env)
-	}
-	return line, nil
+	return r.stdinLine(errs.Invalidf("passphrase", "Give the passphrase in %s or on standard input.", env))
 }
 
 // openVault signs in and unlocks the user's vault.

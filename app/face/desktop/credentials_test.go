@@ -36,17 +36,25 @@ func (b *fakeBoard) fire() {
 	}
 }
 
+// recorder keeps the events the window was sent.
 type recorder struct {
-	mu  sync.Mutex
-	log []string
+	mu    sync.Mutex
+	log   []string // each event's name and data
+	names []string
 }
 
 func (r *recorder) emit(name string, data ...any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.log = append(r.log, fmt.Sprint(name, data))
+	r.names = append(r.names, name)
 }
+
+// all is every event with its data, one a line.
 func (r *recorder) all() string { r.mu.Lock(); defer r.mu.Unlock(); return strings.Join(r.log, "\n") }
+
+// sent is the names of the events, comma-separated.
+func (r *recorder) sent() string { r.mu.Lock(); defer r.mu.Unlock(); return strings.Join(r.names, ",") }
 
 func attached(t *testing.T) (*desktop.App, *fakeBoard, *recorder) {
 	a, _, _, _ := seeded(t)

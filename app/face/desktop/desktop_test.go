@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"keysmith/app/face/views"
 
 	"keysmith/app/core"
 	"keysmith/app/core/audit"
@@ -24,17 +25,6 @@ const (
 	msgForbidden = "Only account Administrators can do that."
 	msgSignedOut = "You are signed out. Sign in again."
 )
-
-type events struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (e *events) emit(name string, data ...any) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.got = append(e.got, name)
-}
 
 func newApp(t *testing.T, c *core.Core) *desktop.App {
 	return desktop.New(c, nil, logfmt.Discard())
@@ -84,7 +74,7 @@ func TestFirstRunSetupSignsIn(t *testing.T) {
 func TestIdleSignOut(t *testing.T) {
 	t.Parallel()
 	a, c, _, clock := seeded(t)
-	ev := &events{}
+	ev := &recorder{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	desktop.Attach(ctx, a, desktop.Window{Emit: ev.emit})
@@ -107,10 +97,7 @@ func TestIdleSignOut(t *testing.T) {
 	if st, _ := a.State(); st.User != nil {
 		t.Fatal("still signed in")
 	}
-	ev.mu.Lock()
-	got := strings.Join(ev.got, ",")
-	ev.mu.Unlock()
-	if got != desktop.EventSessionEnded {
+	if got := ev.sent(); got != desktop.EventSessionEnded {
 		t.Fatalf("events %q, want one %s", got, desktop.EventSessionEnded)
 	}
 	var detail string
@@ -361,28 +348,27 @@ func TestNaughtyStrings(t *testing.T) {
 	}
 	users := func() int { return testkit.Count(t, testkit.DB(t, c.Dir), "users") }
 	for i, s := range testkit.BLNS(t) {
-		n := users()
 		email := "naughty" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + "@acme.test"
-		v, err := a.AddUser(desktop.NewUserRequest{Name: s, Email: email, Role: "Basic",
-			Password: "saffron-Tundra-19-quiver", Confirm: "saffron-Tundra-19-quiver"})
-		check(t, "name", s, err, func() string { return v.Name })
-		if err != nil && users() != n {
-			t.Fatalf("refused name %q saved a user", s)
+		for _, f := range []struct {
+			field       string
+			name, email string
+			stored      func(views.UserView) string
+		}{
+			{"name", s, email, func(v views.UserView) string { return v.Name }},
+			{"email", "N", s, func(v views.UserView) string { return v.Email }},
+		} {
+			n := users()
+			v, err := a.AddUser(desktop.NewUserRequest{Name: f.name, Email: f.email, Role: "Basic",
+				Password: "saffron-Tundra-19-quiver", Confirm: "saffron-Tundra-19-quiver"})
+			check(t, f.field, s, err, func() string { return f.stored(v) })
+			if err != nil && users() != n {
+				t.Fatalf("refused %s %q saved a user", f.field, s)
+			}
+			if err == nil {
+				a.DeleteUser(v.ID)
+			}
 		}
-		if err == nil {
-			a.DeleteUser(v.ID)
-		}
-		n = users()
-		v, err = a.AddUser(desktop.NewUserRequest{Name: "N", Email: s, Role: "Basic",
-			Password: "saffron-Tundra-19-quiver", Confirm: "saffron-Tundra-19-quiver"})
-		check(t, "email", s, err, func() string { return v.Email })
-		if err != nil && users() != n {
-			t.Fatalf("refused email %q saved a user", s)
-		}
-		if err == nil {
-			a.DeleteUser(v.ID)
-		}
-		_, err = a.AddUser(desktop.NewUserRequest{Name: "N", Email: "p@acme.test", Role: s, Password: s, Confirm: s})
+		_, err := a.AddUser(desktop.NewUserRequest{Name: "N", Email: "p@acme.test", Role: s, Password: s, Confirm: s})
 		if err == nil {
 			t.Fatalf("role %q accepted", s)
 		}

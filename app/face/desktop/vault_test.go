@@ -20,7 +20,8 @@ import (
 
 const vaultPhrase = "orchid-Velvet-quarry-81-lantern"
 
-func vaultCore(t *testing.T) (*core.Core, *testkit.Clock) {
+// vaultCore is a seeded core whose vault KDF is cheap enough for tests.
+func vaultCore(t *testing.T) (*core.Core, testkit.Users, *testkit.Clock) {
 	clock := testkit.NewClock()
 	p := testkit.CheapParams
 	k := vault.KDF{Name: "argon2id", MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
@@ -29,7 +30,7 @@ func vaultCore(t *testing.T) (*core.Core, *testkit.Clock) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c, clock
+	return c, testkit.Seed(t, c), clock
 }
 
 func window(t *testing.T, c *core.Core) (*desktop.App, *fakeBoard, *recorder) {
@@ -43,8 +44,7 @@ func window(t *testing.T, c *core.Core) (*desktop.App, *fakeBoard, *recorder) {
 
 func TestVaultJourney(t *testing.T) {
 	t.Parallel()
-	c, clock := vaultCore(t)
-	testkit.Seed(t, c)
+	c, _, clock := vaultCore(t)
 	a, board, rec := window(t, c)
 	a.SignIn("ada@acme.test", testkit.AdminPassword)
 	if _, err := a.VaultList(""); err == nil || !strings.Contains(err.Error(), "locked") {
@@ -135,8 +135,7 @@ func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
 	if _, err := exec.LookPath("age"); err != nil {
 		t.Fatal("the age command is missing: run scripts/deps.sh")
 	}
-	c, _ := vaultCore(t)
-	testkit.Seed(t, c)
+	c, _, _ := vaultCore(t)
 	a, _, _ := window(t, c)
 	a.SignIn("ada@acme.test", testkit.AdminPassword)
 	a.VaultSetup(vaultPhrase, vaultPhrase, false)
@@ -155,8 +154,7 @@ func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
 
 func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
 	t.Parallel()
-	c, _ := vaultCore(t)
-	testkit.Seed(t, c)
+	c, _, _ := vaultCore(t)
 	a, board, _ := window(t, c)
 	a.SignIn("bea@acme.test", testkit.BasicPassword)
 	a.VaultSetup(vaultPhrase, vaultPhrase, false)
@@ -186,8 +184,7 @@ func TestVaultClipboardLeavesOthersAlone(t *testing.T) {
 // behind its back in words, without showing stale items.
 func TestVaultRotateKeyAndTampering(t *testing.T) {
 	t.Parallel()
-	c, _ := vaultCore(t)
-	u := testkit.Seed(t, c)
+	c, u, _ := vaultCore(t)
 	a, _, rec := window(t, c)
 	a.SignIn("ada@acme.test", testkit.AdminPassword)
 	if _, err := a.VaultRotateKey(); err == nil || !strings.Contains(err.Error(), "locked") {
@@ -240,8 +237,7 @@ func TestVaultRotateKeyAndTampering(t *testing.T) {
 // TypeScript (generated from these types) needs no nil-slice guard.
 func TestEmptyListsCrossAsArrays(t *testing.T) {
 	t.Parallel()
-	c, _ := vaultCore(t)
-	testkit.Seed(t, c)
+	c, _, _ := vaultCore(t)
 	a, _, _ := window(t, c)
 	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
 		t.Fatal(err)

@@ -91,6 +91,19 @@ func closed(br *bufio.Reader) bool {
 	return errors.Is(err, io.EOF)
 }
 
+// closesAfter sends req, which must be answered 200 with the connection
+// closed (what names the request), and sees the connection end.
+func closesAfter(t *testing.T, conn net.Conn, br *bufio.Reader, req, what string) {
+	t.Helper()
+	fmt.Fprint(conn, req)
+	if res, _ := read(t, br, "GET"); res.StatusCode != 200 || !res.Close {
+		t.Fatalf("%s: %d close=%v", what, res.StatusCode, res.Close)
+	}
+	if !closed(br) {
+		t.Fatalf("the connection stayed open after %s", what)
+	}
+}
+
 func TestKeepAliveAndPipelining(t *testing.T) {
 	f := newFixture(t)
 	conn, br := f.dial(t)
@@ -106,13 +119,7 @@ func TestKeepAliveAndPipelining(t *testing.T) {
 		}
 	}
 	// The client ends the connection.
-	fmt.Fprint(conn, f.basicGET("/four", "Connection: close\r\n"))
-	if res, _ := read(t, br, "GET"); res.StatusCode != 200 || !res.Close {
-		t.Fatalf("Connection: close: %d close=%v", res.StatusCode, res.Close)
-	}
-	if !closed(br) {
-		t.Fatal("the connection stayed open after Connection: close")
-	}
+	closesAfter(t, conn, br, f.basicGET("/four", "Connection: close\r\n"), "Connection: close")
 }
 
 func TestHTTP10(t *testing.T) {
@@ -122,13 +129,7 @@ func TestHTTP10(t *testing.T) {
 	if res, body := read(t, br, "GET"); res.StatusCode != 200 || res.Header.Get("Connection") != "keep-alive" || body != "{\"status\":\"ok\"}\n" {
 		t.Fatalf("HTTP/1.0 keep-alive: %d %v %q", res.StatusCode, res.Header, body)
 	}
-	fmt.Fprint(conn, "GET /keysmith/health HTTP/1.0\r\n\r\n")
-	if res, _ := read(t, br, "GET"); res.StatusCode != 200 || !res.Close {
-		t.Fatalf("HTTP/1.0: %d close=%v", res.StatusCode, res.Close)
-	}
-	if !closed(br) {
-		t.Fatal("an HTTP/1.0 connection without keep-alive stayed open")
-	}
+	closesAfter(t, conn, br, "GET /keysmith/health HTTP/1.0\r\n\r\n", "HTTP/1.0 without keep-alive")
 }
 
 func TestHEADHasNoBody(t *testing.T) {

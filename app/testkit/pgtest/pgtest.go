@@ -302,6 +302,18 @@ func DB(t testing.TB) string {
 	return u
 }
 
+// Open returns a connection pool to the database at u (a URL from DB),
+// closed when t ends (before DB drops the database).
+func Open(t testing.TB, u string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // Unavailable ends t for a server that could not be had: a skip when the
 // binaries are missing and KEYSMITH_REQUIRE_POSTGRES is not 1, else a
 // failure.

@@ -17,13 +17,8 @@ func TestMain(m *testing.M) { os.Exit(Main(m)) }
 
 func query(t *testing.T, u, q string, args ...any) string {
 	t.Helper()
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var s string
-	if err := db.QueryRow(q, args...).Scan(&s); err != nil {
+	if err := Open(t, u).QueryRow(q, args...).Scan(&s); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return s
@@ -34,12 +29,7 @@ func TestDBIsFreshPerTest(t *testing.T) {
 	var first string
 	t.Run("a", func(t *testing.T) {
 		first = DB(t)
-		db, err := sql.Open("pgx", first)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Exec(`CREATE TABLE mine (x int); INSERT INTO mine VALUES (1)`); err != nil {
+		if _, err := Open(t, first).Exec(`CREATE TABLE mine (x int); INSERT INTO mine VALUES (1)`); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import userEvent from '@testing-library/user-event';
 import ApiSettings from './ApiSettings.svelte';
 import { problem, backend, credential } from '../test/backend';
+import { fillIn } from '../test/form';
 
 type Cred = ReturnType<typeof credential>;
 
@@ -28,6 +29,24 @@ async function renderPage(props: Record<string, unknown> = {}) {
   await screen.findByTestId('section-basic');
   await waitFor(() => expect(backend.ListCredentials).toHaveBeenCalledTimes(3));
   return userEvent.setup();
+}
+
+/** Creates a Basic key named name (credential id) and returns the confirmation showing its secret. */
+async function createBasic(id: number, name: string) {
+  store();
+  backend.CreateKey.mockResolvedValue({ credential: credential({ id, key: KEY }), secret: SECRET });
+  const user = await renderPage();
+  await user.click(screen.getByTestId('create-basic'));
+  await user.type(screen.getByLabelText('Name'), name);
+  await user.click(screen.getByRole('button', { name: 'Create Key' }));
+  return { user, dialog: await screen.findByTestId('secret-dialog') };
+}
+
+/** The confirmation of credential id closed, and the backend and the page forgot its secret. */
+async function expectSecretForgotten(id: number) {
+  await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
+  expect(backend.DismissSecret).toHaveBeenCalledWith(id);
+  expect(document.body.innerHTML).not.toContain(SECRET);
 }
 
 function section(type: string) {
@@ -75,9 +94,7 @@ describe('Creating Basic and HMAC keys', () => {
 
     const listsBefore = backend.ListCredentials.mock.calls.length;
     await user.click(within(dialog).getByRole('button', { name: 'Ok' }));
-    await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
-    expect(backend.DismissSecret).toHaveBeenCalledWith(7);
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    await expectSecretForgotten(7);
     await waitFor(() => expect(backend.ListCredentials.mock.calls.length).toBeGreaterThan(listsBefore));
     const list = await screen.findByTestId('credential-list-basic');
     expect(within(list).getByText(KEY)).toBeInTheDocument();
@@ -133,13 +150,7 @@ describe('Creating Basic and HMAC keys', () => {
   });
 
   it('asks once before closing when the secret was not copied; a second Ok closes', async () => {
-    store();
-    backend.CreateKey.mockResolvedValue({ credential: credential({ id: 11, key: KEY }), secret: SECRET });
-    const user = await renderPage();
-    await user.click(screen.getByTestId('create-basic'));
-    await user.type(screen.getByLabelText('Name'), 'Never copied');
-    await user.click(screen.getByRole('button', { name: 'Create Key' }));
-    const dialog = await screen.findByTestId('secret-dialog');
+    const { user, dialog } = await createBasic(11, 'Never copied');
 
     // Copying only the key does not count.
     await user.click(within(dialog).getByRole('button', { name: 'Copy API Key' }));
@@ -157,36 +168,20 @@ describe('Creating Basic and HMAC keys', () => {
     expect(within(dialog).queryByTestId('secret-unsaved')).not.toBeInTheDocument();
     expect(within(dialog).getByTestId('secret-value')).toHaveTextContent(SECRET);
     await user.click(within(dialog).getByRole('button', { name: 'Ok' }));
-    await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
-    expect(backend.DismissSecret).toHaveBeenCalledWith(11);
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    await expectSecretForgotten(11);
   });
 
   it('Escape asks too, and "Close anyway" closes and forgets', async () => {
-    store();
-    backend.CreateKey.mockResolvedValue({ credential: credential({ id: 12, key: KEY }), secret: SECRET });
-    const user = await renderPage();
-    await user.click(screen.getByTestId('create-basic'));
-    await user.type(screen.getByLabelText('Name'), 'Escaped');
-    await user.click(screen.getByRole('button', { name: 'Create Key' }));
-    const dialog = await screen.findByTestId('secret-dialog');
+    const { user, dialog } = await createBasic(12, 'Escaped');
     await user.keyboard('{Escape}');
     expect(dialog).toHaveAttribute('open');
     expect(within(dialog).getByTestId('secret-unsaved')).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Close anyway' }));
-    await waitFor(() => expect(screen.queryByTestId('secret-dialog')).not.toBeInTheDocument());
-    expect(backend.DismissSecret).toHaveBeenCalledWith(12);
-    expect(document.body.innerHTML).not.toContain(SECRET);
+    await expectSecretForgotten(12);
   });
 
   it('closes with Escape without asking once the secret was copied', async () => {
-    store();
-    backend.CreateKey.mockResolvedValue({ credential: credential({ id: 13, key: KEY }), secret: SECRET });
-    const user = await renderPage();
-    await user.click(screen.getByTestId('create-basic'));
-    await user.type(screen.getByLabelText('Name'), 'Copied secret');
-    await user.click(screen.getByRole('button', { name: 'Create Key' }));
-    const dialog = await screen.findByTestId('secret-dialog');
+    const { user, dialog } = await createBasic(13, 'Copied secret');
     await user.click(within(dialog).getByRole('button', { name: 'Copy API Secret' }));
     expect(backend.CopyCredential).toHaveBeenCalledWith(13, 'secret');
     await user.keyboard('{Escape}');
@@ -195,14 +190,8 @@ describe('Creating Basic and HMAC keys', () => {
   });
 
   it('shows a failed copy and still asks before closing', async () => {
-    store();
-    backend.CreateKey.mockResolvedValue({ credential: credential({ id: 14, key: KEY }), secret: SECRET });
     backend.CopyCredential.mockRejectedValue('Keysmith could not reach the clipboard.');
-    const user = await renderPage();
-    await user.click(screen.getByTestId('create-basic'));
-    await user.type(screen.getByLabelText('Name'), 'No clipboard');
-    await user.click(screen.getByRole('button', { name: 'Create Key' }));
-    const dialog = await screen.findByTestId('secret-dialog');
+    const { user, dialog } = await createBasic(14, 'No clipboard');
     await user.click(within(dialog).getByRole('button', { name: 'Copy credentials' }));
     expect(await within(dialog).findByTestId('secret-error')).toHaveTextContent('Keysmith could not reach the clipboard.');
     await user.click(within(dialog).getByRole('button', { name: 'Ok' }));
@@ -285,15 +274,13 @@ describe('Legacy API credentials', () => {
     expect(edit).toHaveAttribute('data-testid', 'legacy-edit');
     await user.click(edit);
     const dialog = screen.getByRole('dialog', { name: 'Change Legacy password' });
-    await user.type(within(dialog).getByLabelText('New password'), 'Ab1');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'Ab1');
+    await fillIn(user, dialog, { 'New password': 'Ab1', 'Confirm password': 'Ab1' });
     await user.click(within(dialog).getByRole('button', { name: 'Save password' }));
     expect(await within(dialog).findByText('Password must be at least 6 characters.')).toBeInTheDocument();
     expect(within(dialog).getByLabelText('New password')).toHaveAttribute('aria-invalid', 'true');
     await user.clear(within(dialog).getByLabelText('New password'));
     await user.clear(within(dialog).getByLabelText('Confirm password'));
-    await user.type(within(dialog).getByLabelText('New password'), 'NewPass7');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'NewPass7');
+    await fillIn(user, dialog, { 'New password': 'NewPass7', 'Confirm password': 'NewPass7' });
     await user.click(within(dialog).getByRole('button', { name: 'Save password' }));
     expect(backend.SetLegacyPassword).toHaveBeenLastCalledWith(21, 'NewPass7', 'NewPass7');
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());

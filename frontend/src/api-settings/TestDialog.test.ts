@@ -35,6 +35,17 @@ async function renderWith(items: ReturnType<typeof credential>[], props: Record<
   return userEvent.setup();
 }
 
+/** Creates a Basic key named name and opens "Test these credentials" from its confirmation. */
+async function testFromConfirmation(user: ReturnType<typeof userEvent.setup>, name: string) {
+  await user.click(within(screen.getByTestId('section-basic')).getByRole('button', { name: 'Create new key' }));
+  const form = screen.getByRole('dialog', { name: 'Create Basic API key' });
+  await user.type(within(form).getByLabelText('Name'), name);
+  await user.click(within(form).getByRole('button', { name: 'Create Key' }));
+  const confirmation = await screen.findByTestId('secret-dialog');
+  await user.click(within(confirmation).getByRole('button', { name: 'Test these credentials' }));
+  return screen.findByTestId('test-dialog');
+}
+
 describe('Test these credentials', () => {
   it('from a row: asks for the secret (never pre-filled), shows snippets and the verdict, forgets on close', async () => {
     backend.VerifierStatus.mockResolvedValue({ running: true, address: '127.0.0.1:8787', port: 8787 });
@@ -140,14 +151,7 @@ describe('Test these credentials', () => {
       return { credential: created, secret: SECRET };
     });
     const user = await renderWith(items);
-    await user.click(within(screen.getByTestId('section-basic')).getByRole('button', { name: 'Create new key' }));
-    const form = screen.getByRole('dialog', { name: 'Create Basic API key' });
-    await user.type(within(form).getByLabelText('Name'), 'Website orders');
-    await user.click(within(form).getByRole('button', { name: 'Create Key' }));
-    const confirmation = await screen.findByTestId('secret-dialog');
-
-    await user.click(within(confirmation).getByRole('button', { name: 'Test these credentials' }));
-    const dialog = await screen.findByTestId('test-dialog');
+    const dialog = await testFromConfirmation(user, 'Website orders');
     expect(within(dialog).queryByLabelText('Secret (or password) to test with')).not.toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Show snippets' }));
     expect(backend.CredentialSnippets).toHaveBeenCalledWith(11, '');
@@ -170,13 +174,7 @@ describe('Test these credentials', () => {
     const created = credential({ id: 12, name: 'Orders', key: KEY });
     backend.CreateKey.mockResolvedValue({ credential: created, secret: SECRET });
     const user = await renderWith([], { onopenverification });
-    await user.click(within(screen.getByTestId('section-basic')).getByRole('button', { name: 'Create new key' }));
-    const form = screen.getByRole('dialog', { name: 'Create Basic API key' });
-    await user.type(within(form).getByLabelText('Name'), 'Orders');
-    await user.click(within(form).getByRole('button', { name: 'Create Key' }));
-    const confirmation = await screen.findByTestId('secret-dialog');
-    await user.click(within(confirmation).getByRole('button', { name: 'Test these credentials' }));
-    const dialog = await screen.findByTestId('test-dialog');
+    const dialog = await testFromConfirmation(user, 'Orders');
     await user.click(await within(dialog).findByRole('button', { name: 'Open Settings > Verification' }));
     // The secret was not copied: the confirmation asks first.
     expect(await screen.findByTestId('secret-unsaved')).toBeInTheDocument();

@@ -8,11 +8,22 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Shows the toast with fake timers and returns it. */
+function renderToast(): HTMLElement {
+  vi.useFakeTimers();
+  render(ClipboardToast);
+  return screen.getByTestId('clipboard-toast');
+}
+
+/** Lets ms pass and the toast update. */
+async function after(ms: number) {
+  vi.advanceTimersByTime(ms);
+  await tick();
+}
+
 describe('Clipboard toast', () => {
   it('counts down each second after a copy, then says the clipboard was cleared', async () => {
-    vi.useFakeTimers();
-    render(ClipboardToast);
-    const toast = screen.getByTestId('clipboard-toast');
+    const toast = renderToast();
     expect(toast).toHaveAttribute('role', 'status');
     expect(toast).toHaveAttribute('aria-live', 'polite');
     expect(toast.textContent?.trim()).toBe('');
@@ -20,11 +31,9 @@ describe('Clipboard toast', () => {
     emit('clipboard', { clearAfterSeconds: 30 });
     await tick();
     expect(toast).toHaveTextContent('Copied. The clipboard will be cleared in 30 s.');
-    vi.advanceTimersByTime(1000);
-    await tick();
+    await after(1000);
     expect(toast).toHaveTextContent('Copied. The clipboard will be cleared in 29 s.');
-    vi.advanceTimersByTime(5000);
-    await tick();
+    await after(5000);
     expect(toast).toHaveTextContent('Copied. The clipboard will be cleared in 24 s.');
     // Screen readers hear the copy once, not every second.
     expect(toast.querySelector('.visually-hidden')).toHaveTextContent('Copied. The clipboard will be cleared in 30 seconds.');
@@ -34,18 +43,14 @@ describe('Clipboard toast', () => {
     await tick();
     expect(toast).toHaveTextContent('Clipboard cleared.');
     expect(toast).not.toHaveTextContent('Copied.');
-    vi.advanceTimersByTime(6000);
-    await tick();
+    await after(6000);
     expect(toast.textContent?.trim()).toBe('');
   });
 
   it('restarts the countdown on a new copy', async () => {
-    vi.useFakeTimers();
-    render(ClipboardToast);
-    const toast = screen.getByTestId('clipboard-toast');
+    const toast = renderToast();
     emit('clipboard', { clearAfterSeconds: 10 });
-    vi.advanceTimersByTime(4000);
-    await tick();
+    await after(4000);
     expect(toast).toHaveTextContent('cleared in 6 s.');
     emit('clipboard', { clearAfterSeconds: 10 });
     await tick();
@@ -53,15 +58,11 @@ describe('Clipboard toast', () => {
   });
 
   it('goes away quietly when the countdown ends without a "cleared" (the user copied something else)', async () => {
-    vi.useFakeTimers();
-    render(ClipboardToast);
-    const toast = screen.getByTestId('clipboard-toast');
+    const toast = renderToast();
     emit('clipboard', { clearAfterSeconds: 5 });
-    vi.advanceTimersByTime(5000);
-    await tick();
+    await after(5000);
     expect(toast).toHaveTextContent('cleared in 0 s.');
-    vi.advanceTimersByTime(6000);
-    await tick();
+    await after(6000);
     expect(toast.textContent?.trim()).toBe('');
   });
 });

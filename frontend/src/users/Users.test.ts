@@ -3,11 +3,20 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Users from './Users.svelte';
 import { admin, backend, basic } from '../test/backend';
+import { fillIn, type User } from '../test/form';
 
 async function renderUsers() {
   render(Users);
   await screen.findByTestId('users-table');
   return userEvent.setup();
+}
+
+/** Opens Add user and types a name, email, password and confirmation into it. */
+async function fillAddUser(user: User, name: string, email: string, password: string, confirm: string) {
+  await user.click(screen.getByRole('button', { name: 'Add user' }));
+  const dialog = screen.getByRole('dialog', { name: 'Add user' });
+  await fillIn(user, dialog, { Name: name, Email: email, 'Initial password': password, 'Confirm password': confirm });
+  return dialog;
 }
 
 function row(text: string): HTMLElement {
@@ -37,11 +46,9 @@ describe('Users', () => {
     await user.click(opener);
     const dialog = screen.getByRole('dialog', { name: 'Add user' });
     expect(dialog).toHaveAttribute('open');
-    await user.type(within(dialog).getByLabelText('Name'), 'Carol');
-    await user.type(within(dialog).getByLabelText('Email'), 'carol@example.com');
+    await fillIn(user, dialog, { Name: 'Carol', Email: 'carol@example.com' });
     await user.selectOptions(within(dialog).getByLabelText('Role'), 'Advanced');
-    await user.type(within(dialog).getByLabelText('Initial password'), 'tulip staple anvil');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'tulip staple anvil');
+    await fillIn(user, dialog, { 'Initial password': 'tulip staple anvil', 'Confirm password': 'tulip staple anvil' });
     await user.click(within(dialog).getByRole('button', { name: 'Add user' }));
     expect(backend.AddUser).toHaveBeenCalledWith({
       name: 'Carol',
@@ -59,12 +66,7 @@ describe('Users', () => {
   it('keeps the dialog open and shows the backend error when adding fails', async () => {
     backend.AddUser.mockRejectedValue('A user with this email already exists.');
     const user = await renderUsers();
-    await user.click(screen.getByRole('button', { name: 'Add user' }));
-    const dialog = screen.getByRole('dialog', { name: 'Add user' });
-    await user.type(within(dialog).getByLabelText('Name'), 'Bob Again');
-    await user.type(within(dialog).getByLabelText('Email'), 'bob@example.com');
-    await user.type(within(dialog).getByLabelText('Initial password'), 'tulip staple anvil');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'tulip staple anvil{Enter}');
+    const dialog = await fillAddUser(user, 'Bob Again', 'bob@example.com', 'tulip staple anvil', 'tulip staple anvil{Enter}');
     const alert = await within(dialog).findByText('A user with this email already exists.');
     await waitFor(() => expect(alert).toHaveFocus());
     expect(screen.getByRole('dialog', { name: 'Add user' })).toBeInTheDocument();
@@ -73,12 +75,7 @@ describe('Users', () => {
 
   it('checks the add-user form before calling the backend', async () => {
     const user = await renderUsers();
-    await user.click(screen.getByRole('button', { name: 'Add user' }));
-    const dialog = screen.getByRole('dialog', { name: 'Add user' });
-    await user.type(within(dialog).getByLabelText('Name'), 'Dan');
-    await user.type(within(dialog).getByLabelText('Email'), 'dan@example.com');
-    await user.type(within(dialog).getByLabelText('Initial password'), 'one password');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'another password');
+    const dialog = await fillAddUser(user, 'Dan', 'dan@example.com', 'one password', 'another password');
     await user.click(within(dialog).getByRole('button', { name: 'Add user' }));
     expect(within(dialog).getByTestId('add-user-error')).toHaveTextContent('The passwords do not match.');
     expect(backend.AddUser).not.toHaveBeenCalled();
@@ -180,8 +177,7 @@ describe('Users', () => {
     const user = await renderUsers();
     await user.click(within(row('bob@example.com')).getByRole('button', { name: 'Reset password for Bob Basic' }));
     const dialog = screen.getByRole('dialog', { name: 'Reset password' });
-    await user.type(within(dialog).getByLabelText('New password'), 'maple orbit candle');
-    await user.type(within(dialog).getByLabelText('Confirm password'), 'maple orbit candle');
+    await fillIn(user, dialog, { 'New password': 'maple orbit candle', 'Confirm password': 'maple orbit candle' });
     await user.click(within(dialog).getByRole('button', { name: 'Reset password' }));
     expect(backend.ResetUserPassword).toHaveBeenCalledWith(2, 'maple orbit candle', 'maple orbit candle');
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());

@@ -9,7 +9,11 @@
 CREATE TABLE replay_signatures (
     digest     BLOB    PRIMARY KEY,
     expires_at INTEGER NOT NULL
+-- @sqlite
 ) WITHOUT ROWID;
+-- @postgres
+);
+-- @end
 CREATE INDEX replay_signatures_expiry ON replay_signatures (expires_at);
 
 -- Each running verification endpoint (keysmith serve, or a window's own):
