@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"keysmith/app/core"
-	"keysmith/app/core/store"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/store"
 	"keysmith/app/core/verify"
 	"keysmith/app/testkit"
 )
