@@ -129,6 +129,7 @@ export const ERROR_HANDLING: Record<ErrorCode, 'show' | 'field' | 'sign-in' | 'v
   'newer-vault': 'show',
   'verifier-stopped': 'verifier-stopped',
   'bad-export': 'show',
+  unreachable: 'show',
 };
 
 /** Turns anything a binding may reject with into a displayable sentence. */

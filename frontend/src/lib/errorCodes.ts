@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'vault-locked',
   'newer-vault',
   'verifier-stopped',
+  'unreachable',
   'bad-export',
 ] as const;
 
