@@ -4,54 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"keysmith/app/core"
 	"keysmith/app/core/accounts"
-	"keysmith/app/core/audit"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
-	"keysmith/app/core/keyfile"
 	"keysmith/app/testkit"
 )
 
-// machines opens one account on two machines: on PostgreSQL two data
-// directories holding the same key file (and upgrade marker), on one
-// database; on SQLite two processes on one data directory.
+// machines opens one account on two machines (testkit.Machines).
 func machines(t *testing.T) (a, b *core.Core, u testkit.Users, clock *testkit.Clock) {
 	t.Helper()
-	clock = testkit.NewClock()
-	dirA := t.TempDir()
-	a = testkit.OpenDir(t, dirA, clock)
-	u = testkit.Seed(t, a)
-	opt := testkit.Options(t, dirA, clock)
-	dirB := dirA
-	if opt.Database != "" {
-		// What joining gives the second machine: the key file, the upgrade
-		// marker and its own audit head, anchored where the log stands.
-		if err := a.SaveHead(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		dirB = t.TempDir()
-		for _, name := range []string{keyfile.FileName, "keysmith.upgraded", audit.HeadFileName} {
-			data, err := os.ReadFile(filepath.Join(dirA, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dirB, name), data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	b, err := core.Open(context.Background(), dirB, opt)
-	if err != nil {
-		t.Fatalf("open the second machine: %v", err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return a, b, u, clock
+	return testkit.Machines(t)
 }
 
 // Two machines creating, renaming, rolling and disabling credentials and

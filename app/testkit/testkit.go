@@ -167,6 +167,42 @@ func OpenDir(t testing.TB, dir string, clock *Clock) *core.Core {
 	return c
 }
 
+// Machines opens one account on two machines: on PostgreSQL two data
+// directories holding the same key file (and upgrade marker), on one
+// database; on SQLite two processes on one data directory.
+func Machines(t testing.TB) (a, b *core.Core, u Users, clock *Clock) {
+	t.Helper()
+	clock = NewClock()
+	dirA := t.TempDir()
+	a = OpenDir(t, dirA, clock)
+	u = Seed(t, a)
+	opt := Options(t, dirA, clock)
+	dirB := dirA
+	if opt.Database != "" {
+		// What joining gives the second machine: the key file, the upgrade
+		// marker and its own audit head, anchored where the log stands.
+		if err := a.SaveHead(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		dirB = t.TempDir()
+		for _, name := range []string{keyfile.FileName, "keysmith.upgraded", audit.HeadFileName} {
+			data, err := os.ReadFile(filepath.Join(dirA, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dirB, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b, err := core.Open(context.Background(), dirB, opt)
+	if err != nil {
+		t.Fatalf("open the second machine: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b, u, clock
+}
+
 // Users are the seeded account's users.
 type Users struct {
 	Admin, Advanced, Basic accounts.User

@@ -257,11 +257,7 @@ func TestWatchReconnects(t *testing.T) {
 func TestWatchSurvivesServerRestart(t *testing.T) {
 	srv := pgtest.Own(t)
 	ctx := context.Background()
-	target, drop, err := srv.CreateDB(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { drop() }) // after the stores close
+	target := srv.DB(t)
 	a, b := openT(t, target), openT(t, target)
 	w := watchT(t, b)
 	w.next("first report of every topic", allNamed)
@@ -272,7 +268,7 @@ func TestWatchSurvivesServerRestart(t *testing.T) {
 	if !errors.Is(c.Err, errs.ErrUnreachable) || len(c.Topics) != 0 {
 		t.Errorf("change while down = %+v, want errs.ErrUnreachable and no topics", c)
 	}
-	_, err = a.DB.ExecContext(ctx, `UPDATE credential_revision SET n = n + 1 WHERE id = 1`)
+	_, err := a.DB.ExecContext(ctx, `UPDATE credential_revision SET n = n + 1 WHERE id = 1`)
 	if !errors.Is(err, errs.ErrUnreachable) {
 		t.Errorf("a write while the server is down: %v, want errs.ErrUnreachable", err)
 	}

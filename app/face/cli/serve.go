@@ -78,7 +78,7 @@ func (r *run) serve(args []string) error {
 	log := logfmt.New(logw, c.Clock)
 	srv := verifier.NewEndpoint(c.Credentials, log, c.Clock, verifier.Config{
 		Verify:     verify.Options{Skew: *skew, RejectBodylessReplays: *strict, StrictMethod: *strictMethod},
-		TrustProxy: *proxy, RequestLog: logw,
+		TrustProxy: *proxy, RequestLog: logw, Watch: c.Watch,
 	})
 	// Requests allocate little and briefly: collecting less often costs a
 	// few MB and buys throughput.

@@ -98,7 +98,7 @@ func (a *App) StartVerifier(port int, strictMethod bool) (VerifierStatus, error)
 		return VerifierStatus{}, a.fail("start-verifier", errs.Invalidf("port", "Cannot use port %d: %s; choose another.", port, verifier.Unlistenable(err)))
 	}
 	e.srv = verifier.NewEndpoint(a.core.Credentials, a.log.With("component", "verifier"), a.clock, verifier.Config{
-		Verify: verify.Options{StrictMethod: strictMethod}, RequestLog: os.Stderr,
+		Verify: verify.Options{StrictMethod: strictMethod}, RequestLog: os.Stderr, Watch: a.core.Watch,
 	})
 	e.addr, e.port, e.strict = ln.Addr().String(), port, strictMethod
 	go e.srv.Serve(ln)

@@ -67,9 +67,10 @@ type Server struct {
 
 	headerTimeout, bodyTimeout, idleTimeout time.Duration
 
-	events chan event
-	done   chan struct{}
-	wg     sync.WaitGroup
+	events   chan event
+	done     chan struct{}
+	wg       sync.WaitGroup
+	unfollow func() // stops the cache following the change feed, if it does
 
 	trustProxy   bool          // record X-Real-IP from a local reverse proxy
 	slots        chan struct{} // one per open connection, at most MaxConns
@@ -143,8 +144,12 @@ func (s *Server) Start(interval time.Duration) {
 	}()
 }
 
-// Close flushes what is pending and stops the bookkeeping.
+// Close flushes what is pending and stops the bookkeeping (and the
+// cache's following of the change feed).
 func (s *Server) Close() {
+	if s.unfollow != nil {
+		s.unfollow()
+	}
 	close(s.done)
 	s.wg.Wait()
 }

@@ -171,6 +171,13 @@ func (s *Server) Resume() error {
 		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
 	}
 	s.paused = false
+	// The admin pool's connections died with the server.
+	admin, err := sql.Open("pgx", s.base.String())
+	if err != nil {
+		return err
+	}
+	s.admin.Close()
+	s.admin = admin
 	return nil
 }
 
@@ -316,7 +323,14 @@ func DB(t testing.TB) string {
 	if err != nil {
 		Unavailable(t, err)
 	}
-	u, drop, err := srv.CreateDB(context.Background())
+	return srv.DB(t)
+}
+
+// DB returns the URL of a new, empty database for t on s, dropped when t
+// ends (after the cleanups t registers later, such as closing a store).
+func (s *Server) DB(t testing.TB) string {
+	t.Helper()
+	u, drop, err := s.CreateDB(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
