@@ -12,7 +12,8 @@
 // Files follow the window's screens: session.go (setup, sign-in, the
 // screen to show), users.go, credentials.go (API Settings), verifier.go
 // (Settings > Verification and the live check), vault.go, audit.go,
-// settings.go, clipboard.go.
+// settings.go, clipboard.go; feed.go tells the window what changed and
+// whether the database answers (events carry topics and states, no data).
 //
 // The live check (TestCredential) lets net/http write its request and read
 // the answer (Request.Write, ReadResponse) on a connection it dials itself,
@@ -59,8 +60,9 @@ type App struct {
 	log   *logfmt.Logger
 	clock func() time.Time
 
-	clip *clipKeeper
-	ep   *endpoint
+	clip   *clipKeeper
+	ep     *endpoint
+	health *health
 
 	mu          sync.Mutex
 	emit        Emitter
@@ -85,6 +87,7 @@ func NewOpening(log *logfmt.Logger) *App {
 	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, readable: make(chan struct{}), ready: make(chan struct{})}
 	a.clip = newClipKeeper(func() time.Time { return a.clock() })
 	a.ep = &endpoint{}
+	a.health = &health{send: a.send}
 	return a
 }
 
@@ -143,6 +146,7 @@ func Attach(ctx context.Context, a *App, w Window) {
 	go func() {
 		a.await()
 		if a.checkErr == nil && a.core != nil {
+			go a.follow(hctx)
 			a.core.KeepHeadSaved(hctx, func(err error) { a.log.Warn("audit head not saved", "err", err.Error()) })
 		}
 	}()
@@ -192,6 +196,7 @@ func (a *App) fail(op string, err error) error {
 		a.userID = 0
 		a.mu.Unlock()
 	}
+	a.health.noteFailure(err)
 	return &Failure{p}
 }
 

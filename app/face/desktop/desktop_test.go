@@ -30,7 +30,12 @@ type events struct {
 	got []string
 }
 
+// emit records every event but the change feed's, which come and go with
+// the database.
 func (e *events) emit(name string, data ...any) {
+	if name == desktop.EventChanged || name == desktop.EventDatabase {
+		return
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.got = append(e.got, name)
