@@ -49,6 +49,7 @@ describe('App', () => {
     backend.State.mockResolvedValue(stateFor(admin));
     render(App);
     expect(await screen.findByTestId('database-banner')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeEnabled();
     emit('database', { reachable: true });
     expect(await screen.findByRole('heading', { name: 'API Settings', level: 1 })).toBeInTheDocument();
   });
