@@ -23,12 +23,12 @@ describe('App', () => {
     expect(screen.queryByTestId('database-banner')).not.toBeInTheDocument();
 
     // A call fails during the outage: the banner, not an error box.
-    backend.SetUserDisabled.mockRejectedValue(problem('unreachable', 'Cannot reach the team database; Keysmith keeps retrying.'));
+    backend.SetUserDisabled.mockRejectedValue(problem('unreachable', 'Cannot reach the team database (a network or server problem). Try again once it is back.'));
     await user.click(screen.getByRole('button', { name: 'Disable Bob Basic' }));
     const banner = await screen.findByTestId('database-banner');
     expect(banner).toHaveTextContent('Cannot reach the team database — retrying…');
     expect(banner).toHaveAttribute('role', 'alert');
-    expect(screen.queryByText(/Keysmith keeps retrying/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/network or server problem/)).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Disable Bob Basic' })).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Add user' })).toBeDisabled();
 
@@ -45,7 +45,7 @@ describe('App', () => {
   });
 
   it('retries a screen that could not load once the database is back', async () => {
-    backend.State.mockRejectedValueOnce(problem('unreachable', 'Cannot reach the team database; Keysmith keeps retrying.'));
+    backend.State.mockRejectedValueOnce(problem('unreachable', 'Cannot reach the team database (a network or server problem). Try again once it is back.'));
     backend.State.mockResolvedValue(stateFor(admin));
     render(App);
     expect(await screen.findByTestId('database-banner')).toBeInTheDocument();

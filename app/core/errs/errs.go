@@ -87,7 +87,7 @@ var messages = []struct {
 	{ErrLocked, "vault-locked", "The vault is locked. Unlock it first."},
 	{ErrNewerVault, "newer-vault", "This was written by a newer version of Keysmith; update Keysmith to open it."},
 	{ErrVerifierStopped, "verifier-stopped", "Start the verification endpoint first (Settings > Verification)."},
-	{ErrUnreachable, "unreachable", "Cannot reach the team database; Keysmith keeps retrying. Check the result once it is back: a change sent as the connection dropped may or may not have been saved."},
+	{ErrUnreachable, "unreachable", "Cannot reach the team database (a network or server problem). Try again once it is back; a change sent as the connection dropped may or may not have been saved, so check first."},
 	{ErrBadExport, "bad-export", "The file is not a readable Keysmith vault export (it may be damaged); nothing was imported."},
 }
 

@@ -167,7 +167,7 @@ func (w *watcher) signal() {
 // every few seconds when idle, and every transaction that writes a
 // topic's table sends the notification inside that transaction (see
 // writtenTopics). On SQLite it polls the database's data version (and then
-// a digest of each topic's rows) every SQLitePoll.
+// a digest of each topic's rows) every sqlitePoll.
 func (s *Store) Watch(ctx context.Context, fn func(Change)) {
 	w := &watcher{wake: make(chan struct{}, 1)}
 	closed := s.feed.join(w, s.runFeed)

@@ -163,9 +163,9 @@ func (s *Store) migrateSQLite(ctx context.Context, from int) error {
 	return nil
 }
 
-// SQLitePoll is how often the SQLite change feed looks at the database's
+// sqlitePoll is how often the SQLite change feed looks at the database's
 // data version.
-const SQLitePoll = 500 * time.Millisecond
+const sqlitePoll = 500 * time.Millisecond
 
 // sqliteDigests are queries whose answers change with each topic's data
 // (by topics' order): the change feed compares their digests when the data
@@ -177,7 +177,7 @@ var sqliteDigests = [len(topics)]string{
 	`SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM audit`,
 }
 
-// sqliteFeed is the SQLite source of the change feed: every SQLitePoll it
+// sqliteFeed is the SQLite source of the change feed: every sqlitePoll it
 // reads PRAGMA data_version on a connection of its own (which moves when
 // any other connection, of this process or another, commits), and when it
 // moved, compares each topic's digest with the last one.
@@ -190,7 +190,7 @@ func (s *Store) sqliteFeed(ctx context.Context, publish func(topicSet, error)) {
 	}()
 	version := int64(-1)
 	var last [len(topics)][sha256.Size]byte
-	t := time.NewTicker(SQLitePoll)
+	t := time.NewTicker(sqlitePoll)
 	defer t.Stop()
 	for {
 		err := func() error {
