@@ -14,13 +14,10 @@ import (
 	"keysmith/app/testkit"
 )
 
-// machines opens one account on two machines (testkit.SecondMachine).
+// machines opens one account on two machines (testkit.Machines).
 func machines(t *testing.T) (a, b *core.Core, u testkit.Users, clock *testkit.Clock) {
 	t.Helper()
-	clock = testkit.NewClock()
-	a = testkit.Open(t, clock)
-	u = testkit.Seed(t, a)
-	return a, testkit.SecondMachine(t, a, clock), u, clock
+	return testkit.Machines(t)
 }
 
 // Two machines creating, renaming, rolling and disabling credentials and

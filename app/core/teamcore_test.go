@@ -295,7 +295,7 @@ func TestOpenTeamExplainsRefusals(t *testing.T) {
 		name, address string
 		code, field   string
 	}{
-		{"no server there", with(func(u *url.URL) { u.Host = "127.0.0.1:1" }), "database-unreachable", ""},
+		{"no server there", with(func(u *url.URL) { u.Host = "127.0.0.1:1" }), "unreachable", ""},
 		{"an unknown user", with(func(u *url.URL) { u.User = url.User("nosuchrole") }), errs.CodeInvalid, "password"},
 		{"no such database", with(func(u *url.URL) { u.Path = "/nosuchdb" }), errs.CodeInvalid, "database"},
 	} {

@@ -190,6 +190,15 @@ func OpenDir(t testing.TB, dir string, clock *Clock) *core.Core {
 	return c
 }
 
+// Machines opens one seeded account on two machines (see SecondMachine).
+func Machines(t testing.TB) (a, b *core.Core, u Users, clock *Clock) {
+	t.Helper()
+	clock = NewClock()
+	a = OpenDir(t, t.TempDir(), clock)
+	u = Seed(t, a)
+	return a, SecondMachine(t, a, clock), u, clock
+}
+
 // SecondMachine opens a's account on a second machine: on PostgreSQL a
 // data directory of its own holding what joining gives it (the key file,
 // the upgrade marker and its own audit head, anchored where the log

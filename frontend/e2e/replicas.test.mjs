@@ -169,10 +169,10 @@ test('two desktops and two serve replicas share one team database', { timeout: 3
     const known = { Authorization: basicAuth(h2.key, h2.secret) };
     await within1s(replicas, known, 200);
     await pg.pause();
-    await byId(b.page, 'database-unreachable').waitFor({ timeout: 15_000 });
+    await byId(b.page, 'database-banner').waitFor({ timeout: 15_000 });
     assert.deepEqual(await Promise.all(replicas.map((r) => status(r, known))), [200, 200], 'replicas answer from their cache while the database is away');
     await pg.resume();
-    await byId(b.page, 'database-unreachable').waitFor({ state: 'detached', timeout: 30_000 });
+    await byId(b.page, 'database-banner').waitFor({ state: 'detached', timeout: 30_000 });
     cli(dir('a'), ['keys', 'disable', '--key', h2.key]);
     await within1s(replicas, known, 401);
   } finally {

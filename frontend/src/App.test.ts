@@ -15,6 +15,45 @@ async function renderSignedIn(user = admin) {
 }
 
 describe('App', () => {
+  it('shows one banner while the team database cannot be reached, with the controls disabled, until it is back', async () => {
+    await renderSignedIn();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('link', { name: 'Users' }));
+    await screen.findByTestId('users-table');
+    expect(screen.queryByTestId('database-banner')).not.toBeInTheDocument();
+
+    // A call fails during the outage: the banner, not an error box.
+    backend.SetUserDisabled.mockRejectedValue(problem('unreachable', 'Cannot reach the team database (a network or server problem). Try again once it is back.'));
+    await user.click(screen.getByRole('button', { name: 'Disable Bob Basic' }));
+    const banner = await screen.findByTestId('database-banner');
+    expect(banner).toHaveTextContent('Cannot reach the team database — retrying…');
+    expect(banner).toHaveAttribute('role', 'alert');
+    expect(screen.queryByText(/network or server problem/)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Disable Bob Basic' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Add user' })).toBeDisabled();
+
+    emit('database', { reachable: true });
+    await waitFor(() => expect(screen.queryByTestId('database-banner')).not.toBeInTheDocument());
+    expect(screen.getByRole('button', { name: 'Add user' })).toBeEnabled();
+
+    // The backend's own health check says so too.
+    emit('database', { reachable: false });
+    expect(await screen.findByTestId('database-banner')).toBeInTheDocument();
+    expect(screen.getAllByTestId('database-banner')).toHaveLength(1);
+    emit('database', { reachable: true });
+    await waitFor(() => expect(screen.queryByTestId('database-banner')).not.toBeInTheDocument());
+  });
+
+  it('retries a screen that could not load once the database is back', async () => {
+    backend.State.mockRejectedValueOnce(problem('unreachable', 'Cannot reach the team database (a network or server problem). Try again once it is back.'));
+    backend.State.mockResolvedValue(stateFor(admin));
+    render(App);
+    expect(await screen.findByTestId('database-banner')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeEnabled();
+    emit('database', { reachable: true });
+    expect(await screen.findByRole('heading', { name: 'API Settings', level: 1 })).toBeInTheDocument();
+  });
+
   it('shows setup, sign-in or the app according to State', async () => {
     backend.State.mockResolvedValue(stateFor(null));
     render(App);

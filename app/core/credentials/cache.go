@@ -19,10 +19,21 @@ import (
 )
 
 // Cache keeps the verifier's view of credentials in memory, so a request
-// costs no database read. It checks the credential revision (bumped by every
-// change, from any process) at most every poll interval and starts over when
-// it moved, so a change made elsewhere applies within that interval. Expiry
-// and grace periods are checked against the clock on every request.
+// costs no database read. Expiry and grace periods are checked against the
+// clock on every request. It starts over whenever the credential revision
+// (bumped by every change, from any process or machine) moved:
+//   - By itself, it rereads the revision at most every poll interval, on the
+//     request path, so a change made elsewhere applies within that interval.
+//   - Following the database's change feed (Follow), requests never read the
+//     revision: a credentials change rereads it at once, off the request
+//     path, so a change made on any machine applies within the feed's
+//     delay (well under a second); while the feed is down, the revision is
+//     polled every poll interval instead. While the database cannot be
+//     reached at all, credentials already in memory are still answered, for
+//     at most MaxStale after the cache was last known to be up to date
+//     (then they are refused as well), and keys not in memory are refused
+//     at once without trying the database; all of it is caught up at the
+//     first successful read of the revision.
 //
 // A key that names no credential is remembered as such (up to maxMisses
 // keys) until the cache starts over, so a flood of unknown keys reads the
@@ -36,10 +47,18 @@ type Cache struct {
 
 	checked atomic.Int64 // unix nanoseconds of the last revision check
 	loads   atomic.Int64 // database lookups of a key
-	mu      sync.RWMutex
-	rev     int64
-	entries map[string]*cached
-	misses  map[string]struct{} // keys that named no credential at rev
+
+	// Set by Follow (follow.go).
+	following atomic.Bool  // requests never read the revision
+	feedLive  atomic.Bool  // the change feed is connected
+	offline   atomic.Bool  // the last read of the database failed as unreachable
+	current   atomic.Int64 // unix nanoseconds (clock) when the cache was last known up to date
+	recheckMu sync.Mutex
+	report    func(msg string, err error)
+	mu        sync.RWMutex
+	rev       int64
+	entries   map[string]*cached
+	misses    map[string]struct{} // keys that named no credential at rev
 
 	decoyHMAC cachedSecret // what a refused HMAC key is checked with (never accepted)
 }
@@ -92,16 +111,28 @@ func (s *Service) NewCache(poll time.Duration) *Cache {
 	return c
 }
 
-// refresh drops everything if the revision moved since the last check.
+// refresh drops everything if the revision moved since the last check
+// (Follow does it instead while it runs).
 func (c *Cache) refresh(ctx context.Context) error {
+	if c.following.Load() {
+		return nil
+	}
 	now := c.s.clock().UnixNano()
 	last := c.checked.Load()
 	if now-last < int64(c.poll) || !c.checked.CompareAndSwap(last, now) {
 		return nil
 	}
+	if err := c.reread(ctx); err != nil {
+		c.checked.Store(0)
+		return err
+	}
+	return nil
+}
+
+// reread reads the revision and starts over if it moved.
+func (c *Cache) reread(ctx context.Context) error {
 	var rev int64
 	if err := c.s.db.QueryRowContext(ctx, `SELECT n FROM credential_revision WHERE id = 1`).Scan(&rev); err != nil {
-		c.checked.Store(0)
 		return err
 	}
 	c.mu.Lock()
@@ -123,13 +154,24 @@ func (c *Cache) lookup(ctx context.Context, key string) (*cached, error) {
 	rev := c.rev
 	c.mu.RUnlock()
 	if ok {
+		if !c.fresh() {
+			return nil, errStale
+		}
 		return e, nil
 	}
 	if missed {
 		return nil, errUnknown
 	}
+	following := c.following.Load()
+	if following && c.offline.Load() {
+		return nil, errNotInMemory
+	}
 	c.loads.Add(1)
 	e, err := c.load(ctx, key)
+	if following && errors.Is(err, errs.ErrUnreachable) {
+		c.lost(err)
+		return nil, errNotInMemory
+	}
 	if errors.Is(err, ErrUnknownKey) {
 		c.mu.Lock()
 		if c.rev == rev {
@@ -241,7 +283,7 @@ func (s *cachedSecret) live(now time.Time) bool { return s.retires == nil || s.r
 func (c *Cache) Authenticate(ctx context.Context, key, secret string) (Credential, error) {
 	e, err := c.lookup(ctx, key)
 	if err != nil {
-		if errors.Is(err, ErrUnknownKey) {
+		if errors.Is(err, ErrUnknownKey) || errors.Is(err, errs.ErrUnreachable) {
 			if gerr := c.decoy(ctx, key, secret); gerr != nil {
 				return Credential{}, fmt.Errorf("%w: %w", errs.ErrBadCredentials, gerr)
 			}

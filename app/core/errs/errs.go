@@ -40,7 +40,9 @@ var (
 	ErrBadExport       = errors.New("export file unreadable")
 	ErrVaultTampered   = errors.New("vault contents changed outside keysmith")
 	ErrVerifierStopped = errors.New("verification endpoint not running")
-	ErrUnreachable     = errors.New("team database unreachable")
+	// ErrUnreachable: the team database cannot be reached (a network cut, a
+	// server restarting); the store marks such failures with it.
+	ErrUnreachable = errors.New("database unreachable")
 )
 
 // Invalid is a rejected input. Its Message is a complete sentence that names
@@ -85,8 +87,8 @@ var messages = []struct {
 	{ErrLocked, "vault-locked", "The vault is locked. Unlock it first."},
 	{ErrNewerVault, "newer-vault", "This was written by a newer version of Keysmith; update Keysmith to open it."},
 	{ErrVerifierStopped, "verifier-stopped", "Start the verification endpoint first (Settings > Verification)."},
+	{ErrUnreachable, "unreachable", "Cannot reach the team database (a network or server problem). Try again once it is back; a change sent as the connection dropped may or may not have been saved, so check first."},
 	{ErrBadExport, "bad-export", "The file is not a readable Keysmith vault export (it may be damaged); nothing was imported."},
-	{ErrUnreachable, "database-unreachable", "Keysmith cannot reach the team database: check the network and that the database server is running, then try again."},
 }
 
 // Codes a face may decide on besides the sentinels': a rejected input

@@ -104,7 +104,7 @@ func Hold(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 //
 // It returns the number of rows of each table, in the order copied.
 func CopyToPostgres(ctx context.Context, src *sql.Tx, rawURL string, o CopyOptions) ([]TableCount, error) {
-	db, err := pgDB(rawURL)
+	db, _, err := pgDB(rawURL)
 	if err != nil {
 		return nil, err
 	}

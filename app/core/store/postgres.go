@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"time"
 
@@ -28,22 +30,31 @@ const (
 // aborting as a serialization failure or deadlock.
 const txAttempts = 8
 
-// pgDB returns a handle (no connection yet) on the database at rawURL.
-func pgDB(rawURL string) (*sql.DB, error) {
+// connectTimeout bounds a connection attempt when the URL sets none, so a
+// database that cannot be reached fails a call in seconds, not after the
+// system's TCP timeout.
+const connectTimeout = 5 * time.Second
+
+// pgDB returns a handle (no connection yet) on the database at rawURL, and
+// the configuration its connections use.
+func pgDB(rawURL string) (*sql.DB, *pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		// The URL may hold a password: name the problem, not the URL.
-		return nil, errors.New("open database: the PostgreSQL URL cannot be parsed")
+		return nil, nil, errors.New("open database: the PostgreSQL URL cannot be parsed")
 	}
-	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), nil
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), cfg, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
-	db, err := pgDB(rawURL)
+	db, cfg, err := pgDB(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{DB: db, Engine: Postgres, Target: rawURL}
+	s := &Store{DB: db, Engine: Postgres, Target: rawURL, pgConfig: cfg}
 	if err := s.preparePostgres(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -52,7 +63,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 }
 
 func pgEmpty(ctx context.Context, rawURL string) (bool, error) {
-	db, err := pgDB(rawURL)
+	db, _, err := pgDB(rawURL)
 	if err != nil {
 		return false, err
 	}
@@ -204,9 +215,9 @@ type pgConnector struct{ inner driver.Connector }
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.inner.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, reach(err)
 	}
-	return &pgConn{conn.(*stdlib.Conn)}, nil
+	return &pgConn{Conn: conn.(*stdlib.Conn)}, nil
 }
 
 func (pgConnector) Driver() driver.Driver { return pgDriver{} }
@@ -220,23 +231,54 @@ func (pgDriver) Open(string) (driver.Conn, error) {
 }
 
 // pgConn is a pgx connection that speaks the services' SQL: it translates
-// their statements (pgSQL) and stores Go booleans as 0/1.
-type pgConn struct{ *stdlib.Conn }
+// their statements (pgSQL), stores Go booleans as 0/1, announces the
+// topics a transaction writes (pg_notify in that transaction, just before
+// its commit; right after a statement outside a transaction) and marks a
+// lost database as errs.ErrUnreachable.
+type pgConn struct {
+	*stdlib.Conn
+	tx *pgTxn // the open transaction, if any
+}
 
 func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
-	return c.Conn.Prepare(pgSQL(query))
+	return c.PrepareContext(context.Background(), query)
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.PrepareContext(ctx, pgSQL(query))
+	st, err := c.Conn.PrepareContext(ctx, pgSQL(query))
+	if err != nil {
+		return nil, reach(err)
+	}
+	return &pgStmt{Stmt: st.(*stdlib.Stmt), c: c, writes: writtenTopics(query)}, nil
 }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, pgSQL(query), args)
+	res, err := c.Conn.ExecContext(ctx, pgSQL(query), args)
+	if err != nil {
+		return nil, reach(err)
+	}
+	return res, c.wrote(ctx, writtenTopics(query))
 }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, pgSQL(query), args)
+	rows, err := c.Conn.QueryContext(ctx, pgSQL(query), args)
+	if err != nil {
+		return nil, reach(err)
+	}
+	return c.wroteRows(ctx, rows, writtenTopics(query)), nil
+}
+
+func (c *pgConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, reach(err)
+	}
+	c.tx = &pgTxn{Tx: tx, c: c, ctx: ctx}
+	return c.tx, nil
 }
 
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
@@ -247,6 +289,152 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 		}
 	}
 	return c.Conn.CheckNamedValue(nv)
+}
+
+// wrote records that a statement wrote the topics in set: the open
+// transaction announces them when it commits; outside one they are
+// announced now.
+func (c *pgConn) wrote(ctx context.Context, set topicSet) error {
+	if set == 0 {
+		return nil
+	}
+	if c.tx != nil {
+		c.tx.writes |= set
+		return nil
+	}
+	return c.announce(ctx, set)
+}
+
+// wroteRows is wrote for a query that returns rows: outside a transaction
+// the connection is busy until they are closed, so the topics are
+// announced then.
+func (c *pgConn) wroteRows(ctx context.Context, rows driver.Rows, set topicSet) driver.Rows {
+	if set == 0 || c.tx != nil {
+		c.wrote(ctx, set)
+		return rows
+	}
+	return &pgRows{Rows: rows.(*stdlib.Rows), close: func() error { return c.announce(ctx, set) }}
+}
+
+// notifyChannel is the channel every change is announced on.
+const notifyChannel = "keysmith"
+
+// announce sends one notification per topic in set.
+func (c *pgConn) announce(ctx context.Context, set topicSet) error {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, t := range set.list() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "pg_notify('%s', '%s')", notifyChannel, t) // constants, no quotes inside
+	}
+	_, err := c.Conn.ExecContext(ctx, b.String(), nil)
+	return reach(err)
+}
+
+// pgTxn is a transaction on a pgConn: it announces what it wrote just
+// before it commits, so the notifications are sent if and only if the
+// changes are.
+type pgTxn struct {
+	driver.Tx
+	c      *pgConn
+	ctx    context.Context
+	writes topicSet
+}
+
+func (t *pgTxn) Commit() error {
+	t.c.tx = nil
+	if t.writes != 0 {
+		if err := t.c.announce(t.ctx, t.writes); err != nil {
+			t.Tx.Rollback()
+			return err
+		}
+	}
+	return reach(t.Tx.Commit())
+}
+
+func (t *pgTxn) Rollback() error {
+	t.c.tx = nil
+	return reach(t.Tx.Rollback())
+}
+
+// pgStmt is a prepared statement on a pgConn; it announces what it writes
+// as the connection's statements do.
+type pgStmt struct {
+	*stdlib.Stmt
+	c      *pgConn
+	writes topicSet
+}
+
+func (s *pgStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	res, err := s.Stmt.ExecContext(ctx, args)
+	if err != nil {
+		return nil, reach(err)
+	}
+	return res, s.c.wrote(ctx, s.writes)
+}
+
+func (s *pgStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := s.Stmt.QueryContext(ctx, args)
+	if err != nil {
+		return nil, reach(err)
+	}
+	return s.c.wroteRows(ctx, rows, s.writes), nil
+}
+
+// pgRows are the rows of a writing query outside a transaction: closing
+// them announces what it wrote.
+type pgRows struct {
+	*stdlib.Rows
+	close func() error
+}
+
+func (r *pgRows) Close() error {
+	err := r.Rows.Close()
+	if r.close != nil {
+		err = errors.Join(err, r.close())
+		r.close = nil
+	}
+	return err
+}
+
+// reach marks err as errs.ErrUnreachable when it says the database cannot
+// be reached (see unreachable); other errors are returned as they are.
+func reach(err error) error {
+	if unreachable(err) {
+		return &unreachableError{err}
+	}
+	return err
+}
+
+// unreachableError is a driver error that means the database cannot be
+// reached: errors.Is finds errs.ErrUnreachable and the error it wraps.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string   { return e.err.Error() }
+func (e *unreachableError) Unwrap() []error { return []error{errs.ErrUnreachable, e.err} }
+
+// unreachable reports whether err is a failure to reach the database or a
+// connection lost: no network route or a refused or timed-out connection,
+// the server shutting down, starting up or ending the session, a
+// connection closed under a statement. A refused sign-in, a statement's
+// own error and database/sql's request to retry on another connection
+// (driver.ErrBadConn) are not.
+func unreachable(err error) bool {
+	if err == nil || errors.Is(err, driver.ErrBadConn) || errors.Is(err, errs.ErrUnreachable) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08: connection exception; 57P01..57P03: the server is shutting
+		// down, crashed or is not yet accepting connections.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || pgconn.SafeToRetry(err)
 }
 
 // pgSQL turns the services' SQL into PostgreSQL's, the two places where
@@ -264,9 +452,36 @@ func pgSQL(query string) string {
 	var b strings.Builder
 	b.Grow(len(query) + 8)
 	n := 0
+	lexSQL(query, func(kind token, text string) {
+		switch {
+		case kind == tokParam:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		case kind == tokWord && strings.EqualFold(text, "like"):
+			b.WriteString("ILIKE")
+		default:
+			b.WriteString(text)
+		}
+	})
+	return b.String()
+}
+
+// token is the kind of a piece of SQL that lexSQL finds.
+type token int
+
+const (
+	tokOther token = iota // a quoted string or name, a comment, a dollar-quoted body, a space or a sign
+	tokWord               // a keyword or a bare name, schema-qualified names in one piece (public.users)
+	tokParam              // a ? placeholder
+)
+
+// lexSQL calls fn with each piece of query, in order: the pieces put end to
+// end are query.
+func lexSQL(query string, fn func(kind token, text string)) {
 	for i := 0; i < len(query); {
 		c := query[i]
 		end := i + 1
+		kind := tokOther
 		switch {
 		case c == '\'' || c == '"':
 			end = skipQuoted(query, i, c)
@@ -291,28 +506,20 @@ func pgSQL(query string) string {
 				}
 			}
 		case c == '?':
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			i++
-			continue
+			kind = tokParam
 		case isWordChar(c):
+			kind = tokWord
 			for end < len(query) && isWordChar(query[end]) {
 				end++
 			}
-			if strings.EqualFold(query[i:end], "like") {
-				b.WriteString("ILIKE")
-				i = end
-				continue
-			}
 		}
-		b.WriteString(query[i:end])
+		fn(kind, query[i:end])
 		i = end
 	}
-	return b.String()
 }
 
 func isWordChar(c byte) bool {
-	return c == '_' || c == '$' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
+	return c == '_' || c == '$' || c == '.' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
 }
 
 func containsFold(s, word string) bool {
@@ -348,4 +555,88 @@ func dollarTag(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// The PostgreSQL change feed's timing: an idle listener checks its
+// connection every feedPing and gives it feedPingTimeout to answer; a lost
+// connection is tried again after feedRetryMin, doubling up to
+// feedRetryMax.
+const (
+	feedPing        = 5 * time.Second
+	feedPingTimeout = 3 * time.Second
+	feedRetryMin    = 100 * time.Millisecond
+	feedRetryMax    = 5 * time.Second
+)
+
+// pgFeed is the PostgreSQL source of the change feed: LISTEN on a
+// connection of its own, reconnecting with growing pauses; every
+// (re)connection reports every topic.
+func (s *Store) pgFeed(ctx context.Context, publish func(topicSet, error)) {
+	pause := feedRetryMin
+	for {
+		err := s.pgListen(ctx, func() { pause = feedRetryMin; publish(allTopics, nil) }, func(t topicSet) { publish(t, nil) })
+		if ctx.Err() != nil {
+			return
+		}
+		if !errors.Is(err, errs.ErrUnreachable) {
+			err = fmt.Errorf("%w: %w", errs.ErrUnreachable, err) // the feed cannot go on: to its watchers, the same
+		}
+		publish(0, err)
+		// Wait a random 1..2 pauses, so machines that lost the database
+		// together do not come back in step.
+		d := pause + rand.N(pause)
+		pause = min(2*pause, feedRetryMax)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
+	}
+}
+
+// pgListen connects, listens, calls connected, then calls got with each
+// notification's topic until the connection fails (its error is returned)
+// or ctx ends.
+func (s *Store) pgListen(ctx context.Context, connected func(), got func(topicSet)) error {
+	conn, err := pgx.ConnectConfig(ctx, s.pgConfig)
+	if err != nil {
+		return reach(err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return reach(err)
+	}
+	connected()
+	for {
+		wctx, cancel := context.WithTimeout(ctx, feedPing)
+		n, err := conn.WaitForNotification(wctx)
+		idle := wctx.Err() != nil
+		cancel()
+		switch {
+		case err == nil:
+			if t := topicNamed(n.Payload); t != 0 {
+				got(t)
+			}
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !idle:
+			return reach(err)
+		}
+		// Nothing for a while: make sure the connection still answers (a
+		// network cut shows no error until something is sent).
+		pctx, cancel := context.WithTimeout(ctx, feedPingTimeout)
+		err = conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return reach(err)
+		}
+	}
 }

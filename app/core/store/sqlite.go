@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -160,4 +161,106 @@ func (s *Store) migrateSQLite(ctx context.Context, from int) error {
 		}
 	}
 	return nil
+}
+
+// sqlitePoll is how often the SQLite change feed looks at the database's
+// data version.
+const sqlitePoll = 500 * time.Millisecond
+
+// sqliteDigests are queries whose answers change with each topic's data
+// (by topics' order): the change feed compares their digests when the data
+// version moved. Each reads a row or a handful (users, the account).
+var sqliteDigests = [len(topics)]string{
+	`SELECT n FROM credential_revision WHERE id = 1`,
+	`SELECT id, name, email, role, disabled, updated_at FROM users ORDER BY id`,
+	`SELECT * FROM account`,
+	`SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM audit`,
+}
+
+// sqliteFeed is the SQLite source of the change feed: every sqlitePoll it
+// reads PRAGMA data_version on a connection of its own (which moves when
+// any other connection, of this process or another, commits), and when it
+// moved, compares each topic's digest with the last one.
+func (s *Store) sqliteFeed(ctx context.Context, publish func(topicSet, error)) {
+	var conn *sql.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
+	version := int64(-1)
+	var last [len(topics)][sha256.Size]byte
+	t := time.NewTicker(sqlitePoll)
+	defer t.Stop()
+	for {
+		err := func() error {
+			if conn == nil {
+				var err error
+				if conn, err = s.DB.Conn(ctx); err != nil {
+					return err
+				}
+			}
+			var v int64
+			if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil || v == version {
+				return err
+			}
+			var changed topicSet
+			for i, q := range sqliteDigests {
+				d, err := rowsDigest(ctx, conn, q)
+				if err != nil {
+					return err
+				}
+				if d != last[i] || version < 0 {
+					changed |= 1 << i
+				}
+				last[i] = d
+			}
+			version = v
+			publish(changed, nil)
+			return nil
+		}()
+		if err != nil && conn != nil { // try a fresh connection next time
+			conn.Close()
+			conn = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// rowsDigest is a SHA-256 over every value of every row of query.
+func rowsDigest(ctx context.Context, conn *sql.Conn, query string) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return sum, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return sum, err
+	}
+	h := sha256.New()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return sum, err
+		}
+		for _, v := range vals {
+			fmt.Fprintf(h, "%#v;", v) // Go syntax: quoted strings, so rows cannot run together
+		}
+		h.Write([]byte{'\n'})
+	}
+	if err := rows.Err(); err != nil {
+		return sum, err
+	}
+	h.Sum(sum[:0])
+	return sum, nil
 }

@@ -22,6 +22,18 @@
 //     transaction-scoped advisory lock taken first. A transaction that
 //     PostgreSQL aborts as a serialization failure or a deadlock is retried,
 //     a bounded number of times.
+//   - Changes are announced by topic (credentials, users, settings, audit):
+//     Watch tells every watcher, on every machine, within about a second,
+//     and tells them everything again after its connection comes back. On
+//     PostgreSQL a transaction that writes a topic's table sends the
+//     notification itself, in that transaction, so no service has to
+//     remember to; a notification carries the topic's name, nothing else.
+//   - A PostgreSQL database that cannot be reached (refused or timed-out
+//     connections, a server restarting, a connection cut under a
+//     statement) fails calls with an error for which errors.Is(err,
+//     errs.ErrUnreachable) holds, and a connection attempt gives up after
+//     5 seconds unless the URL sets connect_timeout; a statement's own
+//     failure never carries it.
 //
 // SQLite: the data directory is created 0700 and the database file 0600;
 // every connection runs with foreign keys on and a busy timeout; the
@@ -41,6 +53,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -70,7 +83,9 @@ type Store struct {
 	// schema).
 	Fresh bool
 
-	unchecked bool // opened by OpenUnchecked, Check not yet passed
+	unchecked bool            // opened by OpenUnchecked, Check not yet passed
+	pgConfig  *pgx.ConnConfig // PostgreSQL: how the change feed connects
+	feed      feed
 }
 
 // IsURL reports whether target names a PostgreSQL database (a postgres://
@@ -275,9 +290,10 @@ func IsUnique(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-// Close closes the database (after checkpointing SQLite's WAL into the
-// database file).
+// Close ends every Watch and closes the database (after checkpointing
+// SQLite's WAL into the database file).
 func (s *Store) Close() error {
+	s.feed.close()
 	if s.Engine == SQLite {
 		s.DB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	}

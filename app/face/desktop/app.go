@@ -14,7 +14,9 @@
 // screen to show), team.go (joining a team from the first-run screen,
 // Settings > Team and invitations), users.go, credentials.go (API
 // Settings), verifier.go (Settings > Verification and the live check),
-// vault.go, audit.go, settings.go, clipboard.go.
+// vault.go, audit.go, settings.go, clipboard.go; feed.go tells the window
+// what changed and whether the database answers (events carry topics and
+// states, no data).
 //
 // The live check (TestCredential) lets net/http write its request and read
 // the answer (Request.Write, ReadResponse) on a connection it dials itself,
@@ -69,8 +71,9 @@ type App struct {
 	log   *logfmt.Logger
 	clock func() time.Time
 
-	clip *clipKeeper
-	ep   *endpoint
+	clip   *clipKeeper
+	ep     *endpoint
+	health *health
 
 	mu          sync.Mutex
 	emit        Emitter
@@ -98,6 +101,7 @@ func NewOpening(log *logfmt.Logger) *App {
 	a := &App{log: log, clock: time.Now, emit: func(string, ...any) {}, readable: make(chan struct{}), ready: make(chan struct{})}
 	a.clip = newClipKeeper(func() time.Time { return a.clock() })
 	a.ep = &endpoint{}
+	a.health = &health{send: a.send}
 	return a
 }
 
@@ -212,19 +216,25 @@ func Attach(ctx context.Context, a *App, w Window) {
 	}()
 }
 
-// keepHead saves the current core's audit head every core.HeadEvery while
-// the window is attached, until stopHead; a.mu must be held.
+// keepHead saves the current core's audit head every core.HeadEvery and
+// forwards its change feed to the window (feed.go) while the window is
+// attached, until stopHead; a.mu must be held.
 func (a *App) keepHead() {
 	if a.headCtx == nil || a.stopHead != nil || a.checkErr != nil || a.core == nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(a.headCtx)
-	done := make(chan struct{})
+	var running sync.WaitGroup
+	running.Add(2)
 	go func(c *core.Core) {
-		defer close(done)
+		defer running.Done()
 		c.KeepHeadSaved(ctx, func(err error) { a.log.Warn("audit head not saved", "err", err.Error()) })
 	}(a.core)
-	a.stopHead = func() { cancel(); <-done }
+	go func(c *core.Core) {
+		defer running.Done()
+		a.follow(ctx, c)
+	}(a.core)
+	a.stopHead = func() { cancel(); running.Wait() }
 }
 
 // Detach ends the idle watcher and signs out.
@@ -255,6 +265,7 @@ func (a *App) fail(op string, err error) error {
 		a.userID = 0
 		a.mu.Unlock()
 	}
+	a.health.noteFailure(err)
 	return &Failure{p}
 }
 

@@ -275,7 +275,7 @@ func TestJoinRefusals(t *testing.T) {
 		{"wrong passphrase", func(*testing.T) string { return used }, func(*testing.T) string { return "WRONG-WRONG-WRONG-WRONG" }, 0, errs.CodeInvalid, "passphrase", "open"},
 		{"expired", nil, nil, team.InvitationLifetime + time.Minute, errs.CodeInvalid, "invitation", "open"},
 		{"used", func(*testing.T) string { return used }, func(*testing.T) string { return usedPass }, 0, errs.CodeInvalid, "invitation", "join"},
-		{"unreachable database", func(*testing.T) string { return unreachable }, func(*testing.T) string { return "CORRECT-HORSE-BATTERY-STAPLE-77" }, 0, "database-unreachable", "", "join"},
+		{"unreachable database", func(*testing.T) string { return unreachable }, func(*testing.T) string { return "CORRECT-HORSE-BATTERY-STAPLE-77" }, 0, "unreachable", "", "join"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := testkit.NewClock()
@@ -358,7 +358,7 @@ func TestCreateTeamAccountFromFirstRun(t *testing.T) {
 	if _, err := w.CreateTeamAccount("postgres://keysmith@db.example.com/keysmith", ""); problem(t, err).Field != "database" {
 		t.Fatalf("an address without TLS checks: %v", err)
 	}
-	if _, err := w.CreateTeamAccount("postgres://keysmith@127.0.0.1:1/keysmith", "pw"); problem(t, err).Code != "database-unreachable" {
+	if _, err := w.CreateTeamAccount("postgres://keysmith@127.0.0.1:1/keysmith", "pw"); problem(t, err).Code != "unreachable" {
 		t.Fatalf("an unreachable database: %v", err)
 	}
 	if after := testkit.Listing(t, w.dir, true); after != before {

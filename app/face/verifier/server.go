@@ -73,9 +73,10 @@ type Server struct {
 
 	headerTimeout, bodyTimeout, idleTimeout time.Duration
 
-	events chan event
-	done   chan struct{}
-	wg     sync.WaitGroup
+	events   chan event
+	done     chan struct{}
+	wg       sync.WaitGroup
+	unfollow func() // stops the cache following the change feed, if it does
 
 	reg         atomic.Pointer[verifiers.Registration] // set by Announce
 	beatFailing bool                                   // the last heartbeat failed (logged once)
@@ -153,9 +154,12 @@ func (s *Server) Start(interval time.Duration) {
 	}()
 }
 
-// Close flushes what is pending, stops the bookkeeping and marks an
-// announced endpoint stopped.
+// Close flushes what is pending, stops the bookkeeping (and the cache's
+// following of the change feed) and marks an announced endpoint stopped.
 func (s *Server) Close() {
+	if s.unfollow != nil {
+		s.unfollow()
+	}
 	close(s.done)
 	s.wg.Wait()
 	if reg := s.reg.Load(); reg != nil {

@@ -69,6 +69,7 @@ type Server struct {
 	bin     string
 	runAs   string // user to run the binaries as ("" = this process's user)
 	opts    string // postgres's options, the port among them: Resume reuses them
+	paused  bool   // stopped by Pause
 	stopped bool
 }
 
@@ -157,6 +158,7 @@ func (s *Server) Pause() error {
 	if out, err := s.run("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "fast", "-w", "stop"); err != nil {
 		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
 	}
+	s.paused = true
 	return nil
 }
 
@@ -168,7 +170,35 @@ func (s *Server) Resume() error {
 	if out, err := s.pgCtlStart(); err != nil {
 		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
 	}
+	s.paused = false
+	// The admin pool's connections died with the server.
+	admin, err := sql.Open("pgx", s.base.String())
+	if err != nil {
+		return err
+	}
+	s.admin.Close()
+	s.admin = admin
 	return nil
+}
+
+// Own starts a cluster for t alone (Start), stopped when t ends: for a test
+// that stops and restarts its server (Pause, Resume). Without PostgreSQL it
+// skips t as DB does.
+func Own(t testing.TB) *Server {
+	t.Helper()
+	if os.Getenv(EnvURL) != "" {
+		t.Skipf("skipped: a test that restarts its server needs a cluster of its own, not %s", EnvURL)
+	}
+	s, err := Start()
+	if err != nil {
+		Unavailable(t, err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("stop the test cluster: %v", err)
+		}
+	})
+	return s
 }
 
 // run runs one of the PostgreSQL binaries, as s.runAs when set.
@@ -195,6 +225,9 @@ func (s *Server) Stop() error {
 	}
 	s.stopped = true
 	var err error
+	if s.paused {
+		return os.RemoveAll(s.dir)
+	}
 	if out, e := s.run("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop"); e != nil {
 		err = fmt.Errorf("pg_ctl stop: %v: %s", e, out)
 	}
@@ -290,7 +323,14 @@ func DB(t testing.TB) string {
 	if err != nil {
 		Unavailable(t, err)
 	}
-	u, drop, err := srv.CreateDB(context.Background())
+	return srv.DB(t)
+}
+
+// DB returns the URL of a new, empty database for t on s, dropped when t
+// ends (after the cleanups t registers later, such as closing a store).
+func (s *Server) DB(t testing.TB) string {
+	t.Helper()
+	u, drop, err := s.CreateDB(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

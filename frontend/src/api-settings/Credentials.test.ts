@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import ApiSettings from './ApiSettings.svelte';
-import { problem, backend, credential } from '../test/backend';
+import { problem, backend, credential, emit } from '../test/backend';
 import { fillIn } from '../test/form';
 
 type Cred = ReturnType<typeof credential>;
@@ -413,6 +413,28 @@ describe('Managing credentials', () => {
 });
 
 describe('Credential lists', () => {
+  it('reload by themselves after a change made elsewhere, keeping the filter, the page and an open dialog', async () => {
+    const items = store(Array.from({ length: 8 }, (_, i) => credential({ name: `order ${i}` })));
+    const user = await renderPage({ debounceMs: 20, pageSize: 5 });
+    await user.type(screen.getByLabelText('Filter Basic keys'), 'ord');
+    await waitFor(() => expect(screen.getByTestId('range-basic')).toHaveTextContent('1–5'));
+    await user.click(screen.getByRole('button', { name: 'Older Basic keys' }));
+    await waitFor(() => expect(screen.getByTestId('range-basic')).toHaveTextContent('6–8'));
+    await user.click(within(section('hmac')).getByRole('button', { name: 'Create new key' }));
+    const form = screen.getByRole('dialog', { name: 'Create HMAC API key' });
+    await user.type(within(form).getByLabelText('Name'), 'Half typed');
+
+    // Another administrator disables a key on this page, on another machine.
+    items[6] = { ...items[6], status: 'disabled' };
+    emit('changed', 'credentials');
+    await waitFor(() => expect(within(section('basic')).getAllByTestId('credential-row')[1]).toHaveTextContent(/disabled/i));
+    expect(backend.ListCredentials).toHaveBeenCalledWith({ type: 'basic', query: 'ord', limit: 5, offset: 5 });
+    expect(screen.getByLabelText('Filter Basic keys')).toHaveValue('ord');
+    expect(screen.getByTestId('range-basic')).toHaveTextContent('6–8');
+    expect(screen.getByRole('dialog', { name: 'Create HMAC API key' })).toHaveAttribute('open');
+    expect(within(form).getByLabelText('Name')).toHaveValue('Half typed');
+  });
+
   it('filters on the server after a pause, per section', async () => {
     store([credential({ name: 'alpha' }), credential({ name: 'beta' })]);
     const user = await renderPage({ debounceMs: 20 });

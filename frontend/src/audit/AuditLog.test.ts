@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import AuditLog from './AuditLog.svelte';
-import { backend } from '../test/backend';
+import { backend, emit } from '../test/backend';
 
 function entry(seq: number, detail = `detail ${seq}`) {
   return { seq, at: '2025-05-06T07:08:09Z', actor: 'ada@example.com', action: 'user.add', target: `user ${seq}`, detail };
@@ -20,6 +20,18 @@ describe('Audit log', () => {
     expect(rows[0]).toHaveTextContent('detail 2');
     expect(within(rows[0]).getByRole('cell', { name: /2025/ })).toBeInTheDocument();
     expect(backend.ListAudit).toHaveBeenCalledWith({ query: '', target: '', limit: 50, offset: 0 });
+  });
+
+  it('reloads by itself when the log grows, keeping the filter', async () => {
+    backend.ListAudit.mockResolvedValue({ entries: [entry(1)], total: 1 });
+    render(AuditLog, { debounceMs: 10 });
+    await screen.findAllByTestId('audit-row');
+    await userEvent.setup().type(screen.getByLabelText(/filter/i), 'user');
+    await waitFor(() => expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: 'user', target: '', limit: 50, offset: 0 }));
+    backend.ListAudit.mockResolvedValue({ entries: [entry(2), entry(1)], total: 2 });
+    emit('changed', 'audit');
+    await waitFor(() => expect(screen.getAllByTestId('audit-row')).toHaveLength(2));
+    expect(backend.ListAudit).toHaveBeenLastCalledWith({ query: 'user', target: '', limit: 50, offset: 0 });
   });
 
   it('reports an intact chain', async () => {

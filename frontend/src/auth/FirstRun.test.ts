@@ -114,7 +114,7 @@ describe('First run', () => {
     { name: 'a wrong passphrase', step: 'open', err: problem('invalid', "The invitation's passphrase is wrong.", 'passphrase'), field: 'Invitation passphrase' },
     { name: 'a used invitation', step: 'join', err: problem('invalid', 'This invitation was already used to join; ask an Administrator for a new one.', 'invitation'), field: 'Invitation file' },
     { name: 'a refused database password', step: 'join', err: problem('invalid', 'The team database refused its user name or password; check the database password and try again.', 'password'), field: 'Database password' },
-    { name: 'an unreachable database', step: 'join', err: problem('database-unreachable', 'Keysmith cannot reach the team database: check the network and that the database server is running, then try again.'), field: '' },
+    { name: 'an unreachable database', step: 'join', err: problem('unreachable', 'Cannot reach the team database (a network or server problem). Try again once it is back; a change sent as the connection dropped may or may not have been saved, so check first.'), field: '' },
   ] as const;
 
   for (const r of refusals) {

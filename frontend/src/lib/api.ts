@@ -116,7 +116,10 @@ export class ApiError extends Error {
 /** What the window does with each code the core can return. Keyed by every
  * ErrorCode, so a code added in Go (app/core/errs, copied to errorCodes.ts) and
  * not handled here fails svelte-check. */
-export const ERROR_HANDLING: Record<ErrorCode, 'show' | 'field' | 'sign-in' | 'vault-locked' | 'no-vault' | 'verifier-stopped'> = {
+export const ERROR_HANDLING: Record<
+  ErrorCode,
+  'show' | 'field' | 'sign-in' | 'vault-locked' | 'no-vault' | 'verifier-stopped' | 'unreachable'
+> = {
   invalid: 'field',
   throttled: 'show',
   internal: 'show',
@@ -144,7 +147,8 @@ export const ERROR_HANDLING: Record<ErrorCode, 'show' | 'field' | 'sign-in' | 'v
   'newer-vault': 'show',
   'verifier-stopped': 'verifier-stopped',
   'bad-export': 'show',
-  'database-unreachable': 'show',
+  /** The team database cannot be reached: the window shows one banner (onDatabase) until it is back. */
+  unreachable: 'unreachable',
 };
 
 /** Turns anything a binding may reject with into a displayable sentence. */
@@ -203,6 +207,7 @@ async function call<R, T extends Plain<R> = Plain<R>>(fn: () => Promise<R>): Pro
     const handling = ERROR_HANDLING[err.code];
     if (handling === 'sign-in' && signedOutHandler) signedOutHandler(err.message);
     if (handling === 'vault-locked') notifyVaultLocked('refused');
+    if (handling === 'unreachable') notifyDatabase(false);
     throw err;
   }
 }
@@ -376,4 +381,39 @@ export function onClipboard(cb: (news: ClipboardNews) => void): () => void {
     if (part(payload, 'cleared')) cb({ cleared: true });
     else if (typeof seconds === 'number') cb({ clearAfterSeconds: seconds });
   });
+}
+
+/** What the backend announces changes of (desktop.EventChanged). */
+export type Topic = 'credentials' | 'users' | 'settings' | 'audit';
+export const TOPICS: Topic[] = ['credentials', 'users', 'settings', 'audit'];
+
+/**
+ * Data of `topic` changed, in this window or on another machine (and every
+ * topic once the database is back after an outage): reload what shows it.
+ * The event names the topic only; the data comes through the bindings.
+ */
+export function onDataChanged(topic: Topic, cb: () => void): () => void {
+  return subscribe('changed', (payload) => {
+    if (payload === topic) cb();
+  });
+}
+
+const databaseListeners = new Set<(reachable: boolean) => void>();
+
+function notifyDatabase(reachable: boolean) {
+  for (const cb of [...databaseListeners]) cb(reachable);
+}
+
+/**
+ * The team database cannot be reached (the backend's "database" event, or
+ * any call refused with the code 'unreachable'), or can again (the event
+ * only: the backend keeps checking).
+ */
+export function onDatabase(cb: (reachable: boolean) => void): () => void {
+  databaseListeners.add(cb);
+  const off = subscribe('database', (payload) => cb(part(payload, 'reachable') === true));
+  return () => {
+    databaseListeners.delete(cb);
+    off();
+  };
 }

@@ -27,8 +27,8 @@ export const ERROR_CODES = [
   'vault-locked',
   'newer-vault',
   'verifier-stopped',
+  'unreachable',
   'bad-export',
-  'database-unreachable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,8 +1,11 @@
 // What every Keysmith list does around its one backend call, beside
 // FormState: a filter box that reloads after a pause in typing, Newer/Older
-// paging, a load that a newer one supersedes, and one error (in an ErrorBox
-// that takes keyboard focus) or status line for the whole list.
+// paging, a load that a newer one supersedes, one error (in an ErrorBox
+// that takes keyboard focus) or status line for the whole list, and a quiet
+// refresh when the backend says its data changed (here or on another
+// machine).
 import { tick } from 'svelte';
+import { codeOf, onDataChanged, type Topic } from './api';
 
 /** One page as the backend returns it: its items and how many match in all. */
 export interface Slice<T> {
@@ -52,6 +55,8 @@ export class ListState<T> {
   #options: ListOptions<T>;
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #refreshing: Promise<void> | null = null;
+  #again = false;
 
   constructor(options: ListOptions<T>) {
     this.#options = options;
@@ -79,21 +84,54 @@ export class ListState<T> {
   }
 
   /** Loads the current page; an answer that a newer load overtook is dropped. */
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    return this.#fetch(false);
+  }
+
+  /**
+   * Loads the current page again, quietly: the filter, the page (unless it
+   * went away), the status line and any open dialog stay as they are; no
+   * loading state, and a failure is not shown (an unreachable database has
+   * its own banner). Calls while one runs make one more, after it.
+   */
+  async refresh(): Promise<void> {
+    if (this.#refreshing) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#again = false;
+        await this.#fetch(true);
+      } while (this.#again);
+    })();
+    try {
+      await this.#refreshing;
+    } finally {
+      this.#refreshing = null;
+    }
+  }
+
+  /** Refreshes whenever the backend says `topic` changed; returns the unsubscribe (return it from onMount). */
+  follow(topic: Topic): () => void {
+    return onDataChanged(topic, () => void this.refresh());
+  }
+
+  async #fetch(quiet: boolean): Promise<void> {
     const mine = ++this.#seq;
-    this.loading = true;
+    if (!quiet) this.loading = true;
     try {
       const page = await this.#options.fetch({ query: this.query, limit: this.pageSize, offset: this.offset });
       if (mine !== this.#seq) return;
       if (this.#options.stepBack && page.items.length === 0 && this.offset > 0 && page.total > 0) {
         this.offset = Math.max(0, Math.floor((page.total - 1) / this.pageSize) * this.pageSize);
-        return this.load();
+        return this.#fetch(quiet);
       }
       this.items = page.items;
       this.total = page.total;
-      this.error = '';
+      if (!quiet) this.error = '';
     } catch (err) {
-      if (mine === this.#seq) await this.fail(err);
+      if (mine === this.#seq && !quiet) await this.fail(err);
     } finally {
       if (mine === this.#seq) this.loading = false;
     }
@@ -121,8 +159,9 @@ export class ListState<T> {
     return this.load();
   }
 
-  /** Shows what err says (replacing any status) and moves focus to it. */
+  /** Shows what err says (replacing any status) and moves focus to it; an unreachable database is left to its banner. */
   async fail(err: unknown): Promise<void> {
+    if (codeOf(err) === 'unreachable') return;
     this.status = '';
     this.error = err instanceof Error ? err.message : String(err);
     await tick();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ListState, type Slice, type SliceRequest } from './list.svelte';
+import { emit } from '../test/backend';
 
 interface Row {
   id: number;
@@ -128,5 +129,81 @@ describe('ListState', () => {
     list.remove({ id: 1, name: '' });
     expect(list.items?.map((r) => r.name)).toEqual(['Renamed', 'Row 3', 'New']);
     expect(list.total).toBe(3);
+  });
+
+  it('refreshes quietly when its topic changes: same filter and page, no loading state, status kept', async () => {
+    const b = backend(25);
+    const list = new ListState<Row>({ fetch: b.fetch, key: (r) => r.id, pageSize: 5 });
+    const off = list.follow('credentials');
+    list.query = 'Row 1';
+    await list.load();
+    await list.older();
+    list.say('Row 12 was renamed.');
+    b.fetch.mockClear();
+    let sawLoading = false;
+    b.fetch.mockImplementationOnce(async () => {
+      sawLoading = list.loading;
+      return { items: rows(100, 5), total: 11 };
+    });
+
+    emit('changed', 'users'); // another topic: nothing
+    emit('changed', 'credentials');
+    await vi.waitFor(() => expect(list.items?.[0].id).toBe(100));
+    expect(b.fetch).toHaveBeenCalledTimes(1);
+    expect(b.fetch).toHaveBeenCalledWith({ query: 'Row 1', limit: 5, offset: 5 });
+    expect([sawLoading, list.loading, list.status, list.total]).toEqual([false, false, 'Row 12 was renamed.', 11]);
+
+    off();
+    emit('changed', 'credentials');
+    await Promise.resolve();
+    expect(b.fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs one more refresh after the one in flight, however many changes arrive meanwhile', async () => {
+    const b = backend(3);
+    const list = new ListState<Row>({ fetch: b.fetch, key: (r) => r.id });
+    await list.load();
+    b.fetch.mockClear();
+    const first = deferred<Slice<Row>>();
+    b.fetch.mockImplementationOnce(() => first.promise);
+    const done = list.refresh();
+    list.refresh();
+    list.refresh();
+    list.refresh();
+    first.resolve({ items: rows(1, 3), total: 3 });
+    await done;
+    expect(b.fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a failed refresh to itself, and leaves an unreachable database to its banner', async () => {
+    const b = backend(3);
+    const list = new ListState<Row>({ fetch: b.fetch, key: (r) => r.id });
+    await list.load();
+    const focus = vi.fn();
+    list.errorBox = { focus };
+    b.fetch.mockRejectedValueOnce(new Error('Boom.'));
+    await list.refresh();
+    expect([list.error, list.items?.length, focus.mock.calls.length]).toEqual(['', 3, 0]);
+
+    const unreachable = { code: 'unreachable', message: 'Cannot reach the team database.' };
+    b.fetch.mockRejectedValueOnce(unreachable);
+    await list.load();
+    expect([list.error, list.loading, focus.mock.calls.length]).toEqual(['', false, 0]);
+    await list.fail(unreachable);
+    expect(list.error).toBe('');
+  });
+
+  it('a refresh that overtakes a load still ends the loading state', async () => {
+    const b = backend(3);
+    const list = new ListState<Row>({ fetch: b.fetch, key: (r) => r.id });
+    const slow = deferred<Slice<Row>>();
+    b.fetch.mockImplementationOnce(() => slow.promise);
+    const loading = list.load();
+    expect(list.loading).toBe(true);
+    await list.refresh();
+    expect([list.loading, list.items?.length]).toEqual([false, 3]);
+    slow.resolve({ items: [], total: 0 });
+    await loading;
+    expect([list.loading, list.items?.length]).toEqual([false, 3]);
   });
 });

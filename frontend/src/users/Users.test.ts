@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Users from './Users.svelte';
-import { admin, backend, basic } from '../test/backend';
+import { admin, backend, basic, emit } from '../test/backend';
 import { fillIn, type User } from '../test/form';
 
 async function renderUsers() {
@@ -90,6 +90,18 @@ describe('Users', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(opener).toHaveFocus();
     expect(backend.AddUser).not.toHaveBeenCalled();
+  });
+
+  it('reloads by itself after a change elsewhere, keeping a role chosen and not yet saved', async () => {
+    const user = await renderUsers();
+    await user.selectOptions(within(row('ada@example.com')).getByLabelText('Role for Ada Admin'), 'Advanced');
+    const carol = { ...basic, id: 3, name: 'Carol', email: 'carol@example.com' };
+    backend.ListUsers.mockResolvedValue([admin, { ...basic, disabled: true }, carol]);
+    emit('changed', 'users');
+    await waitFor(() => expect(screen.getAllByTestId('user-row')).toHaveLength(3));
+    expect(within(row('bob@example.com')).getByTestId('user-status')).toHaveTextContent('Disabled');
+    expect(within(row('ada@example.com')).getByLabelText('Role for Ada Admin')).toHaveValue('Advanced');
+    expect(within(row('carol@example.com')).getByLabelText('Role for Carol')).toHaveValue('Basic');
   });
 
   it('changes a role', async () => {
