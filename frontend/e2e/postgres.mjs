@@ -27,9 +27,11 @@ export async function startPostgres() {
     await exited;
   };
   const lines = readline.createInterface({ input: proc.stdout });
+  // Lines are queued until asked for, so none is lost between two asks.
   const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const next = () => new Promise((resolve) => waiting.push(resolve));
+  const queued = [];
+  lines.on('line', (line) => (waiting.length ? waiting.shift()(line) : queued.push(line)));
+  const next = () => (queued.length ? Promise.resolve(queued.shift()) : new Promise((resolve) => waiting.push(resolve)));
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`scripts/pgcluster did not start within ${START_TIMEOUT_MS / 1000}s: ${stderr}`)), START_TIMEOUT_MS);
     proc.once('error', (e) => reject(new Error(`cannot run scripts/pgcluster: ${e.message}`)));
