@@ -243,6 +243,9 @@ bench: $(DIST) $(BIN) $(RELEASE)
 	@# The credential service on a throwaway PostgreSQL (team mode): create p50/p99, list and filter.
 	KEYSMITH_TEST_ENGINE=postgres KEYSMITH_REQUIRE_POSTGRES=1 $(GO) test -tags $(GO_TAGS) -bench 'Create|List10k|Filter10k' -run '^$$' \
 		./app/core/credentials/ 2>&1 | tee $(BENCH_OUT)/go-bench-postgres.txt
+	@# A disable made on one machine, enforced by two serve replicas on others: p50/p99 over 100 changes.
+	KEYSMITH_REQUIRE_POSTGRES=1 $(GO) test -tags $(GO_TAGS) -bench 'DisablePropagation' -benchtime 100x -run '^$$' \
+		./app/face/verifier/ 2>&1 | tee -a $(BENCH_OUT)/go-bench-postgres.txt
 	KEYSMITH_BIN="$(ROOT)/$(BIN)" KEYSMITH_CRASH_OPS=1000 $(GO) test -tags $(GO_TAGS) -count=1 -v \
 		-run TestCrashDuringCreatesAndDeletes -timeout 30m ./tests/cli/ | grep -E '^(=== RUN|--- |    crash|ok|FAIL|PASS)' | tee $(BENCH_OUT)/crash.txt
 	@bash scripts/deps.sh --system

@@ -112,6 +112,10 @@ for engine, fname in (("SQLite", "go-bench.txt"), ("PostgreSQL", "go-bench-postg
 if creates:
     w("| Credential create, p50 / p99 (a transaction with its audit row; no target, reported for each engine) | %s | reported |" % "; ".join(
         "%s %.1f / %.1f ms" % (e, p50 / 1000, p99 / 1000) for e, (p50, p99) in creates.items()))
+m = re.search(r"^BenchmarkDisablePropagation-\d+\s+100\s+[\d.]+ ns/op\s+([\d.]+) p50-ms\s+([\d.]+) p99-ms", saved("go-bench-postgres.txt"), re.M)
+if m:
+    p50, p99 = float(m.group(1)), float(m.group(2))
+    w("| A disable on one machine enforced by two serve replicas on others (PostgreSQL notifications), p99 of 100 changes <= 100 ms | p50 %.1f ms, p99 %.1f ms | %s |" % (p50, p99, verdict(p99, 100, "ms", "{:.1f}")))
 config = ""
 for line in saved("serve.txt").splitlines():
     if line.startswith(("one core each", "all cores each")):
@@ -214,7 +218,7 @@ def section(title, fname, intro):
         w("_Not run in this report (no %s)._" % os.path.relpath(p))
     w("")
 section("Go benchmarks", "go-bench.txt", "`go test -bench .`, then the HMAC verify/raw pair 7 more times (the target uses the medians): opening the core on a database of 10,000 credentials (with the whole-database check, as the CLI does; with it deferred, as the window does before its first screen), credential create (p50, p99), list and filter among 10,000 credentials, vault unlock with the default KDF and list/search among 10,000 items, one HMAC verification next to the raw HMAC-SHA1 of the same signing string, one accepted Basic request and its answer over a kept-alive loopback connection (the whole path of keysmith serve).")
-section("Go benchmarks on PostgreSQL", "go-bench-postgres.txt", "The credential benchmarks again with the core on a throwaway PostgreSQL cluster on this machine (KEYSMITH_TEST_ENGINE=postgres): create (p50, p99), list and filter among 10,000 credentials.")
+section("Go benchmarks on PostgreSQL", "go-bench-postgres.txt", "The credential benchmarks again with the core on a throwaway PostgreSQL cluster on this machine (KEYSMITH_TEST_ENGINE=postgres): create (p50, p99), list and filter among 10,000 credentials; then how long a disable made on one machine takes to be refused by two serve replicas on two others (p50, p99 over 100 changes).")
 section("Crash test", "crash.txt", "The CLI killed with SIGKILL at random moments during 1,000 creates and deletes; the database must pass `PRAGMA integrity_check` and its audit chain must verify.")
 section("keysmith serve under wrk", "serve.txt", "scripts/bench-serve.sh: `keysmith serve` beside nginx answering `return 200`, same run, same wrk settings.")
 section("keysmith serve under a Legacy password flood", "legacy.txt", "scripts/bench-legacy.sh: p99 of valid Basic, HMAC-SHA1 and Legacy requests idle and while 64 more connections send wrong Legacy passwords (for one known username, then for a new username on every request), and the peak RSS of `keysmith serve` over the run.")
