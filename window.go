@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	goruntime "runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"keysmith/app/core"
+	"keysmith/app/core/errs"
 	"keysmith/app/face/cli"
 	"keysmith/app/face/desktop"
 	"keysmith/app/face/logfmt"
@@ -42,21 +44,27 @@ func openWindow(dir string) int {
 	log := logfmt.New(os.Stderr, nil)
 	// The database opens while the window and its web view start.
 	facade := desktop.NewOpening(log)
-	var opened *core.Core
 	ready := make(chan struct{})
+	later, stopLater := context.WithCancel(context.Background())
 	go func() {
 		defer close(ready)
 		if bindingsRun { // wails build only reads the bound methods: no data is touched
 			return
 		}
-		var err error
 		// The whole-database check runs after the first screen can show
 		// (desktop.Opened), and before anything can write.
-		opened, err = core.Open(context.Background(), dir, core.Options{CheckLater: true})
+		opened, err := core.Open(context.Background(), dir, core.Options{CheckLater: true})
 		if err != nil {
 			log.Error("cannot open data directory", "dir", dir, "err", err.Error())
 		}
 		desktop.Opened(facade, opened, err)
+		if errors.Is(err, errs.ErrUnreachable) {
+			// A team database that is down as the window starts: it opens
+			// when the database is back, without a restart.
+			go desktop.OpenLater(later, facade, func(ctx context.Context) (*core.Core, error) {
+				return core.Open(ctx, dir, core.Options{})
+			})
+		}
 	}()
 
 	var wctx context.Context
@@ -117,9 +125,8 @@ func openWindow(dir string) int {
 		OnShutdown: func(ctx context.Context) {
 			desktop.Detach(ctx, facade)
 			<-ready
-			if opened != nil {
-				opened.Close()
-			}
+			stopLater()
+			desktop.Close(facade)
 		},
 		// Software rendering, as Wails does by default (wails#2977: blank
 		// windows with some GPU drivers); a forms UI does not need the GPU.

@@ -237,6 +237,23 @@ func (a *App) keepHead() {
 	a.stopHead = func() { cancel(); running.Wait() }
 }
 
+// Close closes the facade's core, whichever it has now (the one opened
+// at start, or one a join or a later open put in its place), once its
+// audit head saving has stopped. (A function, not a method: never bound.)
+func Close(a *App) error {
+	a.mu.Lock()
+	c, stop := a.core, a.stopHead
+	a.stopHead = nil
+	a.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if c == nil {
+		return nil
+	}
+	return c.Close()
+}
+
 // Detach ends the idle watcher and signs out.
 func Detach(ctx context.Context, a *App) {
 	a.mu.Lock()

@@ -9,11 +9,4 @@ func CheckVaultIdle(a *App) { a.checkVaultIdle() }
 var Exchange = exchange
 
 // CloseCore closes the facade's core, whichever it has now.
-func CloseCore(a *App) {
-	a.mu.Lock()
-	c := a.core
-	a.mu.Unlock()
-	if c != nil {
-		c.Close()
-	}
-}
+func CloseCore(a *App) { Close(a) }

@@ -159,3 +159,54 @@ func (h *health) probe(first bool) {
 		}
 	}()
 }
+
+// OpenLater keeps trying open, with growing pauses, while it fails because
+// the team database cannot be reached, after the window started without
+// its core (Opened with that error): the window shows the database as
+// unreachable meanwhile, and once open succeeds the facade takes the core
+// (opened and checked) and tells the window the database is back, so the
+// screen that could not load loads. Another failure ends the tries and
+// becomes the facade's error. It returns when open succeeded or failed
+// otherwise, or ctx ended. (A function, not a method: never bound.)
+func OpenLater(ctx context.Context, a *App, open func(context.Context) (*core.Core, error)) {
+	a.await()
+	a.health.mu.Lock()
+	a.health.markDown()
+	a.health.mu.Unlock()
+	pause := probeMin
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		c, err := open(ctx)
+		if ctx.Err() != nil { // the window is closing
+			if c != nil {
+				c.Close()
+			}
+			return
+		}
+		if errors.Is(err, errs.ErrUnreachable) {
+			pause = min(2*pause, probeMax)
+			continue
+		}
+		a.mu.Lock()
+		a.core, a.openErr, a.checkErr = c, err, err
+		if c != nil {
+			a.clock = c.Clock
+			a.keepHead()
+		}
+		a.mu.Unlock()
+		if err != nil {
+			a.log.Error("cannot open data directory", "err", err.Error())
+			return
+		}
+		if a.health.up() {
+			for _, t := range core.Topics() {
+				a.send(EventChanged, string(t))
+			}
+		}
+		return
+	}
+}

@@ -128,3 +128,51 @@ func TestWindowWhileDatabaseDown(t *testing.T) {
 		t.Errorf("a call after the database is back: %v", err)
 	}
 }
+
+// A window started while its team database is down says so, and opens
+// the account by itself once the database is back: no restart.
+func TestWindowStartsWhileDatabaseDown(t *testing.T) {
+	srv := pgtest.Own(t)
+	ctx := context.Background()
+	dir, url := t.TempDir(), srv.DB(t)
+	open := func(ctx context.Context) (*core.Core, error) {
+		return core.Open(ctx, dir, core.Options{Params: &testkit.CheapParams, Database: url})
+	}
+	c, err := open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Seed(t, c)
+	c.Close()
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = open(ctx)
+	if !errors.Is(err, errs.ErrUnreachable) {
+		t.Fatalf("open with the database down: %v, want unreachable", err)
+	}
+	a, rec := desktop.NewOpening(logfmt.Discard()), &recorder{}
+	wctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(func() { cancel(); desktop.Close(a) })
+	desktop.Attach(wctx, a, desktop.Window{Emit: rec.emit, Clipboard: &fakeBoard{}})
+	desktop.Opened(a, nil, err)
+	go desktop.OpenLater(wctx, a, open)
+	var f *desktop.Failure
+	if _, err := a.State(); !errors.As(err, &f) || f.Code != "unreachable" {
+		t.Fatalf("the first screen with the database down: %#v, want code unreachable", err)
+	}
+	down := fmt.Sprint(desktop.EventDatabase, []any{map[string]any{"reachable": false}})
+	up := fmt.Sprint(desktop.EventDatabase, []any{map[string]any{"reachable": true}})
+	m := rec.await(t, 0, down)
+
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	rec.await(t, m, up, changed("credentials"))
+	if st, err := a.State(); err != nil || st.Account != "Acme" {
+		t.Fatalf("the first screen once the database is back: %+v %v", st, err)
+	}
+	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
+		t.Fatalf("sign in once the database is back: %v", err)
+	}
+}
