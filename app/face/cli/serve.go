@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -66,6 +67,20 @@ func (r *run) serve(args []string) error {
 		return usagef("%s", err.Error())
 	}
 	c, admin, err := r.signInAdmin()
+	// A team database that is down as serve starts (a server booting
+	// before it, a restart): serve waits for it rather than exit.
+	for pause := time.Second; errors.Is(err, errs.ErrUnreachable); pause = min(2*pause, 30*time.Second) {
+		fmt.Fprintf(r.env.Stderr, "keysmith serve: cannot reach the team database; trying again in %s\n", pause)
+		wait, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		select {
+		case <-time.After(pause):
+		case <-wait.Done():
+			stop()
+			return err
+		}
+		stop()
+		c, admin, err = r.signInAdmin()
+	}
 	if err != nil {
 		return err
 	}

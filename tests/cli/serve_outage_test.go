@@ -1,0 +1,87 @@
+package clitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"keysmith/app/testkit"
+	"keysmith/app/testkit/pgtest"
+)
+
+// syncBuffer is a bytes.Buffer a process may write while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// keysmith serve started while its team database is down says so and
+// waits; once the database is back it answers, without a restart.
+func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
+	bin := binary(t)
+	srv := pgtest.Own(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	env := []string{"KEYSMITH_DATA_DIR=" + dir, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD=" + testkit.AdminPassword}
+	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test", "--database", srv.DB(t)); p.code != 0 {
+		t.Fatalf("init: %+v", p)
+	}
+	p := runBin(t, env, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
+	var k struct{ Key, Secret string }
+	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &k) != nil {
+		t.Fatalf("create: %+v", p)
+	}
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve", "--listen", addr)
+	cmd.Env = append(env, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), "cannot reach the team database; trying again"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not say it waits for the database:\n%s", logs)
+		}
+	}
+	if err := srv.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/messages", nil)
+		req.SetBasicAuth(k.Key, k.Secret)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Fatalf("serve answered %d for a valid key once the database was back\n%s", res.StatusCode, logs)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer within 60 s of the database coming back:\n%s", logs)
+		}
+	}
+	if strings.Contains(logs.String(), testkit.AdminPassword) || strings.Contains(logs.String(), k.Secret) {
+		t.Fatalf("serve logged a secret:\n%s", logs)
+	}
+}
