@@ -26,7 +26,8 @@
 //   - A header listed in the signature, or Authorization, that appears more
 //     than once is refused: which copy was signed would be ambiguous.
 //   - Credentials come from a credentials.Cache: a change made by any
-//     process applies within the cache's poll interval.
+//     process applies as soon as the cache learns of it (its change feed,
+//     or its poll interval while the feed is down).
 package verify
 
 import (
