@@ -51,7 +51,7 @@ type Cache struct {
 	// Set by Follow (follow.go).
 	following atomic.Bool  // requests never read the revision
 	feedLive  atomic.Bool  // the change feed is connected
-	offline   atomic.Bool  // the last read of the database failed as unreachable
+	offline   atomic.Bool  // the last read of the database failed (unreachable, too slow, refused)
 	current   atomic.Int64 // unix nanoseconds (clock) when the cache was last known up to date
 	recheckMu sync.Mutex
 	report    func(msg string, err error)

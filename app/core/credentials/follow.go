@@ -2,7 +2,6 @@ package credentials
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -38,8 +37,13 @@ var (
 type Watch func(ctx context.Context, fn func(store.Change))
 
 // Follow keeps c up to date from watch until ctx ends (see Cache): each
-// credentials change rereads the revision at once; while the feed is down,
-// or the last read failed, the revision is reread every poll interval.
+// credentials change rereads the revision at once (off the feed's own
+// goroutine, so a slow read never holds the feed); while the feed is down,
+// or the last read failed, the revision is reread every poll interval, and
+// even while the feed runs it is reread every LivePoll, so a feed that
+// stays connected but delivers nothing still catches up. A reread that
+// takes longer than RereadTimeout, or fails in any way, counts as the
+// database unreachable: MaxStale then runs from the last good read.
 // report is told of each change of state, in one sentence for a log: the
 // feed lost or back, the database unreachable (err set) or reachable
 // again. Follow returns at once; c stays usable after ctx ends, rereading
@@ -51,6 +55,7 @@ func (c *Cache) Follow(ctx context.Context, watch Watch, report func(msg string,
 	c.report = report
 	c.following.Store(true)
 	c.current.Store(c.s.clock().UnixNano())
+	kick := make(chan struct{}, 1) // a reread is due; one pending is enough
 	go watch(ctx, func(ch store.Change) {
 		if ch.Err != nil {
 			if c.feedLive.Swap(false) {
@@ -65,32 +70,48 @@ func (c *Cache) Follow(ctx context.Context, watch Watch, report func(msg string,
 			c.report("change notifications running", nil)
 		}
 		if slices.Contains(ch.Topics, store.TopicCredentials) {
-			c.recheck(ctx)
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
 		}
 	})
 	go func() {
 		defer c.following.Store(false)
 		t := time.NewTicker(max(c.poll, time.Millisecond))
 		defer t.Stop()
+		last := time.Now() // of the last reread, on the monotonic clock
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-kick:
 			case <-t.C:
+				if c.feedLive.Load() && !c.offline.Load() && time.Since(last) < LivePoll {
+					continue
+				}
 			}
-			if !c.feedLive.Load() || c.offline.Load() {
-				c.recheck(ctx)
-			}
+			c.recheck(ctx)
+			last = time.Now()
 		}
 	}()
 }
+
+// LivePoll is how often a Cache that follows a running change feed rereads
+// the revision all the same; RereadTimeout bounds one reread.
+const (
+	LivePoll      = 5 * time.Second
+	RereadTimeout = 2 * time.Second
+)
 
 // recheck rereads the revision (starting over if it moved) and records
 // whether the database could be read.
 func (c *Cache) recheck(ctx context.Context) {
 	c.recheckMu.Lock()
 	defer c.recheckMu.Unlock()
-	err := c.reread(ctx)
+	rctx, cancel := context.WithTimeout(ctx, RereadTimeout)
+	err := c.reread(rctx)
+	cancel()
 	switch {
 	case err == nil:
 		c.current.Store(c.s.clock().UnixNano())
@@ -98,10 +119,8 @@ func (c *Cache) recheck(ctx context.Context) {
 			c.report("database reachable again; credentials are up to date", nil)
 		}
 	case ctx.Err() != nil:
-	case errors.Is(err, errs.ErrUnreachable):
+	default: // unreachable, too slow, or refusing: what c holds ages from now on
 		c.lost(err)
-	default:
-		c.report("cannot read the credential revision", err)
 	}
 }
 

@@ -63,6 +63,13 @@ func feedDown(ctx context.Context, fn func(store.Change)) {
 	<-ctx.Done()
 }
 
+// feedSilent is a change feed that connects and then delivers nothing (a
+// pooler that drops notifications): the cache must not rely on it alone.
+func feedSilent(ctx context.Context, fn func(store.Change)) {
+	fn(store.Change{Topics: []store.Topic{store.TopicCredentials}})
+	<-ctx.Done()
+}
+
 // A verifier's cache on one machine refuses a credential disabled on
 // another machine, with the change feed (which the cache alone would not
 // poll for an hour) and with the feed down (the revision reread every
@@ -75,6 +82,8 @@ func TestCacheFollowsOtherMachines(t *testing.T) {
 	}{
 		{"with notifications", time.Hour, func(b *core.Core) credentials.Watch { return b.Watch }},
 		{"with notifications down", 50 * time.Millisecond, func(*core.Core) credentials.Watch { return feedDown }},
+		// Connected but silent: the reread every LivePoll catches up.
+		{"with notifications silent", 50 * time.Millisecond, func(*core.Core) credentials.Watch { return feedSilent }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
