@@ -40,10 +40,16 @@ func checkKey(ctx context.Context, st *store.Store, key *keyfile.Key, log *audit
 			}
 			return nil
 		}
+		if errors.Is(err, errs.ErrUnreachable) {
+			return fmt.Errorf("key check: %w", err) // not damage: the database went away
+		}
 		if !errors.Is(err, sql.ErrNoRows) || inserted {
 			return fmt.Errorf("%w: key check: %v", errs.ErrCorruptDatabase, err)
 		}
 		ok, err := log.FirstEntryKeyed(ctx, st.DB)
+		if errors.Is(err, errs.ErrUnreachable) {
+			return fmt.Errorf("key check: %w", err)
+		}
 		if err != nil {
 			return fmt.Errorf("%w: key check: %v", errs.ErrCorruptDatabase, err)
 		}

@@ -3,11 +3,13 @@ package clitest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -52,7 +54,9 @@ func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--listen", addr)
-	cmd.Env = append(env, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	// A database password in the environment (the test cluster trusts
+	// loopback and asks for none): serve drops it once the database is open.
+	cmd.Env = append(env, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir(), "KEYSMITH_DATABASE_PASSWORD=team-db-password-in-env")
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -79,6 +83,17 @@ func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("serve did not answer within 60 s of the database coming back:\n%s", logs)
+		}
+	}
+	if runtime.GOOS == "linux" {
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", cmd.Process.Pid))
+		if err != nil || !bytes.Contains(environ, []byte("KEYSMITH_EMAIL=ada@acme.test")) {
+			t.Fatalf("read serve's environment: %v", err)
+		}
+		for _, secret := range []string{testkit.AdminPassword, "team-db-password-in-env"} {
+			if bytes.Contains(environ, []byte(secret)) {
+				t.Fatalf("serve keeps a password in /proc/PID/environ once running: %q", secret)
+			}
 		}
 	}
 	if strings.Contains(logs.String(), testkit.AdminPassword) || strings.Contains(logs.String(), k.Secret) {

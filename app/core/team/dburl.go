@@ -22,8 +22,9 @@ var allowedParams = map[string]bool{"sslmode": true, "sslrootcert": true, "conne
 // most once. It returns the URL without its password, and the password
 // apart, so that neither a file nor a log line holds it in the address. A
 // database on another machine must be reached over TLS that checks its
-// certificate (sslmode verify-full or verify-ca): the connection carries
-// the database password and every credential's sealed state. A host on
+// certificate (sslmode verify-full, or verify-ca with the team's own
+// authority in sslrootcert): the connection carries the database password
+// and every credential's sealed state. A host on
 // this machine, or a Unix socket, may use any sslmode.
 func CheckDatabaseURL(s string) (clean, password string, err error) {
 	bad := func(why string) (string, string, error) {
@@ -95,6 +96,12 @@ func CheckDatabaseURL(s string) (clean, password string, err error) {
 	}
 	if !local(host) && mode != "verify-full" && mode != "verify-ca" {
 		return bad("reaches another machine without checking its certificate: add sslmode=verify-full")
+	}
+	// verify-ca checks the chain but not the name: against the system's
+	// authorities, any site with a public certificate would pass for the
+	// database. It needs the team's own authority.
+	if !local(host) && mode == "verify-ca" && (q.Get("sslrootcert") == "" || q.Get("sslrootcert") == "system") {
+		return bad("uses sslmode=verify-ca without sslrootcert (the file of the authority that signed the database's certificate); add it, or use sslmode=verify-full")
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), password, nil

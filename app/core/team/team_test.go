@@ -23,7 +23,9 @@ func TestCheckDatabaseURL(t *testing.T) {
 		in, clean, password, err string
 	}{
 		{in: "postgres://keysmith@db.example.com/keysmith?sslmode=verify-full", clean: "postgres://keysmith@db.example.com/keysmith?sslmode=verify-full"},
-		{in: "postgresql://k:s3cret@db.example.com:5433/ks?sslmode=verify-ca", clean: "postgresql://k@db.example.com:5433/ks?sslmode=verify-ca", password: "s3cret"},
+		{in: "postgresql://k:s3cret@db.example.com:5433/ks?sslmode=verify-ca&sslrootcert=%2Fetc%2Fkeysmith%2Fca.crt", clean: "postgresql://k@db.example.com:5433/ks?sslmode=verify-ca&sslrootcert=%2Fetc%2Fkeysmith%2Fca.crt", password: "s3cret"},
+		{in: "postgres://k@db.example.com/ks?sslmode=verify-ca", err: "verify-ca without sslrootcert"},
+		{in: "postgres://k@db.example.com/ks?sslmode=verify-ca&sslrootcert=system", err: "verify-ca without sslrootcert"},
 		{in: "postgres://k@127.0.0.1:5432/ks", clean: "postgres://k@127.0.0.1:5432/ks"},
 		{in: "postgres://k@[::1]/ks?sslmode=disable", clean: "postgres://k@[::1]/ks?sslmode=disable"},
 		{in: "postgres://k@localhost/ks?password=p%40ss", clean: "postgres://k@localhost/ks", password: "p@ss"},

@@ -21,6 +21,7 @@ import (
 
 	"keysmith/app/core"
 	"keysmith/app/core/errs"
+	"keysmith/app/core/team"
 	"keysmith/app/version"
 )
 
@@ -51,8 +52,9 @@ type Env struct {
 	Getenv     func(string) string
 	// Terminal reports whether standard input is an interactive terminal.
 	Terminal bool
-	// ForgetPassword drops KEYSMITH_PASSWORD from the process environment
-	// once a long-running command has signed in (nil: nothing to drop).
+	// ForgetPassword drops KEYSMITH_PASSWORD and KEYSMITH_DATABASE_PASSWORD
+	// from the process environment once a long-running command has signed
+	// in and opened its database (nil: nothing to drop).
 	ForgetPassword func()
 	// ReadSecret reads a line from the terminal without echo.
 	ReadSecret func(prompt string) (string, error)
@@ -76,7 +78,7 @@ func OSEnv(openWindow func(string) int) Env {
 			return string(b), err
 		},
 		OpenWindow:     openWindow,
-		ForgetPassword: func() { forgetEnv(EnvPassword) },
+		ForgetPassword: func() { forgetEnv(EnvPassword); forgetEnv(team.EnvDatabasePassword) },
 	}
 }
 
