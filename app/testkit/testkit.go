@@ -431,6 +431,22 @@ func SelfSigned(t testing.TB) (certPEM, keyPEM []byte) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})
 }
 
+// SyncBuffer is a bytes.Buffer that a process's output may be copied into
+// while the test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *SyncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
 // Binary returns the built keysmith binary that KEYSMITH_BIN names (make
 // test sets it), and skips t without it, so go test ./... needs Go alone.
 func Binary(t testing.TB) string {

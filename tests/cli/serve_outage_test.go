@@ -11,26 +11,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"keysmith/app/testkit"
 	"keysmith/app/testkit/pgtest"
 )
-
-// syncBuffer is a bytes.Buffer a process may write while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // keysmith serve started while its team database is down says so and
 // waits; once the database is back it answers, without a restart.
@@ -57,7 +43,7 @@ func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
 	// A database password in the environment (the test cluster trusts
 	// loopback and asks for none): serve drops it once the database is open.
 	cmd.Env = append(env, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir(), "KEYSMITH_DATABASE_PASSWORD=team-db-password-in-env")
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

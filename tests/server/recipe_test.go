@@ -148,13 +148,13 @@ func TestServerRecipe(t *testing.T) {
 	args, env := unitCommand(t, bin, state, creds, servePort)
 	serve := exec.Command(args[0], args[1:]...)
 	serve.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + tmp}, env...)
-	var serveLog bytes.Buffer
-	serve.Stdout, serve.Stderr = &serveLog, &serveLog
+	serveLog := &testkit.SyncBuffer{}
+	serve.Stdout, serve.Stderr = serveLog, serveLog
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { serve.Process.Signal(syscall.SIGTERM); serve.Wait() })
-	waitOK(t, fmt.Sprintf("http://127.0.0.1:%d/keysmith/health", servePort), &serveLog)
+	waitOK(t, fmt.Sprintf("http://127.0.0.1:%d/keysmith/health", servePort), serveLog)
 
 	// 4. nginx in front of a service, with README's locations.
 	nginxPort := startNginx(t, servePort)
@@ -288,13 +288,13 @@ http {
 		t.Fatal(err)
 	}
 	nginx := exec.Command("nginx", "-c", confPath, "-p", prefix)
-	var log bytes.Buffer
-	nginx.Stderr = &log
+	log := &testkit.SyncBuffer{}
+	nginx.Stderr = log
 	if err := nginx.Start(); err != nil {
 		t.Fatalf("nginx (make deps installs it): %v", err)
 	}
 	t.Cleanup(func() { nginx.Process.Signal(syscall.SIGTERM); nginx.Wait() })
-	waitOK(t, fmt.Sprintf("http://127.0.0.1:%d/", service), &log)
+	waitOK(t, fmt.Sprintf("http://127.0.0.1:%d/", service), log)
 	return port
 }
 
@@ -314,7 +314,7 @@ func get(t *testing.T, url, key, secret string) (int, string) {
 }
 
 // waitOK waits up to 20 s for a 200 from url.
-func waitOK(t *testing.T, url string, log *bytes.Buffer) {
+func waitOK(t *testing.T, url string, log fmt.Stringer) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if res, err := http.Get(url); err == nil {
