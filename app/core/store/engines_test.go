@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -353,5 +354,31 @@ func TestNoEngineBranchesOutsideStore(t *testing.T) {
 				t.Errorf("%s holds %s: engine differences belong in the store", f, bad)
 			}
 		}
+	}
+}
+
+// An address's sslrootcert is read whole by the driver: anything but a
+// regular file of bounded size is refused before it is read, with the
+// field the window marks.
+func TestRootCertBounded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.crt")
+	if err := os.WriteFile(big, make([]byte, 1<<20+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"a device", "/dev/zero", "not a regular file"},
+		{"a directory", dir, "not a regular file"},
+		{"too large", big, "not a regular file of at most 1 MiB"},
+		{"missing", filepath.Join(dir, "none.crt"), "Cannot read the certificate authority file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(context.Background(), "postgres://k@db.example.com/k?sslmode=verify-full&sslrootcert="+url.QueryEscape(tc.path))
+			var inv *errs.Invalid
+			if !errors.As(err, &inv) || inv.Field != "database" || !strings.Contains(inv.Message, tc.want) {
+				t.Fatalf("open with sslrootcert %s: %v, want a refusal on field database saying %q", tc.path, err, tc.want)
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -38,6 +40,9 @@ const connectTimeout = 5 * time.Second
 // pgDB returns a handle (no connection yet) on the database at rawURL, and
 // the configuration its connections use.
 func pgDB(rawURL string) (*sql.DB, *pgx.ConnConfig, error) {
+	if err := checkRootCert(rawURL); err != nil {
+		return nil, nil, err
+	}
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		// The URL may hold a password: name the problem, not the URL.
@@ -47,6 +52,31 @@ func pgDB(rawURL string) (*sql.DB, *pgx.ConnConfig, error) {
 		cfg.ConnectTimeout = connectTimeout
 	}
 	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), cfg, nil
+}
+
+// maxRootCert bounds the sslrootcert file the driver reads whole.
+const maxRootCert = 1 << 20
+
+// checkRootCert refuses an sslrootcert that is not a regular file of at
+// most maxRootCert bytes before the driver reads it whole: an address may
+// come from an invitation, and /dev/zero is a path too.
+func checkRootCert(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil // the driver's parse says what is wrong
+	}
+	path := u.Query().Get("sslrootcert")
+	if path == "" || path == "system" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return errs.Invalidf("database", "Cannot read the certificate authority file %s that the database address names (sslrootcert): %s.", path, errs.SystemText(err))
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxRootCert {
+		return errs.Invalidf("database", "The certificate authority file %s that the database address names (sslrootcert) is not a regular file of at most 1 MiB.", path)
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*Store, error) {

@@ -47,7 +47,11 @@ func (a *App) State() (State, error) {
 }
 
 // Setup creates the account and its first Administrator, and signs them in.
+// It waits for a join under way (team.go), which may put another core in
+// place.
 func (a *App) Setup(req SetupRequest) (State, error) {
+	a.joining.mu.Lock()
+	defer a.joining.mu.Unlock()
 	c, err := a.current()
 	if err != nil {
 		return State{}, a.fail("setup", err)
@@ -64,8 +68,11 @@ func (a *App) Setup(req SetupRequest) (State, error) {
 	return a.State()
 }
 
-// SignIn signs a user in.
+// SignIn signs a user in, on the core in place once any join under way
+// has ended.
 func (a *App) SignIn(email, password string) (State, error) {
+	a.joining.mu.Lock()
+	defer a.joining.mu.Unlock()
 	c, err := a.current()
 	if err != nil {
 		return State{}, a.fail("sign-in", err)

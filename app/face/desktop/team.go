@@ -227,7 +227,8 @@ func (a *App) replaceCore(op string, replace func(c *core.Core, ctx context.Cont
 	next, err := replace(c, ctx, opt)
 	cancel()
 	a.mu.Lock()
-	a.core = next
+	// Nobody is signed in to the core put in place.
+	a.core, a.userID = next, 0
 	if next == nil { // the data directory could not be opened again
 		a.openErr, a.checkErr = err, err
 	}
