@@ -91,7 +91,7 @@ async function signedIn(name, dataDir) {
   return app;
 }
 
-test('two desktops and two serve replicas share one team database', { timeout: 300_000 }, async () => {
+test('two desktops and two serve replicas share one team database', { timeout: 300_000 }, async (t) => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keysmith-team-'));
   const dir = (n) => path.join(tmp, n);
@@ -115,15 +115,19 @@ test('two desktops and two serve replicas share one team database', { timeout: 3
 
     // Created on A: B's open list shows it by itself; both replicas accept it.
     const { key, secret } = await createBasicKey(a.page, 'Orders');
-    await byId(a.page, 'secret-ok').click();
+    const created = Date.now();
     const onB = byId(b.page, 'credential-list-basic').getByTestId('credential-row').filter({ hasText: key });
-    await onB.waitFor({ timeout: 2_000 });
+    await onB.waitFor({ timeout: 1_000 });
+    t.diagnostic(`desktop B listed the key created on A ${Date.now() - created} ms after A confirmed it`);
+    await byId(a.page, 'secret-ok').click();
     const good = { Authorization: basicAuth(key, secret) };
     await within1s(replicas, good, 200);
 
     // Disabled on B: refused by both replicas within 1 s.
     await onB.getByRole('button', { name: 'Disable Orders' }).click();
+    const disabled = Date.now();
     await within1s(replicas, good, 401);
+    t.diagnostic(`both replicas refused the key ${Date.now() - disabled} ms after B's click on Disable`);
 
     // A body request accepted by one replica is a replay on the other.
     const hmacKey = cli(dir('a'), ['keys', 'create', '--type', 'hmac', '--name', 'Signed', '--json']);
