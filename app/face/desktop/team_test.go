@@ -1,7 +1,6 @@
 package desktop_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -21,26 +20,12 @@ import (
 	"keysmith/app/testkit/pgtest"
 )
 
-// lockedBuffer is a log the facade writes to from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // win is a window's facade as the tests drive it: its file dialog answers
 // with path ("" as if cancelled) and counts how often it was shown.
 type win struct {
 	*desktop.App
 	dir   string
-	log   *lockedBuffer
+	log   *testkit.SyncBuffer
 	rec   *recorder
 	board *fakeBoard
 	mu    sync.Mutex
@@ -69,7 +54,7 @@ func firstRun(t *testing.T, dir string, clock *testkit.Clock) *win {
 	}
 	p := testkit.CheapParams
 	opt := core.Options{Params: &p, Clock: clock.Now}
-	w := &win{dir: dir, log: &lockedBuffer{}, rec: &recorder{}, board: &fakeBoard{}}
+	w := &win{dir: dir, log: &testkit.SyncBuffer{}, rec: &recorder{}, board: &fakeBoard{}}
 	w.App = desktop.NewOpening(logfmt.New(w.log, nil))
 	desktop.ReopenWith(w.App, opt)
 	ctx, cancel := context.WithCancel(context.Background())
