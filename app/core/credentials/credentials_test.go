@@ -1,25 +1,15 @@
 package credentials_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"keysmith/app/core"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
 	"keysmith/app/testkit"
 )
-
-var ctx = context.Background()
-
-func seeded(t *testing.T) (*core.Core, testkit.Users, *testkit.Clock) {
-	clock := testkit.NewClock()
-	c := testkit.Open(t, clock)
-	return c, testkit.Seed(t, c), clock
-}
 
 func isAlnum(s string) bool { return strings.Trim(s, credentials.Alphabet) == "" }
 
@@ -27,10 +17,7 @@ func TestCreateFormatsAndRoundTrip(t *testing.T) {
 	t.Parallel()
 	c, u, _ := seeded(t)
 	for _, typ := range []credentials.Type{credentials.Basic, credentials.HMAC} {
-		cred, secret, err := c.Credentials.Create(ctx, u.Admin.ID, typ, "  Website form  ", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cred, secret := create(t, c, u.Admin.ID, typ, "  Website form  ")
 		if len(cred.Key) != 20 || !isAlnum(cred.Key) || len(secret) != 30 || !isAlnum(secret) {
 			t.Fatalf("%s: key %q secret %q", typ, cred.Key, secret)
 		}
@@ -69,10 +56,7 @@ func TestKeysAreUnique(t *testing.T) {
 	c, u, _ := seeded(t)
 	seen := map[string]bool{}
 	for i := 0; i < 1500; i++ {
-		cred, secret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "k", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cred, secret := create(t, c, u.Admin.ID, credentials.Basic, "k")
 		if seen[cred.Key] || seen[secret] {
 			t.Fatalf("repeated value after %d creates", i)
 		}
@@ -83,7 +67,7 @@ func TestKeysAreUnique(t *testing.T) {
 func TestHMACSecretsDecrypt(t *testing.T) {
 	t.Parallel()
 	c, u, _ := seeded(t)
-	cred, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Signer", nil)
+	cred, secret := create(t, c, u.Admin.ID, credentials.HMAC, "Signer")
 	_, got, err := c.Credentials.HMACSecrets(ctx, cred.Key)
 	if err != nil || len(got) != 1 || got[0] != secret {
 		t.Fatalf("HMACSecrets = %v, %v", got, err)
@@ -99,8 +83,8 @@ func TestHMACSecretsDecrypt(t *testing.T) {
 		t.Fatalf("tampered ciphertext: %v", err)
 	}
 	// Ciphertext moved to another credential's row does not open there.
-	other, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Other", nil)
-	cred2, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Third", nil)
+	other, _ := create(t, c, u.Admin.ID, credentials.HMAC, "Other")
+	cred2, _ := create(t, c, u.Admin.ID, credentials.HMAC, "Third")
 	testkit.DB(t, c.Dir).Exec(`UPDATE credential_secrets SET sealed = (SELECT sealed FROM credential_secrets WHERE credential_id = ?) WHERE credential_id = ?`, cred2.ID, other.ID)
 	if _, _, err := c.Credentials.HMACSecrets(ctx, other.Key); !errors.Is(err, credentials.ErrStateTampered) {
 		t.Fatalf("moved ciphertext: %v", err)
@@ -117,12 +101,12 @@ func TestNameValidation(t *testing.T) {
 		{"bad\nname", "control characters"},
 		{"zero\u200bwidth", "invisible formatting"},
 	} {
-		before := testkit.Count(t, testkit.DB(t, c.Dir), "credentials")
+		before := rowCount(t, c, "credentials")
 		_, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, tc.name, nil)
 		if err == nil || !strings.Contains(errs.Message(err), tc.want) {
 			t.Errorf("name %q: %v, want %q", tc.name, err, tc.want)
 		}
-		if testkit.Count(t, testkit.DB(t, c.Dir), "credentials") != before {
+		if rowCount(t, c, "credentials") != before {
 			t.Errorf("name %q: half-saved", tc.name)
 		}
 	}
@@ -158,7 +142,7 @@ func TestLegacyRules(t *testing.T) {
 			t.Errorf("message echoes the password: %q", errs.Message(err))
 		}
 	}
-	if n := testkit.Count(t, testkit.DB(t, c.Dir), "credentials"); n != 0 {
+	if n := rowCount(t, c, "credentials"); n != 0 {
 		t.Fatalf("refused legacy credentials saved: %d", n)
 	}
 	cred, err := c.Credentials.CreateLegacy(ctx, u.Admin.ID, "johnsmith", "Passw0rd", nil)
@@ -189,7 +173,7 @@ func TestLegacyRules(t *testing.T) {
 	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0); err == nil {
 		t.Fatal("rolled a legacy credential")
 	}
-	basic, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "b", nil)
+	basic, _ := create(t, c, u.Admin.ID, credentials.Basic, "b")
 	if _, err := c.Credentials.SetLegacyPassword(ctx, u.Admin.ID, basic.ID, "NewPassw0rd"); err == nil {
 		t.Fatal("set a legacy password on a basic key")
 	}
@@ -198,7 +182,7 @@ func TestLegacyRules(t *testing.T) {
 func TestRollWithGrace(t *testing.T) {
 	t.Parallel()
 	c, u, clock := seeded(t)
-	cred, first, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Rolling", nil)
+	cred, first := create(t, c, u.Admin.ID, credentials.HMAC, "Rolling")
 	rolled, second, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, time.Hour)
 	if err != nil || rolled.Key != cred.Key || second == first || len(second) != 30 {
 		t.Fatalf("roll: %+v %v", rolled, err)
@@ -287,15 +271,14 @@ func TestDisableExpireDelete(t *testing.T) {
 		t.Fatalf("expired: %v", err)
 	}
 	// An expired key gets no new secret: it could never be used.
-	var inv *errs.Invalid
-	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0); !errors.As(err, &inv) || !strings.Contains(inv.Message, "create a new key instead") {
+	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0); !strings.Contains(invalidMessage(err), "create a new key instead") {
 		t.Fatalf("roll an expired key: %v", err)
 	}
 	if _, err := c.Credentials.Authenticate(ctx, cred.Key, secret); !errors.Is(err, credentials.ErrNotActive) {
 		t.Fatalf("expired after a refused roll: %v", err)
 	}
 	c.Credentials.SetDisabled(ctx, u.Admin.ID, cred.ID, true)
-	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0); !errors.As(err, &inv) || !strings.Contains(inv.Message, "create a new key instead") {
+	if _, _, err := c.Credentials.Roll(ctx, u.Admin.ID, cred.ID, 0); !strings.Contains(invalidMessage(err), "create a new key instead") {
 		t.Fatalf("roll an expired, disabled key: %v", err)
 	}
 	past := clock.Now().Add(-time.Minute)
@@ -305,7 +288,7 @@ func TestDisableExpireDelete(t *testing.T) {
 	if err := c.Credentials.Delete(ctx, u.Admin.ID, cred.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := testkit.Count(t, testkit.DB(t, c.Dir), "credential_secrets"); n != 0 {
+	if n := rowCount(t, c, "credential_secrets"); n != 0 {
 		t.Fatalf("secrets left after delete: %d", n)
 	}
 	for name, op := range map[string]func() error{
@@ -365,8 +348,8 @@ func TestListFilterAndPaging(t *testing.T) {
 func TestOnlyAdministrators(t *testing.T) {
 	t.Parallel()
 	c, u, _ := seeded(t)
-	cred, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Ops", nil)
-	leg, _ := c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyone", "Passw0rd", nil)
+	cred, _ := create(t, c, u.Admin.ID, credentials.Basic, "Ops")
+	leg := legacyCred(t, c, u.Admin.ID, "legacyone", "Passw0rd")
 	for _, who := range []int64{u.Advanced.ID, u.Basic.ID} {
 		ops := map[string]func() error{
 			"create":  func() error { _, _, err := c.Credentials.Create(ctx, who, credentials.Basic, "x", nil); return err },
@@ -396,13 +379,13 @@ func TestAuditedWithKeyNeverSecret(t *testing.T) {
 	t.Parallel()
 	c, u, _ := seeded(t)
 	a := u.Admin.ID
-	cred, s1, _ := c.Credentials.Create(ctx, a, credentials.Basic, "Audited", nil)
+	cred, s1 := create(t, c, a, credentials.Basic, "Audited")
 	c.Credentials.Rename(ctx, a, cred.ID, "Audited 2")
 	c.Credentials.SetDisabled(ctx, a, cred.ID, true)
 	c.Credentials.SetDisabled(ctx, a, cred.ID, false)
 	_, s2, _ := c.Credentials.Roll(ctx, a, cred.ID, time.Hour)
 	c.Credentials.Delete(ctx, a, cred.ID)
-	leg, _ := c.Credentials.CreateLegacy(ctx, a, "auditme", "Passw0rdA", nil)
+	leg := legacyCred(t, c, a, "auditme", "Passw0rdA")
 	c.Credentials.SetLegacyPassword(ctx, a, leg.ID, "Passw0rdB")
 	rows, _ := testkit.DB(t, c.Dir).Query(`SELECT action, target, actor || detail FROM audit WHERE action LIKE 'credential.%' ORDER BY seq`)
 	defer rows.Close()
@@ -432,7 +415,7 @@ func TestTwoProcessesOnOneCredential(t *testing.T) {
 	one := testkit.OpenDir(t, dir, clock)
 	u := testkit.Seed(t, one)
 	two := testkit.OpenDir(t, dir, clock)
-	cred, _, _ := one.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Shared", nil)
+	cred, _ := create(t, one, u.Admin.ID, credentials.Basic, "Shared")
 	if err := two.Credentials.Delete(ctx, u.Admin.ID, cred.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -440,10 +423,10 @@ func TestTwoProcessesOnOneCredential(t *testing.T) {
 		t.Fatalf("rename after another process deleted: %v", err)
 	}
 	done := make(chan error, 2)
-	for _, c := range []*core.Core{one, two} {
+	for _, s := range []*credentials.Service{one.Credentials, two.Credentials} {
 		go func() {
 			for i := 0; i < 40; i++ {
-				if _, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "Race", nil); err != nil {
+				if _, _, err := s.Create(ctx, u.Admin.ID, credentials.HMAC, "Race", nil); err != nil {
 					done <- err
 					return
 				}
@@ -456,7 +439,7 @@ func TestTwoProcessesOnOneCredential(t *testing.T) {
 			t.Fatalf("concurrent create: %v", err)
 		}
 	}
-	if n := testkit.Count(t, testkit.DB(t, one.Dir), "credentials"); n != 80 {
+	if n := rowCount(t, one, "credentials"); n != 80 {
 		t.Fatalf("credentials = %d, want 80", n)
 	}
 	if check := testkit.IntegrityCheck(t, testkit.DB(t, one.Dir)); check != "ok" {
@@ -504,14 +487,14 @@ func TestNaughtyNames(t *testing.T) {
 	t.Parallel()
 	c, u, _ := seeded(t)
 	for _, s := range testkit.BLNS(t) {
-		before := testkit.Count(t, testkit.DB(t, c.Dir), "credentials")
+		before := rowCount(t, c, "credentials")
 		cred, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, s, nil)
 		if err != nil {
 			var inv *errs.Invalid
 			if !errors.As(err, &inv) {
 				t.Fatalf("name %q: %v", s, err)
 			}
-			if testkit.Count(t, testkit.DB(t, c.Dir), "credentials") != before {
+			if rowCount(t, c, "credentials") != before {
 				t.Fatalf("name %q half-saved", s)
 			}
 			continue

@@ -10,15 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"keysmith/app/core"
 	"keysmith/app/core/credentials"
-	"keysmith/app/core/errs"
 	"keysmith/app/testkit"
 )
 
-// counted makes c's Legacy checks counted in n (and recorded by owner).
-func counted(c *core.Core, n *atomic.Int64, owners *[]string) {
-	c.Credentials.WrapLegacyCheck(func(check credentials.LegacyCheck) credentials.LegacyCheck {
+// counted makes s's Legacy checks counted in n (and recorded by owner).
+func counted(s *credentials.Service, n *atomic.Int64, owners *[]string) {
+	s.WrapLegacyCheck(func(check credentials.LegacyCheck) credentials.LegacyCheck {
 		return func(password, phc, owner string) (bool, error) {
 			n.Add(1)
 			if owners != nil {
@@ -27,23 +25,6 @@ func counted(c *core.Core, n *atomic.Int64, owners *[]string) {
 			return check(password, phc, owner)
 		}
 	})
-}
-
-func legacyCred(t *testing.T, c *core.Core, admin int64, username, password string) credentials.Credential {
-	t.Helper()
-	cred, err := c.Credentials.CreateLegacy(ctx, admin, username, password, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cred
-}
-
-// refusedFor fails unless err is a refusal for reason.
-func refusedFor(t *testing.T, what string, err, reason error) {
-	t.Helper()
-	if !errors.Is(err, errs.ErrBadCredentials) || !errors.Is(err, reason) {
-		t.Fatalf("%s: got %v, want a refusal for %q", what, err, reason)
-	}
 }
 
 func TestLegacyChecksRunAtMostSlotsAtOnce(t *testing.T) {
@@ -141,7 +122,7 @@ func TestLegacyRemembersAcceptedPasswordUntilAChange(t *testing.T) {
 	c, u, clock := seeded(t)
 	cred := legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	var checks atomic.Int64
-	counted(c, &checks, nil)
+	counted(c.Credentials, &checks, nil)
 	cache := c.Credentials.NewCache(0)
 	step := func(what, password string, wantErr error, wantChecks int64) {
 		t.Helper()
@@ -182,9 +163,7 @@ func TestLegacyRemembersAcceptedPasswordUntilAChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("re-enabled: the same password, still remembered", "NewPassw0rd", nil, 6)
-	if _, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "other", nil); err != nil {
-		t.Fatal(err)
-	}
+	create(t, c, u.Admin.ID, credentials.Basic, "other")
 	step("after a change to another credential", "NewPassw0rd", nil, 6)
 	if err := c.Credentials.Delete(ctx, u.Admin.ID, cred.ID); err != nil {
 		t.Fatal(err)
@@ -198,7 +177,7 @@ func TestLegacyFailuresThrottleTheUsername(t *testing.T) {
 	legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd") // a service using its password
 	legacyCred(t, c, u.Admin.ID, "janedoe1", "Passw0rd")  // not used since the verifier started
 	var checks atomic.Int64
-	counted(c, &checks, nil)
+	counted(c.Credentials, &checks, nil)
 	var held []time.Duration // throttled refusals are answered after a wait
 	c.Credentials.SetLegacySleep(func(d time.Duration) { held = append(held, d) })
 	if _, err := c.Credentials.NewCache(0).Authenticate(ctx, "johnsmith", "Passw0rd"); err != nil {
@@ -278,7 +257,7 @@ func TestUnknownAndKnownUsernamesCostTheSame(t *testing.T) {
 	cred := legacyCred(t, c, u.Admin.ID, "johnsmith", "Passw0rd")
 	var checks atomic.Int64
 	var owners []string
-	counted(c, &checks, &owners)
+	counted(c.Credentials, &checks, &owners)
 	for _, tc := range []struct {
 		what, key string
 		reason    error

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"keysmith/app/core"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/store"
@@ -19,13 +18,9 @@ import (
 	"keysmith/app/testkit"
 )
 
-func auditRows(t *testing.T, db *sql.DB) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM audit`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+// refusalReason is the reason the verifier gives for a refusal because of err.
+func refusalReason(err error) string {
+	return verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err))
 }
 
 // A flood of refusals with random claimed keys, clients and reason texts
@@ -46,7 +41,7 @@ func TestRecordRefusalsBounded(t *testing.T) {
 		{"one key", func(int) string { return "SAMEKEY" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := auditRows(t, testkit.DB(t, c.Dir))
+			before := rowCount(t, c, "audit")
 			const n = 10_000
 			rs := make([]credentials.Refusal, n)
 			for i := range rs {
@@ -56,7 +51,7 @@ func TestRecordRefusalsBounded(t *testing.T) {
 			if err := c.Credentials.Record(ctx, nil, rs); err != nil {
 				t.Fatal(err)
 			}
-			added := auditRows(t, testkit.DB(t, c.Dir)) - before
+			added := rowCount(t, c, "audit") - before
 			if added < 1 || added > len(credentials.RefusalCategories) {
 				t.Fatalf("%d refusals added %d audit rows, want 1..%d", n, added, len(credentials.RefusalCategories))
 			}
@@ -87,29 +82,28 @@ func TestRecordRefusalsBounded(t *testing.T) {
 // and the category set is fixed.
 func TestRefusalCategory(t *testing.T) {
 	t.Parallel()
-	reason := func(err error) string { return verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)) }
 	tests := []struct {
 		reason, want string
 	}{
-		{reason(credentials.ErrUnknownKey), "unknown key"},
-		{reason(credentials.ErrWrongSecret), "wrong secret or signature"},
-		{reason(verify.ErrSignature), "wrong secret or signature"},
-		{reason(credentials.ErrNotActive), "credential disabled or expired"},
-		{reason(verify.ErrReplay), "replayed or out-of-date request"},
-		{reason(verify.ErrReplayUnchecked), "replayed or out-of-date request"},
-		{reason(verify.ErrDate), "replayed or out-of-date request"},
-		{reason(credentials.ErrNotHMAC), "malformed or unsupported request"},
-		{reason(verify.ErrNoAuthorization), "malformed or unsupported request"},
-		{reason(verify.ErrMalformed), "malformed or unsupported request"},
-		{reason(fmt.Errorf("%w: an HMAC key must sign, not send its secret", verify.ErrUnsupported)), "malformed or unsupported request"},
-		{reason(verify.ErrDigest), "malformed or unsupported request"},
-		{reason(fmt.Errorf("%w: the body", verify.ErrUnsigned)), "malformed or unsupported request"},
-		{reason(verify.ErrTooLarge), "malformed or unsupported request"},
-		{reason(verify.ErrDuplicateAuthorization), "malformed or unsupported request"},
-		{reason(verify.ErrDuplicateHeader), "malformed or unsupported request"},
-		{reason(credentials.ErrThrottled), "throttled: repeated wrong Legacy passwords"},
-		{reason(credentials.ErrBusy), "busy: Legacy password checks at their limit"},
-		{reason(credentials.ErrStateTampered), "credential state does not verify"},
+		{refusalReason(credentials.ErrUnknownKey), "unknown key"},
+		{refusalReason(credentials.ErrWrongSecret), "wrong secret or signature"},
+		{refusalReason(verify.ErrSignature), "wrong secret or signature"},
+		{refusalReason(credentials.ErrNotActive), "credential disabled or expired"},
+		{refusalReason(verify.ErrReplay), "replayed or out-of-date request"},
+		{refusalReason(verify.ErrReplayUnchecked), "replayed or out-of-date request"},
+		{refusalReason(verify.ErrDate), "replayed or out-of-date request"},
+		{refusalReason(credentials.ErrNotHMAC), "malformed or unsupported request"},
+		{refusalReason(verify.ErrNoAuthorization), "malformed or unsupported request"},
+		{refusalReason(verify.ErrMalformed), "malformed or unsupported request"},
+		{refusalReason(fmt.Errorf("%w: an HMAC key must sign, not send its secret", verify.ErrUnsupported)), "malformed or unsupported request"},
+		{refusalReason(verify.ErrDigest), "malformed or unsupported request"},
+		{refusalReason(fmt.Errorf("%w: the body", verify.ErrUnsigned)), "malformed or unsupported request"},
+		{refusalReason(verify.ErrTooLarge), "malformed or unsupported request"},
+		{refusalReason(verify.ErrDuplicateAuthorization), "malformed or unsupported request"},
+		{refusalReason(verify.ErrDuplicateHeader), "malformed or unsupported request"},
+		{refusalReason(credentials.ErrThrottled), "throttled: repeated wrong Legacy passwords"},
+		{refusalReason(credentials.ErrBusy), "busy: Legacy password checks at their limit"},
+		{refusalReason(credentials.ErrStateTampered), "credential state does not verify"},
 		{"a secret someone typed", "other"},
 		{"", "other"},
 	}
@@ -134,10 +128,7 @@ func TestRecordNamesKnownKeys(t *testing.T) {
 	c, u, _ := seeded(t)
 	var keys []string
 	for i := range 5 {
-		cred, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, fmt.Sprint("k", i), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cred, _ := create(t, c, u.Admin.ID, credentials.Basic, fmt.Sprint("k", i))
 		keys = append(keys, cred.Key)
 	}
 	if err := c.Credentials.Record(ctx, nil, []credentials.Refusal{{Key: keys[0], Reason: "wrong secret", From: "127.0.0.1", Count: 2}}); err != nil {
@@ -155,11 +146,11 @@ func TestRecordNamesKnownKeys(t *testing.T) {
 	for range 1000 {
 		rs = append(rs, credentials.Refusal{Key: rand.Text(), Reason: "wrong secret", From: "127.0.0.1", Count: 20})
 	}
-	before := auditRows(t, testkit.DB(t, c.Dir))
+	before := rowCount(t, c, "audit")
 	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
 		t.Fatal(err)
 	}
-	if added := auditRows(t, testkit.DB(t, c.Dir)) - before; added != 1 {
+	if added := rowCount(t, c, "audit") - before; added != 1 {
 		t.Fatalf("added %d rows, want 1", added)
 	}
 	testkit.DB(t, c.Dir).QueryRow(`SELECT target, detail FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&target, &detail)
@@ -181,9 +172,9 @@ func TestRecordWritesEveryCategory(t *testing.T) {
 	c, _, _ := seeded(t)
 	var rs []credentials.Refusal
 	for _, err := range []error{credentials.ErrThrottled, credentials.ErrBusy, credentials.ErrStateTampered} {
-		rs = append(rs, credentials.Refusal{Key: "shopuser", Reason: verify.Reason(fmt.Errorf("%w: %w", errs.ErrBadCredentials, err)), From: "127.0.0.1", Count: 3})
+		rs = append(rs, credentials.Refusal{Key: "shopuser", Reason: refusalReason(err), From: "127.0.0.1", Count: 3})
 	}
-	before := testkit.Count(t, testkit.DB(t, c.Dir), "audit")
+	before := rowCount(t, c, "audit")
 	if err := c.Credentials.Record(ctx, nil, rs); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +183,7 @@ func TestRecordWritesEveryCategory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := testkit.Count(t, testkit.DB(t, c.Dir), "audit") - before; n != 3 || len(details) != 3 {
+	if n := rowCount(t, c, "audit") - before; n != 3 || len(details) != 3 {
 		t.Fatalf("%d rows added: %q", n, details)
 	}
 	for i, want := range []string{"(throttled: repeated wrong Legacy passwords)", "(busy: Legacy password checks at their limit)", "(credential state does not verify)"} {
@@ -209,31 +200,28 @@ func TestRecordMergesLastUseAcrossMachines(t *testing.T) {
 	t.Parallel()
 	a, u, clock := seeded(t)
 	b := testkit.SecondMachine(t, a, clock)
-	cred, _, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "orders", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, _ := create(t, a, u.Admin.ID, credentials.Basic, "orders")
 	t0 := clock.Now()
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	for _, st := range []struct {
 		name     string
-		by       *core.Core
+		by       *credentials.Service
 		uses     []credentials.Use
 		wantAt   time.Time
 		wantFrom string
 	}{
-		{"first use, on A", a, []credentials.Use{{ID: cred.ID, At: at(10), From: "10.0.0.1"}}, at(10), "10.0.0.1"},
-		{"B flushes an older use late", b, []credentials.Use{{ID: cred.ID, At: at(5), From: "10.0.0.2"}}, at(10), "10.0.0.1"},
-		{"B has a newer one", b, []credentials.Use{{ID: cred.ID, At: at(20), From: "10.0.0.2"}}, at(20), "10.0.0.2"},
-		{"A, the same instant", a, []credentials.Use{{ID: cred.ID, At: at(20), From: "10.0.0.3"}}, at(20), "10.0.0.2"},
-		{"one batch, newest first", a, []credentials.Use{{ID: cred.ID, At: at(30), From: "10.0.0.4"}, {ID: cred.ID, At: at(25), From: "10.0.0.5"}}, at(30), "10.0.0.4"},
-		{"a nanosecond newer", b, []credentials.Use{{ID: cred.ID, At: at(30).Add(time.Nanosecond), From: "10.0.0.6"}}, at(30).Add(time.Nanosecond), "10.0.0.6"},
+		{"first use, on A", a.Credentials, []credentials.Use{{ID: cred.ID, At: at(10), From: "10.0.0.1"}}, at(10), "10.0.0.1"},
+		{"B flushes an older use late", b.Credentials, []credentials.Use{{ID: cred.ID, At: at(5), From: "10.0.0.2"}}, at(10), "10.0.0.1"},
+		{"B has a newer one", b.Credentials, []credentials.Use{{ID: cred.ID, At: at(20), From: "10.0.0.2"}}, at(20), "10.0.0.2"},
+		{"A, the same instant", a.Credentials, []credentials.Use{{ID: cred.ID, At: at(20), From: "10.0.0.3"}}, at(20), "10.0.0.2"},
+		{"one batch, newest first", a.Credentials, []credentials.Use{{ID: cred.ID, At: at(30), From: "10.0.0.4"}, {ID: cred.ID, At: at(25), From: "10.0.0.5"}}, at(30), "10.0.0.4"},
+		{"a nanosecond newer", b.Credentials, []credentials.Use{{ID: cred.ID, At: at(30).Add(time.Nanosecond), From: "10.0.0.6"}}, at(30).Add(time.Nanosecond), "10.0.0.6"},
 	} {
-		if err := st.by.Credentials.Record(ctx, st.uses, nil); err != nil {
+		if err := st.by.Record(ctx, st.uses, nil); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []*core.Core{a, b} {
-			got, err := c.Credentials.Get(ctx, u.Admin.ID, cred.ID)
+		for _, s := range []*credentials.Service{a.Credentials, b.Credentials} {
+			got, err := s.Get(ctx, u.Admin.ID, cred.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -246,7 +234,7 @@ func TestRecordMergesLastUseAcrossMachines(t *testing.T) {
 	// Both machines flushing at once, in any order: the newest of all wins.
 	var wg sync.WaitGroup
 	newest := at(1000)
-	for m, c := range []*core.Core{a, b} {
+	for m, svc := range []*credentials.Service{a.Credentials, b.Credentials} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -256,7 +244,7 @@ func TestRecordMergesLastUseAcrossMachines(t *testing.T) {
 					s = 1000
 				}
 				use := credentials.Use{ID: cred.ID, At: at(s), From: fmt.Sprintf("10.%d.0.%d", m, i)}
-				if err := c.Credentials.Record(ctx, []credentials.Use{use}, nil); err != nil {
+				if err := svc.Record(ctx, []credentials.Use{use}, nil); err != nil {
 					t.Error(err)
 					return
 				}
