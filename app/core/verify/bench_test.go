@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"keysmith/app/core/credentials"
 	"keysmith/app/core/verify"
 	"keysmith/app/testkit"
 )
@@ -53,11 +52,7 @@ func BenchmarkRawHMACSHA1(b *testing.B) {
 func BenchmarkVerifyHMACBody(b *testing.B) {
 	clock := testkit.NewClock()
 	c := testkit.OpenOnPostgres(b, clock)
-	u := testkit.Seed(b, c)
-	cred, secret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "bench", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, cred, secret := seedHMAC(b, c, "bench")
 	for _, bc := range []struct {
 		name   string
 		shared verify.Replays
