@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +38,7 @@ func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, l, path := anchored(t, n)
-			if r := verifyLog(t, s, l); !r.OK() || r.Checked != n {
+			if r := verify(t, s, l); !r.OK() || r.Checked != n {
 				t.Fatalf("before: %+v", r)
 			}
 			dropTriggers(t, s.DB)
@@ -53,16 +52,16 @@ func TestAnchorsDetectRemovedNewestRows(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r := verifyLog(t, s, l)
+			r := verify(t, s, l)
 			if r.OK() || r.Tampered() != tt.tampered || !strings.Contains(r.Problem+r.Unproven, tt.problem) {
 				t.Fatalf("Verify = %+v, want tampered=%v mentioning %q", r, tt.tampered, tt.problem)
 			}
 			// Closing (SaveHead) does not write a head over what was found,
 			// and recreates a missing one only saying so in the log.
-			if err := l.SaveHead(context.Background(), s.DB); err != nil {
+			if err := l.SaveHead(ctx, s.DB); err != nil {
 				t.Fatal(err)
 			}
-			r = verifyLog(t, s, l)
+			r = verify(t, s, l)
 			var last string
 			s.DB.QueryRow(`SELECT action FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last)
 			// A head file made again is recorded, and the log stays
@@ -97,7 +96,7 @@ func TestAnchorResealedByAppend(t *testing.T) {
 			}
 			l.Upgrading(tt.upgrading)
 			appendOne(t, s, l, "after")
-			r := verifyLog(t, s, l)
+			r := verify(t, s, l)
 			if r.OK() != tt.ok || r.Checked != 5 || r.Tampered() {
 				t.Fatalf("after resealing: %+v", r)
 			}
@@ -120,11 +119,11 @@ func TestNewLogHeadFile(t *testing.T) {
 	if !fileExists(path) || audit.HeadRecorded(path) {
 		t.Fatalf("a new log's head file: exists %v, records entries %v", fileExists(path), audit.HeadRecorded(path))
 	}
-	if r := verifyLog(t, s, l); !r.OK() || r.Checked != 0 {
+	if r := verify(t, s, l); !r.OK() || r.Checked != 0 {
 		t.Fatalf("empty: %+v", r)
 	}
 	appendOne(t, s, l, "first")
-	if r := verifyLog(t, s, l); !r.OK() || r.Checked != 1 {
+	if r := verify(t, s, l); !r.OK() || r.Checked != 1 {
 		t.Fatalf("first entry, head at 0: %+v", r)
 	}
 }
@@ -140,32 +139,24 @@ func TestWholeDatabaseRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 	appendOne(t, s, l, "later")
-	if err := l.SaveHead(context.Background(), s.DB); err != nil {
+	if err := l.SaveHead(ctx, s.DB); err != nil {
 		t.Fatal(err)
 	}
-	rolled, err := store.Open(context.Background(), old)
+	rolled, err := store.Open(ctx, old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rolled.Close()
-	if r := verifyLog(t, rolled, l); !r.Tampered() || !strings.Contains(r.Problem, "Entries 5 to 5 are missing") {
+	if r := verify(t, rolled, l); !r.Tampered() || !strings.Contains(r.Problem, "Entries 5 to 5 are missing") {
 		t.Fatalf("rolled back, head file present: %+v", r)
 	}
 	os.Remove(path)
-	if r := verifyLog(t, rolled, l); r.OK() || r.Tampered() {
+	if r := verify(t, rolled, l); r.OK() || r.Tampered() {
 		t.Fatalf("rolled back, head file removed: %+v, want unproven", r)
 	}
 }
 
-func verifyLog(t *testing.T, s *store.Store, l *audit.Log) audit.Result {
-	t.Helper()
-	r, err := l.Verify(context.Background(), s.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
+// fileExists reports whether path exists.
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
@@ -181,7 +172,7 @@ func TestHeadNotRecreatedOverRemovedRows(t *testing.T) {
 	s.DB.Exec(`DELETE FROM audit WHERE seq > 10`)
 	os.Remove(path)
 	appendOne(t, s, l, "sign-in")
-	if err := l.SaveHead(context.Background(), s.DB); err != nil {
+	if err := l.SaveHead(ctx, s.DB); err != nil {
 		t.Fatal(err)
 	}
 	var heads int
@@ -189,7 +180,7 @@ func TestHeadNotRecreatedOverRemovedRows(t *testing.T) {
 	if fileExists(path) || heads != 0 {
 		t.Fatalf("head file recreated over removed rows (file %v, audit.head rows %d)", fileExists(path), heads)
 	}
-	if r := verifyLog(t, s, l); !r.Tampered() || !strings.Contains(r.Problem, "entries were removed") {
+	if r := verify(t, s, l); !r.Tampered() || !strings.Contains(r.Problem, "entries were removed") {
 		t.Fatalf("Verify = %+v", r)
 	}
 }

@@ -2,7 +2,6 @@ package audit_test
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -13,20 +12,18 @@ import (
 	"time"
 
 	"keysmith/app/core/audit"
-	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
-	"keysmith/app/testkit"
 )
 
 var archiver = audit.Event{ActorID: 1, Actor: "Ada <admin@acme.test>"}
 
 // archive runs Archive in its own transaction, as app.Core does.
-func archive(t *testing.T, s *store.Store, l *audit.Log, before time.Time, out string) (audit.Archived, error) {
+func archive(t testing.TB, s *store.Store, l *audit.Log, before time.Time, out string) (audit.Archived, error) {
 	t.Helper()
 	var got audit.Archived
-	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		got, err = l.Archive(context.Background(), tx, before, out, archiver)
+		got, err = l.Archive(ctx, tx, before, out, archiver)
 		return err
 	})
 	return got, err
@@ -132,7 +129,7 @@ func TestCheckpointTamper(t *testing.T) {
 					t.Fatalf("%s was allowed", q)
 				}
 			}
-			testkit.LiftAppendOnly(t, s.DB)
+			dropTriggers(t, s.DB)
 			if _, err := s.DB.Exec(tt.sql); err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +204,7 @@ func TestArchiveFileTamper(t *testing.T) {
 	if r := verifyFile(t, l, b); !r.OK() || r.First != 4 || r.Last != 5 {
 		t.Fatalf("untouched file: %+v", r)
 	}
-	if r := verifyFile(t, audit.New(keyfile.ForTest(2).Derive("x"), time.Now), b); r.OK() {
+	if r := verifyFile(t, keyedLog(2, time.Now), b); r.OK() {
 		t.Fatal("another key file verified the archive")
 	}
 }
@@ -232,8 +229,8 @@ func TestArchiveRolledBack(t *testing.T) {
 	t.Parallel()
 	s, l := seeded(t)
 	boom := errors.New("boom")
-	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
-		if _, err := l.Archive(context.Background(), tx, t0.Add(time.Hour), filepath.Join(t.TempDir(), "a.jsonl"), archiver); err != nil {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := l.Archive(ctx, tx, t0.Add(time.Hour), filepath.Join(t.TempDir(), "a.jsonl"), archiver); err != nil {
 			return err
 		}
 		return boom
@@ -249,18 +246,9 @@ func TestArchiveRolledBack(t *testing.T) {
 // FuzzVerifyArchive: any input is answered without a panic, and an input
 // reported intact is a contiguous run of entries.
 func FuzzVerifyArchive(f *testing.F) {
-	s := openStore(f)
-	l := newLog()
-	for _, e := range sample {
-		if err := s.Tx(context.Background(), func(tx *sql.Tx) error { return l.Append(context.Background(), tx, e) }); err != nil {
-			f.Fatal(err)
-		}
-	}
+	s, l := seeded(f)
 	out := filepath.Join(f.TempDir(), "a.jsonl")
-	if err := s.Tx(context.Background(), func(tx *sql.Tx) error {
-		_, err := l.Archive(context.Background(), tx, t0.Add(time.Hour), out, archiver)
-		return err
-	}); err != nil {
+	if _, err := archive(f, s, l, t0.Add(time.Hour), out); err != nil {
 		f.Fatal(err)
 	}
 	valid, _ := os.ReadFile(out)

@@ -13,13 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"keysmith/app/testkit/golden"
-
 	"keysmith/app/core/audit"
 	"keysmith/app/core/keyfile"
 	"keysmith/app/core/store"
 	"keysmith/app/testkit"
+	"keysmith/app/testkit/golden"
 )
+
+var ctx = context.Background()
 
 var t0 = time.Date(2026, 3, 14, 15, 9, 26, 535_897_932, time.UTC)
 
@@ -35,9 +36,16 @@ func stepClock() func() time.Time {
 	}
 }
 
+// openStore opens a new store, on the test engine.
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), testkit.Target(t, t.TempDir()))
+	return openStoreIn(t, t.TempDir())
+}
+
+// openStoreIn opens a new store in dir, on the test engine.
+func openStoreIn(t testing.TB, dir string) *store.Store {
+	t.Helper()
+	s, err := store.Open(ctx, testkit.Target(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +53,21 @@ func openStore(t testing.TB) *store.Store {
 	return s
 }
 
+// newLog is a log keyed by test key 1, on stepClock.
 func newLog() *audit.Log {
-	return audit.New(keyfile.ForTest(1).Derive("x"), stepClock())
+	return keyedLog(1, stepClock())
 }
 
-func appendAll(t *testing.T, s *store.Store, l *audit.Log, events ...audit.Event) {
+// keyedLog is a log keyed by test key seed, on clock.
+func keyedLog(seed byte, clock func() time.Time) *audit.Log {
+	return audit.New(keyfile.ForTest(seed).Derive("x"), clock)
+}
+
+// appendAll appends events, each in its own transaction.
+func appendAll(t testing.TB, s *store.Store, l *audit.Log, events ...audit.Event) {
 	t.Helper()
 	for _, e := range events {
-		if err := s.Tx(context.Background(), func(tx *sql.Tx) error { return l.Append(context.Background(), tx, e) }); err != nil {
+		if err := s.Tx(ctx, func(tx *sql.Tx) error { return l.Append(ctx, tx, e) }); err != nil {
 			t.Fatalf("Append %+v: %v", e, err)
 		}
 	}
@@ -67,7 +82,8 @@ var sample = []audit.Event{
 	{ActorID: 1, Actor: "Ada <admin@acme.test>", Action: "user.disable", Target: "bob@acme.test", Detail: "ünïcødé 🔑 detail"},
 }
 
-func seeded(t *testing.T) (*store.Store, *audit.Log) {
+// seeded is a new store holding sample, and its log.
+func seeded(t testing.TB) (*store.Store, *audit.Log) {
 	t.Helper()
 	s := openStore(t)
 	l := newLog()
@@ -75,13 +91,48 @@ func seeded(t *testing.T) (*store.Store, *audit.Log) {
 	return s, l
 }
 
+// verify is l.Verify over s, failing t on an error.
 func verify(t *testing.T, s *store.Store, l *audit.Log) audit.Result {
 	t.Helper()
-	res, err := l.Verify(context.Background(), s.DB)
+	res, err := l.Verify(ctx, s.DB)
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
 	return res
+}
+
+// dropTriggers lifts the triggers that keep the audit table append-only.
+func dropTriggers(t *testing.T, db *sql.DB) {
+	t.Helper()
+	testkit.LiftAppendOnly(t, db)
+}
+
+// anchored is a store with n entries whose log is anchored to a head file
+// (path) beside the database, saved after the last one.
+func anchored(t *testing.T, n int) (*store.Store, *audit.Log, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s := openStoreIn(t, dir)
+	l := audit.New(keyfile.ForTest(3).Derive("audit chain v1"), func() time.Time { return time.Unix(1_800_000_000, 0) })
+	path := filepath.Join(dir, audit.HeadFileName)
+	l.AnchorHead(path)
+	// As app.Open does for a new log: the head file exists from the start.
+	if err := l.SaveHead(ctx, s.DB); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		appendOne(t, s, l, "event")
+	}
+	if err := l.SaveHead(ctx, s.DB); err != nil {
+		t.Fatal(err)
+	}
+	return s, l, path
+}
+
+// appendOne appends an event of action.
+func appendOne(t *testing.T, s *store.Store, l *audit.Log, action string) {
+	t.Helper()
+	appendAll(t, s, l, audit.Event{Actor: "a", Action: action, Target: "t"})
 }
 
 func TestVerifyIntact(t *testing.T) {
@@ -97,7 +148,7 @@ func TestVerifyIntact(t *testing.T) {
 		t.Errorf("Verify = %+v, want OK with %d checked", res, len(sample))
 	}
 	// A fresh Log with the same key (a restart) verifies the same chain.
-	if res := verify(t, s, audit.New(keyfile.ForTest(1).Derive("x"), time.Now)); !res.OK() {
+	if res := verify(t, s, keyedLog(1, time.Now)); !res.OK() {
 		t.Errorf("same key, new Log: %+v", res)
 	}
 }
@@ -105,7 +156,7 @@ func TestVerifyIntact(t *testing.T) {
 func TestListNewestFirstAndFields(t *testing.T) {
 	t.Parallel()
 	s, l := seeded(t)
-	got, total, err := l.List(context.Background(), s.DB, audit.Filter{})
+	got, total, err := l.List(ctx, s.DB, audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +183,7 @@ func TestAppendStoresUTCMillis(t *testing.T) {
 	s := openStore(t)
 	local := time.FixedZone("UTC+5:30", 5*3600+1800)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 678_901_234, local)
-	l := audit.New(keyfile.ForTest(1).Derive("x"), func() time.Time { return at })
+	l := keyedLog(1, func() time.Time { return at })
 	appendAll(t, s, l, sample[0])
 	var stored string
 	if err := s.DB.QueryRow(`SELECT at FROM audit`).Scan(&stored); err != nil {
@@ -187,7 +238,7 @@ func TestListFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, total, err := l.List(context.Background(), s.DB, tt.f)
+			got, total, err := l.List(ctx, s.DB, tt.f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,9 +257,9 @@ func TestListLimitClamped(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	l := newLog()
-	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		for i := 0; i < 120; i++ {
-			if err := l.Append(context.Background(), tx, audit.Event{Actor: "a", Action: "n", Target: "t", Detail: fmt.Sprint(i)}); err != nil {
+			if err := l.Append(ctx, tx, audit.Event{Actor: "a", Action: "n", Target: "t", Detail: fmt.Sprint(i)}); err != nil {
 				return err
 			}
 		}
@@ -218,7 +269,7 @@ func TestListLimitClamped(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, limit := range []int{0, -1, 100000} {
-		got, total, err := l.List(context.Background(), s.DB, audit.Filter{Limit: limit})
+		got, total, err := l.List(ctx, s.DB, audit.Filter{Limit: limit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +277,7 @@ func TestListLimitClamped(t *testing.T) {
 			t.Errorf("Limit %d: %d entries, total %d", limit, len(got), total)
 		}
 	}
-	got, _, _ := l.List(context.Background(), s.DB, audit.Filter{Limit: 500})
+	got, _, _ := l.List(ctx, s.DB, audit.Filter{Limit: 500})
 	if len(got) != 120 {
 		t.Errorf("Limit 500: %d entries, want all 120", len(got))
 	}
@@ -260,11 +311,6 @@ func TestTriggersRefuseChanges(t *testing.T) {
 }
 
 // dropTriggers is what an attacker with the database file does first.
-func dropTriggers(t *testing.T, db *sql.DB) {
-	t.Helper()
-	testkit.LiftAppendOnly(t, db)
-}
-
 func TestTamperEachColumn(t *testing.T) {
 	t.Parallel()
 	const row = 3
@@ -393,8 +439,8 @@ func TestRolledBackEventLeavesNoRow(t *testing.T) {
 	t.Parallel()
 	s, l := seeded(t)
 	boom := errors.New("the change failed")
-	err := s.Tx(context.Background(), func(tx *sql.Tx) error {
-		if err := l.Append(context.Background(), tx, audit.Event{Actor: "a", Action: "user.add", Target: "ghost@acme.test", Detail: "never happened"}); err != nil {
+	err := s.Tx(ctx, func(tx *sql.Tx) error {
+		if err := l.Append(ctx, tx, audit.Event{Actor: "a", Action: "user.add", Target: "ghost@acme.test", Detail: "never happened"}); err != nil {
 			return err
 		}
 		return boom
@@ -402,7 +448,7 @@ func TestRolledBackEventLeavesNoRow(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Tx = %v", err)
 	}
-	_, total, err := l.List(context.Background(), s.DB, audit.Filter{Query: "ghost"})
+	_, total, err := l.List(ctx, s.DB, audit.Filter{Query: "ghost"})
 	if err != nil || total != 0 {
 		t.Errorf("rolled-back event visible: total %d, err %v", total, err)
 	}
@@ -418,7 +464,7 @@ func TestConcurrentAppendsKeepChain(t *testing.T) {
 	s := openStore(t)
 	l := newLog()
 	// A second handle on the same file, as a second process would have.
-	s2, err := store.Open(context.Background(), s.Target)
+	s2, err := store.Open(ctx, s.Target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,8 +476,8 @@ func TestConcurrentAppendsKeepChain(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < per; i++ {
-				err := st.Tx(context.Background(), func(tx *sql.Tx) error {
-					return l.Append(context.Background(), tx, audit.Event{Actor: "w", Action: "n", Target: fmt.Sprint(w), Detail: fmt.Sprint(i)})
+				err := st.Tx(ctx, func(tx *sql.Tx) error {
+					return l.Append(ctx, tx, audit.Event{Actor: "w", Action: "n", Target: fmt.Sprint(w), Detail: fmt.Sprint(i)})
 				})
 				if err != nil {
 					t.Errorf("worker %d: %v", w, err)
@@ -474,7 +520,6 @@ func TestFirstHashKnownAnswer(t *testing.T) {
 // on a log that already has entries, and VerifyTx sees it before commit.
 func TestAppendAll(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	var many []audit.Event
 	for i := range 450 { // more than two INSERT batches
 		e := sample[i%len(sample)]
