@@ -1,7 +1,6 @@
 package credentials_test
 
 import (
-	"context"
 	"sort"
 	"testing"
 	"time"
@@ -13,13 +12,12 @@ import (
 // BenchmarkCreate measures one Basic create (a transaction with its audit
 // row) and reports p50 and p99 latencies.
 func BenchmarkCreate(b *testing.B) {
-	c := testkit.Open(b, testkit.NewClock())
-	u := testkit.Seed(b, c)
+	c, u, _ := seeded(b)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		if _, _, err := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "bench", nil); err != nil {
+		if _, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "bench", nil); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(start))
@@ -31,8 +29,7 @@ func BenchmarkCreate(b *testing.B) {
 }
 
 func seed10k(b *testing.B) (*credentials.Service, int64) {
-	c := testkit.Open(b, testkit.NewClock())
-	u := testkit.Seed(b, c)
+	c, u, _ := seeded(b)
 	testkit.Fill(b, c, 10000)
 	return c.Credentials, u.Admin.ID
 }
@@ -42,7 +39,7 @@ func BenchmarkList10k(b *testing.B) {
 	s, admin := seed10k(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, total, err := s.List(context.Background(), admin, credentials.Filter{Type: credentials.Basic, Limit: 100}); err != nil || total != 3334 {
+		if _, total, err := s.List(ctx, admin, credentials.Filter{Type: credentials.Basic, Limit: 100}); err != nil || total != 3334 {
 			b.Fatal(total, err)
 		}
 	}
@@ -53,7 +50,7 @@ func BenchmarkFilter10k(b *testing.B) {
 	s, admin := seed10k(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, total, err := s.List(context.Background(), admin, credentials.Filter{Query: "ice 0999", Limit: 100}); err != nil || total != 10 {
+		if _, total, err := s.List(ctx, admin, credentials.Filter{Query: "ice 0999", Limit: 100}); err != nil || total != 10 {
 			b.Fatal(total, err)
 		}
 	}

@@ -17,7 +17,7 @@ import (
 var ctx = context.Background()
 
 // seeded is a fresh core with testkit's users, and the clock it runs on.
-func seeded(t *testing.T) (*core.Core, testkit.Users, *testkit.Clock) {
+func seeded(t testing.TB) (*core.Core, testkit.Users, *testkit.Clock) {
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)
 	return c, testkit.Seed(t, c), clock

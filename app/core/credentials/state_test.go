@@ -242,10 +242,8 @@ func TestLegitimateChangesKeepVerifying(t *testing.T) {
 // tampering, not another upgrade.
 func TestSealExistingOnce(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	clock := testkit.NewClock()
-	c := testkit.OpenDir(t, dir, clock)
-	u := testkit.Seed(t, c)
+	c, u, clock := seeded(t)
+	dir := c.Dir
 	cred, secret := create(t, c, u.Admin.ID, credentials.Basic, "Old")
 	// Make it a database from before migration 6: no MACs, no record of
 	// sealing (taken out with the append-only trigger lifted).
