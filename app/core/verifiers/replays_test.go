@@ -35,10 +35,7 @@ type team struct {
 
 func newTeam(t *testing.T) team {
 	t.Helper()
-	clock := testkit.NewClock()
-	a := testkit.Open(t, clock)
-	u := testkit.Seed(t, a)
-	b := testkit.SecondMachine(t, a, clock)
+	a, b, u, clock := testkit.Machines(t)
 	cred, secret, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "orders", nil)
 	if err != nil {
 		t.Fatal(err)
