@@ -332,8 +332,8 @@ func TestUnknownKeysAreLookedUpOncePerRevision(t *testing.T) {
 func TestRefusedHMACKeysCostOneMAC(t *testing.T) {
 	t.Parallel()
 	c, u, _ := seeded(t)
-	basic, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "b", nil)
-	hm, _, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "h", nil)
+	basic, _ := create(t, c, u.Admin.ID, credentials.Basic, "b")
+	hm, _ := create(t, c, u.Admin.ID, credentials.HMAC, "h")
 	cache := c.Credentials.NewCache(0)
 	for _, tc := range []struct {
 		what, key string

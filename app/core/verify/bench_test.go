@@ -52,7 +52,8 @@ func BenchmarkRawHMACSHA1(b *testing.B) {
 func BenchmarkVerifyHMACBody(b *testing.B) {
 	clock := testkit.NewClock()
 	c := testkit.OpenOnPostgres(b, clock)
-	_, cred, secret := seedHMAC(b, c, "bench")
+	u := testkit.Seed(b, c)
+	cred, secret := newHMAC(b, c, u.Admin.ID, "bench")
 	for _, bc := range []struct {
 		name   string
 		shared verify.Replays

@@ -60,25 +60,29 @@ func setup(t *testing.T) (*core.Core, testkit.Users, *testkit.Clock, vectors) {
 	return c, u, clock, v
 }
 
+// seeded is a fresh core with testkit's users, and the clock it runs on.
+func seeded(tb testing.TB) (*core.Core, testkit.Users, *testkit.Clock) {
+	clock := testkit.NewClock()
+	c := testkit.Open(tb, clock)
+	return c, testkit.Seed(tb, c), clock
+}
+
 // withHMAC opens a core with an HMAC credential of that name, made by an
 // administrator, and returns it with its secret.
 func withHMAC(tb testing.TB, name string) (*core.Core, testkit.Users, *testkit.Clock, credentials.Credential, string) {
-	clock := testkit.NewClock()
-	c := testkit.Open(tb, clock)
-	u, cred, secret := seedHMAC(tb, c, name)
+	c, u, clock := seeded(tb)
+	cred, secret := newHMAC(tb, c, u.Admin.ID, name)
 	return c, u, clock, cred, secret
 }
 
-// seedHMAC seeds c with testkit's users and makes an HMAC credential of that
-// name, by the administrator; it returns the users, the credential and its
-// secret.
-func seedHMAC(tb testing.TB, c *core.Core, name string) (testkit.Users, credentials.Credential, string) {
-	u := testkit.Seed(tb, c)
-	cred, secret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, name, nil)
+// newHMAC makes an HMAC credential of that name on c, by admin, and returns
+// it with its secret.
+func newHMAC(tb testing.TB, c *core.Core, admin int64, name string) (credentials.Credential, string) {
+	cred, secret, err := c.Credentials.Create(ctx, admin, credentials.HMAC, name, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return u, cred, secret
+	return cred, secret
 }
 
 func request(method, url, body string, headers map[string]string) verify.Request {

@@ -182,11 +182,9 @@ func TestReplay(t *testing.T) {
 
 func TestBasicAndLegacy(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
-	c := testkit.Open(t, clock)
-	u := testkit.Seed(t, c)
+	c, u, clock := seeded(t)
 	basic, secret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "B", nil)
-	hm, hsecret, _ := c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "H", nil)
+	hm, hsecret := newHMAC(t, c, u.Admin.ID, "H")
 	c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyuser", "Passw0rd", nil)
 	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 	auth := func(user, pass string) verify.Request {
@@ -235,9 +233,7 @@ func TestBasicAndLegacy(t *testing.T) {
 // remembers keeps working meanwhile.
 func TestLegacyThrottleReason(t *testing.T) {
 	t.Parallel()
-	clock := testkit.NewClock()
-	c := testkit.Open(t, clock)
-	u := testkit.Seed(t, c)
+	c, u, clock := seeded(t)
 	c.Credentials.CreateLegacy(ctx, u.Admin.ID, "legacyuser", "Passw0rd", nil)
 	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 	auth := func(user, pass string) verify.Request {
@@ -271,9 +267,7 @@ func FuzzAuthorization(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	clock := testkit.NewClock()
-	c := testkit.Open(f, clock)
-	testkit.Seed(f, c)
+	c, _, clock := seeded(f)
 	ver := verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now})
 	f.Fuzz(func(t *testing.T, h string) {
 		r := verify.Request{Method: "GET", RequestURI: "/", Header: http.Header{"Authorization": {h}, "Date": {clock.Now().Format(http.TimeFormat)}}}
