@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -37,11 +36,8 @@ func (l *Log) seal(label string, m mark) []byte {
 	k := hmac.New(sha256.New, l.key)
 	k.Write([]byte(label))
 	h := hmac.New(sha256.New, k.Sum(nil))
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(m.Seq))
-	h.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], uint64(m.Count))
-	h.Write(n[:])
+	putInt(h, m.Seq)
+	putInt(h, m.Count)
 	h.Write(m.Hash)
 	return h.Sum(nil)
 }

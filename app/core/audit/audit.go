@@ -35,6 +35,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"time"
 
@@ -222,16 +223,12 @@ func nullID(id int64) any {
 func (l *Log) hash(prev []byte, e Entry) []byte {
 	m := hmac.New(sha256.New, l.key)
 	m.Write(prev)
-	var n [8]byte
 	field := func(s string) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		m.Write(n[:])
+		putInt(m, int64(len(s)))
 		m.Write([]byte(s))
 	}
-	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
-	m.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], uint64(e.ActorID))
-	m.Write(n[:])
+	putInt(m, e.Seq)
+	putInt(m, e.ActorID)
 	field(e.At.Format(time.RFC3339Nano))
 	field(e.Actor)
 	field(e.Action)
@@ -239,6 +236,10 @@ func (l *Log) hash(prev []byte, e Entry) []byte {
 	field(e.Detail)
 	return m.Sum(nil)
 }
+
+// putInt writes v to m as 8 bytes, big-endian: how every MAC of the log
+// encodes a number.
+func putInt(m hash.Hash, v int64) { m.Write(binary.BigEndian.AppendUint64(nil, uint64(v))) }
 
 // FirstEntryKeyed reports whether the oldest entry was written under this
 // log's key (true when there is none): how a database from before key_check

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -38,9 +37,7 @@ type head struct {
 func (l *Log) headMAC(h head) []byte {
 	m := hmac.New(sha256.New, l.key)
 	m.Write([]byte("audit head"))
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(h.seq))
-	m.Write(n[:])
+	putInt(m, h.seq)
 	m.Write(h.hash)
 	return m.Sum(nil)
 }
