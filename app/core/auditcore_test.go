@@ -130,18 +130,9 @@ func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)
 	u := testkit.Seed(t, c)
-	kept, keptSecret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Kept", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone, goneSecret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Gone", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bent, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Bent", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kept, keptSecret := testkit.Create(t, c, u.Admin.ID, credentials.Basic, "Kept")
+	gone, goneSecret := testkit.Create(t, c, u.Admin.ID, credentials.Basic, "Gone")
+	bent, _ := testkit.Create(t, c, u.Admin.ID, credentials.Basic, "Bent")
 	db := testkit.DB(t, c.Dir)
 	// A copy of Gone's rows as they were, then Gone is deleted.
 	save := func(q string, args ...any) { t.Helper(); mustExec(t, db, q, args...) }

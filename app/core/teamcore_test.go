@@ -30,10 +30,7 @@ func TestInviteAndJoin(t *testing.T) {
 	ctx := context.Background()
 	clock := testkit.NewClock()
 	a, u, opts := teamAccount(t, clock)
-	cred, secret, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Orders", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, secret := testkit.Create(t, a, u.Admin.ID, credentials.Basic, "Orders")
 	pass := team.NewPassphrase()
 	if _, _, err := a.Invite(ctx, u.Basic.ID, pass, true); !errors.Is(err, errs.ErrForbidden) {
 		t.Fatalf("a Basic user invited: %v", err)

@@ -349,6 +349,17 @@ func (s *scripted) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Create issues a credential of type typ named name, as admin, and
+// returns it with its secret.
+func Create(t testing.TB, c *core.Core, admin int64, typ credentials.Type, name string) (credentials.Credential, string) {
+	t.Helper()
+	cred, secret, err := c.Credentials.Create(context.Background(), admin, typ, name, nil)
+	if err != nil {
+		t.Fatalf("create %q: %v", name, err)
+	}
+	return cred, secret
+}
+
 // CreateWith issues a Basic or HMAC credential whose key and secret are the
 // given values (letters and digits), by feeding the generator the bytes that
 // draw them. It lets known-answer vectors made elsewhere run against a real
