@@ -214,12 +214,8 @@ func sameRows(t *testing.T, local, target *sql.DB, seq int64) {
 // is not NULL).
 func rendered(t *testing.T, r *sql.Rows, n int) string {
 	t.Helper()
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := r.Scan(ptrs...); err != nil {
+	vals, dest := store.Values(n)
+	if err := r.Scan(dest...); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder

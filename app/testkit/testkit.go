@@ -297,12 +297,8 @@ func Snapshot(t testing.TB, db *sql.DB) string {
 		cols, _ := r.Columns()
 		var lines []string
 		for r.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			r.Scan(ptrs...)
+			vals, dest := store.Values(len(cols))
+			r.Scan(dest...)
 			lines = append(lines, fmt.Sprintf("%v", vals))
 		}
 		r.Close()

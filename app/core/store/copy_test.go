@@ -72,12 +72,8 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 		cols, _ := rows.Columns()
 		lines := []string{}
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, dest := Values(len(cols))
+			if err := rows.Scan(dest...); err != nil {
 				t.Fatal(err)
 			}
 			var b strings.Builder
