@@ -20,14 +20,11 @@ import (
 
 var ctx = context.Background()
 
-// fastKDF is the lowest cost the vault accepts (OWASP's minimum).
-var fastKDF = vault.KDF{Name: "argon2id", MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
-
 const phrase = "orchid-Velvet-quarry-81-lantern"
 
 func open(t *testing.T) (*core.Core, testkit.Users) {
 	t.Helper()
-	dir, k := t.TempDir(), fastKDF
+	dir, k := t.TempDir(), testkit.FastVaultKDF
 	opt := testkit.Options(t, dir, nil)
 	opt.VaultKDF = &k
 	c, err := core.Open(ctx, dir, opt)
