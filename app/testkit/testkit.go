@@ -308,6 +308,14 @@ func Snapshot(t testing.TB, db *sql.DB) string {
 	return b.String()
 }
 
+// Exec runs q with args on db, failing t when it fails.
+func Exec(t testing.TB, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
 // Count returns SELECT COUNT(*) FROM table.
 func Count(t testing.TB, db *sql.DB, table string) int {
 	t.Helper()

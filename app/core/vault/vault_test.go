@@ -421,10 +421,10 @@ func loadGolden(t *testing.T, c *core.Core, u testkit.Users) golden {
 		t.Fatal(err)
 	}
 	for _, s := range g.Slots {
-		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
+		testkit.Exec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
 	}
 	for _, it := range g.Items {
-		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
+		testkit.Exec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
 	}
 	testkit.SyncIDs(t, testkit.DB(t, c.Dir))
 	return g
