@@ -170,16 +170,9 @@ func TestOpenTeamRemembersTheDatabase(t *testing.T) {
 // the options (cheap hashing, clock) to open other data directories with.
 func teamAccount(t *testing.T, clock *testkit.Clock) (*core.Core, testkit.Users, core.Options) {
 	t.Helper()
+	a := testkit.OpenOnPostgres(t, clock)
 	p := testkit.CheapParams
-	opts := core.Options{Params: &p, Clock: clock.Now}
-	withDB := opts
-	withDB.Database = pgtest.DB(t)
-	a, err := core.Open(context.Background(), t.TempDir(), withDB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a, testkit.Seed(t, a), opts
+	return a, testkit.Seed(t, a), core.Options{Params: &p, Clock: clock.Now}
 }
 
 // TestJoinInstead: a window opened on a new data directory made an empty
