@@ -7,7 +7,6 @@ import (
 	"os"
 	"testing"
 
-	"keysmith/app/core"
 	"keysmith/app/core/vault"
 	"keysmith/app/testkit"
 )
@@ -34,15 +33,7 @@ type goldenV2 struct {
 }
 
 func writeGoldenV2(t *testing.T) {
-	dir, k := t.TempDir(), vault.DefaultKDF
-	opt := testkit.Options(t, dir, nil)
-	opt.VaultKDF = &k
-	c, err := core.Open(ctx, dir, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	u := testkit.Seed(t, c)
+	c, u := openWith(t, vault.DefaultKDF)
 	g := goldenV2{Passphrase: "golden-Manifest-vault-2026", Want: []vault.Item{
 		{Kind: vault.KindCredential, Title: "Golden key", Username: "AbCdEfGhIjKlMnOpQrSt", Secret: "sEcReT0123456789abcdefGHIJKLmn", Type: "basic"},
 		{Kind: vault.KindLogin, Title: "Ünïcode ✓ edited", Username: "用户", Secret: "пароль-2", URL: "https://example.com", Notes: "two\nlines"},

@@ -22,11 +22,18 @@ var ctx = context.Background()
 
 const phrase = "orchid-Velvet-quarry-81-lantern"
 
+// open opens a seeded account whose vaults use the cheapest KDF.
 func open(t *testing.T) (*core.Core, testkit.Users) {
 	t.Helper()
-	dir, k := t.TempDir(), testkit.FastVaultKDF
+	return openWith(t, testkit.FastVaultKDF)
+}
+
+// openWith opens a seeded account whose vaults are set up with kdf.
+func openWith(t *testing.T, kdf vault.KDF) (*core.Core, testkit.Users) {
+	t.Helper()
+	dir := t.TempDir()
 	opt := testkit.Options(t, dir, nil)
-	opt.VaultKDF = &k
+	opt.VaultKDF = &kdf
 	c, err := core.Open(ctx, dir, opt)
 	if err != nil {
 		t.Fatal(err)
