@@ -35,12 +35,7 @@ func TestInviteAndJoin(t *testing.T) {
 	if _, _, err := a.Invite(ctx, u.Basic.ID, pass, true); !errors.Is(err, errs.ErrForbidden) {
 		t.Fatalf("a Basic user invited: %v", err)
 	}
-	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	lu := testkit.Seed(t, local)
+	local, lu := localAccount(t, opts)
 	if _, _, err := local.Invite(ctx, lu.Admin.ID, pass, true); err == nil || !strings.Contains(err.Error(), "this computer only") {
 		t.Fatalf("an account in SQLite invited: %v", err)
 	}
@@ -175,6 +170,18 @@ func teamAccount(t *testing.T, clock *testkit.Clock) (*core.Core, testkit.Users,
 	return a, testkit.Seed(t, a), core.Options{Params: &p, Clock: clock.Now}
 }
 
+// localAccount opens a seeded account on this computer (in SQLite,
+// whatever the tests' engine) with teamAccount's options.
+func localAccount(t *testing.T, opts core.Options) (*core.Core, testkit.Users) {
+	t.Helper()
+	c, err := core.Open(context.Background(), t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, testkit.Seed(t, c)
+}
+
 // TestJoinInstead: a window opened on a new data directory made an empty
 // database there; joining a team in its place leaves the data directory
 // exactly as it was when it fails, and a machine of the team when it
@@ -248,12 +255,7 @@ func TestJoinInstead(t *testing.T) {
 	}
 
 	// A data directory that holds an account keeps it.
-	local, err := core.Open(ctx, t.TempDir(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	testkit.Seed(t, local)
+	local, _ := localAccount(t, opts)
 	inv2data, _, _ := a.Invite(ctx, u.Admin.ID, pass, true)
 	inv2, _ := team.Open(inv2data, pass, clock.Now())
 	got, err := local.JoinInstead(ctx, inv2, "", "host-c", opts)
@@ -312,12 +314,7 @@ func TestCheckInvite(t *testing.T) {
 			t.Fatalf("user %d: %v", id, err)
 		}
 	}
-	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	lu := testkit.Seed(t, local)
+	local, lu := localAccount(t, opts)
 	if err := local.CheckInvite(ctx, lu.Admin.ID); errs.ProblemOf(err).Field != "team" {
 		t.Fatalf("an account on this computer: %v", err)
 	}
