@@ -254,8 +254,7 @@ func TestManifestFollowsChanges(t *testing.T) {
 // someone without the vault's authentication key does not open it.
 func TestSubstitutedDataKey(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})
 	var uid, public []byte
 	testkit.DB(t, c.Dir).QueryRow(`SELECT v.uid, s.public FROM vault_slots s JOIN vaults v ON v.id = s.vault_id WHERE s.kind = 'passphrase'`).Scan(&uid, &public)

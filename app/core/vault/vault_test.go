@@ -128,8 +128,7 @@ func TestNFCPassphrase(t *testing.T) {
 
 func TestItemsRoundTrip(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	items := []vault.Item{
 		{Kind: vault.KindCredential, Title: "Website form", Username: "AbCdEfGhIjKlMnOpQrSt", Secret: strings.Repeat("x", 30), Type: "basic"},
 		{Kind: vault.KindLogin, Title: "Ünïcödé ✓ 🔑", Username: "用户", Secret: "пароль", URL: "https://example.com/ü", Notes: "multi\nline\nnotes"},
@@ -207,8 +206,7 @@ func sealedOf(t *testing.T, db *sql.DB, id int64) []byte {
 
 func TestTamper(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	a, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
 	b, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
 	sa, sb := sealedOf(t, testkit.DB(t, c.Dir), a), sealedOf(t, testkit.DB(t, c.Dir), b)
@@ -294,8 +292,7 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestChangePassphrase(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	id, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Kept", Secret: "kept"})
 	before := sealedOf(t, testkit.DB(t, c.Dir), id)
 	const next = "marble-Tundra-62-whistle-fern"
@@ -339,8 +336,7 @@ func TestChangePassphrase(t *testing.T) {
 
 func TestExportImport(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindCredential, Title: "API", Username: "KEY", Secret: "SECRET", Type: "hmac"})
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Ünïcode", Secret: "ü"})
 	const filePhrase = "export-Harbor-73-pebble-cloud"
@@ -554,8 +550,7 @@ func TestPassphraseNotPersonal(t *testing.T) {
 // TestItemOneLineFields: a username or URL holds no control characters.
 func TestItemOneLineFields(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	_, u, v, _ := withVault(t, false)
 	for _, it := range []vault.Item{
 		{Kind: vault.KindLogin, Title: "Router", Username: "u\x00", Secret: "s"},
 		{Kind: vault.KindLogin, Title: "Router", URL: "https://a\nb", Secret: "s"},
