@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"time"
 
@@ -82,7 +81,7 @@ func (c *Core) ArchiveAudit(ctx context.Context, actorID int64, before time.Time
 		}
 		before = c.Clock().AddDate(0, 0, -days)
 	}
-	if _, err := os.Lstat(out); !errors.Is(err, fs.ErrNotExist) {
+	if taken(out) {
 		return audit.Archived{}, errs.Invalidf("out", "%s already exists; choose a new file for the archive.", out)
 	}
 	var got audit.Archived

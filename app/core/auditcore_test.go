@@ -2,7 +2,6 @@ package core_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -130,27 +129,17 @@ func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
 	clock := testkit.NewClock()
 	c := testkit.Open(t, clock)
 	u := testkit.Seed(t, c)
-	kept, keptSecret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Kept", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone, goneSecret, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Gone", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bent, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Bent", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	kept, keptSecret := testkit.Create(t, c, u.Admin.ID, credentials.Basic, "Kept")
+	gone, goneSecret := testkit.Create(t, c, u.Admin.ID, credentials.Basic, "Gone")
+	bent, _ := testkit.Create(t, c, u.Admin.ID, credentials.Basic, "Bent")
 	db := testkit.DB(t, c.Dir)
 	// A copy of Gone's rows as they were, then Gone is deleted.
-	save := func(q string, args ...any) { t.Helper(); mustExec(t, db, q, args...) }
-	save(`CREATE TABLE old_cred AS SELECT * FROM credentials WHERE id = ?`, gone.ID)
-	save(`CREATE TABLE old_secret AS SELECT * FROM credential_secrets WHERE credential_id = ?`, gone.ID)
+	testkit.Exec(t, db, `CREATE TABLE old_cred AS SELECT * FROM credentials WHERE id = ?`, gone.ID)
+	testkit.Exec(t, db, `CREATE TABLE old_secret AS SELECT * FROM credential_secrets WHERE credential_id = ?`, gone.ID)
 	if err := c.Credentials.Delete(ctx, u.Admin.ID, gone.ID); err != nil {
 		t.Fatal(err)
 	}
-	save(`UPDATE credentials SET disabled = 1 WHERE id = ?`, bent.ID) // tampered before the archive
+	testkit.Exec(t, db, `UPDATE credentials SET disabled = 1 WHERE id = ?`, bent.ID) // tampered before the archive
 	if err := c.SetAuditKeepDays(ctx, u.Admin.ID, 30); err != nil {
 		t.Fatal(err)
 	}
@@ -164,9 +153,9 @@ func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
 		t.Fatal("the archive kept the delete event; the test needs it gone")
 	}
 	// Gone put back as it was.
-	save(`INSERT INTO credentials SELECT * FROM old_cred`)
-	save(`INSERT INTO credential_secrets SELECT * FROM old_secret`)
-	save(`UPDATE credential_revision SET n = n + 1`)
+	testkit.Exec(t, db, `INSERT INTO credentials SELECT * FROM old_cred`)
+	testkit.Exec(t, db, `INSERT INTO credential_secrets SELECT * FROM old_secret`)
+	testkit.Exec(t, db, `UPDATE credential_revision SET n = n + 1`)
 
 	cache := c.Credentials.NewCache(0)
 	if _, err := cache.Authenticate(ctx, gone.Key, goneSecret); !errors.Is(err, credentials.ErrStateTampered) {
@@ -191,12 +180,5 @@ func TestArchiveKeepsCredentialStateHonest(t *testing.T) {
 	}
 	if _, err := c.Credentials.NewCache(0).Authenticate(ctx, kept.Key, keptSecret); err != nil {
 		t.Errorf("after a rename: %v", err)
-	}
-}
-
-func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
-	t.Helper()
-	if _, err := db.Exec(q, args...); err != nil {
-		t.Fatalf("%s: %v", q, err)
 	}
 }

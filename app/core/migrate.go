@@ -86,7 +86,7 @@ func (c *Core) Migrate(ctx context.Context, actorID int64, address, password str
 	}
 	kept := filepath.Join(c.Dir, MigratedFileName)
 	for _, f := range []string{kept, kept + "-wal"} {
-		if _, err := os.Lstat(f); !errors.Is(err, fs.ErrNotExist) {
+		if taken(f) {
 			return Migrated{}, errs.Invalidf("dir", "%s is in the data directory, from an earlier move; move it elsewhere first.", filepath.Base(f))
 		}
 	}

@@ -32,7 +32,6 @@ const (
 // (a real one, each entry keyed and chained by the audit code itself, in
 // batches of AppendAll) verifies in the team database.
 func TestMigrateLarge(t *testing.T) {
-	skipOnPostgresPass(t)
 	t.Parallel()
 	ctx := context.Background()
 	m := migrateFixture(t)

@@ -63,9 +63,11 @@ const legacyPassword = "Passw0rdX"
 // schema: users, a sign-in failure, Basic (rolled: two generations), HMAC
 // and Legacy credentials, a vault with both key slots, an item and its
 // manifest, and an audit log whose oldest entries were archived (its
-// checkpoint).
+// checkpoint). The account is a local SQLite one whatever the engine, so
+// a test of it runs in the SQLite pass only (skipOnPostgresPass).
 func migrateFixture(t *testing.T) *migrated {
 	t.Helper()
+	skipOnPostgresPass(t)
 	ctx := context.Background()
 	clock := testkit.NewClock()
 	p, kdf := testkit.CheapParams, testkit.FastVaultKDF
@@ -214,12 +216,8 @@ func sameRows(t *testing.T, local, target *sql.DB, seq int64) {
 // is not NULL).
 func rendered(t *testing.T, r *sql.Rows, n int) string {
 	t.Helper()
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := r.Scan(ptrs...); err != nil {
+	vals, dest := store.Values(n)
+	if err := r.Scan(dest...); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
@@ -268,7 +266,6 @@ func machine(t *testing.T, dir string) map[string]string {
 // the users, credentials and vault work there, ids continue, and the data
 // directory opens on the team database from then on.
 func TestMigrate(t *testing.T) {
-	skipOnPostgresPass(t)
 	t.Parallel()
 	ctx := context.Background()
 	m := migrateFixture(t)
@@ -427,14 +424,6 @@ func TestMigrateRefused(t *testing.T) {
 	}
 	nowhere := "postgres://keysmith@" + l.Addr().String() + "/keysmith?sslmode=disable&connect_timeout=5"
 	l.Close()
-	raw := func(t *testing.T, target string) *sql.DB {
-		db, err := sql.Open("pgx", target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
 	type setup struct {
 		actor    int64
 		to       string
@@ -460,7 +449,7 @@ func TestMigrateRefused(t *testing.T) {
 			return setup{to: nowhere}
 		}, "Cannot connect to the database", nil, nil},
 		{"a database holding a table", func(t *testing.T, m *migrated, target string) setup {
-			raw(t, target).Exec(`CREATE TABLE theirs (x int)`)
+			pgtest.Open(t, target).Exec(`CREATE TABLE theirs (x int)`)
 			return setup{}
 		}, "is not empty", nil, []string{"theirs"}},
 		{"a database holding an account", func(t *testing.T, m *migrated, target string) setup {
@@ -475,7 +464,7 @@ func TestMigrateRefused(t *testing.T) {
 			return setup{}
 		}, "is not empty", nil, nil},
 		{"a table made in the target during the copy", func(t *testing.T, m *migrated, target string) setup {
-			db := raw(t, target)
+			db := pgtest.Open(t, target)
 			var once sync.Once
 			return setup{progress: func(p core.MigrateProgress) {
 				if p.Table == "credentials" {
@@ -484,7 +473,7 @@ func TestMigrateRefused(t *testing.T) {
 			}}
 		}, "is not empty", nil, []string{"intruder"}},
 		{"the connection cut during the copy", func(t *testing.T, m *migrated, target string) setup {
-			db := raw(t, target)
+			db := pgtest.Open(t, target)
 			return setup{progress: func(p core.MigrateProgress) {
 				if p.Table == "credentials" && p.Done {
 					db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
@@ -520,7 +509,7 @@ func TestMigrateRefused(t *testing.T) {
 			if s.to == "" {
 				s.to = target
 			}
-			tablesBefore := targetTables(t, raw(t, target))
+			tablesBefore := targetTables(t, pgtest.Open(t, target))
 			dirBefore := machine(t, m.dir)
 			local := filepath.Join(m.dir, store.FileName)
 			before := testkit.Snapshot(t, readOnly(t, local))
@@ -542,7 +531,7 @@ func TestMigrateRefused(t *testing.T) {
 			if left == nil {
 				left = tablesBefore
 			}
-			if got := targetTables(t, raw(t, target)); strings.Join(got, " ") != strings.Join(left, " ") {
+			if got := targetTables(t, pgtest.Open(t, target)); strings.Join(got, " ") != strings.Join(left, " ") {
 				t.Errorf("the target holds %v, want %v", got, left)
 			}
 			// Still the local account, in the open core and opened again.
@@ -578,7 +567,6 @@ func targetTables(t *testing.T, db *sql.DB) []string {
 // keeps its own account exactly as it was, its audit head included, and
 // the error says the team database holds the copy.
 func TestMigrateFailsAfterCommit(t *testing.T) {
-	skipOnPostgresPass(t)
 	t.Parallel()
 	ctx := context.Background()
 	m := migrateFixture(t)

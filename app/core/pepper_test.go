@@ -101,20 +101,14 @@ func TestDatabaseWriteCannotPlantAPassword(t *testing.T) {
 	dir := legacyUsed(t)
 	c := mustOpen(t, dir)
 	db := testkit.DB(t, c.Dir)
-	mustExec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// A Basic user's hash copied onto the Administrator.
-	mustExec(`UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email_key = 'bea@acme.test') WHERE email_key = 'ada@acme.test'`)
+	testkit.Exec(t, db, `UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email_key = 'bea@acme.test') WHERE email_key = 'ada@acme.test'`)
 	if _, err := c.Accounts.SignIn(bg, "ada@acme.test", testkit.BasicPassword, "test"); !errors.Is(err, errs.ErrBadCredentials) {
 		t.Errorf("sign in as ada with bea's copied hash: %v; want refused", err)
 	}
 	// An unpeppered hash of a password the attacker chose.
-	mustExec(plant(t))
-	mustExec(`UPDATE credential_secrets SET phc = ? WHERE phc IS NOT NULL`, plainHash(t, "Attacker1"))
+	testkit.Exec(t, db, plant(t))
+	testkit.Exec(t, db, `UPDATE credential_secrets SET phc = ? WHERE phc IS NOT NULL`, plainHash(t, "Attacker1"))
 	for range 2 { // in this process, and after the core opens the database again
 		if plantedSignsIn(c) {
 			t.Error("an unpeppered hash written into the database signed in")

@@ -142,11 +142,7 @@ func OpenTeam(ctx context.Context, dir, address, password string, opt Options) (
 		if err != nil {
 			return nil, err
 		}
-		cfg, err := team.NewConfig(key, clean, password)
-		if err == nil {
-			err = cfg.Save(dir)
-		}
-		if err != nil {
+		if err := team.SaveConfig(dir, key, clean, password); err != nil {
 			return nil, err
 		}
 		opt.Database = ""
@@ -168,7 +164,7 @@ var machineFiles = []string{keyfile.FileName, markerName, team.ConfigFile, audit
 func undoing(dir string, fn func() (*Core, error), undo func() bool) (*Core, error) {
 	var created []string
 	for _, name := range machineFiles {
-		if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, fs.ErrNotExist) {
+		if !taken(filepath.Join(dir, name)) {
 			created = append(created, name)
 		}
 	}
@@ -179,6 +175,13 @@ func undoing(dir string, fn func() (*Core, error), undo func() bool) (*Core, err
 		}
 	}
 	return c, err
+}
+
+// taken reports whether anything is at path, a link or a file it cannot
+// stat included: only a path that does not exist is free to create.
+func taken(path string) bool {
+	_, err := os.Lstat(path)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // Joinable says why dir cannot join a team, or nil: it must hold no
@@ -226,11 +229,7 @@ func join(ctx context.Context, dir string, inv team.Invitation, password, host s
 	if password == "" {
 		password = inv.Password
 	}
-	cfg, err := team.NewConfig(key, inv.Database, password)
-	if err == nil {
-		err = cfg.Save(dir)
-	}
-	if err != nil {
+	if err := team.SaveConfig(dir, key, inv.Database, password); err != nil {
 		return nil, err
 	}
 	opt.Database = ""

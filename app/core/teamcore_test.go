@@ -30,20 +30,12 @@ func TestInviteAndJoin(t *testing.T) {
 	ctx := context.Background()
 	clock := testkit.NewClock()
 	a, u, opts := teamAccount(t, clock)
-	cred, secret, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Orders", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, secret := testkit.Create(t, a, u.Admin.ID, credentials.Basic, "Orders")
 	pass := team.NewPassphrase()
 	if _, _, err := a.Invite(ctx, u.Basic.ID, pass, true); !errors.Is(err, errs.ErrForbidden) {
 		t.Fatalf("a Basic user invited: %v", err)
 	}
-	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	lu := testkit.Seed(t, local)
+	local, lu := localAccount(t, opts)
 	if _, _, err := local.Invite(ctx, lu.Admin.ID, pass, true); err == nil || !strings.Contains(err.Error(), "this computer only") {
 		t.Fatalf("an account in SQLite invited: %v", err)
 	}
@@ -173,16 +165,21 @@ func TestOpenTeamRemembersTheDatabase(t *testing.T) {
 // the options (cheap hashing, clock) to open other data directories with.
 func teamAccount(t *testing.T, clock *testkit.Clock) (*core.Core, testkit.Users, core.Options) {
 	t.Helper()
+	a := testkit.OpenOnPostgres(t, clock)
 	p := testkit.CheapParams
-	opts := core.Options{Params: &p, Clock: clock.Now}
-	withDB := opts
-	withDB.Database = pgtest.DB(t)
-	a, err := core.Open(context.Background(), t.TempDir(), withDB)
+	return a, testkit.Seed(t, a), core.Options{Params: &p, Clock: clock.Now}
+}
+
+// localAccount opens a seeded account on this computer (in SQLite,
+// whatever the tests' engine) with teamAccount's options.
+func localAccount(t *testing.T, opts core.Options) (*core.Core, testkit.Users) {
+	t.Helper()
+	c, err := core.Open(context.Background(), t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
-	return a, testkit.Seed(t, a), opts
+	t.Cleanup(func() { c.Close() })
+	return c, testkit.Seed(t, c)
 }
 
 // TestJoinInstead: a window opened on a new data directory made an empty
@@ -258,12 +255,7 @@ func TestJoinInstead(t *testing.T) {
 	}
 
 	// A data directory that holds an account keeps it.
-	local, err := core.Open(ctx, t.TempDir(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	testkit.Seed(t, local)
+	local, _ := localAccount(t, opts)
 	inv2data, _, _ := a.Invite(ctx, u.Admin.ID, pass, true)
 	inv2, _ := team.Open(inv2data, pass, clock.Now())
 	got, err := local.JoinInstead(ctx, inv2, "", "host-c", opts)
@@ -322,12 +314,7 @@ func TestCheckInvite(t *testing.T) {
 			t.Fatalf("user %d: %v", id, err)
 		}
 	}
-	local, err := core.Open(ctx, t.TempDir(), opts) // on this computer, whatever the tests' engine
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
-	lu := testkit.Seed(t, local)
+	local, lu := localAccount(t, opts)
 	if err := local.CheckInvite(ctx, lu.Admin.ID); errs.ProblemOf(err).Field != "team" {
 		t.Fatalf("an account on this computer: %v", err)
 	}

@@ -18,17 +18,17 @@ import (
 func LiftAppendOnly(t testing.TB, db *sql.DB) (restore func()) {
 	t.Helper()
 	if store.EngineOf(db) == store.Postgres {
-		mustExec(t, db, `ALTER TABLE audit DISABLE TRIGGER USER; ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;
+		Exec(t, db, `ALTER TABLE audit DISABLE TRIGGER USER; ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;
 			CREATE OR REPLACE FUNCTION randomblob(n integer) RETURNS bytea LANGUAGE sql AS $$
 				SELECT decode(string_agg(lpad(to_hex(floor(random() * 256)::int), 2, '0'), ''), 'hex') FROM generate_series(1, n) $$`)
 		return func() {
-			mustExec(t, db, `ALTER TABLE audit ENABLE TRIGGER USER; ALTER TABLE audit_checkpoint ENABLE TRIGGER USER`)
+			Exec(t, db, `ALTER TABLE audit ENABLE TRIGGER USER; ALTER TABLE audit_checkpoint ENABLE TRIGGER USER`)
 		}
 	}
-	mustExec(t, db, `DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;
+	Exec(t, db, `DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;
 		DROP TRIGGER IF EXISTS audit_checkpoint_forward; DROP TRIGGER IF EXISTS audit_checkpoint_no_delete`)
 	return func() { // as migrations 1 and 5 left them
-		mustExec(t, db, `CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+		Exec(t, db, `CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 			BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 			CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 			WHEN OLD.seq > COALESCE((SELECT seq FROM audit_checkpoint WHERE id = 1), 0)
@@ -48,25 +48,25 @@ func FailOn(t testing.TB, db *sql.DB, table, op string) (remove func()) {
 	t.Helper()
 	name := "keysmith_test_fail_" + table
 	if store.EngineOf(db) == store.Postgres {
-		mustExec(t, db, fmt.Sprintf(`CREATE FUNCTION %[1]s() RETURNS trigger LANGUAGE plpgsql AS $$
+		Exec(t, db, fmt.Sprintf(`CREATE FUNCTION %[1]s() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN RAISE EXCEPTION 'injected'; END $$;
 			CREATE TRIGGER %[1]s BEFORE %[2]s ON %[3]s FOR EACH ROW EXECUTE FUNCTION %[1]s()`, name, op, table))
 		return func() {
-			mustExec(t, db, fmt.Sprintf(`DROP TRIGGER %[1]s ON %[2]s; DROP FUNCTION %[1]s()`, name, table))
+			Exec(t, db, fmt.Sprintf(`DROP TRIGGER %[1]s ON %[2]s; DROP FUNCTION %[1]s()`, name, table))
 		}
 	}
-	mustExec(t, db, fmt.Sprintf(`CREATE TRIGGER %s BEFORE %s ON %s BEGIN SELECT RAISE(ABORT, 'injected'); END`, name, op, table))
-	return func() { mustExec(t, db, `DROP TRIGGER `+name) }
+	Exec(t, db, fmt.Sprintf(`CREATE TRIGGER %s BEFORE %s ON %s BEGIN SELECT RAISE(ABORT, 'injected'); END`, name, op, table))
+	return func() { Exec(t, db, `DROP TRIGGER `+name) }
 }
 
 // SetSchemaVersion records v as db's schema version.
 func SetSchemaVersion(t testing.TB, db *sql.DB, v int) {
 	t.Helper()
 	if store.EngineOf(db) == store.Postgres {
-		mustExec(t, db, fmt.Sprintf(`UPDATE schema_version SET version = %d`, v))
+		Exec(t, db, fmt.Sprintf(`UPDATE schema_version SET version = %d`, v))
 		return
 	}
-	mustExec(t, db, fmt.Sprintf(`PRAGMA user_version = %d`, v))
+	Exec(t, db, fmt.Sprintf(`PRAGMA user_version = %d`, v))
 }
 
 // IntegrityCheck returns SQLite's integrity_check verdict on db ("ok" when
@@ -91,17 +91,10 @@ func SyncIDs(t testing.TB, db *sql.DB) {
 	if store.EngineOf(db) != store.Postgres {
 		return
 	}
-	mustExec(t, db, `DO $$ DECLARE r record; BEGIN
+	Exec(t, db, `DO $$ DECLARE r record; BEGIN
 		FOR r IN SELECT table_name FROM information_schema.columns
 			WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES' LOOP
 			EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), COALESCE((SELECT max(id) FROM %I), 0) + 1, false)',
 				r.table_name, r.table_name);
 		END LOOP; END $$`)
-}
-
-func mustExec(t testing.TB, db *sql.DB, q string) {
-	t.Helper()
-	if _, err := db.Exec(q); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
 }

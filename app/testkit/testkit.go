@@ -297,12 +297,8 @@ func Snapshot(t testing.TB, db *sql.DB) string {
 		cols, _ := r.Columns()
 		var lines []string
 		for r.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			r.Scan(ptrs...)
+			vals, dest := store.Values(len(cols))
+			r.Scan(dest...)
 			lines = append(lines, fmt.Sprintf("%v", vals))
 		}
 		r.Close()
@@ -310,6 +306,14 @@ func Snapshot(t testing.TB, db *sql.DB) string {
 		fmt.Fprintf(&b, "%s:\n%s\n", tbl, strings.Join(lines, "\n"))
 	}
 	return b.String()
+}
+
+// Exec runs q with args on db, failing t when it fails.
+func Exec(t testing.TB, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
 }
 
 // Count returns SELECT COUNT(*) FROM table.
@@ -347,6 +351,17 @@ func (s *scripted) Read(p []byte) (int, error) {
 		return rand.Read(p[n:])
 	}
 	return len(p), nil
+}
+
+// Create issues a credential of type typ named name, as admin, and
+// returns it with its secret.
+func Create(t testing.TB, c *core.Core, admin int64, typ credentials.Type, name string) (credentials.Credential, string) {
+	t.Helper()
+	cred, secret, err := c.Credentials.Create(context.Background(), admin, typ, name, nil)
+	if err != nil {
+		t.Fatalf("create %q: %v", name, err)
+	}
+	return cred, secret
 }
 
 // CreateWith issues a Basic or HMAC credential whose key and secret are the

@@ -72,12 +72,8 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 		cols, _ := rows.Columns()
 		lines := []string{}
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, dest := Values(len(cols))
+			if err := rows.Scan(dest...); err != nil {
 				t.Fatal(err)
 			}
 			var b strings.Builder
@@ -163,14 +159,6 @@ func TestCopyToPostgresRefusesAndUndoes(t *testing.T) {
 	ctx := context.Background()
 	s := copySource(t)
 	before := dump(t, s.DB)
-	admin := func(t *testing.T, target string) *sql.DB {
-		db, err := sql.Open("pgx", target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
 	for _, tt := range []struct {
 		name    string
 		prepare func(t *testing.T, target string) CopyOptions
@@ -179,7 +167,7 @@ func TestCopyToPostgresRefusesAndUndoes(t *testing.T) {
 		kept    []string
 	}{
 		{"another program's table", func(t *testing.T, target string) CopyOptions {
-			admin(t, target).Exec(`CREATE TABLE theirs (x int)`)
+			pgtest.Open(t, target).Exec(`CREATE TABLE theirs (x int)`)
 			return CopyOptions{}
 		}, ErrNotEmpty, "", []string{"theirs"}},
 		{"a Keysmith schema", func(t *testing.T, target string) CopyOptions {
@@ -187,7 +175,7 @@ func TestCopyToPostgresRefusesAndUndoes(t *testing.T) {
 			return CopyOptions{}
 		}, ErrNotEmpty, "", nil},
 		{"a table made during the copy", func(t *testing.T, target string) CopyOptions {
-			db := admin(t, target)
+			db := pgtest.Open(t, target)
 			var once sync.Once
 			return CopyOptions{Progress: func(CopyProgress) {
 				once.Do(func() {
@@ -198,7 +186,7 @@ func TestCopyToPostgresRefusesAndUndoes(t *testing.T) {
 			}}
 		}, ErrNotEmpty, "appeared", []string{"intruder"}},
 		{"the connection cut mid-copy", func(t *testing.T, target string) CopyOptions {
-			db := admin(t, target)
+			db := pgtest.Open(t, target)
 			return CopyOptions{batch: 1, Progress: func(p CopyProgress) {
 				if p.Table == "sign_in_failures" && p.Rows == 2 {
 					db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
@@ -235,13 +223,13 @@ func TestCopyToPostgresRefusesAndUndoes(t *testing.T) {
 			o := tt.prepare(t, target)
 			var was []string
 			if tt.kept == nil {
-				was, _ = texts(ctx, admin(t, target), `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
+				was, _ = texts(ctx, pgtest.Open(t, target), `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
 			}
 			_, err := copyOf(t, s, target, o)
 			if err == nil || tt.want != nil && !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("copy: %v, want %v %q", err, tt.want, tt.msg)
 			}
-			now, err := texts(ctx, admin(t, target), `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
+			now, err := texts(ctx, pgtest.Open(t, target), `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1`)
 			if err != nil {
 				t.Fatal(err)
 			}

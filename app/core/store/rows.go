@@ -23,3 +23,15 @@ func Collect[T any](rows *sql.Rows, err error, scan func(*sql.Rows, *T) error) (
 	}
 	return out, rows.Err()
 }
+
+// Values returns n values for a row of any columns, and the destinations
+// that fill them: after rows.Scan(dest...), vals[i] holds column i's value
+// as the driver gave it.
+func Values(n int) (vals, dest []any) {
+	vals = make([]any, n)
+	dest = make([]any, n)
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	return vals, dest
+}

@@ -244,13 +244,9 @@ func rowsDigest(ctx context.Context, conn *sql.Conn, query string) ([sha256.Size
 		return sum, err
 	}
 	h := sha256.New()
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
+	vals, dest := Values(len(cols))
 	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return sum, err
 		}
 		for _, v := range vals {

@@ -56,6 +56,16 @@ func NewConfig(key *keyfile.Key, database, password string) (Config, error) {
 	return c, nil
 }
 
+// SaveConfig writes dir's team settings for database and password (see
+// NewConfig and Save).
+func SaveConfig(dir string, key *keyfile.Key, database, password string) error {
+	c, err := NewConfig(key, database, password)
+	if err != nil {
+		return err
+	}
+	return c.Save(dir)
+}
+
 // LoadConfig reads dir's team settings; ok is false when dir has none (its
 // account is in the local SQLite file).
 func LoadConfig(dir string) (c Config, ok bool, err error) {

@@ -32,7 +32,7 @@ func BenchmarkUnlockDefault(b *testing.B) {
 }
 
 func vault10k(b *testing.B) (*vault.Session, int64) {
-	p, k := testkit.CheapParams, fastKDF
+	p, k := testkit.CheapParams, testkit.FastVaultKDF
 	c, err := core.Open(context.Background(), b.TempDir(), core.Options{Params: &p, VaultKDF: &k})
 	if err != nil {
 		b.Fatal(err)

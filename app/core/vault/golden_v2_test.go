@@ -7,7 +7,6 @@ import (
 	"os"
 	"testing"
 
-	"keysmith/app/core"
 	"keysmith/app/core/vault"
 	"keysmith/app/testkit"
 )
@@ -34,15 +33,7 @@ type goldenV2 struct {
 }
 
 func writeGoldenV2(t *testing.T) {
-	dir, k := t.TempDir(), vault.DefaultKDF
-	opt := testkit.Options(t, dir, nil)
-	opt.VaultKDF = &k
-	c, err := core.Open(ctx, dir, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	u := testkit.Seed(t, c)
+	c, u := openWith(t, vault.DefaultKDF)
 	g := goldenV2{Passphrase: "golden-Manifest-vault-2026", Want: []vault.Item{
 		{Kind: vault.KindCredential, Title: "Golden key", Username: "AbCdEfGhIjKlMnOpQrSt", Secret: "sEcReT0123456789abcdefGHIJKLmn", Type: "basic"},
 		{Kind: vault.KindLogin, Title: "Ünïcode ✓ edited", Username: "用户", Secret: "пароль-2", URL: "https://example.com", Notes: "two\nlines"},
@@ -100,14 +91,14 @@ func TestGoldenVaultV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range g.Slots {
-		sqlExec(t, db, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped, public, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		testkit.Exec(t, db, `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped, public, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			vid, s.Kind, s.KDF, s.Salt, s.Wrapped, s.Public, s.SealedKey)
 	}
 	for _, it := range g.Items {
-		sqlExec(t, db, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`,
+		testkit.Exec(t, db, `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`,
 			it.ID, vid, it.Kind, it.Revision, it.Sealed)
 	}
-	sqlExec(t, db, `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) VALUES (?, ?, ?, ?, ?)`,
+	testkit.Exec(t, db, `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) VALUES (?, ?, ?, ?, ?)`,
 		vid, g.Manifest.Counter, g.Manifest.KeyID, g.Manifest.Auth, g.Manifest.MAC)
 	testkit.SyncIDs(t, db)
 	before := testkit.Snapshot(t, db)
@@ -115,7 +106,7 @@ func TestGoldenVaultV2(t *testing.T) {
 	if testkit.Snapshot(t, db) != before {
 		t.Fatal("unlocking a vault of the current format rewrote it")
 	}
-	sqlExec(t, db, `DELETE FROM vault_items WHERE id = ?`, g.Items[0].ID)
+	testkit.Exec(t, db, `DELETE FROM vault_items WHERE id = ?`, g.Items[0].ID)
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, g.Passphrase, false); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("golden vault with an item deleted: %v", err)
 	}

@@ -19,8 +19,7 @@ func TestExportOpensWithAge(t *testing.T) {
 	if _, err := exec.LookPath("age"); err != nil {
 		t.Fatal("the age command is missing: run scripts/deps.sh (make test installs it)")
 	}
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	_, u, v, _ := withVault(t, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Interop ✓", Secret: "opened-by-age"})
 	const filePhrase = "interop-Canyon-48-sparrow"
 	data, err := v.Export(ctx, u.Admin.ID, filePhrase)

@@ -39,13 +39,6 @@ func putRow(t *testing.T, db *sql.DB, vaultOf int64, r itemRow) {
 	}
 }
 
-func sqlExec(t *testing.T, db *sql.DB, q string, args ...any) {
-	t.Helper()
-	if _, err := db.Exec(q, args...); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-}
-
 // TestManifestDetectsTampering: a row rolled back, deleted, added back,
 // swapped or copied in, or the manifest itself removed or rolled back, is
 // reported as tampering by unlock, list, get, export and every change;
@@ -76,14 +69,14 @@ func TestManifestDetectsTampering(t *testing.T) {
 			putRow(t, testkit.DB(t, f.c.Dir), f.a, old)
 		}},
 		{name: "item deleted", tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_items WHERE id = ?`, f.b)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_items WHERE id = ?`, f.b)
 		}},
 		{name: "deleted item added back", tamper: func(t *testing.T, f *fixture) {
 			old := readRow(t, testkit.DB(t, f.c.Dir), f.b)
 			if err := f.v.Delete(ctx, f.u.Admin.ID, f.b); err != nil {
 				t.Fatal(err)
 			}
-			sqlExec(t, testkit.DB(t, f.c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
 				SELECT ?, vault_id, ?, ?, ?, 'x', 'x' FROM vault_items WHERE id = ?`, old.id, old.kind, old.revision, old.sealed, f.a)
 		}},
 		{name: "two items' rows swapped", tamper: func(t *testing.T, f *fixture) {
@@ -102,7 +95,7 @@ func TestManifestDetectsTampering(t *testing.T) {
 			putRow(t, testkit.DB(t, f.c.Dir), f.b, rb)
 		}},
 		{name: "revision number raised", tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_items SET revision = revision + 1 WHERE id = ?`, f.a)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_items SET revision = revision + 1 WHERE id = ?`, f.a)
 		}},
 		{name: "item copied in from another vault", tamper: func(t *testing.T, f *fixture) {
 			w, _, err := f.c.Vault.Setup(ctx, f.u.Basic.ID, phrase, false)
@@ -110,15 +103,15 @@ func TestManifestDetectsTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 			y, _ := w.Add(ctx, f.u.Basic.ID, vault.Item{Kind: vault.KindLogin, Title: "Y", Secret: "y"})
-			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_items SET vault_id = (SELECT vault_id FROM vault_items WHERE id = ?) WHERE id = ?`, f.a, y)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_items SET vault_id = (SELECT vault_id FROM vault_items WHERE id = ?) WHERE id = ?`, f.a, y)
 		}},
 		{name: "manifest deleted", tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_manifest`)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_manifest`)
 		}},
 		{name: "manifest deleted and slots made to look older", unlockErr: vault.ErrWrongPassphrase, tamper: func(t *testing.T, f *fixture) {
-			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_items WHERE id = ?`, f.b)
-			sqlExec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_manifest`)
-			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_items WHERE id = ?`, f.b)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `DELETE FROM vault_manifest`)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
 		}},
 		{name: "manifest and items rolled back together", unlockOK: true, tamper: func(t *testing.T, f *fixture) {
 			rb := readRow(t, testkit.DB(t, f.c.Dir), f.b)
@@ -131,9 +124,9 @@ func TestManifestDetectsTampering(t *testing.T) {
 			if _, err := f.v.List(ctx, f.u.Admin.ID, ""); err != nil { // the session sees the newer manifest
 				t.Fatal(err)
 			}
-			sqlExec(t, testkit.DB(t, f.c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at)
 				SELECT ?, vault_id, ?, ?, ?, 'x', 'x' FROM vault_items WHERE id = ?`, rb.id, rb.kind, rb.revision, rb.sealed, f.a)
-			sqlExec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_manifest SET counter = ?, mac = ?, key_id = ?, auth = ?`, counter, mac, keyID, auth)
+			testkit.Exec(t, testkit.DB(t, f.c.Dir), `UPDATE vault_manifest SET counter = ?, mac = ?, key_id = ?, auth = ?`, counter, mac, keyID, auth)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -261,8 +254,7 @@ func TestManifestFollowsChanges(t *testing.T) {
 // someone without the vault's authentication key does not open it.
 func TestSubstitutedDataKey(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "a"})
 	var uid, public []byte
 	testkit.DB(t, c.Dir).QueryRow(`SELECT v.uid, s.public FROM vault_slots s JOIN vaults v ON v.id = s.vault_id WHERE s.kind = 'passphrase'`).Scan(&uid, &public)
@@ -271,7 +263,7 @@ func TestSubstitutedDataKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET sealed_key = ? WHERE kind = 'passphrase'`, sealed)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET sealed_key = ? WHERE kind = 'passphrase'`, sealed)
 	if _, err := c.Vault.Unlock(ctx, u.Admin.ID, phrase, false); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("substituted data key: %v", err)
 	}

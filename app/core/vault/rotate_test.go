@@ -153,7 +153,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	testkit.DB(t, c.Dir).QueryRow(`SELECT sealed FROM vault_items WHERE id = ?`, g.Items[0].ID).Scan(&sealed)
 	bad := bytes.Clone(sealed)
 	bad[len(bad)-1] ^= 1
-	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_items SET sealed = ? WHERE id = ?`, bad, g.Items[0].ID)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `UPDATE vault_items SET sealed = ? WHERE id = ?`, bad, g.Items[0].ID)
 	before := testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := c.Vault.Unlock(ctx, id, g.Passphrase, false); !errors.Is(err, errs.ErrUnauthenticated) {
 		t.Fatalf("legacy vault with a damaged item: %v", err)
@@ -161,7 +161,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("a refused upgrade wrote something")
 	}
-	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_items SET sealed = ? WHERE id = ?`, sealed, g.Items[0].ID)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `UPDATE vault_items SET sealed = ? WHERE id = ?`, sealed, g.Items[0].ID)
 
 	v, err := c.Vault.Unlock(ctx, id, g.Passphrase, false)
 	if err != nil {
@@ -188,7 +188,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	}
 	// From now on a deleted item is tampering, whichever slot opens.
 	row := readRow(t, testkit.DB(t, c.Dir), g.Items[1].ID)
-	sqlExec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_items WHERE id = ?`, row.id)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_items WHERE id = ?`, row.id)
 	if _, err := v.List(ctx, id, ""); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("deleted item in an upgraded vault: %v", err)
 	}
@@ -204,7 +204,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 		keyID, auth, mac []byte
 	}
 	testkit.DB(t, c.Dir).QueryRow(`SELECT counter, key_id, auth, mac FROM vault_manifest`).Scan(&m.counter, &m.keyID, &m.auth, &m.mac)
-	sqlExec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_manifest`)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `DELETE FROM vault_manifest`)
 	for _, how := range bothSecrets(g.Passphrase, g.Recovery) {
 		if _, err := c.Vault.Unlock(ctx, id, how.secret, how.recovery); !errors.Is(err, vault.ErrTampered) {
 			t.Fatalf("unlock (recovery %v) with the manifest removed: %v", how.recovery, err)
@@ -215,7 +215,7 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	putRow(t, testkit.DB(t, c.Dir), g.Items[0].ID, row)
 	var public, sealedKey []byte
 	testkit.DB(t, c.Dir).QueryRow(`SELECT public, sealed_key FROM vault_slots WHERE kind = 'passphrase'`).Scan(&public, &sealedKey)
-	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET public = NULL, sealed_key = NULL WHERE kind = 'passphrase'`)
 	before = testkit.Snapshot(t, testkit.DB(t, c.Dir))
 	if _, err := c.Vault.Unlock(ctx, id, g.Recovery, true); !errors.Is(err, vault.ErrTampered) {
 		t.Fatalf("recovery unlock with the manifest removed and the passphrase slot disguised: %v", err)
@@ -223,8 +223,8 @@ func TestLegacyVaultUpgrade(t *testing.T) {
 	if testkit.Snapshot(t, testkit.DB(t, c.Dir)) != before {
 		t.Fatal("a refused unlock wrote something")
 	}
-	sqlExec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET public = ?, sealed_key = ? WHERE kind = 'passphrase'`, public, sealedKey)
-	sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) SELECT id, ?, ?, ?, ? FROM vaults`, m.counter, m.keyID, m.auth, m.mac)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `UPDATE vault_slots SET public = ?, sealed_key = ? WHERE kind = 'passphrase'`, public, sealedKey)
+	testkit.Exec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_manifest (vault_id, counter, key_id, auth, mac) SELECT id, ?, ?, ?, ? FROM vaults`, m.counter, m.keyID, m.auth, m.mac)
 
 	// The recovery code's first use moves its slot; then the key rotates
 	// and the golden passphrase and recovery code both still open it.

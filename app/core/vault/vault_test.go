@@ -20,16 +20,20 @@ import (
 
 var ctx = context.Background()
 
-// fastKDF is the lowest cost the vault accepts (OWASP's minimum).
-var fastKDF = vault.KDF{Name: "argon2id", MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
-
 const phrase = "orchid-Velvet-quarry-81-lantern"
 
+// open opens a seeded account whose vaults use the cheapest KDF.
 func open(t *testing.T) (*core.Core, testkit.Users) {
 	t.Helper()
-	dir, k := t.TempDir(), fastKDF
+	return openWith(t, testkit.FastVaultKDF)
+}
+
+// openWith opens a seeded account whose vaults are set up with kdf.
+func openWith(t *testing.T, kdf vault.KDF) (*core.Core, testkit.Users) {
+	t.Helper()
+	dir := t.TempDir()
 	opt := testkit.Options(t, dir, nil)
-	opt.VaultKDF = &k
+	opt.VaultKDF = &kdf
 	c, err := core.Open(ctx, dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -124,8 +128,7 @@ func TestNFCPassphrase(t *testing.T) {
 
 func TestItemsRoundTrip(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	items := []vault.Item{
 		{Kind: vault.KindCredential, Title: "Website form", Username: "AbCdEfGhIjKlMnOpQrSt", Secret: strings.Repeat("x", 30), Type: "basic"},
 		{Kind: vault.KindLogin, Title: "Ünïcödé ✓ 🔑", Username: "用户", Secret: "пароль", URL: "https://example.com/ü", Notes: "multi\nline\nnotes"},
@@ -203,8 +206,7 @@ func sealedOf(t *testing.T, db *sql.DB, id int64) []byte {
 
 func TestTamper(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	a, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
 	b, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "A", Secret: "alpha"})
 	sa, sb := sealedOf(t, testkit.DB(t, c.Dir), a), sealedOf(t, testkit.DB(t, c.Dir), b)
@@ -290,8 +292,7 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestChangePassphrase(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	id, _ := v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Kept", Secret: "kept"})
 	before := sealedOf(t, testkit.DB(t, c.Dir), id)
 	const next = "marble-Tundra-62-whistle-fern"
@@ -335,8 +336,7 @@ func TestChangePassphrase(t *testing.T) {
 
 func TestExportImport(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	c, u, v, _ := withVault(t, false)
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindCredential, Title: "API", Username: "KEY", Secret: "SECRET", Type: "hmac"})
 	v.Add(ctx, u.Admin.ID, vault.Item{Kind: vault.KindLogin, Title: "Ünïcode", Secret: "ü"})
 	const filePhrase = "export-Harbor-73-pebble-cloud"
@@ -424,10 +424,10 @@ func loadGolden(t *testing.T, c *core.Core, u testkit.Users) golden {
 		t.Fatal(err)
 	}
 	for _, s := range g.Slots {
-		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
+		testkit.Exec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_slots (vault_id, kind, kdf, salt, wrapped) VALUES (?, ?, ?, ?, ?)`, vid, s.Kind, s.KDF, s.Salt, s.Wrapped)
 	}
 	for _, it := range g.Items {
-		sqlExec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
+		testkit.Exec(t, testkit.DB(t, c.Dir), `INSERT INTO vault_items (id, vault_id, kind, revision, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'x', 'x')`, it.ID, vid, it.Kind, it.Revision, it.Sealed)
 	}
 	testkit.SyncIDs(t, testkit.DB(t, c.Dir))
 	return g
@@ -550,8 +550,7 @@ func TestPassphraseNotPersonal(t *testing.T) {
 // TestItemOneLineFields: a username or URL holds no control characters.
 func TestItemOneLineFields(t *testing.T) {
 	t.Parallel()
-	c, u := open(t)
-	v, _, _ := c.Vault.Setup(ctx, u.Admin.ID, phrase, false)
+	_, u, v, _ := withVault(t, false)
 	for _, it := range []vault.Item{
 		{Kind: vault.KindLogin, Title: "Router", Username: "u\x00", Secret: "s"},
 		{Kind: vault.KindLogin, Title: "Router", URL: "https://a\nb", Secret: "s"},
