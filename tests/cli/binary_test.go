@@ -11,7 +11,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -83,7 +82,7 @@ func TestBinaryJourney(t *testing.T) {
 	}
 	p := runBin(t, auth, "", "users", "list", "--json")
 	var users []struct{ Email, Role string }
-	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &users) != nil || len(users) != 2 || users[1].Role != "Basic" {
+	if p.code != 0 || p.decode(&users) != nil || len(users) != 2 || users[1].Role != "Basic" {
 		t.Fatalf("users list: %+v", p)
 	}
 	basic := append(env, "KEYSMITH_EMAIL=bea@acme.test", "KEYSMITH_PASSWORD="+testkit.BasicPassword)
@@ -168,18 +167,9 @@ type served struct {
 // with args on a free loopback port.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "data")
-	env := []string{"KEYSMITH_DATA_DIR=" + dir}
-	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
-		t.Fatalf("init: %+v", p)
-	}
-	s := &served{auth: append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword), dir: dir, logs: &bytes.Buffer{}}
-	p := runBin(t, s.auth, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
-	var k struct{ Key, Secret string }
-	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &k) != nil {
-		t.Fatalf("create: %+v", p)
-	}
-	s.key, s.secr = k.Key, k.Secret
+	s := &served{logs: &bytes.Buffer{}}
+	s.dir, s.auth = newAccount(t)
+	s.key, s.secr = newKey(t, s.auth, "Served")
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	s.addr = ln.Addr().String()
 	ln.Close()
@@ -219,15 +209,7 @@ func TestBinaryServeStopsCleanly(t *testing.T) {
 	res.Body.Close()
 	// Signed in: the password is gone from the process's environment, as
 	// another process of the same user would read it.
-	if runtime.GOOS == "linux" {
-		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", s.cmd.Process.Pid))
-		if err != nil || !bytes.Contains(environ, []byte("KEYSMITH_EMAIL=ada@acme.test")) {
-			t.Fatalf("read serve's environment: %v", err)
-		}
-		if bytes.Contains(environ, []byte(testkit.AdminPassword)) {
-			t.Fatal("serve keeps KEYSMITH_PASSWORD in /proc/PID/environ after signing in")
-		}
-	}
+	checkEnviron(t, s.cmd.Process.Pid, testkit.AdminPassword)
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- s.cmd.Wait() }()
@@ -311,12 +293,7 @@ func TestBinaryClosedOrBrokenStdout(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix shells and signals")
 	}
-	dir := filepath.Join(t.TempDir(), "data")
-	env := []string{"KEYSMITH_DATA_DIR=" + dir}
-	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
-		t.Fatalf("init: %+v", p)
-	}
-	auth := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword)
+	_, auth := newAccount(t)
 
 	cmd := exec.Command("sh", "-c", `exec "$0" keys create --type basic --name Lost >&-`, binary(t))
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, auth...)

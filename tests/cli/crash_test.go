@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,12 +31,8 @@ func TestCrashDuringCreatesAndDeletes(t *testing.T) {
 		ops, _ = strconv.Atoi(s)
 	}
 	bin := binary(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	env := []string{"KEYSMITH_DATA_DIR=" + dir}
-	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
-		t.Fatalf("init: %+v", p)
-	}
-	env = append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
+	dir, env := newAccount(t)
+	env = append(env, "PATH="+os.Getenv("PATH"), "HOME="+t.TempDir())
 
 	// Kill at a random moment within twice a typical run, measured here, so
 	// runs are cut at every stage and about half complete, however busy the

@@ -2,13 +2,11 @@ package clitest
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"keysmith/app/testkit"
 	"keysmith/app/testkit/pgtest"
 )
 
@@ -21,18 +19,9 @@ func TestBinaryMigrate(t *testing.T) {
 	t.Parallel()
 	binary(t)
 	db := pgtest.DB(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	env := []string{"KEYSMITH_DATA_DIR=" + dir}
-	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test"); p.code != 0 {
-		t.Fatalf("init: %+v", p)
-	}
-	auth := append(env, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD="+testkit.AdminPassword)
-	var key struct{ Key, Secret string }
-	p := runBin(t, auth, "", "keys", "create", "--type", "basic", "--name", "Orders", "--json")
-	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &key) != nil {
-		t.Fatalf("keys create: %+v", p)
-	}
-	p = runBin(t, append(auth, "KEYSMITH_DATABASE_PASSWORD=db-Passw0rd"), "", "migrate", "--to", db)
+	dir, auth := newAccount(t)
+	key, secret := newKey(t, auth, "Orders")
+	p := runBin(t, append(auth, "KEYSMITH_DATABASE_PASSWORD=db-Passw0rd"), "", "migrate", "--to", db)
 	if p.code != 0 || !strings.Contains(p.stdout, "Moved the account to the team database") ||
 		!strings.Contains(p.stdout, "Verified: every row") || !strings.Contains(p.stderr, "Copied credentials: 1 row\n") {
 		t.Fatalf("migrate: %+v", p)
@@ -48,7 +37,7 @@ func TestBinaryMigrate(t *testing.T) {
 		}
 	}
 	req := "GET /v1/messages HTTP/1.1\r\nHost: api.example.com\r\nAuthorization: Basic " +
-		base64.StdEncoding.EncodeToString([]byte(key.Key+":"+key.Secret)) + "\r\n\r\n"
+		base64.StdEncoding.EncodeToString([]byte(key+":"+secret)) + "\r\n\r\n"
 	if p := runBin(t, auth, req, "verify"); p.code != 0 {
 		t.Errorf("the key on the team database: %+v", p)
 	}

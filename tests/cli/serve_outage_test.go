@@ -1,15 +1,10 @@
 package clitest
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -23,16 +18,8 @@ import (
 func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
 	bin := binary(t)
 	srv := pgtest.Own(t)
-	dir := filepath.Join(t.TempDir(), "data")
-	env := []string{"KEYSMITH_DATA_DIR=" + dir, "KEYSMITH_EMAIL=ada@acme.test", "KEYSMITH_PASSWORD=" + testkit.AdminPassword}
-	if p := runBin(t, env, testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada", "--email", "ada@acme.test", "--database", srv.DB(t)); p.code != 0 {
-		t.Fatalf("init: %+v", p)
-	}
-	p := runBin(t, env, "", "keys", "create", "--type", "basic", "--name", "Served", "--json")
-	var k struct{ Key, Secret string }
-	if p.code != 0 || json.Unmarshal([]byte(p.stdout), &k) != nil {
-		t.Fatalf("create: %+v", p)
-	}
+	_, env := newAccount(t, "--database", srv.DB(t))
+	key, secret := newKey(t, env, "Served")
 	if err := srv.Pause(); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +46,7 @@ func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
 	}
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/messages", nil)
-		req.SetBasicAuth(k.Key, k.Secret)
+		req.SetBasicAuth(key, secret)
 		if res, err := http.DefaultClient.Do(req); err == nil {
 			res.Body.Close()
 			if res.StatusCode != 200 {
@@ -71,18 +58,8 @@ func TestBinaryServeWaitsForTheDatabase(t *testing.T) {
 			t.Fatalf("serve did not answer within 60 s of the database coming back:\n%s", logs)
 		}
 	}
-	if runtime.GOOS == "linux" {
-		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", cmd.Process.Pid))
-		if err != nil || !bytes.Contains(environ, []byte("KEYSMITH_EMAIL=ada@acme.test")) {
-			t.Fatalf("read serve's environment: %v", err)
-		}
-		for _, secret := range []string{testkit.AdminPassword, "team-db-password-in-env"} {
-			if bytes.Contains(environ, []byte(secret)) {
-				t.Fatalf("serve keeps a password in /proc/PID/environ once running: %q", secret)
-			}
-		}
-	}
-	if strings.Contains(logs.String(), testkit.AdminPassword) || strings.Contains(logs.String(), k.Secret) {
+	checkEnviron(t, cmd.Process.Pid, testkit.AdminPassword, "team-db-password-in-env")
+	if strings.Contains(logs.String(), testkit.AdminPassword) || strings.Contains(logs.String(), secret) {
 		t.Fatalf("serve logged a secret:\n%s", logs)
 	}
 }

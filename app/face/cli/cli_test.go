@@ -28,6 +28,9 @@ type result struct {
 	stdout, stderr string
 }
 
+// decode parses the JSON the command printed into v.
+func (r result) decode(v any) error { return json.Unmarshal([]byte(r.stdout), v) }
+
 func newHarness(t *testing.T) *harness {
 	return &harness{t: t, dir: t.TempDir(), env: map[string]string{}}
 }
@@ -60,11 +63,37 @@ func (h *harness) as(email, password string) *harness {
 	return h
 }
 
+// initAda creates the account with Ada Admin as its first Administrator,
+// on this computer or, with --database and an address in more, in a team
+// database.
+func (h *harness) initAda(account string, more ...string) result {
+	h.t.Helper()
+	return h.run(testkit.AdminPassword+"\n", append([]string{"init", "--account", account, "--name", "Ada Admin", "--email", "ada@acme.test"}, more...)...)
+}
+
+// newKey creates an API key of type typ (basic or hmac) and returns its key
+// and secret.
+func (h *harness) newKey(typ, name string) (key, secret string) {
+	h.t.Helper()
+	r := h.run("", "keys", "create", "--type", typ, "--name", name, "--json")
+	var k struct{ Key, Secret string }
+	if r.code != 0 || r.decode(&k) != nil || k.Key == "" {
+		h.t.Fatalf("keys create: %+v", r)
+	}
+	return k.Key, k.Secret
+}
+
+// withPassword puts a password into a team database's address, which the
+// command line must refuse.
+func withPassword(address string) string {
+	return strings.Replace(address, "postgres://", "postgres://u:secret-pw@", 1)
+}
+
 // seeded initializes the account with Ada (Administrator), Avi (Advanced) and
 // Bea (Basic) through the command line itself.
 func seeded(t *testing.T) *harness {
 	h := newHarness(t)
-	if r := h.run(testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada Admin", "--email", "ada@acme.test"); r.code != 0 {
+	if r := h.initAda("Acme"); r.code != 0 {
 		t.Fatalf("init: %+v", r)
 	}
 	h.as("ada@acme.test", testkit.AdminPassword)
@@ -161,7 +190,7 @@ func TestInit(t *testing.T) {
 		Account string
 		User    struct{ Email, Role string }
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil || out.Account != "Acme" || out.User.Role != "Administrator" {
+	if r.code != 0 || r.decode(&out) != nil || out.Account != "Acme" || out.User.Role != "Administrator" {
 		t.Fatalf("init --json: %+v", r)
 	}
 	r = h.run(testkit.AdminPassword+"\n", "init", "--account", "Other", "--name", "Eve", "--email", "eve@acme.test")
@@ -183,7 +212,7 @@ func TestUsersCommands(t *testing.T) {
 		Email, Role string
 		Disabled    bool
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &list) != nil || len(list) != 3 {
+	if r.code != 0 || r.decode(&list) != nil || len(list) != 3 {
 		t.Fatalf("list: %+v", r)
 	}
 	steps := []struct {
@@ -298,7 +327,7 @@ func TestAuditCommands(t *testing.T) {
 		Entries []struct{ Action, Target string }
 		Total   int
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &page) != nil || page.Total != 1 || page.Entries[0].Action != "user.add" {
+	if r.code != 0 || r.decode(&page) != nil || page.Total != 1 || page.Entries[0].Action != "user.add" {
 		t.Fatalf("audit list: %+v", r)
 	}
 	r = h.run("", "audit", "verify", "--json")
@@ -306,7 +335,7 @@ func TestAuditCommands(t *testing.T) {
 		OK      bool
 		Checked int
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &v) != nil || !v.OK || v.Checked < 5 {
+	if r.code != 0 || r.decode(&v) != nil || !v.OK || v.Checked < 5 {
 		t.Fatalf("verify: %+v", r)
 	}
 	// Tamper with one row behind Keysmith's back.
@@ -449,7 +478,7 @@ func TestNaughtyStringsCLI(t *testing.T) {
 		switch r.code {
 		case 0:
 			var v struct{ Name string }
-			if json.Unmarshal([]byte(r.stdout), &v) != nil || v.Name != strings.TrimSpace(s) {
+			if r.decode(&v) != nil || v.Name != strings.TrimSpace(s) {
 				t.Fatalf("name %q stored as %q", s, r.stdout)
 			}
 			h.run("", "users", "delete", "--email", email, "--yes")
@@ -562,7 +591,7 @@ func TestAuditVerifyWithoutHeadFile(t *testing.T) {
 			}
 			r = h.run("", "audit", "verify", "--json")
 			var v struct{ Status string }
-			if r.code != 1 || json.Unmarshal([]byte(r.stdout), &v) != nil || v.Status != tt.status {
+			if r.code != 1 || r.decode(&v) != nil || v.Status != tt.status {
 				t.Fatalf("verify --json: %+v", r)
 			}
 		})

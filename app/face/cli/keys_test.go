@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"syscall"
@@ -19,7 +18,7 @@ func TestKeysCommands(t *testing.T) {
 	h := seeded(t)
 	r := h.run("", "keys", "create", "--type", "basic", "--name", "Website", "--expires", "90d", "--json")
 	var k keyJSON
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &k) != nil || k.ID == 0 || k.Type != "basic" || len(k.Key) != 20 || len(k.Secret) != 30 || k.ExpiresAt == "" {
+	if r.code != 0 || r.decode(&k) != nil || k.ID == 0 || k.Type != "basic" || len(k.Key) != 20 || len(k.Secret) != 30 || k.ExpiresAt == "" {
 		t.Fatalf("create --json: %+v", r)
 	}
 	r = h.run("", "keys", "create", "--type", "HMAC", "--name", "Signer")
@@ -31,7 +30,7 @@ func TestKeysCommands(t *testing.T) {
 		Items []keyJSON
 		Total int
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &page) != nil || page.Total != 2 || strings.Contains(r.stdout, k.Secret) || strings.Contains(r.stdout, `"secret"`) {
+	if r.code != 0 || r.decode(&page) != nil || page.Total != 2 || strings.Contains(r.stdout, k.Secret) || strings.Contains(r.stdout, `"secret"`) {
 		t.Fatalf("list: %+v", r)
 	}
 	if r := h.run("", "keys", "list", "--type", "basic", "--json"); !strings.Contains(r.stdout, `"total": 1`) {
@@ -111,14 +110,13 @@ func TestLegacyCommands(t *testing.T) {
 		t.Fatalf("rename legacy: %+v", r)
 	}
 	// The legacy commands leave Basic and HMAC keys alone.
-	var basic struct{ Key string }
-	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "basic", "--name", "Kept", "--json").stdout), &basic)
-	for _, args := range [][]string{{"delete", "--username", basic.Key, "--yes"}, {"set-password", "--username", basic.Key}} {
+	basic, _ := h.newKey("basic", "Kept")
+	for _, args := range [][]string{{"delete", "--username", basic, "--yes"}, {"set-password", "--username", basic}} {
 		if r := h.run("Passw0rd\n", append([]string{"legacy"}, args...)...); r.code != 1 || !strings.Contains(r.stderr, "is a Basic key, not a Legacy username") {
 			t.Fatalf("legacy %s on a Basic key: %+v", args[0], r)
 		}
 	}
-	if r := h.run("", "keys", "list"); !strings.Contains(r.stdout, basic.Key) {
+	if r := h.run("", "keys", "list"); !strings.Contains(r.stdout, basic) {
 		t.Fatalf("a legacy command touched a Basic key: %s", r.stdout)
 	}
 	if r := h.run("", "legacy", "delete", "--username", "johnsmith", "--yes"); r.code != 0 {
@@ -172,12 +170,11 @@ func TestSecretNotWritten(t *testing.T) {
 			t.Fatalf("%v: %+v", args, r)
 		}
 	}
-	var k struct{ Key string }
-	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "basic", "--name", "Doomed", "--json").stdout), &k)
-	if r := h.runTo(failing{}, "", "keys", "delete", "--key", k.Key, "--yes"); r.code != 1 || !strings.Contains(r.stderr, "If the command makes a change, it was made") {
+	doomed, _ := h.newKey("basic", "Doomed")
+	if r := h.runTo(failing{}, "", "keys", "delete", "--key", doomed, "--yes"); r.code != 1 || !strings.Contains(r.stderr, "If the command makes a change, it was made") {
 		t.Fatalf("delete with unwritable output: %+v", r)
 	}
-	if r := h.run("", "keys", "list"); strings.Contains(r.stdout, k.Key) {
+	if r := h.run("", "keys", "list"); strings.Contains(r.stdout, doomed) {
 		t.Fatalf("the delete was not made: %s", r.stdout)
 	}
 }

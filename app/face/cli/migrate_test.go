@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"keysmith/app/core"
 	"keysmith/app/core/team"
-	"keysmith/app/testkit"
 	"keysmith/app/testkit/pgtest"
 )
 
@@ -23,17 +21,14 @@ func TestMigrate(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
 	h := seeded(t)
-	var key struct{ Key string }
-	if r := h.run("", "keys", "create", "--type", "hmac", "--name", "Orders", "--json"); r.code != 0 || json.Unmarshal([]byte(r.stdout), &key) != nil {
-		t.Fatalf("create: %+v", r)
-	}
+	key, _ := h.newKey("hmac", "Orders")
 	before := h.snapshot()
 	for _, tt := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"migrate"}, "migrate requires --to"},
-		{[]string{"migrate", "--to", strings.Replace(db, "postgres://", "postgres://u:secret-pw@", 1)}, team.EnvDatabasePassword},
+		{[]string{"migrate", "--to", withPassword(db)}, team.EnvDatabasePassword},
 		{[]string{"migrate", "--to", "postgres://keysmith@db.example.com/keysmith"}, "sslmode=verify-full"},
 		{[]string{"migrate", "--to", db, "--to", db}, "--to is given twice"},
 	} {
@@ -42,7 +37,7 @@ func TestMigrate(t *testing.T) {
 		}
 	}
 	full := pgtest.DB(t)
-	if r := newHarness(t).run(testkit.AdminPassword+"\n", "init", "--account", "Other", "--name", "Ada Admin", "--email", "ada@acme.test", "--database", full); r.code != 0 {
+	if r := newHarness(t).initAda("Other", "--database", full); r.code != 0 {
 		t.Fatalf("init another account in the team database: %+v", r)
 	}
 	if r := h.run("", "migrate", "--to", full); r.code != ExitFailure || !strings.Contains(r.stderr, "is not empty") || strings.Count(r.stderr, "\n") != 1 {
@@ -62,7 +57,7 @@ func TestMigrate(t *testing.T) {
 		AuditEntries int
 		Kept         string
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || r.stderr != "" {
+	if r.code != 0 || r.decode(&got) != nil || r.stderr != "" {
 		t.Fatalf("migrate --json: %+v", r)
 	}
 	clean, _, _ := team.CheckDatabaseURL(db)
@@ -78,7 +73,7 @@ func TestMigrate(t *testing.T) {
 	if r := h.run("", "team", "status"); r.code != 0 || !strings.Contains(r.stdout, "team database "+clean) {
 		t.Errorf("status after the move: %+v", r)
 	}
-	if r := h.run("", "keys", "list", "--json"); r.code != 0 || !strings.Contains(r.stdout, key.Key) {
+	if r := h.run("", "keys", "list", "--json"); r.code != 0 || !strings.Contains(r.stdout, key) {
 		t.Errorf("keys after the move: %+v", r)
 	}
 	if r := h.run("", "audit", "verify"); r.code != 0 {

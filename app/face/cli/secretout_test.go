@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"runtime"
 	"strings"
@@ -17,11 +16,7 @@ func TestSecretRefusedWithoutOutput(t *testing.T) {
 		t.Skip("pipes and /dev/null checked on Unix")
 	}
 	h := seeded(t)
-	var k struct{ Key string }
-	r := h.run("", "keys", "create", "--type", "hmac", "--name", "Kept", "--json")
-	if err := json.Unmarshal([]byte(r.stdout), &k); r.code != 0 || err != nil || k.Key == "" {
-		t.Fatalf("%+v: %v", r, err)
-	}
+	key, _ := h.newKey("hmac", "Kept")
 	h.env[EnvVaultPassphrase] = "Quiet-harbour-lamp-1987"
 	if r := h.run("", "vault", "init"); r.code != 0 {
 		t.Fatal(r)
@@ -53,7 +48,7 @@ func TestSecretRefusedWithoutOutput(t *testing.T) {
 	commands := [][]string{
 		{"keys", "create", "--type", "basic", "--name", "Lost"},
 		{"keys", "create", "--type", "hmac", "--name", "Lost", "--json"},
-		{"keys", "roll", "--key", k.Key, "--grace", "0"},
+		{"keys", "roll", "--key", key, "--grace", "0"},
 		{"vault", "recovery", "--new"},
 	}
 	before := h.snapshot()
@@ -81,7 +76,7 @@ func TestSecretRefusedWithoutOutput(t *testing.T) {
 		n, _ := pr.Read(b)
 		done <- string(b[:n])
 	}()
-	r = h.runTo(pw, "", "keys", "create", "--type", "basic", "--name", "Piped")
+	r := h.runTo(pw, "", "keys", "create", "--type", "basic", "--name", "Piped")
 	pw.Close()
 	if out := <-done; r.code != 0 || !strings.Contains(out, "API Secret:") {
 		t.Fatalf("create into a read pipe: %+v, read %q", r, out)

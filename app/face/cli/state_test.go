@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -22,19 +21,18 @@ func (h *harness) tamper(q string, args ...any) {
 func TestTamperedCredentialFlagged(t *testing.T) {
 	t.Parallel()
 	h := seeded(t)
-	var k struct{ Key string }
-	json.Unmarshal([]byte(h.run("", "keys", "create", "--type", "basic", "--name", "Shop", "--json").stdout), &k)
+	key, _ := h.newKey("basic", "Shop")
 	h.run("", "keys", "create", "--type", "hmac", "--name", "Fine")
-	if r := h.run("", "keys", "disable", "--key", k.Key); r.code != 0 {
+	if r := h.run("", "keys", "disable", "--key", key); r.code != 0 {
 		t.Fatalf("disable: %+v", r)
 	}
 	if r := h.run("", "keys", "verify"); r.code != 0 || !strings.Contains(r.stdout, "Credential state intact: 2 credentials checked.") {
 		t.Fatalf("keys verify before: %+v", r)
 	}
-	h.tamper(`UPDATE credentials SET disabled = 0 WHERE key = ?`, k.Key)
+	h.tamper(`UPDATE credentials SET disabled = 0 WHERE key = ?`, key)
 
 	r := h.run("", "keys", "list")
-	if r.code != 0 || !strings.Contains(r.stdout, "tampered") || !strings.Contains(r.stderr, "stored state of "+k.Key+" does not verify") {
+	if r.code != 0 || !strings.Contains(r.stdout, "tampered") || !strings.Contains(r.stderr, "stored state of "+key+" does not verify") {
 		t.Fatalf("keys list: %+v", r)
 	}
 	if r := h.run("", "keys", "list", "--json"); !strings.Contains(r.stdout, `"status": "tampered"`) {
@@ -45,16 +43,16 @@ func TestTamperedCredentialFlagged(t *testing.T) {
 		Checked  int
 		Tampered []struct{ Key, Status string }
 	}
-	if r.code != 1 || json.Unmarshal([]byte(r.stdout), &v) != nil || v.Checked != 2 || len(v.Tampered) != 1 || v.Tampered[0].Key != k.Key ||
+	if r.code != 1 || r.decode(&v) != nil || v.Checked != 2 || len(v.Tampered) != 1 || v.Tampered[0].Key != key ||
 		!strings.Contains(r.stderr, "1 of 2 credentials") {
 		t.Fatalf("keys verify after: %+v", r)
 	}
-	for _, args := range [][]string{{"keys", "enable", "--key", k.Key}, {"keys", "rename", "--key", k.Key, "--name", "x"}, {"keys", "roll", "--key", k.Key, "--grace", "0"}} {
+	for _, args := range [][]string{{"keys", "enable", "--key", key}, {"keys", "rename", "--key", key, "--name", "x"}, {"keys", "roll", "--key", key, "--grace", "0"}} {
 		if r := h.run("", args...); r.code != 1 || !strings.Contains(r.stderr, "does not verify") {
 			t.Fatalf("%v on a tampered key: %+v", args, r)
 		}
 	}
-	if r := h.run("", "keys", "delete", "--key", k.Key, "--yes"); r.code != 0 {
+	if r := h.run("", "keys", "delete", "--key", key, "--yes"); r.code != 0 {
 		t.Fatalf("delete a tampered key: %+v", r)
 	}
 	if r := h.run("", "keys", "verify"); r.code != 0 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,29 +19,24 @@ func TestTeamInviteAndJoin(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
 	a := newHarness(t)
-	if r := a.run(testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada Admin", "--email", "ada@acme.test",
-		"--database", strings.Replace(db, "postgres://", "postgres://u:secret-pw@", 1)); r.code != 2 || !strings.Contains(r.stderr, team.EnvDatabasePassword) {
+	if r := a.initAda("Acme", "--database", withPassword(db)); r.code != 2 || !strings.Contains(r.stderr, team.EnvDatabasePassword) {
 		t.Fatalf("a password in the address on argv: %+v", r)
 	}
 	if es, _ := os.ReadDir(a.dir); len(es) != 0 {
 		t.Fatalf("the refused init wrote %v", es)
 	}
-	if r := a.run(testkit.AdminPassword+"\n", "init", "--account", "Acme", "--name", "Ada Admin", "--email", "ada@acme.test", "--database", db); r.code != 0 {
+	if r := a.initAda("Acme", "--database", db); r.code != 0 {
 		t.Fatalf("init --database: %+v", r)
 	}
 	a.as("ada@acme.test", testkit.AdminPassword)
 	if r := a.run("", "team", "status"); r.code != 0 || !strings.Contains(r.stdout, "team database") {
 		t.Fatalf("status: %+v", r)
 	}
-	var key struct{ Key string }
-	r := a.run("", "keys", "create", "--type", "basic", "--name", "Orders", "--json")
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &key) != nil {
-		t.Fatalf("create: %+v", r)
-	}
+	key, _ := a.newKey("basic", "Orders")
 	out := filepath.Join(t.TempDir(), "acme.invitation")
-	r = a.run("", "team", "invite", "--out", out, "--json")
+	r := a.run("", "team", "invite", "--out", out, "--json")
 	var inv struct{ Passphrase, ID string }
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &inv) != nil || len(inv.Passphrase) != 35 {
+	if r.code != 0 || r.decode(&inv) != nil || len(inv.Passphrase) != 35 {
 		t.Fatalf("invite: %+v", r)
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
@@ -66,7 +60,7 @@ func TestTeamInviteAndJoin(t *testing.T) {
 		t.Fatalf("join: %+v", r)
 	}
 	b.as("ada@acme.test", testkit.AdminPassword)
-	if r := b.run("", "keys", "list", "--json"); r.code != 0 || !strings.Contains(r.stdout, key.Key) {
+	if r := b.run("", "keys", "list", "--json"); r.code != 0 || !strings.Contains(r.stdout, key) {
 		t.Fatalf("the joined machine does not see the key: %+v", r)
 	}
 	if r := b.run("", "audit", "verify"); r.code != 0 {

@@ -78,6 +78,17 @@ func (r *run) secretInput(env, prompt string) (string, error) {
 	return r.stdinLine(errs.Invalidf("passphrase", "Give the passphrase in %s or on standard input.", env))
 }
 
+// inVault signs in, unlocks the user's vault, runs do on it and locks it
+// again, whatever do returns.
+func (r *run) inVault(o *opts, args []string, do func(v *vault.Session, id int64) error) error {
+	v, id, err := r.openVault(o, args)
+	if err != nil {
+		return err
+	}
+	defer v.Lock()
+	return do(v, id)
+}
+
 // openVault signs in and unlocks the user's vault.
 func (r *run) openVault(o *opts, args []string) (*vault.Session, int64, error) {
 	c, id, err := r.signedIn(o, args)
@@ -179,23 +190,20 @@ func (r *run) vaultList(args []string) error {
 	o := options("vault list")
 	query := o.String("query", "", "filter text")
 	asJSON := o.json()
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	items, err := v.List(context.Background(), id, *query)
-	if err != nil {
-		return err
-	}
-	out := []views.VaultSummary{}
-	for _, it := range items {
-		out = append(out, views.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
-			UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)})
-	}
-	return r.output(*asJSON, out, func(w io.Writer) {
-		table(w, "ID\tTITLE\tUSERNAME\tURL", out, func(it views.VaultSummary) []any {
-			return []any{it.ID, printable(it.Title), printable(it.Username), printable(it.URL)}
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		items, err := v.List(context.Background(), id, *query)
+		if err != nil {
+			return err
+		}
+		out := []views.VaultSummary{}
+		for _, it := range items {
+			out = append(out, views.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
+				UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)})
+		}
+		return r.output(*asJSON, out, func(w io.Writer) {
+			table(w, "ID\tTITLE\tUSERNAME\tURL", out, func(it views.VaultSummary) []any {
+				return []any{it.ID, printable(it.Title), printable(it.Username), printable(it.URL)}
+			})
 		})
 	})
 }
@@ -225,20 +233,17 @@ func (r *run) vaultAdd(args []string) error {
 		}
 		return nil
 	})
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	secret, err := r.readAllSecret()
-	if err != nil {
-		return err
-	}
-	itemID, err := v.Add(context.Background(), id, vault.Item{Kind: vault.KindLogin, Title: *title, Username: *user, URL: *url, Notes: *notes, Secret: secret})
-	if err != nil {
-		return err
-	}
-	return r.output(*asJSON, map[string]any{"id": itemID}, func(w io.Writer) { fmt.Fprintf(w, "Added item %d.\n", itemID) })
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		secret, err := r.readAllSecret()
+		if err != nil {
+			return err
+		}
+		itemID, err := v.Add(context.Background(), id, vault.Item{Kind: vault.KindLogin, Title: *title, Username: *user, URL: *url, Notes: *notes, Secret: secret})
+		if err != nil {
+			return err
+		}
+		return r.output(*asJSON, map[string]any{"id": itemID}, func(w io.Writer) { fmt.Fprintf(w, "Added item %d.\n", itemID) })
+	})
 }
 
 // itemID declares --id, an item number, checked once parsed.
@@ -258,29 +263,26 @@ func (r *run) vaultGet(args []string) error {
 	item := itemID(o)
 	show := o.Bool("show-secret", false, "print the secret")
 	asJSON := o.json()
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	it, err := v.Get(context.Background(), id, *item)
-	if err != nil {
-		return noItem(err, *item)
-	}
-	if !*show {
-		it.Secret = ""
-	}
-	out := map[string]any{"id": it.ID, "kind": it.Kind, "title": it.Title, "username": it.Username, "url": it.URL, "notes": it.Notes, "type": it.Type}
-	if *show {
-		out["secret"] = it.Secret
-	}
-	return r.output(*asJSON, out, func(w io.Writer) {
-		fmt.Fprintf(w, "Title:    %s\nUsername: %s\nURL:      %s\nNotes:    %s\n", printable(it.Title), printable(it.Username), printable(it.URL), printable(it.Notes))
-		if *show {
-			fmt.Fprintf(w, "Secret:   %s\n", it.Secret)
-		} else {
-			fmt.Fprintln(w, "Secret:   (hidden; add --show-secret to print it)")
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		it, err := v.Get(context.Background(), id, *item)
+		if err != nil {
+			return noItem(err, *item)
 		}
+		if !*show {
+			it.Secret = ""
+		}
+		out := map[string]any{"id": it.ID, "kind": it.Kind, "title": it.Title, "username": it.Username, "url": it.URL, "notes": it.Notes, "type": it.Type}
+		if *show {
+			out["secret"] = it.Secret
+		}
+		return r.output(*asJSON, out, func(w io.Writer) {
+			fmt.Fprintf(w, "Title:    %s\nUsername: %s\nURL:      %s\nNotes:    %s\n", printable(it.Title), printable(it.Username), printable(it.URL), printable(it.Notes))
+			if *show {
+				fmt.Fprintf(w, "Secret:   %s\n", it.Secret)
+			} else {
+				fmt.Fprintln(w, "Secret:   (hidden; add --show-secret to print it)")
+			}
+		})
 	})
 }
 
@@ -305,76 +307,67 @@ func (r *run) vaultEdit(args []string) error {
 		}
 		return nil
 	})
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	it, err := v.Get(context.Background(), id, *item)
-	if err != nil {
-		return noItem(err, *item)
-	}
-	for f, p := range set {
-		if *p == "\x00" {
-			continue
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		it, err := v.Get(context.Background(), id, *item)
+		if err != nil {
+			return noItem(err, *item)
 		}
-		switch f {
-		case "title":
-			it.Title = *p
-		case "username":
-			it.Username = *p
-		case "url":
-			it.URL = *p
-		case "notes":
-			it.Notes = *p
+		for f, p := range set {
+			if *p == "\x00" {
+				continue
+			}
+			switch f {
+			case "title":
+				it.Title = *p
+			case "username":
+				it.Username = *p
+			case "url":
+				it.URL = *p
+			case "notes":
+				it.Notes = *p
+			}
 		}
-	}
-	if *fromStdin {
-		if it.Secret, err = r.readAllSecret(); err != nil {
+		if *fromStdin {
+			if it.Secret, err = r.readAllSecret(); err != nil {
+				return err
+			}
+		}
+		if err := v.Edit(context.Background(), id, *item, it); err != nil {
 			return err
 		}
-	}
-	if err := v.Edit(context.Background(), id, *item, it); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "Updated item %d.\n", *item)
-	return nil
+		fmt.Fprintf(r.env.Stdout, "Updated item %d.\n", *item)
+		return nil
+	})
 }
 
 func (r *run) vaultDelete(args []string) error {
 	o := options("vault delete")
 	item := itemID(o)
 	o.confirm()
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	if err := v.Delete(context.Background(), id, *item); err != nil {
-		return noItem(err, *item)
-	}
-	fmt.Fprintf(r.env.Stdout, "Deleted item %d.\n", *item)
-	return nil
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		if err := v.Delete(context.Background(), id, *item); err != nil {
+			return noItem(err, *item)
+		}
+		fmt.Fprintf(r.env.Stdout, "Deleted item %d.\n", *item)
+		return nil
+	})
 }
 
 func (r *run) vaultPasswd(args []string) error {
-	v, id, err := r.openVault(options("vault passwd"), args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	next, err := r.newPassword("New vault passphrase")
-	if err != nil {
-		return err
-	}
-	if cur := r.env.Getenv(EnvVaultPassphrase); cur != "" && r.env.Getenv(EnvVaultRecovery) == "" && vault.NormalizePassphrase(next) == vault.NormalizePassphrase(cur) {
-		return errs.Invalidf("password", "New passphrase must differ from the current one.")
-	}
-	if err := v.ChangePassphrase(context.Background(), id, next); err != nil {
-		return err
-	}
-	fmt.Fprintln(r.env.Stdout, "Vault passphrase changed.")
-	return nil
+	return r.inVault(options("vault passwd"), args, func(v *vault.Session, id int64) error {
+		next, err := r.newPassword("New vault passphrase")
+		if err != nil {
+			return err
+		}
+		if cur := r.env.Getenv(EnvVaultPassphrase); cur != "" && r.env.Getenv(EnvVaultRecovery) == "" && vault.NormalizePassphrase(next) == vault.NormalizePassphrase(cur) {
+			return errs.Invalidf("password", "New passphrase must differ from the current one.")
+		}
+		if err := v.ChangePassphrase(context.Background(), id, next); err != nil {
+			return err
+		}
+		fmt.Fprintln(r.env.Stdout, "Vault passphrase changed.")
+		return nil
+	})
 }
 
 func (r *run) vaultRecovery(args []string) error {
@@ -389,71 +382,62 @@ func (r *run) vaultRecovery(args []string) error {
 		}
 		return nil
 	})
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	if *remove {
-		if err := v.RemoveRecoveryCode(context.Background(), id); err != nil {
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		if *remove {
+			if err := v.RemoveRecoveryCode(context.Background(), id); err != nil {
+				return err
+			}
+			fmt.Fprintln(r.env.Stdout, "Recovery code removed.")
+			return nil
+		}
+		if err := r.checkSecretOutput(); err != nil {
 			return err
 		}
-		fmt.Fprintln(r.env.Stdout, "Recovery code removed.")
+		code, err := v.NewRecoveryCode(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if err := r.output(*asJSON, map[string]string{"recoveryCode": code}, func(w io.Writer) {
+			fmt.Fprintf(w, "New recovery code (shown once; the old one no longer works):\n\n    %s\n", code)
+		}); err != nil {
+			return errRecoveryLost("A new recovery code replaced the old one")
+		}
 		return nil
-	}
-	if err := r.checkSecretOutput(); err != nil {
-		return err
-	}
-	code, err := v.NewRecoveryCode(context.Background(), id)
-	if err != nil {
-		return err
-	}
-	if err := r.output(*asJSON, map[string]string{"recoveryCode": code}, func(w io.Writer) {
-		fmt.Fprintf(w, "New recovery code (shown once; the old one no longer works):\n\n    %s\n", code)
-	}); err != nil {
-		return errRecoveryLost("A new recovery code replaced the old one")
-	}
-	return nil
+	})
 }
 
 func (r *run) vaultRotateKey(args []string) error {
 	o := options("vault rotate-key")
 	asJSON := o.json()
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	n, err := v.RotateKey(context.Background(), id)
-	if err != nil {
-		return err
-	}
-	return r.output(*asJSON, map[string]any{"rotated": true, "items": n}, func(w io.Writer) {
-		fmt.Fprintf(w, "Vault key replaced; %d item(s) re-encrypted. Your passphrase and recovery code still work.\n", n)
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		n, err := v.RotateKey(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		return r.output(*asJSON, map[string]any{"rotated": true, "items": n}, func(w io.Writer) {
+			fmt.Fprintf(w, "Vault key replaced; %d item(s) re-encrypted. Your passphrase and recovery code still work.\n", n)
+		})
 	})
 }
 
 func (r *run) vaultExport(args []string) error {
 	o := options("vault export")
 	out := o.need("out", "file to write")
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	p, err := r.secretInput(EnvExportPassphrase, "Export passphrase")
-	if err != nil {
-		return err
-	}
-	data, err := v.Export(context.Background(), id, p)
-	if err != nil {
-		return err
-	}
-	if err := vault.WriteFile(*out, data); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.env.Stdout, "Exported to %s (open it with: age -d %s).\n", *out, *out)
-	return nil
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		p, err := r.secretInput(EnvExportPassphrase, "Export passphrase")
+		if err != nil {
+			return err
+		}
+		data, err := v.Export(context.Background(), id, p)
+		if err != nil {
+			return err
+		}
+		if err := vault.WriteFile(*out, data); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "Exported to %s (open it with: age -d %s).\n", *out, *out)
+		return nil
+	})
 }
 
 func (r *run) vaultImport(args []string) error {
@@ -462,20 +446,17 @@ func (r *run) vaultImport(args []string) error {
 	asJSON := o.json()
 	var data []byte
 	o.then(func() (err error) { data, err = vault.ReadExport(*in); return err })
-	v, id, err := r.openVault(o, args)
-	if err != nil {
-		return err
-	}
-	defer v.Lock()
-	p, err := r.secretInput(EnvExportPassphrase, "Export passphrase")
-	if err != nil {
-		return err
-	}
-	rep, err := v.Import(context.Background(), id, data, p)
-	if err != nil {
-		return err
-	}
-	return r.output(*asJSON, map[string]int{"added": rep.Added, "skipped": rep.Skipped}, func(w io.Writer) {
-		fmt.Fprintf(w, "Imported %d item(s); skipped %d exact duplicate(s).\n", rep.Added, rep.Skipped)
+	return r.inVault(o, args, func(v *vault.Session, id int64) error {
+		p, err := r.secretInput(EnvExportPassphrase, "Export passphrase")
+		if err != nil {
+			return err
+		}
+		rep, err := v.Import(context.Background(), id, data, p)
+		if err != nil {
+			return err
+		}
+		return r.output(*asJSON, map[string]int{"added": rep.Added, "skipped": rep.Skipped}, func(w io.Writer) {
+			fmt.Fprintf(w, "Imported %d item(s); skipped %d exact duplicate(s).\n", rep.Added, rep.Skipped)
+		})
 	})
 }

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"keysmith/app/core"
 	"keysmith/app/testkit"
 )
 
@@ -21,7 +18,7 @@ func TestVaultCommands(t *testing.T) {
 	}
 	r := h.run(phrase+"\n", "vault", "init", "--recovery", "--json")
 	var init struct{ RecoveryCode string }
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &init) != nil || len(init.RecoveryCode) < 26 {
+	if r.code != 0 || r.decode(&init) != nil || len(init.RecoveryCode) < 26 {
 		t.Fatalf("init: %+v", r)
 	}
 	if r := h.run("weak\n", "vault", "init"); r.code != 1 {
@@ -80,7 +77,7 @@ func TestVaultCommands(t *testing.T) {
 	h.env[EnvVaultPassphrase] = next
 	r = h.run("", "vault", "recovery", "--new", "--json")
 	var rec struct{ RecoveryCode string }
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rec) != nil || rec.RecoveryCode == "" {
+	if r.code != 0 || r.decode(&rec) != nil || rec.RecoveryCode == "" {
 		t.Fatalf("recovery: %+v", r)
 	}
 	// A forgotten passphrase: the recovery code opens the vault, and vault
@@ -142,16 +139,8 @@ func TestVaultCommands(t *testing.T) {
 	}
 	// A row removed behind Keysmith's back is reported, not skipped.
 	h.run("s\n", "vault", "add", "--title", "Second")
-	c, err := core.Open(context.Background(), h.dir, core.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = testkit.DB(t, c.Dir).Exec(`DELETE FROM vault_items WHERE id = (SELECT MIN(i.id) FROM vault_items i JOIN vaults v ON v.id = i.vault_id
+	h.tamper(`DELETE FROM vault_items WHERE id = (SELECT MIN(i.id) FROM vault_items i JOIN vaults v ON v.id = i.vault_id
 		JOIN users u ON u.id = v.user_id WHERE u.email = 'bea@acme.test')`)
-	c.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if r := h.run("", "vault", "list"); r.code != 1 || !strings.Contains(r.stderr, "The vault's contents were changed outside Keysmith") {
 		t.Fatalf("list of a tampered vault: %+v", r)
 	}

@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/hex"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,21 +21,19 @@ import (
 func TestVerifyCommand(t *testing.T) {
 	t.Parallel()
 	h := seeded(t)
-	r := h.run("", "keys", "create", "--type", "basic", "--name", "Offline", "--json")
-	var k struct{ Key, Secret string }
-	json.Unmarshal([]byte(r.stdout), &k)
+	key, secret := h.newKey("basic", "Offline")
 	raw := func(user, pass string) string {
 		return "GET /v1/messages?x=1 HTTP/1.1\r\nHost: api.example\r\nAuthorization: Basic " +
 			base64.StdEncoding.EncodeToString([]byte(user+":"+pass)) + "\r\n\r\n"
 	}
-	if r := h.run(raw(k.Key, k.Secret), "verify"); r.code != 0 || !strings.Contains(r.stdout, "Accepted: Basic key "+k.Key) {
+	if r := h.run(raw(key, secret), "verify"); r.code != 0 || !strings.Contains(r.stdout, "Accepted: Basic key "+key) {
 		t.Fatalf("valid: %+v", r)
 	}
-	r = h.run(raw(k.Key, "wrong"), "verify", "--json")
+	r := h.run(raw(key, "wrong"), "verify", "--json")
 	if r.code != 1 || !strings.Contains(r.stdout, `"reason": "wrong secret"`) || !strings.Contains(r.stderr, "were refused") {
 		t.Fatalf("wrong secret: %+v", r)
 	}
-	if strings.Contains(r.stdout+r.stderr, k.Secret) {
+	if strings.Contains(r.stdout+r.stderr, secret) {
 		t.Fatal("verify printed the secret")
 	}
 	// The same rules as keysmith serve: each input names what is wrong.
@@ -64,6 +67,52 @@ func TestVerifyCommand(t *testing.T) {
 	} {
 		if r := h.run("", tc.args...); r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: %+v", tc.args, r)
+		}
+	}
+}
+
+// keysmith verify accepts an HMAC signature under another method only for
+// the SDKs' PUT signed as POST, and --strict-method refuses that too.
+func TestVerifyStrictMethod(t *testing.T) {
+	t.Parallel()
+	h := seeded(t)
+	key, secret := h.newKey("hmac", "Methods")
+	raw := func(method, signed, body string) string {
+		date := time.Now().UTC().Format(http.TimeFormat)
+		lines, names, head := "date: "+date+"\n", "date ", "Date: "+date+"\r\n"
+		if body != "" {
+			sum := md5.Sum([]byte(body))
+			hx := hex.EncodeToString(sum[:])
+			lines, names = lines+"x-Content-MD5: "+hx+"\n", names+"x-Content-MD5 "
+			head += "x-Content-MD5: " + hx + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n"
+		}
+		m := hmac.New(sha1.New, []byte(secret))
+		m.Write([]byte(lines + signed + " /v1/messages/123 HTTP/1.1"))
+		sig := base64.StdEncoding.EncodeToString(m.Sum(nil))
+		return method + " /v1/messages/123 HTTP/1.1\r\nHost: api\r\n" + head + `Authorization: hmac username="` + key +
+			`", algorithm="hmac-sha1", headers="` + names + `request-line", signature="` + sig + "\"\r\n\r\n" + body
+	}
+	for _, tc := range []struct {
+		name                 string
+		input                string
+		loose, strictAccepts bool
+	}{
+		{"GET", raw("GET", "GET", ""), true, true},
+		{"DELETE signed as GET", raw("DELETE", "GET", ""), false, false},
+		{"PUT signed as POST", raw("PUT", "POST", `{"status":"cancelled"}`), true, false},
+		{"PATCH signed as POST", raw("PATCH", "POST", `{"status":"cancelled"}`), false, false},
+	} {
+		for _, strict := range []bool{false, true} {
+			args := []string{"verify"}
+			want := tc.loose
+			if strict {
+				args, want = append(args, "--strict-method"), tc.strictAccepts
+			}
+			r := h.run(tc.input, args...)
+			if want && (r.code != 0 || !strings.Contains(r.stdout, "Accepted: ")) ||
+				!want && (r.code != 1 || !strings.Contains(r.stdout, "Refused: signature does not match")) {
+				t.Errorf("%s, strict=%v: %+v", tc.name, strict, r)
+			}
 		}
 	}
 }
