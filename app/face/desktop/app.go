@@ -304,6 +304,31 @@ func FormatError(err error) any {
 	return errs.ProblemOf(err)
 }
 
+// asUser returns what fn returns for the signed-in user; a failure of
+// either the session or fn is reported as op.
+func asUser[T any](a *App, op string, fn func(id int64) (T, error)) (T, error) {
+	id, err := a.session(a.ctx())
+	var v T
+	if err == nil {
+		v, err = fn(id)
+	}
+	if err != nil {
+		var zero T
+		return zero, a.fail(op, err)
+	}
+	return v, nil
+}
+
+// actAs runs fn for the signed-in user; a failure of either the session or
+// fn is reported as op.
+func (a *App) actAs(op string, fn func(id int64) error) error {
+	id, err := a.session(a.ctx())
+	if err == nil {
+		err = fn(id)
+	}
+	return a.fail(op, err)
+}
+
 // session returns the signed-in user's id, ending the session if it has been
 // idle longer than the account allows. Any call counts as activity.
 func (a *App) session(ctx context.Context) (int64, error) {

@@ -7,28 +7,24 @@ import (
 
 // ListAudit returns a page of the audit log (Administrators only).
 func (a *App) ListAudit(f AuditFilter) (views.AuditPage, error) {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return views.AuditPage{}, a.fail("list-audit", err)
-	}
-	es, total, err := a.core.ListAudit(a.ctx(), id, audit.Filter{Query: f.Query, Target: f.Target, Limit: f.Limit, Offset: f.Offset})
-	if err != nil {
-		return views.AuditPage{}, a.fail("list-audit", err)
-	}
-	return views.Audit(es, total), nil
+	return asUser(a, "list-audit", func(id int64) (views.AuditPage, error) {
+		es, total, err := a.core.ListAudit(a.ctx(), id, audit.Filter{Query: f.Query, Target: f.Target, Limit: f.Limit, Offset: f.Offset})
+		if err != nil {
+			return views.AuditPage{}, err
+		}
+		return views.Audit(es, total), nil
+	})
 }
 
 // VerifyAudit checks the audit chain (Administrators only).
 func (a *App) VerifyAudit() (views.AuditVerifyResult, error) {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return views.AuditVerifyResult{}, a.fail("verify-audit", err)
-	}
-	r, err := a.core.VerifyAudit(a.ctx(), id)
-	if err != nil {
-		return views.AuditVerifyResult{}, a.fail("verify-audit", err)
-	}
-	return views.Verify(r), nil
+	return asUser(a, "verify-audit", func(id int64) (views.AuditVerifyResult, error) {
+		r, err := a.core.VerifyAudit(a.ctx(), id)
+		if err != nil {
+			return views.AuditVerifyResult{}, err
+		}
+		return views.Verify(r), nil
+	})
 }
 
 // AuditRetention returns how many days audit entries are kept, 0 for

@@ -222,26 +222,24 @@ const PlatformMessage = "Only account Administrators can create and manage API k
 
 // APISettings is the API Settings page's permission gate.
 func (a *App) APISettings() (APISettingsView, error) {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return APISettingsView{}, a.fail("api-settings", err)
-	}
-	me, err := a.core.Accounts.Actor(a.ctx(), id)
-	if err != nil {
-		return APISettingsView{}, a.fail("api-settings", err)
-	}
-	admins, err := a.core.Accounts.Administrators(a.ctx(), id)
-	if err != nil {
-		return APISettingsView{}, a.fail("api-settings", err)
-	}
-	v := APISettingsView{CanManage: me.Role == accounts.Administrator, Administrators: []Contact{}}
-	if !v.CanManage {
-		v.Message = PlatformMessage
-	}
-	for _, u := range admins {
-		v.Administrators = append(v.Administrators, Contact{Name: u.Name, Email: u.Email})
-	}
-	return v, nil
+	return asUser(a, "api-settings", func(id int64) (APISettingsView, error) {
+		me, err := a.core.Accounts.Actor(a.ctx(), id)
+		if err != nil {
+			return APISettingsView{}, err
+		}
+		admins, err := a.core.Accounts.Administrators(a.ctx(), id)
+		if err != nil {
+			return APISettingsView{}, err
+		}
+		v := APISettingsView{CanManage: me.Role == accounts.Administrator, Administrators: []Contact{}}
+		if !v.CanManage {
+			v.Message = PlatformMessage
+		}
+		for _, u := range admins {
+			v.Administrators = append(v.Administrators, Contact{Name: u.Name, Email: u.Email})
+		}
+		return v, nil
+	})
 }
 
 // Contact is an Administrator a non-administrator can ask for help.

@@ -100,14 +100,12 @@ func (a *App) Touch() error {
 
 // ChangePassword changes the signed-in user's own password.
 func (a *App) ChangePassword(current, next, confirm string) error {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return a.fail("change-password", err)
-	}
-	if next != confirm {
-		return a.fail("change-password", errs.Invalidf("confirm", "New password and confirmation do not match."))
-	}
-	return a.fail("change-password", a.core.Accounts.ChangePassword(a.ctx(), id, current, next))
+	return a.actAs("change-password", func(id int64) error {
+		if next != confirm {
+			return errs.Invalidf("confirm", "New password and confirmation do not match.")
+		}
+		return a.core.Accounts.ChangePassword(a.ctx(), id, current, next)
+	})
 }
 
 // State is what the window needs to decide which screen to show.

@@ -8,19 +8,17 @@ import (
 
 // ListUsers lists the account's users (Administrators only).
 func (a *App) ListUsers() ([]views.UserView, error) {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return nil, a.fail("list-users", err)
-	}
-	us, err := a.core.Accounts.ListUsers(a.ctx(), id)
-	if err != nil {
-		return nil, a.fail("list-users", err)
-	}
-	out := make([]views.UserView, 0, len(us))
-	for _, u := range us {
-		out = append(out, views.User(u, id))
-	}
-	return out, nil
+	return asUser(a, "list-users", func(id int64) ([]views.UserView, error) {
+		us, err := a.core.Accounts.ListUsers(a.ctx(), id)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]views.UserView, 0, len(us))
+		for _, u := range us {
+			out = append(out, views.User(u, id))
+		}
+		return out, nil
+	})
 }
 
 // AddUser adds a user (Administrators only).
@@ -49,36 +47,30 @@ func (a *App) SetUserDisabled(userID int64, disabled bool) (views.UserView, erro
 }
 
 func (a *App) userChange(op string, fn func(actor int64) (accounts.User, error)) (views.UserView, error) {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return views.UserView{}, a.fail(op, err)
-	}
-	u, err := fn(id)
-	if err != nil {
-		return views.UserView{}, a.fail(op, err)
-	}
-	return views.User(u, id), nil
+	return asUser(a, op, func(id int64) (views.UserView, error) {
+		u, err := fn(id)
+		if err != nil {
+			return views.UserView{}, err
+		}
+		return views.User(u, id), nil
+	})
 }
 
 // ResetUserPassword sets another user's password (Administrators only).
 func (a *App) ResetUserPassword(userID int64, password, confirm string) error {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return a.fail("reset-password", err)
-	}
-	if password != confirm {
-		return a.fail("reset-password", errs.Invalidf("confirm", "Password and confirmation do not match."))
-	}
-	return a.fail("reset-password", a.core.Accounts.ResetPassword(a.ctx(), id, userID, password))
+	return a.actAs("reset-password", func(id int64) error {
+		if password != confirm {
+			return errs.Invalidf("confirm", "Password and confirmation do not match.")
+		}
+		return a.core.Accounts.ResetPassword(a.ctx(), id, userID, password)
+	})
 }
 
 // DeleteUser removes a user (Administrators only).
 func (a *App) DeleteUser(userID int64) error {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return a.fail("delete-user", err)
-	}
-	return a.fail("delete-user", a.core.Accounts.DeleteUser(a.ctx(), id, userID))
+	return a.actAs("delete-user", func(id int64) error {
+		return a.core.Accounts.DeleteUser(a.ctx(), id, userID)
+	})
 }
 
 // NewUserRequest adds a user to the account.

@@ -216,15 +216,35 @@ func (a *App) VaultList(query string) ([]views.VaultSummary, error) {
 	return out, nil
 }
 
+// inVault runs fn in the signed-in user's open vault; a failure of either
+// is reported as op.
+func (a *App) inVault(op string, fn func(id int64, v *vault.Session) error) error {
+	id, v, err := a.unlocked()
+	if err == nil {
+		err = fn(id, v)
+	}
+	return a.vaultFail(op, err)
+}
+
+// openItem is one item of the signed-in user's open vault, with its
+// secret; a failure is reported as op.
+func (a *App) openItem(op string, itemID int64) (vault.Item, error) {
+	id, v, err := a.unlocked()
+	var it vault.Item
+	if err == nil {
+		it, err = v.Get(a.ctx(), id, itemID)
+	}
+	if err != nil {
+		return vault.Item{}, a.vaultFail(op, err)
+	}
+	return it, nil
+}
+
 // VaultReveal returns one item with its secret, on explicit request.
 func (a *App) VaultReveal(itemID int64) (VaultItem, error) {
-	id, v, err := a.unlocked()
+	it, err := a.openItem("vault-reveal", itemID)
 	if err != nil {
-		return VaultItem{}, a.vaultFail("vault-reveal", err)
-	}
-	it, err := v.Get(a.ctx(), id, itemID)
-	if err != nil {
-		return VaultItem{}, a.vaultFail("vault-reveal", err)
+		return VaultItem{}, err
 	}
 	return VaultItem{VaultSummary: summary(vault.Summary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type, UpdatedAt: it.UpdatedAt}),
 		Secret: it.Secret, Notes: it.Notes, CreatedAt: it.CreatedAt.UTC().Format(time.RFC3339)}, nil
@@ -233,13 +253,9 @@ func (a *App) VaultReveal(itemID int64) (VaultItem, error) {
 // VaultCopy copies an item's "secret" or "username" through Go; Keysmith
 // clears it after the configured delay, on lock and on quit.
 func (a *App) VaultCopy(itemID int64, field string) (CopyResult, error) {
-	id, v, err := a.unlocked()
+	it, err := a.openItem("vault-copy", itemID)
 	if err != nil {
-		return CopyResult{}, a.vaultFail("vault-copy", err)
-	}
-	it, err := v.Get(a.ctx(), id, itemID)
-	if err != nil {
-		return CopyResult{}, a.vaultFail("vault-copy", err)
+		return CopyResult{}, err
 	}
 	text := it.Secret
 	switch field {
@@ -312,30 +328,26 @@ func (a *App) vaultChange(op string, fn func(actor int64, v *vault.Session) (int
 
 // VaultDelete deletes an item.
 func (a *App) VaultDelete(itemID int64) error {
-	id, v, err := a.unlocked()
-	if err != nil {
-		return a.vaultFail("vault-delete", err)
-	}
-	return a.vaultFail("vault-delete", v.Delete(a.ctx(), id, itemID))
+	return a.inVault("vault-delete", func(id int64, v *vault.Session) error {
+		return v.Delete(a.ctx(), id, itemID)
+	})
 }
 
 // VaultChangePassphrase rewraps the vault's key under a new passphrase after
 // checking the current one.
 func (a *App) VaultChangePassphrase(current, next, confirm string) error {
-	id, v, err := a.unlocked()
-	if err != nil {
-		return a.vaultFail("vault-passphrase", err)
-	}
-	if next != confirm {
-		return a.vaultFail("vault-passphrase", errs.Invalidf("confirm", "New passphrase and confirmation do not match."))
-	}
-	if _, err := a.core.Vault.Unlock(a.ctx(), id, current, false); err != nil {
-		return a.vaultFail("vault-passphrase", err)
-	}
-	if vault.NormalizePassphrase(next) == vault.NormalizePassphrase(current) {
-		return a.vaultFail("vault-passphrase", errs.Invalidf("password", "New passphrase must differ from the current one."))
-	}
-	return a.vaultFail("vault-passphrase", v.ChangePassphrase(a.ctx(), id, next))
+	return a.inVault("vault-passphrase", func(id int64, v *vault.Session) error {
+		if next != confirm {
+			return errs.Invalidf("confirm", "New passphrase and confirmation do not match.")
+		}
+		if _, err := a.core.Vault.Unlock(a.ctx(), id, current, false); err != nil {
+			return err
+		}
+		if vault.NormalizePassphrase(next) == vault.NormalizePassphrase(current) {
+			return errs.Invalidf("password", "New passphrase must differ from the current one.")
+		}
+		return v.ChangePassphrase(a.ctx(), id, next)
+	})
 }
 
 // VaultNewRecoveryCode replaces the recovery code; the new one is shown once.
@@ -350,11 +362,9 @@ func (a *App) VaultNewRecoveryCode() (string, error) {
 
 // VaultRemoveRecoveryCode removes the recovery code.
 func (a *App) VaultRemoveRecoveryCode() error {
-	id, v, err := a.unlocked()
-	if err != nil {
-		return a.vaultFail("vault-recovery", err)
-	}
-	return a.vaultFail("vault-recovery", v.RemoveRecoveryCode(a.ctx(), id))
+	return a.inVault("vault-recovery", func(id int64, v *vault.Session) error {
+		return v.RemoveRecoveryCode(a.ctx(), id)
+	})
 }
 
 // VaultRotateKey replaces the vault's data key with a new random one and
@@ -382,21 +392,19 @@ func (a *App) VaultDefaultExportPath() (string, error) {
 // own passphrase (the `age` command opens it). An existing file is never
 // overwritten.
 func (a *App) VaultExport(path, passphrase, confirm string) error {
-	id, v, err := a.unlocked()
-	if err != nil {
-		return a.vaultFail("vault-export", err)
-	}
-	if passphrase != confirm {
-		return a.vaultFail("vault-export", errs.Invalidf("confirm", "Export passphrase and confirmation do not match."))
-	}
-	if !filepath.IsAbs(path) {
-		return a.vaultFail("vault-export", errs.Invalidf("path", "Choose a full path for the export file."))
-	}
-	data, err := v.Export(a.ctx(), id, passphrase)
-	if err != nil {
-		return a.vaultFail("vault-export", err)
-	}
-	return a.vaultFail("vault-export", vault.WriteFile(path, data))
+	return a.inVault("vault-export", func(id int64, v *vault.Session) error {
+		if passphrase != confirm {
+			return errs.Invalidf("confirm", "Export passphrase and confirmation do not match.")
+		}
+		if !filepath.IsAbs(path) {
+			return errs.Invalidf("path", "Choose a full path for the export file.")
+		}
+		data, err := v.Export(a.ctx(), id, passphrase)
+		if err != nil {
+			return err
+		}
+		return vault.WriteFile(path, data)
+	})
 }
 
 // VaultImport merges an export file into the vault.

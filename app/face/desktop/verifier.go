@@ -127,15 +127,13 @@ func (a *App) StopVerifier() (VerifierStatus, error) {
 // with its host, address, version and health (Administrators only: the
 // core checks it).
 func (a *App) ListVerifiers() ([]views.VerifierView, error) {
-	id, err := a.session(a.ctx())
-	if err != nil {
-		return nil, a.fail("list-verifiers", err)
-	}
-	vs, err := a.core.Verifiers.List(a.ctx(), id)
-	if err != nil {
-		return nil, a.fail("list-verifiers", err)
-	}
-	return views.Verifiers(vs, a.ep.registration()), nil
+	return asUser(a, "list-verifiers", func(id int64) ([]views.VerifierView, error) {
+		vs, err := a.core.Verifiers.List(a.ctx(), id)
+		if err != nil {
+			return nil, err
+		}
+		return views.Verifiers(vs, a.ep.registration()), nil
+	})
 }
 
 // registration is the id of the running endpoint's registration, or "".

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"keysmith/app/core/credentials"
-	"keysmith/app/core/verify"
-	"keysmith/app/face/logfmt"
 	"keysmith/app/face/verifier"
 	"keysmith/app/testkit"
 )
@@ -34,15 +32,10 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clock := testkit.NewClock()
-	c := testkit.Open(t, clock)
-	u := testkit.Seed(t, c)
-	ctx := context.Background()
-	f := &fixture{clock: clock}
-	f.basic, f.basicSecret, _ = c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "Basic one", nil)
-	f.hmac, f.hmacSecret, _ = c.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "HMAC one", nil)
-	f.srv = verifier.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
-		logfmt.Discard(), clock.Now)
+	acc := newAccount(t, testkit.Open, credentials.Basic, "Basic one")
+	f := &fixture{clock: acc.clock, basic: acc.cred, basicSecret: acc.secret}
+	f.hmac, f.hmacSecret, _ = acc.core.Credentials.Create(context.Background(), acc.users.Admin.ID, credentials.HMAC, "HMAC one", nil)
+	f.srv = newServer(acc.core, acc.clock.Now, io.Discard)
 	f.srv.Start(time.Hour)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -52,18 +45,6 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) dial(t *testing.T) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	return dialRaw(t, strings.TrimPrefix(serveLoopback(t, f.srv), "http://"))
-}
-
-// dialRaw opens a connection to addr, closed when the test ends.
-func dialRaw(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	return conn, bufio.NewReader(conn)
 }
 
 func (f *fixture) basicGET(path, extra string) string {
@@ -252,10 +233,7 @@ func TestSlowAndIdleConnectionsAreClosed(t *testing.T) {
 // finish; the answer says the connection closes.
 func TestShutdownFinishesRequestsInProgress(t *testing.T) {
 	f := newFixture(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	served := make(chan error, 1)
 	go func() { served <- f.srv.Serve(ln) }()
 	dial := func() (net.Conn, *bufio.Reader) { return dialRaw(t, ln.Addr().String()) }
@@ -344,23 +322,19 @@ func TestClientAddressFromProxy(t *testing.T) {
 		"trusted, a zone":    {true, `fe80::1%x key="admin"`, "127.0.0.1"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			clock := testkit.NewClock()
-			c := testkit.Open(t, clock)
-			u := testkit.Seed(t, c)
-			cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Behind a proxy", nil)
+			acc := newAccount(t, testkit.Open, credentials.Basic, "Behind a proxy")
 			var logs strings.Builder
-			srv := verifier.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), logfmt.Discard(), clock.Now)
+			srv := newServer(acc.core, acc.clock.Now, io.Discard)
 			srv.TrustProxy(tc.trust)
 			srv.LogRequests(&logs)
 			srv.Start(time.Hour)
-			req, _ := http.NewRequest("GET", serveLoopback(t, srv)+"/v1", nil)
-			req.SetBasicAuth(cred.Key, secret)
+			req := getMessages(serveLoopback(t, srv), acc.cred.Key, acc.secret)
 			req.Header.Set("X-Real-IP", tc.header)
-			if code := status(t, req); code != 200 {
+			if code := status(t, http.DefaultClient, req); code != 200 {
 				t.Fatalf("status %d", code)
 			}
 			srv.Close()
-			got, _ := c.Credentials.Get(context.Background(), u.Admin.ID, cred.ID)
+			got, _ := acc.core.Credentials.Get(context.Background(), acc.users.Admin.ID, acc.cred.ID)
 			if got.LastUsedFrom != tc.want || !strings.Contains(logs.String(), " from="+tc.want+" ") {
 				t.Fatalf("recorded %q, want %q; log %s", got.LastUsedFrom, tc.want, logs.String())
 			}
@@ -550,10 +524,7 @@ func (l *flaky) Accept() (net.Conn, error) {
 
 func TestAcceptErrorsAreRetried(t *testing.T) {
 	f := newFixture(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	served := make(chan error, 1)
 	go func() { served <- f.srv.Serve(&flaky{Listener: ln}) }()
 	res, err := http.Get("http://" + ln.Addr().String() + verifier.HealthPath)

@@ -2,14 +2,13 @@ package verifier_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"sort"
 	"testing"
 	"time"
 
 	"keysmith/app/core/credentials"
-	"keysmith/app/face/logfmt"
-	"keysmith/app/face/verifier"
 	"keysmith/app/testkit"
 )
 
@@ -21,37 +20,23 @@ import (
 // reported in milliseconds (make bench: 100 changes).
 func BenchmarkDisablePropagation(b *testing.B) {
 	ctx := context.Background()
-	clock := testkit.NewClock()
-	writer := testkit.OpenOnPostgres(b, clock)
-	u := testkit.Seed(b, writer)
-	cred, secret, err := writer.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "propagation", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	acc := newAccount(b, testkit.OpenOnPostgres, credentials.Basic, "propagation")
+	writer := acc.core
 	var bases []string
 	for range 2 {
-		c := testkit.SecondMachine(b, writer, clock)
-		srv := verifier.NewEndpoint(c, logfmt.Discard(), verifier.Config{})
+		c := testkit.SecondMachine(b, writer, acc.clock)
+		srv, base := serveEndpoint(b, c, io.Discard)
 		b.Cleanup(srv.Close)
-		bases = append(bases, serveLoopback(b, srv))
+		bases = append(bases, base)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	status := func(base string) int {
-		req, _ := http.NewRequest("GET", base+"/v1/messages", nil)
-		req.SetBasicAuth(cred.Key, secret)
-		res, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
-	}
+	statusOf := func(base string) int { return status(b, client, getMessages(base, acc.cred.Key, acc.secret)) }
 	// until polls both replicas until each answers want, and returns when
 	// the last one did.
 	until := func(want int) time.Time {
 		deadline := time.Now().Add(10 * time.Second)
 		for _, base := range bases {
-			for status(base) != want {
+			for statusOf(base) != want {
 				if time.Now().After(deadline) {
 					b.Fatalf("%s did not answer %d within 10 s", base, want)
 				}
@@ -60,7 +45,7 @@ func BenchmarkDisablePropagation(b *testing.B) {
 		return time.Now()
 	}
 	set := func(disabled bool) {
-		if _, err := writer.Credentials.SetDisabled(ctx, u.Admin.ID, cred.ID, disabled); err != nil {
+		if _, err := writer.Credentials.SetDisabled(ctx, acc.users.Admin.ID, acc.cred.ID, disabled); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package verifier_test
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -9,8 +10,6 @@ import (
 	"keysmith/app/core"
 	"keysmith/app/core/credentials"
 	"keysmith/app/core/verifiers"
-	"keysmith/app/core/verify"
-	"keysmith/app/face/logfmt"
 	"keysmith/app/face/verifier"
 	"keysmith/app/testkit"
 )
@@ -23,19 +22,13 @@ import (
 func TestReplicasOnOneDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := testkit.NewClock()
-	a := testkit.OpenOnPostgres(t, clock)
-	u := testkit.Seed(t, a)
+	acc := newAccount(t, testkit.OpenOnPostgres, credentials.HMAC, "orders")
+	a, u, cred, secret, clock := acc.core, acc.users, acc.cred, acc.secret, acc.clock
 	b := testkit.SecondMachine(t, a, clock)
-	cred, secret, err := a.Credentials.Create(ctx, u.Admin.ID, credentials.HMAC, "orders", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var bases [2]string
 	var srvs [2]*verifier.Server
 	for i, c := range []*core.Core{a, b} {
-		srvs[i] = verifier.NewEndpoint(c, logfmt.Discard(), verifier.Config{})
-		bases[i] = serveLoopback(t, srvs[i])
+		srvs[i], bases[i] = serveEndpoint(t, c, io.Discard)
 		if err := srvs[i].Announce(ctx, c.Verifiers, u.Admin.ID, verifiers.Serve, strings.TrimPrefix(bases[i], "http://")); err != nil {
 			t.Fatal(err)
 		}
@@ -92,21 +85,15 @@ func TestReplicasOnOneDatabase(t *testing.T) {
 // queued last: requests finish out of order.
 func TestFlushKeepsNewestUse(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	clock := testkit.NewClock()
-	c := testkit.Open(t, clock)
-	u := testkit.Seed(t, c)
-	cred, _, err := c.Credentials.Create(ctx, u.Admin.ID, credentials.Basic, "b", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := verifier.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), logfmt.Discard(), clock.Now)
+	acc := newAccount(t, testkit.Open, credentials.Basic, "b")
+	c, cred := acc.core, acc.cred
+	srv := newServer(c, acc.clock.Now, io.Discard)
 	srv.Start(time.Hour) // flushed by Close
-	t0 := clock.Now()
+	t0 := acc.clock.Now()
 	verifier.QueueUse(srv, credentials.Use{ID: cred.ID, At: t0.Add(2 * time.Second), From: "10.0.0.2"})
 	verifier.QueueUse(srv, credentials.Use{ID: cred.ID, At: t0.Add(time.Second), From: "10.0.0.1"})
 	srv.Close()
-	got, err := c.Credentials.Get(ctx, u.Admin.ID, cred.ID)
+	got, err := c.Credentials.Get(context.Background(), acc.users.Admin.ID, cred.ID)
 	if err != nil || got.LastUsedAt == nil || !got.LastUsedAt.Equal(t0.Add(2*time.Second)) || got.LastUsedFrom != "10.0.0.2" {
 		t.Fatalf("last use %+v %v, want the newer one from 10.0.0.2", got, err)
 	}

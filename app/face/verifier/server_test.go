@@ -3,7 +3,6 @@ package verifier_test
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,25 +13,15 @@ import (
 	"time"
 
 	"keysmith/app/core/credentials"
-	"keysmith/app/core/verify"
-	"keysmith/app/face/logfmt"
 	"keysmith/app/face/verifier"
 	"keysmith/app/testkit"
 )
 
-func basicAuth(k, s string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(k+":"+s))
-}
-
 func TestServe(t *testing.T) {
-	dir := t.TempDir()
-	clock := testkit.NewClock()
-	c := testkit.OpenDir(t, dir, clock)
-	u := testkit.Seed(t, c)
-	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.Basic, "Served", nil)
+	acc := newAccount(t, testkit.Open, credentials.Basic, "Served")
+	c, u, cred, secret := acc.core, acc.users, acc.cred, acc.secret
 	var logs strings.Builder
-	srv := verifier.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}),
-		logfmt.New(&logs, nil), clock.Now)
+	srv := newServer(c, acc.clock.Now, &logs)
 	srv.LogRequests(&logs)
 	srv.Start(time.Hour) // flushed by Close below
 	base := serveLoopback(t, srv)
@@ -71,7 +60,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("health: %d %v", res.StatusCode, body)
 	}
 	// Another process disables the key: the next request fails.
-	other := testkit.OpenDir(t, dir, clock)
+	other := testkit.OpenDir(t, c.Dir, acc.clock)
 	other.Credentials.SetDisabled(context.Background(), u.Admin.ID, cred.ID, true)
 	if res, _ := do("GET", "/", basicAuth(cred.Key, secret), nil); res.StatusCode != 401 {
 		t.Fatalf("disabled elsewhere: %d", res.StatusCode)
@@ -117,62 +106,25 @@ func TestServe(t *testing.T) {
 }
 
 func TestAuthRequestHeaders(t *testing.T) {
-	clock := testkit.NewClock()
-	c := testkit.Open(t, clock)
-	u := testkit.Seed(t, c)
-	cred, secret, _ := c.Credentials.Create(context.Background(), u.Admin.ID, credentials.HMAC, "Behind nginx", nil)
-	srv := verifier.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{Clock: clock.Now}), logfmt.Discard(), clock.Now)
+	acc := newAccount(t, testkit.Open, credentials.HMAC, "Behind nginx")
+	srv := newServer(acc.core, acc.clock.Now, io.Discard)
 	srv.Start(time.Hour)
 	defer srv.Close()
-	date := clock.Now().UTC().Format(http.TimeFormat)
-	sig := hmacSHA1(secret, "date: "+date+"\nGET /v1/messages?page=2 HTTP/1.1")
+	date := acc.clock.Now().UTC().Format(http.TimeFormat)
+	sig := hmacSHA1(acc.secret, "date: "+date+"\nGET /v1/messages?page=2 HTTP/1.1")
 	base := serveLoopback(t, srv)
 	req, _ := http.NewRequest("GET", base+"/auth", nil)
 	req.Header.Set("X-Original-Method", "GET")
 	req.Header.Set("X-Original-URI", "/v1/messages?page=2")
 	req.Header.Set("Date", date)
-	req.Header.Set("Authorization", `hmac username="`+cred.Key+`", algorithm="hmac-sha1", headers="date request-line", signature="`+sig+`"`)
-	if code := status(t, req); code != 200 {
+	req.Header.Set("Authorization", `hmac username="`+acc.cred.Key+`", algorithm="hmac-sha1", headers="date request-line", signature="`+sig+`"`)
+	if code := status(t, http.DefaultClient, req); code != 200 {
 		t.Fatalf("auth_request: %d", code)
 	}
 	req.Header.Set("X-Original-URI", "/v1/messages?page=3")
-	if code := status(t, req); code != 401 {
+	if code := status(t, http.DefaultClient, req); code != 401 {
 		t.Fatalf("other original URI accepted: %d", code)
 	}
-}
-
-// serveLoopback serves srv on a loopback port until the test ends and
-// returns its base URL.
-func serveLoopback(t testing.TB, srv *verifier.Server) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-done; err != verifier.ErrClosed {
-			t.Errorf("Serve returned %v after Shutdown", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
-
-func status(t *testing.T, req *http.Request) int {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
 }
 
 func TestCheckListen(t *testing.T) {
@@ -191,10 +143,7 @@ func TestCheckListen(t *testing.T) {
 }
 
 func TestUnlistenable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenLoopback(t)
 	defer ln.Close()
 	for addr, want := range map[string]string{ln.Addr().String(): "another program is already listening on it", "192.0.2.1:8787": "it is not an address of this machine"} {
 		_, err := net.Listen("tcp", addr)
@@ -209,7 +158,7 @@ func TestUnlistenable(t *testing.T) {
 func TestBodyDeadline(t *testing.T) {
 	c := testkit.Open(t, testkit.NewClock())
 	testkit.Seed(t, c)
-	srv := verifier.New(c.Credentials, verify.New(c.Credentials.NewCache(0), verify.Options{}), logfmt.Discard(), time.Now)
+	srv := newServer(c, time.Now, io.Discard)
 	verifier.SetTimeouts(srv, verifier.HeaderTimeout, 200*time.Millisecond, verifier.IdleTimeout)
 	addr := strings.TrimPrefix(serveLoopback(t, srv), "http://")
 
