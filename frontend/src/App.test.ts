@@ -14,6 +14,22 @@ async function renderSignedIn(user = admin) {
   await screen.findByRole('heading', { name: 'API Settings', level: 1 });
 }
 
+/** Clicks the nav link to page and waits for the page's heading to take focus. */
+async function openFromNav(user: ReturnType<typeof userEvent.setup>, page: string) {
+  await user.click(screen.getByRole('link', { name: page }));
+  const heading = await screen.findByRole('heading', { name: page, level: 1 });
+  await waitFor(() => expect(heading).toHaveFocus());
+}
+
+/** Leaves for API Settings, then comes back to page through the native menu's navigate event. */
+async function reopenFromMenu(page: string, route: string) {
+  emit('navigate', 'api-settings');
+  await screen.findByRole('heading', { name: 'API Settings', level: 1 });
+  emit('navigate', route);
+  expect(await screen.findByRole('heading', { name: page, level: 1 })).toBeInTheDocument();
+  expect(screen.getByRole('link', { name: page })).toHaveAttribute('aria-current', 'page');
+}
+
 describe('App', () => {
   it('shows one banner while the team database cannot be reached, with the controls disabled, until it is back', async () => {
     await renderSignedIn();
@@ -95,30 +111,18 @@ describe('App', () => {
     backend.VerifierStatus.mockResolvedValue({ running: true, address: '127.0.0.1:8787', port: 8787 });
     await renderSignedIn();
     const user = userEvent.setup();
-    await user.click(screen.getByRole('link', { name: 'Verification' }));
-    const heading = await screen.findByRole('heading', { name: 'Verification', level: 1 });
-    await waitFor(() => expect(heading).toHaveFocus());
+    await openFromNav(user, 'Verification');
     expect(screen.getByTestId('page-verification')).toBeInTheDocument();
     expect(await screen.findByTestId('verifier-status')).toHaveTextContent('Running on 127.0.0.1:8787');
-    emit('navigate', 'api-settings');
-    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
-    emit('navigate', 'verification');
-    expect(await screen.findByRole('heading', { name: 'Verification', level: 1 })).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Verification' })).toHaveAttribute('aria-current', 'page');
+    await reopenFromMenu('Verification', 'verification');
   });
 
   it('opens Settings > Team for every user, from the nav link and from the menu', async () => {
     await renderSignedIn(basic);
     const user = userEvent.setup();
-    await user.click(screen.getByRole('link', { name: 'Team' }));
-    const heading = await screen.findByRole('heading', { name: 'Team', level: 1 });
-    await waitFor(() => expect(heading).toHaveFocus());
+    await openFromNav(user, 'Team');
     expect(await screen.findByTestId('team-place')).toHaveTextContent('On this computer only');
-    emit('navigate', 'api-settings');
-    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
-    emit('navigate', 'team');
-    expect(await screen.findByRole('heading', { name: 'Team', level: 1 })).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Team' })).toHaveAttribute('aria-current', 'page');
+    await reopenFromMenu('Team', 'team');
   });
 
   it('keeps Verification from non-administrators', async () => {
@@ -224,15 +228,10 @@ describe('Vault in the app', () => {
     const user = userEvent.setup();
     const link = screen.getByRole('link', { name: 'Vault' });
     expect(link).toHaveAttribute('data-testid', 'nav-vault');
-    await user.click(link);
-    const heading = await screen.findByRole('heading', { name: 'Vault', level: 1 });
-    await waitFor(() => expect(heading).toHaveFocus());
+    await openFromNav(user, 'Vault');
     expect(link).toHaveAttribute('aria-current', 'page');
     expect(await screen.findByTestId('vault-setup-form')).toBeInTheDocument();
-    emit('navigate', 'api-settings');
-    await screen.findByRole('heading', { name: 'API Settings', level: 1 });
-    emit('navigate', 'vault');
-    expect(await screen.findByRole('heading', { name: 'Vault', level: 1 })).toBeInTheDocument();
+    await reopenFromMenu('Vault', 'vault');
   });
 
   it('leaving the Vault page forgets what was revealed', async () => {

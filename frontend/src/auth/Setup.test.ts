@@ -28,6 +28,9 @@ async function fill(user: ReturnType<typeof userEvent.setup>, values: Partial<Re
   }
 }
 
+/** A form filled in in full, as the backend would accept it. */
+const complete = { account: 'Acme', name: 'Ada', email: 'ada@example.com', password: 'password1', confirm: 'password1' };
+
 describe('Setup', () => {
   it('shows the limits as hints next to the fields', async () => {
     await renderSetup();
@@ -49,20 +52,14 @@ describe('Setup', () => {
 
   it('names the first missing field', async () => {
     const user = await renderSetup();
-    await fill(user, { account: 'Acme', name: 'Ada' });
+    await fill(user, { account: complete.account, name: complete.name });
     await user.click(screen.getByRole('button', { name: 'Create account' }));
     expect(screen.getByTestId('setup-error')).toHaveTextContent('Enter your email address.');
   });
 
   it('refuses mismatched passwords', async () => {
     const user = await renderSetup();
-    await fill(user, {
-      account: 'Acme',
-      name: 'Ada',
-      email: 'ada@example.com',
-      password: 'correct horse battery',
-      confirm: 'correct horse batterY',
-    });
+    await fill(user, { ...complete, password: 'correct horse battery', confirm: 'correct horse batterY' });
     await user.click(screen.getByRole('button', { name: 'Create account' }));
     expect(screen.getByTestId('setup-error')).toHaveTextContent('The passwords do not match.');
     expect(backend.Setup).not.toHaveBeenCalled();
@@ -71,13 +68,7 @@ describe('Setup', () => {
   it("shows the backend's refusal verbatim", async () => {
     backend.Setup.mockRejectedValue('This password is too common. Choose another.');
     const user = await renderSetup();
-    await fill(user, {
-      account: 'Acme',
-      name: 'Ada',
-      email: 'ada@example.com',
-      password: 'password1',
-      confirm: 'password1',
-    });
+    await fill(user, complete);
     await user.click(screen.getByRole('button', { name: 'Create account' }));
     const alert = await screen.findByText('This password is too common. Choose another.');
     await waitFor(() => expect(alert).toHaveFocus());

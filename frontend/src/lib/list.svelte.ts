@@ -51,6 +51,8 @@ export class ListState<T> {
   status = $state('');
   /** Bind the list's ErrorBox here: `<ErrorBox bind:this={list.errorBox} ... />`. */
   errorBox = $state<Focusable | undefined>();
+  /** The key of the item a row action is running on, to disable that row's controls; null when none is. */
+  busyId = $state<number | null>(null);
 
   #options: ListOptions<T>;
   #seq = 0;
@@ -166,6 +168,21 @@ export class ListState<T> {
     this.error = err instanceof Error ? err.message : String(err);
     await tick();
     this.errorBox?.focus();
+  }
+
+  /**
+   * Runs a row action on the item with key id: busyId is id until it ends,
+   * and whatever it throws is shown (see fail).
+   */
+  async act(id: number, action: () => Promise<void>): Promise<void> {
+    this.busyId = id;
+    try {
+      await action();
+    } catch (err) {
+      await this.fail(err);
+    } finally {
+      this.busyId = null;
+    }
   }
 
   /** Shows a status message, clearing any error. */

@@ -131,6 +131,18 @@ describe('ListState', () => {
     expect(list.total).toBe(3);
   });
 
+  it('marks the row an action runs on busy until it ends, and shows what it throws', async () => {
+    const list = new ListState<Row>({ fetch: backend(3).fetch, key: (r) => r.id });
+    const step = deferred<void>();
+    const running = list.act(2, () => step.promise);
+    expect(list.busyId).toBe(2);
+    step.resolve();
+    await running;
+    expect([list.busyId, list.error]).toEqual([null, '']);
+    await list.act(3, () => Promise.reject(new Error('That user no longer exists.')));
+    expect([list.busyId, list.error]).toEqual([null, 'That user no longer exists.']);
+  });
+
   it('refreshes quietly when its topic changes: same filter and page, no loading state, status kept', async () => {
     const b = backend(25);
     const list = new ListState<Row>({ fetch: b.fetch, key: (r) => r.id, pageSize: 5 });

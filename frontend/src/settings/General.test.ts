@@ -6,6 +6,23 @@ import { admin, backend, basic, stateFor } from '../test/backend';
 
 const initial = { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'system' as const };
 
+type User = ReturnType<typeof userEvent.setup>;
+
+/** Types value into field (in place of what it held) and presses Save. */
+async function saveWith(user: User, field: HTMLElement, value: string) {
+  await user.clear(field);
+  await user.type(field, value);
+  await user.click(screen.getByRole('button', { name: 'Save' }));
+}
+
+/** Saving value is refused before the backend is called: refusal is shown and field marked. */
+async function expectRefused(user: User, field: HTMLElement, value: string, refusal: string) {
+  await saveWith(user, field, value);
+  expect(screen.getByTestId('general-error')).toHaveTextContent(refusal);
+  expect(field).toHaveAttribute('aria-invalid', 'true');
+  expect(backend.SaveSettings).not.toHaveBeenCalled();
+}
+
 describe('General settings', () => {
   it('saves idle minutes and theme, then says "Saved."', async () => {
     const saved = stateFor(admin, { settings: { idleMinutes: 30, clipboardSeconds: 30, vaultLockMinutes: 5, theme: 'dark' } });
@@ -35,12 +52,7 @@ describe('General settings', () => {
     render(General, { isAdmin: true, settings: initial, onsaved: vi.fn() });
     const user = userEvent.setup();
     const idle = screen.getByLabelText('Idle sign-out (minutes)');
-    await user.clear(idle);
-    await user.type(idle, '241');
-    await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(screen.getByTestId('general-error')).toHaveTextContent('Enter a whole number of minutes from 1 to 240.');
-    expect(idle).toHaveAttribute('aria-invalid', 'true');
-    expect(backend.SaveSettings).not.toHaveBeenCalled();
+    await expectRefused(user, idle, '241', 'Enter a whole number of minutes from 1 to 240.');
   });
 
   it('makes idle minutes read-only for non-administrators but lets them pick a theme', async () => {
@@ -67,61 +79,52 @@ describe('General settings', () => {
   });
 });
 
-describe('Clipboard clearing setting', () => {
-  it('lets an Administrator set the seconds (5..600)', async () => {
-    backend.SaveSettings.mockResolvedValue(stateFor(admin, { settings: { idleMinutes: 15, clipboardSeconds: 45, vaultLockMinutes: 5, theme: 'system' } }));
-    render(General, { isAdmin: true, settings: initial, onsaved: vi.fn() });
+describe('Clipboard clearing and vault lock settings', () => {
+  it.each([
+    {
+      title: 'an Administrator sets the clipboard clearing seconds (5..600)',
+      who: admin,
+      label: 'Clear copied secrets after (seconds)',
+      shown: 30,
+      hint: /\(5 to 600\)/,
+      bad: '4',
+      refusal: 'Enter a whole number of seconds from 5 to 600.',
+      good: '45',
+      saved: { ...initial, clipboardSeconds: 45 },
+    },
+    {
+      title: 'every user sets their own vault lock minutes (1..60), sent in SaveSettings',
+      who: basic,
+      label: 'Lock the vault after (minutes)',
+      shown: 5,
+      hint: /1 to 60/,
+      bad: '61',
+      refusal: 'Enter a whole number of minutes from 1 to 60.',
+      good: '12',
+      saved: { ...initial, vaultLockMinutes: 12 },
+    },
+  ])('$title', async ({ who, label, shown, hint, bad, refusal, good, saved }) => {
+    backend.SaveSettings.mockResolvedValue(stateFor(who, { settings: saved }));
+    render(General, { isAdmin: who === admin, settings: initial, onsaved: vi.fn() });
     const user = userEvent.setup();
-    const clip = screen.getByLabelText('Clear copied secrets after (seconds)');
+    const field = screen.getByLabelText(label);
     await waitFor(() => expect(backend.GetSettings).toHaveBeenCalled());
-    expect(clip).toHaveValue(30);
-    expect(clip).not.toHaveAttribute('readonly');
-    await user.clear(clip);
-    await user.type(clip, '4');
-    await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(screen.getByTestId('general-error')).toHaveTextContent('Enter a whole number of seconds from 5 to 600.');
-    expect(clip).toHaveAttribute('aria-invalid', 'true');
-    expect(backend.SaveSettings).not.toHaveBeenCalled();
-    await user.clear(clip);
-    await user.type(clip, '45');
-    await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 45, vaultLockMinutes: 5, theme: 'system' });
+    expect(field).toHaveValue(shown);
+    expect(field).not.toHaveAttribute('readonly');
+    expect(field).toHaveAccessibleDescription(hint);
+    await expectRefused(user, field, bad, refusal);
+    await saveWith(user, field, good);
+    expect(backend.SaveSettings).toHaveBeenCalledWith(saved);
     expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
+    expect(field).toHaveValue(Number(good));
   });
 
-  it('is read-only for non-administrators', async () => {
+  it('keeps the clipboard clearing seconds read-only for non-administrators', async () => {
     backend.GetSettings.mockResolvedValue({ idleMinutes: 15, clipboardSeconds: 90, vaultLockMinutes: 5, theme: 'system' });
     render(General, { isAdmin: false, settings: initial, onsaved: vi.fn() });
     const clip = screen.getByLabelText('Clear copied secrets after (seconds)');
     await waitFor(() => expect(clip).toHaveValue(90));
     expect(clip).toHaveAttribute('readonly');
     expect(clip).toHaveAccessibleDescription(/Only Administrators can change this\./);
-  });
-});
-
-describe('Vault lock setting', () => {
-  it('lets every user set their own vault lock minutes (1..60) and sends them in SaveSettings', async () => {
-    backend.SaveSettings.mockResolvedValue(
-      stateFor(basic, { settings: { idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 12, theme: 'system' } }),
-    );
-    render(General, { isAdmin: false, settings: initial, onsaved: vi.fn() });
-    const user = userEvent.setup();
-    const lock = screen.getByLabelText('Lock the vault after (minutes)');
-    await waitFor(() => expect(backend.GetSettings).toHaveBeenCalled());
-    expect(lock).toHaveValue(5);
-    expect(lock).not.toHaveAttribute('readonly');
-    expect(lock).toHaveAccessibleDescription(/1 to 60/);
-    await user.clear(lock);
-    await user.type(lock, '61');
-    await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(screen.getByTestId('general-error')).toHaveTextContent('Enter a whole number of minutes from 1 to 60.');
-    expect(lock).toHaveAttribute('aria-invalid', 'true');
-    expect(backend.SaveSettings).not.toHaveBeenCalled();
-    await user.clear(lock);
-    await user.type(lock, '12');
-    await user.click(screen.getByRole('button', { name: 'Save' }));
-    expect(backend.SaveSettings).toHaveBeenCalledWith({ idleMinutes: 15, clipboardSeconds: 30, vaultLockMinutes: 12, theme: 'system' });
-    expect(await screen.findByTestId('general-status')).toHaveTextContent('Saved.');
-    expect(lock).toHaveValue(12);
   });
 });
