@@ -38,6 +38,11 @@ NPM       ?= npm
 # put Go files under frontend/: make vet's tidy check would fail.
 GO_PKGS = ./...
 
+# Every build carries its version (About, keysmith version, the verifiers
+# list): wails.json's with the commit, as the release packages have it.
+VERSION := $(shell bash scripts/dist.sh --print-version 2>/dev/null || echo dev)
+LDFLAGS := -X keysmith/app/version.Version=$(VERSION)
+
 BIN       := build/bin/keysmith
 DEV_BIN   := build/e2e/keysmith-dev
 DIST      := frontend/dist/index.html
@@ -100,7 +105,7 @@ $(DIST): $(SRC_FE) $(BINDINGS)
 # tags desktop,production,webkit2_41. -m: never run `go mod tidy`.
 define wails_build
 	@test -x $(WAILS) || bash scripts/deps.sh --wails
-	$(WAILS) build -m -tags $(GO_TAGS) -o keysmith
+	$(WAILS) build -m -tags $(GO_TAGS) -ldflags "$(LDFLAGS)" -o keysmith
 	@test -x $(BIN) || { echo "FAIL: wails build did not produce $(BIN)"; exit 1; }
 	@size=$$(stat -c %s $(BIN)); \
 	if [ $$size -gt $(SIZE_GUARD) ]; then \
@@ -157,7 +162,7 @@ $(RELEASE): $(RELEASE_SRC)
 # bridge on $$devserver so a headless browser can drive the real backend.
 $(DEV_BIN): $(SRC_GO) $(DIST)
 	@mkdir -p $(dir $@)
-	$(GO) build -tags dev,$(GO_TAGS) -o $@ .
+	$(GO) build -tags dev,$(GO_TAGS) -ldflags "$(LDFLAGS)" -o $@ .
 
 # ---------------------------------------------------------------- tests
 

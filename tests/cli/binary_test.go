@@ -225,13 +225,14 @@ func TestBinaryServeStopsCleanly(t *testing.T) {
 	if !strings.Contains(p.stdout, `"lastUsedFrom": "127.0.0.1"`) {
 		t.Fatalf("last use not flushed at shutdown: %s", p.stdout)
 	}
-	// It registered among the account's verifiers, and marked itself
+	// It registered among the account's verifiers, with the version make
+	// stamps in every build and the skew it accepts, and marked itself
 	// stopped on its way out.
 	var kind, address, version string
-	var stopped sql.NullInt64
-	if err := testkit.DB(t, s.dir).QueryRow(`SELECT kind, address, version, stopped_at FROM verifiers`).Scan(&kind, &address, &version, &stopped); err != nil ||
-		kind != "serve" || address != s.addr || version == "" || !stopped.Valid {
-		t.Fatalf("serve's registration after SIGTERM: %s %s %q stopped %v, %v", kind, address, version, stopped, err)
+	var skew, stopped sql.NullInt64
+	if err := testkit.DB(t, s.dir).QueryRow(`SELECT kind, address, version, skew_ms, stopped_at FROM verifiers`).Scan(&kind, &address, &version, &skew, &stopped); err != nil ||
+		kind != "serve" || address != s.addr || version == "" || version == "dev" || skew.Int64 != 300_000 || !stopped.Valid {
+		t.Fatalf("serve's registration after SIGTERM: %s %s %q skew %v stopped %v, %v", kind, address, version, skew, stopped, err)
 	}
 	if strings.Contains(s.logs.String(), s.secr) {
 		t.Fatal("the request log holds the secret")

@@ -262,7 +262,8 @@ func (l *Log) FirstEntryKeyed(ctx context.Context, db *sql.DB) (bool, error) {
 	return hmac.Equal(stored, l.hash(prev, e)), nil
 }
 
-// Filter narrows List. Query matches actor, action, target or detail.
+// Filter narrows List. Query matches a part of the actor, action, target
+// or detail, in any case, through an index (store.AuditMatch).
 type Filter struct {
 	Query  string
 	Target string // exact target, e.g. one credential's key
@@ -284,9 +285,9 @@ func (l *Log) List(ctx context.Context, db *sql.DB, f Filter) ([]Entry, int, err
 	where := []string{"1=1"}
 	var args []any
 	if f.Query != "" {
-		like := "%" + escapeLike(f.Query) + "%"
-		where = append(where, `(actor LIKE ? ESCAPE '\' OR action LIKE ? ESCAPE '\' OR target LIKE ? ESCAPE '\' OR detail LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like, like)
+		cond, a := store.AuditMatch(db, f.Query)
+		where = append(where, cond)
+		args = append(args, a...)
 	}
 	if f.Target != "" {
 		where = append(where, "target = ?")
@@ -314,11 +315,6 @@ func (l *Log) List(ctx context.Context, db *sql.DB, f Filter) ([]Entry, int, err
 		out = append(out, e)
 	}
 	return out, total, rows.Err()
-}
-
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
 }
 
 // Result is the outcome of Verify.

@@ -62,8 +62,8 @@ func openT(t *testing.T, target string) *Store {
 // columns lists table.column (in name order) of every table of the schema.
 func columns(t *testing.T, s *Store) []string {
 	t.Helper()
-	q := `SELECT m.name || '.' || p.name FROM sqlite_schema m, pragma_table_info(m.name) p
-		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+	q := `SELECT m.name || '.' || p.name FROM pragma_table_list m, pragma_table_info(m.name) p
+		WHERE m.schema = 'main' AND m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
 	if s.Engine == Postgres {
 		q = `SELECT table_name || '.' || column_name FROM information_schema.columns
 			WHERE table_schema = current_schema() AND table_name <> 'schema_version'`

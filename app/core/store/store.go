@@ -255,7 +255,8 @@ func EngineOf(db *sql.DB) Engine {
 }
 
 // Tables lists the tables of Keysmith's schema on db, by name (neither
-// SQLite's own nor the PostgreSQL schema_version).
+// SQLite's own nor the PostgreSQL schema_version, nor SQLite's search
+// index).
 func Tables(ctx context.Context, db *sql.DB) ([]string, error) {
 	return tables(ctx, db, EngineOf(db))
 }
@@ -266,7 +267,9 @@ type querier interface {
 }
 
 func tables(ctx context.Context, q querier, e Engine) ([]string, error) {
-	query := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+	// Ordinary tables only: not audit_search (virtual) nor the tables FTS5
+	// keeps its index in (shadow), which are derived from audit.
+	query := `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
 	if e == Postgres {
 		query = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_version' ORDER BY tablename`
 	}

@@ -454,14 +454,35 @@ func TestRefusesCorruptDatabase(t *testing.T) {
 	}
 }
 
+// leafPages returns where the leaf pages of table lie in the database file
+// content (read through SQLite's dbstat), so that a test can damage rows
+// and leave the schema whole.
+func leafPages(t *testing.T, content []byte, table string) []struct{ offset, size int } {
+	t.Helper()
+	dir, _ := dataDirWith(t, content)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT (pageno - 1) * pgsize, pgsize FROM dbstat WHERE name = ? AND pagetype = 'leaf'`, table)
+	pages, err := Collect(rows, err, func(rs *sql.Rows, p *struct{ offset, size int }) error { return rs.Scan(&p.offset, &p.size) })
+	if err != nil || len(pages) < 5 {
+		t.Fatalf("%d leaf pages of %s, %v", len(pages), table, err)
+	}
+	return pages
+}
+
 // OpenUnchecked defers the whole-file check of an up-to-date database; Check
 // then refuses a corrupt one, and nothing has been written to it.
 func TestOpenUncheckedThenCheck(t *testing.T) {
 	ctx := context.Background()
 	valid := validDBBytes(t)
 	corrupt := append([]byte(nil), valid...)
-	for i := len(corrupt) / 2; i < len(corrupt); i++ {
-		corrupt[i] = 0xA5
+	for _, page := range leafPages(t, valid, "users") {
+		for i := range page.size {
+			corrupt[page.offset+i] = 0xA5
+		}
 	}
 	for _, tt := range []struct {
 		name    string

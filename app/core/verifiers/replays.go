@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"keysmith/app/core/verify"
 )
 
 // Bounds and timing of the shared replay window.
@@ -39,6 +41,13 @@ const (
 // same moment see one of them write it, and the other refused. The verifier
 // asks only about signatures that verified.
 //
+// A row is kept until the request's date would be refused by every verifier
+// of the team, whatever --skew each was started with: a verifier extends
+// the expiry it was given (its own skew past the date) to the largest skew
+// among the team's registered verifiers not stopped, read at each purge
+// (so within 10 seconds of a verifier with a larger skew registering), and
+// its own from the start.
+//
 // The table's bound: each verifier purges rows expired for ClockMargin and
 // counts the table every 10 seconds, and counts the rows it adds itself
 // since; when that reaches MaxReplayRows it counts again (at most every
@@ -53,10 +62,39 @@ type Replays struct {
 	work *sync.WaitGroup // background purges, waited for by Service.Close
 
 	mu        sync.Mutex
-	counted   int       // rows at the last count
-	added     int       // rows this process added since it began
-	countedAt time.Time // when; zero before the first
-	counting  bool      // a purge and count is under way
+	counted   int           // rows at the last count
+	added     int           // rows this process added since it began
+	countedAt time.Time     // when; zero before the first
+	counting  bool          // a purge and count is under way
+	horizon   time.Duration // the largest skew of the team's verifiers, and of this process's
+	local     time.Duration // the largest skew of this process's verifiers
+}
+
+// skewed is the window as one verifier, accepting dates within skew, uses it.
+type skewed struct {
+	r    *Replays
+	skew time.Duration
+}
+
+// forSkew returns the window for a verifier accepting dates within skew.
+func (r *Replays) forSkew(skew time.Duration) verify.Replays {
+	r.mu.Lock()
+	r.local = max(r.local, skew)
+	r.horizon = max(r.horizon, skew)
+	r.mu.Unlock()
+	return skewed{r, skew}
+}
+
+// FirstUse implements verify.Replays: until, the date plus the verifier's
+// skew, is moved to the date plus the team's largest skew.
+func (s skewed) FirstUse(ctx context.Context, sig string, now, until time.Time) (bool, error) {
+	s.r.mu.Lock()
+	extra := s.r.horizon - s.skew
+	s.r.mu.Unlock()
+	if extra > 0 {
+		until = until.Add(extra)
+	}
+	return s.r.FirstUse(ctx, sig, now, until)
 }
 
 func newReplays(db *sql.DB, key []byte, max int, work *sync.WaitGroup) *Replays {
@@ -124,14 +162,19 @@ func (r *Replays) purge(now time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), purgeTimeout)
 	defer cancel()
 	var n int
+	var skewMS int64
 	_, err := r.db.ExecContext(ctx, `DELETE FROM replay_signatures WHERE expires_at <= ?`, now.Add(-ClockMargin).UnixMilli())
 	if err == nil {
 		err = r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM replay_signatures`).Scan(&n)
+	}
+	if err == nil {
+		err = r.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(skew_ms), 0) FROM verifiers WHERE stopped_at IS NULL`).Scan(&skewMS)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.counting, r.countedAt = false, now
 	if err == nil {
 		r.counted, r.added = n, r.added-before
+		r.horizon = max(r.local, min(time.Duration(skewMS)*time.Millisecond, verify.MaxSkew))
 	}
 }

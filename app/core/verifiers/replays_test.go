@@ -48,7 +48,7 @@ func newTeam(t *testing.T) team {
 // the window's SQL is tested on both engines.
 func shared(t *testing.T, c *core.Core) verify.Replays {
 	t.Helper()
-	if r := c.Verifiers.SharedReplays(); r != nil {
+	if r := c.Verifiers.SharedReplays(verify.DefaultSkew); r != nil {
 		if testkit.Engine() != store.Postgres {
 			t.Fatal("a shared replay window on one machine's database")
 		}

@@ -88,6 +88,10 @@ type Info struct {
 	Host    string // the machine's host name
 	Address string // the address it listens on, host:port
 	Version string // Keysmith's version
+	// Skew is the date difference it accepts in signed requests (its
+	// --skew); the shared replay window keeps a signature as long as the
+	// largest of the team's would accept its date.
+	Skew time.Duration
 }
 
 // Verifier is a registered endpoint as listed.
@@ -121,14 +125,14 @@ func New(db *sql.DB, acc *accounts.Service, clock func() time.Time, replayKey []
 	return s
 }
 
-// SharedReplays is the replay window a verifier shares with the account's
-// other verifiers (verify.Options.Shared): nil on one machine's database,
-// where each verifier's memory is the whole window.
-func (s *Service) SharedReplays() verify.Replays {
+// SharedReplays is the replay window a verifier accepting dates within skew
+// shares with the account's other verifiers (verify.Options.Shared): nil on
+// one machine's database, where each verifier's memory is the whole window.
+func (s *Service) SharedReplays(skew time.Duration) verify.Replays {
 	if s.replays == nil {
 		return nil
 	}
-	return s.replays
+	return s.replays.forSkew(skew)
 }
 
 // Close waits for the replay window's background work (a purge) to end;
@@ -154,6 +158,9 @@ type Registration struct {
 func (s *Service) Register(ctx context.Context, actorID int64, info Info) (*Registration, error) {
 	if info.Kind != Serve && info.Kind != Window {
 		return nil, fmt.Errorf("register verifier: unknown kind %q", info.Kind)
+	}
+	if info.Skew < 0 || info.Skew > verify.MaxSkew {
+		return nil, fmt.Errorf("register verifier: skew %v outside 0 to %v", info.Skew, verify.MaxSkew)
 	}
 	info.Host = printable(info.Host, maxHost)
 	info.Address = printable(info.Address, maxAddress)
@@ -183,10 +190,11 @@ func (r *Registration) insert(ctx context.Context, q execer, now time.Time) erro
 	if _, err := q.ExecContext(ctx, `DELETE FROM verifiers WHERE last_seen < ?`, now.Add(-PruneAfter).UnixMilli()); err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO verifiers (id, kind, host, address, version, started_at, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	if _, err := q.ExecContext(ctx, `INSERT INTO verifiers (id, kind, host, address, version, skew_ms, started_at, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, stopped_at = NULL`,
-		r.id, string(r.info.Kind), r.info.Host, r.info.Address, r.info.Version, r.started.UnixMilli(), now.UnixMilli()); err != nil {
+		r.id, string(r.info.Kind), r.info.Host, r.info.Address, r.info.Version, r.info.Skew.Milliseconds(),
+		r.started.UnixMilli(), now.UnixMilli()); err != nil {
 		return err
 	}
 	_, err := q.ExecContext(ctx, `DELETE FROM verifiers WHERE id NOT IN

@@ -59,7 +59,7 @@ func BenchmarkVerifyHMACBody(b *testing.B) {
 		shared verify.Replays
 	}{
 		{"memory", nil},
-		{"shared", c.Verifiers.SharedReplays()},
+		{"shared", c.Verifiers.SharedReplays(verify.DefaultSkew)},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			ver := verify.New(c.Credentials.NewCache(250*time.Millisecond), verify.Options{Clock: clock.Now, Shared: bc.shared})

@@ -57,9 +57,15 @@ type Request struct {
 	HasBody    bool        // false when the body was not forwarded (nginx auth_request)
 }
 
+// Bounds of the date difference a verifier accepts in signed requests.
+const (
+	DefaultSkew = 300 * time.Second
+	MaxSkew     = time.Hour
+)
+
 // Options tune a Verifier; the zero value is the default.
 type Options struct {
-	Skew                  time.Duration // allowed date difference; default 300 s
+	Skew                  time.Duration // allowed date difference; default DefaultSkew, at most MaxSkew
 	RejectBodylessReplays bool          // also refuse a repeated signature of a request without a body
 	StrictMethod          bool          // accept only the method the request was sent with, not the SDKs' PUT signed as POST
 	Clock                 func() time.Time
@@ -80,7 +86,7 @@ type Verifier struct {
 // of 0 rechecks the revision on every request).
 func New(creds *credentials.Cache, opt Options) *Verifier {
 	if opt.Skew <= 0 {
-		opt.Skew = 300 * time.Second
+		opt.Skew = DefaultSkew
 	}
 	if opt.Clock == nil {
 		opt.Clock = time.Now
@@ -90,6 +96,9 @@ func New(creds *credentials.Cache, opt Options) *Verifier {
 	}
 	return &Verifier{creds: creds, opt: opt, mem: NewMemory(opt.MaxReplayEntries)}
 }
+
+// Skew is the date difference v accepts in signed requests.
+func (v *Verifier) Skew() time.Duration { return v.opt.Skew }
 
 // Verify returns the credential a request authenticates with, or an error
 // wrapping errs.ErrBadCredentials and the reason.

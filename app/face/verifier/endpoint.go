@@ -39,7 +39,10 @@ type Config struct {
 // FlushEvery); Close ends it.
 func NewEndpoint(c *core.Core, log *logfmt.Logger, cfg Config) *Server {
 	cfg.Verify.Clock = c.Clock
-	cfg.Verify.Shared = c.Verifiers.SharedReplays()
+	if cfg.Verify.Skew <= 0 {
+		cfg.Verify.Skew = verify.DefaultSkew
+	}
+	cfg.Verify.Shared = c.Verifiers.SharedReplays(cfg.Verify.Skew)
 	cache := c.Credentials.NewCache(ChangePoll)
 	s := New(c.Credentials, verify.New(cache, cfg.Verify), log, c.Clock)
 	ctx, stop := context.WithCancel(context.Background())

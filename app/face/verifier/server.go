@@ -173,14 +173,15 @@ func (s *Server) Close() {
 
 // Announce registers the endpoint, listening on addr, in the account's list
 // of verifiers as actorID (an Administrator; verifiers.Service.Register),
-// with this machine's host name and Keysmith's version. The bookkeeping
+// with this machine's host name, Keysmith's version and the date
+// difference it accepts. The bookkeeping
 // started by Start keeps it seen, and Close marks it stopped.
 func (s *Server) Announce(ctx context.Context, vs *verifiers.Service, actorID int64, kind verifiers.Kind, addr string) error {
 	host, err := os.Hostname()
 	if err != nil {
 		host = ""
 	}
-	reg, err := vs.Register(ctx, actorID, verifiers.Info{Kind: kind, Host: host, Address: addr, Version: version.Version})
+	reg, err := vs.Register(ctx, actorID, verifiers.Info{Kind: kind, Host: host, Address: addr, Version: version.Version, Skew: s.ver.Skew()})
 	if err != nil {
 		return err
 	}
