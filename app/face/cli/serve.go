@@ -50,7 +50,7 @@ func (r *run) serve(args []string) error {
 	listen := o.String("listen", verifier.DefaultListen, "address")
 	cert := o.String("tls-cert", "", "TLS certificate file")
 	key := o.String("tls-key", "", "TLS key file")
-	skew := o.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	skew := o.Duration("skew", verify.DefaultSkew, "allowed date difference for HMAC")
 	strict := o.Bool("reject-bodyless-replays", false, "refuse a repeated signature even without a body")
 	strictMethod := o.Bool("strict-method", false, strictMethodHelp)
 	proxy := o.Bool("trust-proxy", false, "record X-Real-IP from a reverse proxy on this machine as the client address")
@@ -200,7 +200,7 @@ func loadTLS(certFile, keyFile string, now time.Time) (*tls.Certificate, error) 
 
 // checkSkew bounds --skew: HMAC dates may differ by 1 second to 1 hour.
 func checkSkew(d time.Duration) error {
-	if d < time.Second || d > time.Hour {
+	if d < time.Second || d > verify.MaxSkew {
 		return usagef("--skew must be between 1s and 1h, like 300s")
 	}
 	return nil
@@ -210,7 +210,7 @@ func (r *run) verifyRequest(args []string) error {
 	const name = "verify"
 	o := options(name)
 	file := o.String("request", "-", "raw HTTP request file, - for standard input")
-	skew := o.Duration("skew", 300*time.Second, "allowed date difference for HMAC")
+	skew := o.Duration("skew", verify.DefaultSkew, "allowed date difference for HMAC")
 	strictMethod := o.Bool("strict-method", false, strictMethodHelp)
 	asJSON := o.json()
 	if err := r.parse(o, args); err != nil {
