@@ -14,8 +14,21 @@ type Clipboard interface {
 }
 
 // EventClipboard tells the window about copies: {clearAfterSeconds} after a
-// copy, {cleared: true} once Keysmith cleared it. It never carries the text.
+// copy (with extendable: true for a secret shown once), {held: true} after
+// a copy of a secret shown once whose confirmation is still open (no timer
+// runs), {kept: true} once the user chose to keep it, and {cleared: true}
+// once Keysmith cleared it. It never carries the text.
 const EventClipboard = "clipboard"
+
+// OneTimeClear is how long a copy of a secret shown once stays on the
+// clipboard after its confirmation closes (until then no timer runs), and
+// how much longer each Extend keeps it: time to paste it where it goes,
+// which ordinary copies (the account's clipboard delay) would not leave.
+const OneTimeClear = 5 * time.Minute
+
+// Holders of a copy of a secret shown once: a credential's confirmation
+// (its id) or the invitation's passphrase.
+const passphraseHolder = -1
 
 // pendingTTL bounds how long an unconfirmed secret stays in memory.
 const pendingTTL = 15 * time.Minute
@@ -41,6 +54,14 @@ type clipKeeper struct {
 	passphrase pending
 	ours       *[sha256.Size]byte
 	copies     int
+	// holder is the confirmation whose open dialog keeps the latest copy
+	// on the clipboard (a credential id, passphraseHolder), 0 for none;
+	// oneTime marks that copy as a secret shown once (extendable).
+	holder  int64
+	oneTime bool
+	// timer counts the clearings scheduled: a timer clears only while it
+	// is the latest (a copy, Extend and Keep each start a new count).
+	timer int
 }
 
 func newClipKeeper(clock func() time.Time) *clipKeeper {
@@ -93,8 +114,9 @@ func (k *clipKeeper) heldPassphrase() (string, bool) {
 
 func (k *clipKeeper) dropPassphrase() {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.wipePassphrase()
+	k.mu.Unlock()
+	k.release(passphraseHolder)
 }
 
 // wipePassphrase overwrites and forgets the held passphrase; k.mu must be
@@ -112,10 +134,13 @@ func (k *clipKeeper) wipe(id int64) {
 	}
 }
 
+// drop forgets the secret of a closed confirmation and, if its copy is
+// still on the clipboard, starts its clearing (OneTimeClear).
 func (k *clipKeeper) drop(id int64) {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.wipe(id)
+	k.mu.Unlock()
+	k.release(id)
 }
 
 // forget drops every held secret and clears the clipboard if it still holds
@@ -130,7 +155,21 @@ func (k *clipKeeper) forget() {
 	k.clearIfOurs(-1)
 }
 
+// copy puts text on the clipboard and clears it after clearAfter if it
+// still holds text then.
 func (k *clipKeeper) copy(text string, clearAfter time.Duration) error {
+	return k.put(text, 0, clearAfter)
+}
+
+// copyHeld puts a secret shown once on the clipboard for the confirmation
+// holder: no timer runs while it is open; when it closes (drop,
+// dropPassphrase), the clipboard is cleared after OneTimeClear, which the
+// user may extend (Extend) or call off (Keep).
+func (k *clipKeeper) copyHeld(text string, holder int64) error {
+	return k.put(text, holder, 0)
+}
+
+func (k *clipKeeper) put(text string, holder int64, clearAfter time.Duration) error {
 	k.mu.Lock()
 	board := k.board
 	k.mu.Unlock()
@@ -144,12 +183,85 @@ func (k *clipKeeper) copy(text string, clearAfter time.Duration) error {
 	k.mu.Lock()
 	k.ours = &sum
 	k.copies++
-	n := k.copies
+	k.holder, k.oneTime = holder, holder != 0
 	emit := k.emit
 	k.mu.Unlock()
-	emit(EventClipboard, map[string]any{"clearAfterSeconds": int(clearAfter / time.Second)})
-	k.after(clearAfter, func() { k.clearIfOurs(n) })
+	if holder != 0 {
+		k.mu.Lock()
+		k.timer++ // a clearing of an earlier copy stops here
+		k.mu.Unlock()
+		emit(EventClipboard, map[string]any{"held": true})
+		return nil
+	}
+	k.schedule(clearAfter, false)
 	return nil
+}
+
+// schedule starts the clearing of the latest copy after d, in place of any
+// other, and tells the window.
+func (k *clipKeeper) schedule(d time.Duration, extendable bool) {
+	k.mu.Lock()
+	k.timer++
+	n, t, emit, after := k.copies, k.timer, k.emit, k.after
+	k.mu.Unlock()
+	news := map[string]any{"clearAfterSeconds": int(d / time.Second)}
+	if extendable {
+		news["extendable"] = true
+	}
+	emit(EventClipboard, news)
+	after(d, func() {
+		k.mu.Lock()
+		current := k.timer == t
+		k.mu.Unlock()
+		if current {
+			k.clearIfOurs(n)
+		}
+	})
+}
+
+// release starts the clearing of the copy that holder's confirmation kept
+// on the clipboard, now that it closed.
+func (k *clipKeeper) release(holder int64) {
+	k.mu.Lock()
+	mine := k.holder == holder && k.ours != nil
+	if mine {
+		k.holder = 0
+	}
+	k.mu.Unlock()
+	if mine {
+		k.schedule(OneTimeClear, true)
+	}
+}
+
+// extend keeps the latest copy of a secret shown once for OneTimeClear
+// from now; false when there is none on the clipboard any more, or its
+// confirmation is still open (no timer runs then).
+func (k *clipKeeper) extend() bool {
+	k.mu.Lock()
+	ok := k.ours != nil && k.oneTime && k.holder == 0
+	k.mu.Unlock()
+	if ok {
+		k.schedule(OneTimeClear, true)
+	}
+	return ok
+}
+
+// keep calls off the clearing of the latest copy of a secret shown once:
+// the clipboard becomes the user's, and neither a timer nor sign-out
+// clears it. False when there is no such copy on the clipboard.
+func (k *clipKeeper) keep() bool {
+	k.mu.Lock()
+	ok := k.ours != nil && k.oneTime
+	if ok {
+		k.timer++
+		k.ours, k.holder, k.oneTime = nil, 0, false
+	}
+	emit := k.emit
+	k.mu.Unlock()
+	if ok {
+		emit(EventClipboard, map[string]any{"kept": true})
+	}
+	return ok
 }
 
 // clearIfOurs empties the clipboard if it still holds the text of copy n
@@ -171,7 +283,7 @@ func (k *clipKeeper) clearIfOurs(n int) {
 	}
 	if board.SetText("") == nil {
 		k.mu.Lock()
-		k.ours = nil
+		k.ours, k.holder, k.oneTime = nil, 0, false
 		k.mu.Unlock()
 		emit(EventClipboard, map[string]any{"cleared": true})
 	}

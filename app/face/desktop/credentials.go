@@ -170,8 +170,10 @@ func (a *App) DeleteCredential(credID int64, typedName string) error {
 
 // CopyCredential copies part of a credential through Go: "key", or, while
 // its confirmation is open, "secret" or "both" (key and secret on two
-// lines). Keysmith clears the clipboard after the configured delay if it
-// still holds what was copied.
+// lines). Keysmith clears the clipboard if it still holds what was
+// copied: a key after the account's delay; a secret OneTimeClear after
+// its confirmation closes (nothing clears it while it is open), which
+// ExtendClipboard and KeepClipboard change.
 func (a *App) CopyCredential(credID int64, part string) (CopyResult, error) {
 	id, err := a.admin()
 	if err != nil {
@@ -201,11 +203,46 @@ func (a *App) CopyCredential(credID int64, part string) (CopyResult, error) {
 	default:
 		return CopyResult{}, a.fail("copy", errs.Invalidf("part", "Copy key, secret or both."))
 	}
+	if part != "key" {
+		if err := a.clip.copyHeld(text, credID); err != nil {
+			return CopyResult{}, a.fail("copy", err)
+		}
+		return CopyResult{Held: true}, nil
+	}
 	if err := a.clip.copy(text, time.Duration(acc.ClipboardSeconds)*time.Second); err != nil {
 		return CopyResult{}, a.fail("copy", err)
 	}
 	return CopyResult{ClearAfterSeconds: acc.ClipboardSeconds}, nil
 }
+
+// ExtendClipboard keeps the copy of a secret shown once on the clipboard
+// for OneTimeClear more from now (its confirmation closed, the countdown
+// runs).
+func (a *App) ExtendClipboard() (CopyResult, error) {
+	if _, err := a.session(a.ctx()); err != nil {
+		return CopyResult{}, a.fail("extend-clipboard", err)
+	}
+	if !a.clip.extend() {
+		return CopyResult{}, a.fail("extend-clipboard", errClipboardGone)
+	}
+	return CopyResult{ClearAfterSeconds: int(OneTimeClear / time.Second)}, nil
+}
+
+// KeepClipboard calls off the clearing of the copy of a secret shown once:
+// it stays on the clipboard until the user replaces it.
+func (a *App) KeepClipboard() error {
+	if _, err := a.session(a.ctx()); err != nil {
+		return a.fail("keep-clipboard", err)
+	}
+	if !a.clip.keep() {
+		return a.fail("keep-clipboard", errClipboardGone)
+	}
+	return nil
+}
+
+// errClipboardGone: the copy to extend or keep is no longer Keysmith's to
+// clear (cleared already, or replaced by the user).
+var errClipboardGone = errs.Invalidf("clipboard", "The copied secret is no longer on the clipboard.")
 
 // DismissSecret forgets the secret of a closed confirmation: from now on it
 // exists only where the user copied or saved it.
@@ -289,5 +326,8 @@ type CreateLegacyRequest struct {
 
 // CopyResult tells the window when Keysmith will clear what it copied.
 type CopyResult struct {
-	ClearAfterSeconds int `json:"clearAfterSeconds"`
+	ClearAfterSeconds int `json:"clearAfterSeconds"` // 0 while Held
+	// Held: a secret shown once, kept on the clipboard while its
+	// confirmation is open, then for OneTimeClear.
+	Held bool `json:"held"`
 }

@@ -17,6 +17,7 @@ type fakeBoard struct {
 	mu     sync.Mutex
 	text   string
 	timers []func()
+	delays []time.Duration // of every timer started
 }
 
 func (b *fakeBoard) SetText(s string) error { b.mu.Lock(); b.text = s; b.mu.Unlock(); return nil }
@@ -24,6 +25,7 @@ func (b *fakeBoard) Text() (string, error)  { b.mu.Lock(); defer b.mu.Unlock(); 
 func (b *fakeBoard) after(d time.Duration, f func()) {
 	b.mu.Lock()
 	b.timers = append(b.timers, f)
+	b.delays = append(b.delays, d)
 	b.mu.Unlock()
 }
 func (b *fakeBoard) fire() {
@@ -82,35 +84,40 @@ func TestCreateCopyAndClearClipboard(t *testing.T) {
 		t.Fatalf("created %+v", ns)
 	}
 	res, err := a.CopyCredential(ns.Credential.ID, "both")
-	if err != nil || res.ClearAfterSeconds != 30 {
+	if err != nil || !res.Held || res.ClearAfterSeconds != 0 {
 		t.Fatalf("copy both: %+v %v", res, err)
 	}
-	if got, _ := board.Text(); got != "API Key: "+ns.Credential.Key+"\nAPI Secret: "+ns.Secret {
+	both := "API Key: " + ns.Credential.Key + "\nAPI Secret: " + ns.Secret
+	if got, _ := board.Text(); got != both {
 		t.Fatalf("clipboard holds %q", got)
 	}
-	board.fire()
-	if got, _ := board.Text(); got != "" {
-		t.Fatalf("clipboard not cleared: %q", got)
+	board.fire() // no timer runs while the confirmation is open
+	if got, _ := board.Text(); got != both {
+		t.Fatalf("the secret was cleared while its confirmation was open: %q", got)
 	}
 	// If the user copied something else meanwhile, it is left alone.
 	a.CopyCredential(ns.Credential.ID, "secret")
 	board.SetText("the user's own text")
-	board.fire()
-	if got, _ := board.Text(); got != "the user's own text" {
-		t.Fatalf("Keysmith cleared someone else's clipboard: %q", got)
-	}
 	// After the confirmation closes, the secret is gone for good.
 	if err := a.DismissSecret(ns.Credential.ID); err != nil {
 		t.Fatal(err)
 	}
+	board.fire()
+	if got, _ := board.Text(); got != "the user's own text" {
+		t.Fatalf("Keysmith cleared someone else's clipboard: %q", got)
+	}
 	if _, err := a.CopyCredential(ns.Credential.ID, "secret"); err == nil || !strings.Contains(err.Error(), "shown only once") {
 		t.Fatalf("secret copy after dismiss: %v", err)
 	}
-	if _, err := a.CopyCredential(ns.Credential.ID, "key"); err != nil {
-		t.Fatalf("the key stays copyable: %v", err)
+	if res, err := a.CopyCredential(ns.Credential.ID, "key"); err != nil || res.Held || res.ClearAfterSeconds != 30 {
+		t.Fatalf("the key stays copyable, cleared as any copy: %+v %v", res, err)
 	}
 	if got, _ := board.Text(); got != ns.Credential.Key {
 		t.Fatalf("clipboard %q", got)
+	}
+	board.fire()
+	if got, _ := board.Text(); got != "" {
+		t.Fatalf("the key's copy was not cleared: %q", got)
 	}
 	page, _ := a.ListCredentials(desktop.CredentialFilter{Type: "basic"})
 	if page.Total != 1 || page.Items[0].Key != ns.Credential.Key {
@@ -121,6 +128,65 @@ func TestCreateCopyAndClearClipboard(t *testing.T) {
 	}
 	if !strings.Contains(rec.all(), "clearAfterSeconds") || !strings.Contains(rec.all(), "cleared") {
 		t.Fatalf("clipboard events missing: %s", rec.all())
+	}
+}
+
+// A secret shown once stays on the clipboard while its confirmation is
+// open; once it closes, OneTimeClear, which the user may extend or call
+// off; and it is cleared only if still there.
+func TestOneTimeSecretCopyOutlivesItsConfirmation(t *testing.T) {
+	t.Parallel()
+	a, board, rec := attached(t)
+	if _, err := a.ExtendClipboard(); problem(t, err).Field != "clipboard" {
+		t.Fatalf("extend with nothing copied: %v", err)
+	}
+	ns, _ := a.CreateKey(desktop.CreateKeyRequest{Type: "basic", Name: "Shop"})
+	if _, err := a.CopyCredential(ns.Credential.ID, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	if len(board.delays) != 0 {
+		t.Fatalf("timers started while the confirmation is open: %v", board.delays)
+	}
+	if _, err := a.ExtendClipboard(); problem(t, err).Field != "clipboard" {
+		t.Fatalf("extend while the confirmation is open: %v", err)
+	}
+	a.DismissSecret(ns.Credential.ID)
+	if len(board.delays) != 1 || board.delays[0] != desktop.OneTimeClear {
+		t.Fatalf("after the confirmation closed, timers %v; want one of %v", board.delays, desktop.OneTimeClear)
+	}
+	res, err := a.ExtendClipboard()
+	if err != nil || res.ClearAfterSeconds != int(desktop.OneTimeClear/time.Second) {
+		t.Fatalf("extend: %+v %v", res, err)
+	}
+	first := board.timers[0]
+	first() // the countdown Extend replaced
+	if got, _ := board.Text(); got != ns.Secret {
+		t.Fatalf("an extended copy was cleared by its first countdown: %q", got)
+	}
+	board.fire()
+	if got, _ := board.Text(); got != "" {
+		t.Fatalf("not cleared at the end of the extension: %q", got)
+	}
+
+	// Keep: no countdown and no sign-out clears it.
+	ns, _ = a.CreateKey(desktop.CreateKeyRequest{Type: "hmac", Name: "Kept"})
+	a.CopyCredential(ns.Credential.ID, "secret")
+	a.DismissSecret(ns.Credential.ID)
+	if err := a.KeepClipboard(); err != nil {
+		t.Fatal(err)
+	}
+	board.fire()
+	a.SignOut()
+	if got, _ := board.Text(); got != ns.Secret {
+		t.Fatalf("a kept copy was cleared: %q", got)
+	}
+	for _, news := range []string{"held:true", "extendable:true", "kept:true", "clearAfterSeconds:300"} {
+		if !strings.Contains(rec.all(), news) {
+			t.Errorf("no %s event: %s", news, rec.all())
+		}
+	}
+	if strings.Contains(rec.all(), ns.Secret) {
+		t.Fatal("an event carried the secret")
 	}
 }
 

@@ -216,6 +216,8 @@ var openToAll = map[string]bool{
 	"VaultDefaultExportPath": true, "VaultExport": true, "VaultImport": true, "VaultRotateKey": true,
 	// Where the account lives; forgetting a passphrase shown once.
 	"TeamStatus": true, "DismissInvitationPassphrase": true,
+	// The clipboard is the user's: these only time the clearing of a copy.
+	"ExtendClipboard": true, "KeepClipboard": true,
 }
 
 // firstRunOnly are the first-run screen's methods besides Setup: open to

@@ -315,8 +315,8 @@ func (a *App) InviteMachine(withPassword bool) (InviteResult, error) {
 }
 
 // CopyInvitationPassphrase copies the passphrase of the invitation just
-// written, while its dialog is open; Keysmith clears the clipboard after
-// the configured delay if it still holds it.
+// written, while its dialog is open; as a credential's secret, it stays
+// there while the dialog is open, then OneTimeClear (CopyCredential).
 func (a *App) CopyInvitationPassphrase() (CopyResult, error) {
 	id, err := a.session(a.ctx())
 	if err == nil {
@@ -329,14 +329,10 @@ func (a *App) CopyInvitationPassphrase() (CopyResult, error) {
 	if !ok {
 		return CopyResult{}, a.fail("copy-passphrase", errs.Invalidf("passphrase", "The passphrase is no longer available; it is shown only once. Invite again."))
 	}
-	acc, err := a.core.Accounts.Account(a.ctx())
-	if err == nil {
-		err = a.clip.copy(pass, time.Duration(acc.ClipboardSeconds)*time.Second)
-	}
-	if err != nil {
+	if err := a.clip.copyHeld(pass, passphraseHolder); err != nil {
 		return CopyResult{}, a.fail("copy-passphrase", err)
 	}
-	return CopyResult{ClearAfterSeconds: acc.ClipboardSeconds}, nil
+	return CopyResult{Held: true}, nil
 }
 
 // DismissInvitationPassphrase forgets the passphrase of the invitation
