@@ -40,9 +40,12 @@ async function createAndCopy(page, backend, type, name) {
   await byId(page, 'copy-both').click();
   const expected = `API Key: ${key}\nAPI Secret: ${secret}`;
   assert.equal(await waitForClipboard(backend.display, expected), expected, 'the system clipboard holds key and secret');
-  await expectText(page, 'Copied. The clipboard will be cleared in');
+  await waitForTextIn(page, 'clipboard-toast', 'It stays on the clipboard while the confirmation is open, then 5 minutes.');
   await byId(page, 'secret-ok').click();
   await dialog.waitFor({ state: 'detached' });
+  // Closed: 5 minutes to paste it, with a countdown the user may extend or call off.
+  await page.waitForFunction(() => /cleared in (5:00|4:5\d)\./.test(document.querySelector('[data-testid="clipboard-toast"]')?.textContent ?? ''));
+  assert.equal(clipboard(backend.display), expected, 'the secret is still on the clipboard after Ok');
   const html = await page.content();
   assert.ok(!html.includes(secret), `the ${type} secret is gone from the page`);
   await row(page, type, key).waitFor();
@@ -53,7 +56,12 @@ async function createAndCopy(page, backend, type, name) {
 journey('an Administrator creates Basic and HMAC keys and copies each secret once', async ({ page, backend, screenshot }) => {
   await setup(page);
   const basic = await createAndCopy(page, backend, 'basic', 'Website orders');
+  await byId(page, 'clipboard-keep').click();
+  await waitForTextIn(page, 'clipboard-toast', 'Keysmith will not clear the clipboard.');
   const hmac = await createAndCopy(page, backend, 'hmac', 'Signed webhooks');
+  await page.waitForFunction(() => /cleared in 4:5[0-7]\./.test(document.querySelector('[data-testid="clipboard-toast"]')?.textContent ?? ''));
+  await byId(page, 'clipboard-extend').click();
+  await page.waitForFunction(() => /cleared in (5:00|4:59)\./.test(document.querySelector('[data-testid="clipboard-toast"]')?.textContent ?? ''));
   assert.notEqual(basic.key, hmac.key);
   assert.ok(!(await page.content()).includes(basic.secret));
 

@@ -105,3 +105,15 @@ describe('Save to vault from the confirmation', () => {
     expect(onclose).not.toHaveBeenCalled();
   });
 });
+
+describe('Copying from the confirmation', () => {
+  it('says plainly how long a copied secret stays on the clipboard', async () => {
+    const { user, dialog } = open();
+    expect(within(dialog).getByTestId('secret-clipboard-note')).toHaveTextContent(
+      'A copied secret stays on the clipboard while this confirmation is open, and for 5 minutes after you click Ok',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Copy credentials' }));
+    expect(backend.CopyCredential).toHaveBeenCalledWith(7, 'both');
+    expect(await within(dialog).findByTestId('secret-copied')).toHaveTextContent('API Key and API Secret copied.');
+  });
+});

@@ -247,9 +247,16 @@ export const api = {
   setCredentialDisabled: (id: number, disabled: boolean): Promise<CredentialView> =>
     call(() => App.SetCredentialDisabled(id, disabled)),
   deleteCredential: (id: number, typedName: string) => call(() => App.DeleteCredential(id, typedName)),
-  /** Copies through Go (never navigator.clipboard); resolves to the clearing delay in seconds. */
+  /**
+   * Copies through Go (never navigator.clipboard); resolves to the clearing
+   * delay in seconds, 0 for a secret held while its confirmation is open.
+   */
   copyCredential: (id: number, part: CopyPart) =>
     call(() => App.CopyCredential(id, part)).then((r) => r.clearAfterSeconds),
+  /** Keeps the copy of a secret shown once on the clipboard 5 more minutes; resolves to the new delay. */
+  extendClipboard: () => call(() => App.ExtendClipboard()).then((r) => r.clearAfterSeconds),
+  /** Calls off the clearing of the copy of a secret shown once. */
+  keepClipboard: () => call(() => App.KeepClipboard()),
   /** Tells the backend to forget the secret of a closed confirmation. */
   dismissSecret: (id: number) => call(() => App.DismissSecret(id)),
   verifierStatus: (): Promise<VerifierStatus> => call(() => App.VerifierStatus()),
@@ -371,15 +378,25 @@ export function onSessionEnded(cb: (info: SessionEnded) => void): () => void {
   });
 }
 
-/** What the backend says about a copy: a countdown started, or Keysmith cleared the clipboard. */
-export type ClipboardNews = { clearAfterSeconds: number } | { cleared: true };
+/**
+ * What the backend says about a copy: a countdown started (extendable for a
+ * secret shown once), a secret shown once is held while its confirmation is
+ * open (no countdown), the user kept it, or Keysmith cleared the clipboard.
+ */
+export type ClipboardNews =
+  | { clearAfterSeconds: number; extendable: boolean }
+  | { held: true }
+  | { kept: true }
+  | { cleared: true };
 
 /** Keysmith copied something (and will clear it) or cleared the clipboard. */
 export function onClipboard(cb: (news: ClipboardNews) => void): () => void {
   return subscribe('clipboard', (payload) => {
     const seconds = part(payload, 'clearAfterSeconds');
     if (part(payload, 'cleared')) cb({ cleared: true });
-    else if (typeof seconds === 'number') cb({ clearAfterSeconds: seconds });
+    else if (part(payload, 'held')) cb({ held: true });
+    else if (part(payload, 'kept')) cb({ kept: true });
+    else if (typeof seconds === 'number') cb({ clearAfterSeconds: seconds, extendable: part(payload, 'extendable') === true });
   });
 }
 

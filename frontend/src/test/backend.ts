@@ -39,6 +39,8 @@ export const backend = {
   DeleteCredential: vi.fn(),
   CopyCredential: vi.fn(),
   DismissSecret: vi.fn(),
+  ExtendClipboard: vi.fn(),
+  KeepClipboard: vi.fn(),
   VerifierStatus: vi.fn(),
   StartVerifier: vi.fn(),
   StopVerifier: vi.fn(),
@@ -138,6 +140,8 @@ export function resetBackend() {
   backend.LegacyPasswordWarning.mockResolvedValue('');
   backend.CopyCredential.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissSecret.mockResolvedValue(undefined);
+  backend.ExtendClipboard.mockResolvedValue({ clearAfterSeconds: 300, held: false });
+  backend.KeepClipboard.mockResolvedValue(undefined);
   backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787, strictMethod: false });
   backend.ListVerifiers.mockResolvedValue([]);
   backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });
