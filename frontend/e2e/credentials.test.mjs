@@ -62,6 +62,7 @@ journey('an Administrator creates Basic and HMAC keys and copies each secret onc
   await page.waitForFunction(() => /cleared in 4:5[0-7]\./.test(document.querySelector('[data-testid="clipboard-toast"]')?.textContent ?? ''));
   await byId(page, 'clipboard-extend').click();
   await page.waitForFunction(() => /cleared in (5:00|4:59)\./.test(document.querySelector('[data-testid="clipboard-toast"]')?.textContent ?? ''));
+  await screenshot('clipboard-countdown');
   assert.notEqual(basic.key, hmac.key);
   assert.ok(!(await page.content()).includes(basic.secret));
 
