@@ -159,8 +159,8 @@ func chooseFile(ctx context.Context) desktop.ChooseFile {
 		}
 		if d.Save {
 			return runtime.SaveFileDialog(ctx, runtime.SaveDialogOptions{Title: d.Title, DefaultFilename: d.DefaultName,
-				Filters: filters, CanCreateDirectories: true})
+				DefaultDirectory: d.Dir, Filters: filters, CanCreateDirectories: true})
 		}
-		return runtime.OpenFileDialog(ctx, runtime.OpenDialogOptions{Title: d.Title, Filters: filters})
+		return runtime.OpenFileDialog(ctx, runtime.OpenDialogOptions{Title: d.Title, DefaultDirectory: d.Dir, Filters: filters})
 	}
 }

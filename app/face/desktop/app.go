@@ -169,6 +169,7 @@ type FileDialog struct {
 	Save        bool   // a dialog to save a new file, else to open one
 	Title       string // the dialog's title
 	DefaultName string // the file name a save dialog proposes
+	Dir         string // the folder it opens in ("": the dialog's choice)
 	Filter      string // a pattern of file names ("*.age"), shown with all files
 	FilterName  string // what the pattern shows ("Keysmith invitations")
 }

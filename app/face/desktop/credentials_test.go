@@ -12,13 +12,26 @@ import (
 	"keysmith/app/testkit"
 )
 
-// fakeBoard is a clipboard; timers are collected and fired by the test.
+// fakeBoard is a clipboard and file dialogs; timers are collected and
+// fired by the test, and every file dialog answers file.
 type fakeBoard struct {
-	mu     sync.Mutex
-	text   string
-	timers []func()
-	delays []time.Duration // of every timer started
+	mu      sync.Mutex
+	text    string
+	timers  []func()
+	delays  []time.Duration // of every timer started
+	file    string
+	dialogs []desktop.FileDialog // every file dialog shown
 }
+
+func (b *fakeBoard) choose(d desktop.FileDialog) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dialogs = append(b.dialogs, d)
+	return b.file, nil
+}
+
+// answer makes the file dialogs answer path ("": as if cancelled).
+func (b *fakeBoard) answer(path string) { b.mu.Lock(); b.file = path; b.mu.Unlock() }
 
 func (b *fakeBoard) SetText(s string) error { b.mu.Lock(); b.text = s; b.mu.Unlock(); return nil }
 func (b *fakeBoard) Text() (string, error)  { b.mu.Lock(); defer b.mu.Unlock(); return b.text, nil }

@@ -213,7 +213,7 @@ var openToAll = map[string]bool{
 	"VaultStatus": true, "VaultSetup": true, "VaultUnlock": true, "VaultUnlockWithRecovery": true, "VaultLock": true,
 	"VaultList": true, "VaultReveal": true, "VaultCopy": true, "VaultAdd": true, "VaultEdit": true, "VaultDelete": true,
 	"VaultSaveCredential": true, "VaultChangePassphrase": true, "VaultNewRecoveryCode": true, "VaultRemoveRecoveryCode": true,
-	"VaultDefaultExportPath": true, "VaultExport": true, "VaultImport": true, "VaultRotateKey": true,
+	"VaultExport": true, "VaultImport": true, "VaultRotateKey": true,
 	// Where the account lives; forgetting a passphrase shown once.
 	"TeamStatus": true, "DismissInvitationPassphrase": true,
 	// The clipboard is the user's: these only time the clearing of a copy.

@@ -89,7 +89,7 @@ func (a *App) ChooseInvitation() (InvitationFile, error) {
 	}
 	a.joining.mu.Lock()
 	defer a.joining.mu.Unlock()
-	path, err := a.chooseFile(FileDialog{Title: "Choose the invitation file", Filter: "*.age", FilterName: "Keysmith invitations (*.age)"})
+	path, err := a.chooseFile(FileDialog{Title: "Choose the invitation file", Dir: documents(), Filter: "*.age", FilterName: "Keysmith invitations (*.age)"})
 	if err != nil || path == "" {
 		return InvitationFile{}, a.fail("choose-invitation", err)
 	}
@@ -294,7 +294,7 @@ func (a *App) InviteMachine(withPassword bool) (InviteResult, error) {
 	if err != nil {
 		return InviteResult{}, a.fail("invite", err)
 	}
-	path, err := a.chooseFile(FileDialog{Save: true, Title: "Save the invitation", DefaultName: team.FileKind.Example,
+	path, err := a.chooseFile(FileDialog{Save: true, Title: "Save the invitation", Dir: documents(), DefaultName: team.FileKind.Example,
 		Filter: "*.age", FilterName: "Keysmith invitations (*.age)"})
 	if err != nil || path == "" {
 		return InviteResult{}, a.fail("invite", err)

@@ -47,12 +47,6 @@ type VaultItemInput struct {
 	Notes    string `json:"notes"`
 }
 
-// ImportResult says what an import did.
-type ImportResult struct {
-	Added   int `json:"added"`
-	Skipped int `json:"skipped"`
-}
-
 func summary(it vault.Summary) views.VaultSummary {
 	return views.VaultSummary{ID: it.ID, Kind: it.Kind, Title: it.Title, Username: it.Username, URL: it.URL, Type: it.Type,
 		UpdatedAt: it.UpdatedAt.UTC().Format(time.RFC3339)}
@@ -379,22 +373,32 @@ func (a *App) VaultRotateKey() (int, error) {
 	return n, a.vaultFail("vault-rotate-key", err)
 }
 
-// VaultDefaultExportPath suggests where to save an export.
-func (a *App) VaultDefaultExportPath() (string, error) {
-	if _, err := a.session(a.ctx()); err != nil {
-		return "", a.vaultFail("vault-export", err)
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, "keysmith-vault-"+a.clock().Format("2006-01-02")+".age"), nil
+// ExportResult is where a vault export was written.
+type ExportResult struct {
+	// Saved is false when the user closed the Save dialog without a file.
+	Saved bool   `json:"saved"`
+	Path  string `json:"path"`
 }
 
-// VaultExport writes every item to path, encrypted in the age format to its
-// own passphrase (the `age` command opens it). An existing file is never
+// VaultExport writes every item to a file the user chooses in the system's
+// Save dialog (in their documents folder, named for today), encrypted in
+// the age format to its own passphrase (the `age` command opens it). The
+// passphrase is checked before the dialog opens; an existing file is never
 // overwritten.
-func (a *App) VaultExport(path, passphrase, confirm string) error {
-	return a.inVault("vault-export", func(id int64, v *vault.Session) error {
+func (a *App) VaultExport(passphrase, confirm string) (ExportResult, error) {
+	var out ExportResult
+	err := a.inVault("vault-export", func(id int64, v *vault.Session) error {
 		if passphrase != confirm {
 			return errs.Invalidf("confirm", "Export passphrase and confirmation do not match.")
+		}
+		if err := vault.CheckPassphrase(passphrase); err != nil {
+			return err
+		}
+		path, err := a.chooseFile(FileDialog{Save: true, Title: "Export the vault", Dir: documents(),
+			DefaultName: "keysmith-vault-" + a.clock().Format("2006-01-02") + ".age",
+			Filter:      "*.age", FilterName: "Encrypted exports (*.age)"})
+		if err != nil || path == "" {
+			return err
 		}
 		if !filepath.IsAbs(path) {
 			return errs.Invalidf("path", "Choose a full path for the export file.")
@@ -403,14 +407,33 @@ func (a *App) VaultExport(path, passphrase, confirm string) error {
 		if err != nil {
 			return err
 		}
-		return vault.WriteFile(path, data)
+		if err := vault.WriteFile(path, data); err != nil {
+			return err
+		}
+		out = ExportResult{Saved: true, Path: path}
+		return nil
 	})
+	return out, err
 }
 
-// VaultImport merges an export file into the vault.
-func (a *App) VaultImport(path, passphrase string) (ImportResult, error) {
+// ImportResult is what an import added; Chosen is false when the user
+// closed the Open dialog without a file.
+type ImportResult struct {
+	Chosen  bool `json:"chosen"`
+	Added   int  `json:"added"`
+	Skipped int  `json:"skipped"`
+}
+
+// VaultImport merges an export file, chosen in the system's Open dialog,
+// into the vault.
+func (a *App) VaultImport(passphrase string) (ImportResult, error) {
 	id, v, err := a.unlocked()
 	if err != nil {
+		return ImportResult{}, a.vaultFail("vault-import", err)
+	}
+	path, err := a.chooseFile(FileDialog{Title: "Import a vault export", Dir: documents(),
+		Filter: "*.age", FilterName: "Encrypted exports (*.age)"})
+	if err != nil || path == "" {
 		return ImportResult{}, a.vaultFail("vault-import", err)
 	}
 	data, err := vault.ReadExport(path)
@@ -421,5 +444,19 @@ func (a *App) VaultImport(path, passphrase string) (ImportResult, error) {
 	if err != nil {
 		return ImportResult{}, a.vaultFail("vault-import", err)
 	}
-	return ImportResult{Added: rep.Added, Skipped: rep.Skipped}, nil
+	return ImportResult{Chosen: true, Added: rep.Added, Skipped: rep.Skipped}, nil
+}
+
+// documents is the folder file dialogs open in: the user's Documents
+// folder when there is one, else their home folder ("" when neither is
+// known: the dialog's own choice).
+func documents() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	if fi, err := os.Stat(filepath.Join(home, "Documents")); err == nil && fi.IsDir() {
+		return filepath.Join(home, "Documents")
+	}
+	return home
 }

@@ -38,7 +38,7 @@ func window(t *testing.T, c *core.Core) (*desktop.App, *fakeBoard, *recorder) {
 	board, rec := &fakeBoard{}, &recorder{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	desktop.Attach(ctx, a, desktop.Window{Emit: rec.emit, Clipboard: board, After: board.after})
+	desktop.Attach(ctx, a, desktop.Window{Emit: rec.emit, Clipboard: board, After: board.after, ChooseFile: board.choose})
 	return a, board, rec
 }
 
@@ -100,12 +100,26 @@ func TestVaultJourney(t *testing.T) {
 	if _, err := a.VaultUnlockWithRecovery(res.RecoveryCode); err != nil {
 		t.Fatal(err)
 	}
-	// Export and import into another user's vault.
-	path := filepath.Join(t.TempDir(), "v.age")
-	if err := a.VaultExport(path, "export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil {
-		t.Fatal(err)
+	// Export, through the Save dialog, and import into another user's vault.
+	if _, err := a.VaultExport("export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble"); problem(t, err).Field != "confirm" || len(board.dialogs) != 0 {
+		t.Fatalf("a mismatched confirmation opened the dialog or passed: %v", err)
 	}
-	if err := a.VaultExport(path, "export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := a.VaultExport("short", "short"); problem(t, err).Field != "passphrase" || len(board.dialogs) != 0 {
+		t.Fatalf("a passphrase breaking the rules opened the dialog or passed: %v", err)
+	}
+	if res, err := a.VaultExport("export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil || res.Saved {
+		t.Fatalf("export with the dialog cancelled: %+v %v", res, err)
+	}
+	d := board.dialogs[0]
+	if !d.Save || d.DefaultName != "keysmith-vault-"+clock.Now().Format("2006-01-02")+".age" || d.Filter != "*.age" {
+		t.Fatalf("the Save dialog: %+v", d)
+	}
+	path := filepath.Join(t.TempDir(), "v.age")
+	board.answer(path)
+	if res, err := a.VaultExport("export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil || !res.Saved || res.Path != path {
+		t.Fatalf("export: %+v %v", res, err)
+	}
+	if _, err := a.VaultExport("export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("overwrite: %v", err)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
@@ -120,9 +134,17 @@ func TestVaultJourney(t *testing.T) {
 		t.Fatalf("Bea opening a vault: %v", err)
 	}
 	a.VaultSetup("bea-Meadow-55-violin-pond", "bea-Meadow-55-violin-pond", false)
-	rep, err := a.VaultImport(path, "export-Harbor-73-pebble-cloud")
-	if err != nil || rep.Added != 1 {
+	board.answer("")
+	if rep, err := a.VaultImport("export-Harbor-73-pebble-cloud"); err != nil || rep.Chosen {
+		t.Fatalf("import with the dialog cancelled: %+v %v", rep, err)
+	}
+	board.answer(path)
+	rep, err := a.VaultImport("export-Harbor-73-pebble-cloud")
+	if err != nil || !rep.Chosen || rep.Added != 1 {
 		t.Fatalf("import: %+v %v", rep, err)
+	}
+	if last := board.dialogs[len(board.dialogs)-1]; last.Save || last.Filter != "*.age" {
+		t.Fatalf("the Open dialog: %+v", last)
 	}
 	// Bea (Basic) cannot save a credential from the API Settings she cannot see.
 	if _, err := a.VaultSaveCredential(ns.Credential.ID); err == nil || !strings.Contains(err.Error(), "Administrators") {
@@ -136,12 +158,13 @@ func TestVaultExportOpensWithAgeFromTheWindow(t *testing.T) {
 		t.Fatal("the age command is missing: run scripts/deps.sh")
 	}
 	c, _, _ := vaultCore(t)
-	a, _, _ := window(t, c)
+	a, board, _ := window(t, c)
 	a.SignIn("ada@acme.test", testkit.AdminPassword)
 	a.VaultSetup(vaultPhrase, vaultPhrase, false)
 	a.VaultAdd(desktop.VaultItemInput{Title: "By hand", Username: "me", Secret: "hand-made"})
 	path := filepath.Join(t.TempDir(), "v.age")
-	if err := a.VaultExport(path, "export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil {
+	board.answer(path)
+	if _, err := a.VaultExport("export-Harbor-73-pebble-cloud", "export-Harbor-73-pebble-cloud"); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("script", "-qec", "age -d "+path, "/dev/null")
