@@ -47,8 +47,12 @@ function vaultRow(page, text) {
   return byId(page, 'vault-list').getByTestId('vault-row').filter({ hasText: text });
 }
 
+// The dev build answers the Save and Open dialogs with this file (a browser
+// cannot reach the system's dialogs).
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keysmith-vault-e2e-'));
+const file = path.join(tmp, 'vault.age');
+
 journey('a vault keeps a saved credential, locks, exports, and another user imports it', async ({ page, backend, screenshot }) => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keysmith-vault-e2e-'));
   try {
     await setup(page);
     const code = await setUpVault(page, VAULT_PASS, { recovery: true });
@@ -95,15 +99,11 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
     await vaultRow(page, 'Website orders').getByTestId('vault-hide').click();
     assert.ok(!(await page.content()).includes(secret), 'Hide drops the secret');
 
-    // Export to a temp dir, with its own passphrase.
-    const file = path.join(tmp, 'vault.age');
-    const suggested = await byId(page, 'vault-export-path').inputValue();
-    assert.match(suggested, /keysmith-vault-\d{4}-\d\d-\d\d\.age$/);
-    await byId(page, 'vault-export-path').fill(file);
+    // Export, with its own passphrase, to the file the Save dialog gives.
     await byId(page, 'vault-export-passphrase').fill(EXPORT_PASS);
     await byId(page, 'vault-export-confirm').fill(EXPORT_PASS);
     await byId(page, 'vault-export').click();
-    await waitForTextIn(page, 'vault-export-status', 'Exported your vault to', 30_000);
+    await waitForTextIn(page, 'vault-export-status', `Exported your vault to ${file}.`, 30_000);
     assert.ok(fs.existsSync(file));
     assert.ok(!fs.readFileSync(file, 'latin1').includes(secret), 'the export is encrypted');
     // Never overwrites.
@@ -131,7 +131,6 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
 
     await setUpVault(page, OTHER_PASS, { recovery: false });
     await byId(page, 'vault-empty').waitFor();
-    await byId(page, 'vault-import-path').fill(file);
     await byId(page, 'vault-import-passphrase').fill('wrong export passphrase');
     await byId(page, 'vault-import').click();
     await page.waitForFunction(() => (document.querySelector('[data-testid="vault-import-error"]')?.textContent ?? '') !== '', null, {
@@ -155,4 +154,4 @@ journey('a vault keeps a saved credential, locks, exports, and another user impo
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}, { timeout: 240_000 });
+}, { timeout: 240_000, env: { KEYSMITH_DEV_CHOOSE_FILE: file } });

@@ -94,6 +94,7 @@ export type VaultItem = Narrow<desktop.VaultItem, { kind: VaultKind }>;
 export type VaultItemInput = Plain<desktop.VaultItemInput>;
 export type VaultSetupResult = Plain<desktop.VaultSetupResult>;
 export type VaultImportResult = Plain<desktop.ImportResult>;
+export type VaultExportResult = Plain<desktop.ExportResult>;
 export type VaultCopyField = 'secret' | 'username';
 export type VaultLockReason = 'idle' | 'sign-out' | 'manual' | 'replaced' | 'key-changed' | 'refused';
 export const VAULT_LOCK_MIN = 1;
@@ -295,11 +296,11 @@ export const api = {
   vaultRemoveRecoveryCode: () => call(() => App.VaultRemoveRecoveryCode()),
   /** Replaces the vault's data key and re-encrypts every item; resolves to how many. */
   vaultRotateKey: () => call(() => App.VaultRotateKey()),
-  vaultDefaultExportPath: () => call(() => App.VaultDefaultExportPath()),
-  vaultExport: (path: string, passphrase: string, confirm: string) =>
-    call(() => App.VaultExport(path, passphrase, confirm)),
-  vaultImport: (path: string, passphrase: string): Promise<VaultImportResult> =>
-    call(() => App.VaultImport(path, passphrase)),
+  /** Asks where to save in the system's Save dialog, then exports; saved is false when it was closed. */
+  vaultExport: (passphrase: string, confirm: string): Promise<VaultExportResult> =>
+    call(() => App.VaultExport(passphrase, confirm)),
+  /** Asks for the file in the system's Open dialog, then imports; chosen is false when it was closed. */
+  vaultImport: (passphrase: string): Promise<VaultImportResult> => call(() => App.VaultImport(passphrase)),
 
   teamStatus: (): Promise<TeamView> => call(() => App.TeamStatus()),
   /** Asks where to save (the system's dialog), then writes the invitation; saved is false when cancelled. */

@@ -63,7 +63,6 @@ export const backend = {
   VaultNewRecoveryCode: vi.fn(),
   VaultRemoveRecoveryCode: vi.fn(),
   VaultRotateKey: vi.fn(),
-  VaultDefaultExportPath: vi.fn(),
   VaultExport: vi.fn(),
   VaultImport: vi.fn(),
   TeamStatus: vi.fn(),
@@ -147,7 +146,6 @@ export function resetBackend() {
   backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });
   backend.VaultList.mockResolvedValue([]);
   backend.VaultCopy.mockResolvedValue({ clearAfterSeconds: 30 });
-  backend.VaultDefaultExportPath.mockResolvedValue('/home/ada/keysmith-vault-2025-01-02.age');
   backend.TeamStatus.mockResolvedValue({ team: false, where: { host: '', port: '', database: '', user: '', sslMode: '' }, dataDir: '/home/ada/.config/Keysmith' });
   backend.CopyInvitationPassphrase.mockResolvedValue({ clearAfterSeconds: 30 });
   backend.DismissInvitationPassphrase.mockResolvedValue(undefined);

@@ -358,53 +358,63 @@ describe('The unlocked vault', () => {
 });
 
 describe('Managing the vault', () => {
-  it('exports to the suggested path and says so; refuses a mismatch locally', async () => {
-    backend.VaultExport.mockResolvedValue(undefined);
+  it('exports through the Save dialog after checking the passphrase; a closed dialog keeps the passphrase', async () => {
     const { user } = await renderUnlocked();
-    const path = screen.getByLabelText('Export file');
-    await waitFor(() => expect(path).toHaveValue('/home/ada/keysmith-vault-2025-01-02.age'));
+    expect(screen.queryByLabelText('Export file')).toBeNull(); // no typed path: the system's dialog
     await user.type(screen.getByLabelText('Export passphrase'), 'export passphrase 1');
     await user.type(screen.getByLabelText('Confirm export passphrase'), 'export passphrase 2');
-    await user.click(screen.getByRole('button', { name: 'Export' }));
+    await user.click(screen.getByRole('button', { name: 'Export…' }));
     expect(screen.getByTestId('vault-export-error')).toHaveTextContent('Export passphrase and confirmation do not match.');
     expect(backend.VaultExport).not.toHaveBeenCalled();
     await user.clear(screen.getByLabelText('Confirm export passphrase'));
     await user.type(screen.getByLabelText('Confirm export passphrase'), 'export passphrase 1');
-    await user.click(screen.getByRole('button', { name: 'Export' }));
-    expect(backend.VaultExport).toHaveBeenCalledWith(
-      '/home/ada/keysmith-vault-2025-01-02.age',
-      'export passphrase 1',
-      'export passphrase 1',
-    );
+
+    backend.VaultExport.mockResolvedValueOnce({ saved: false, path: '' });
+    await user.click(screen.getByRole('button', { name: 'Export…' }));
+    expect(backend.VaultExport).toHaveBeenCalledWith('export passphrase 1', 'export passphrase 1');
+    await waitFor(() => expect(screen.getByTestId('vault-export-form')).not.toHaveAttribute('aria-busy', 'true'));
+    expect(screen.getByTestId('vault-export-status')).toHaveTextContent('');
+    expect(screen.getByLabelText('Export passphrase')).toHaveValue('export passphrase 1');
+
+    backend.VaultExport.mockResolvedValueOnce({ saved: true, path: '/home/ada/Documents/keysmith-vault-2025-01-02.age' });
+    await user.click(screen.getByRole('button', { name: 'Export…' }));
     expect(await screen.findByTestId('vault-export-status')).toHaveTextContent(
-      'Exported your vault to /home/ada/keysmith-vault-2025-01-02.age.',
+      'Exported your vault to /home/ada/Documents/keysmith-vault-2025-01-02.age.',
     );
     expect(screen.getByLabelText('Export passphrase')).toHaveValue('');
 
     backend.VaultExport.mockRejectedValue('That file already exists; choose another name.');
     await user.type(screen.getByLabelText('Export passphrase'), 'export passphrase 1');
     await user.type(screen.getByLabelText('Confirm export passphrase'), 'export passphrase 1');
-    await user.click(screen.getByRole('button', { name: 'Export' }));
+    await user.click(screen.getByRole('button', { name: 'Export…' }));
     expect(await screen.findByTestId('vault-export-error')).toHaveTextContent('That file already exists; choose another name.');
   });
 
-  it('imports a file, says what it did and reloads the list', async () => {
+  it('imports a file chosen in the Open dialog, says what it did and reloads the list', async () => {
     const { user, items } = await renderUnlocked();
+    await user.click(screen.getByRole('button', { name: 'Import…' }));
+    expect(screen.getByTestId('vault-import-error')).toHaveTextContent('Enter the passphrase of the export file.');
+    expect(backend.VaultImport).not.toHaveBeenCalled();
+
+    backend.VaultImport.mockResolvedValueOnce({ chosen: false, added: 0, skipped: 0 });
+    await user.type(screen.getByLabelText('Passphrase of the file'), 'export passphrase 1');
+    await user.click(screen.getByRole('button', { name: 'Import…' }));
+    expect(backend.VaultImport).toHaveBeenCalledWith('export passphrase 1');
+    await waitFor(() => expect(screen.getByTestId('vault-import-form')).not.toHaveAttribute('aria-busy', 'true'));
+    expect(screen.getByLabelText('Passphrase of the file')).toHaveValue('export passphrase 1');
+
     backend.VaultImport.mockImplementation(async () => {
       items.push({ ...items[0], id: 9, title: 'Imported thing' });
-      return { added: 3, skipped: 2 };
+      return { chosen: true, added: 3, skipped: 2 };
     });
-    await user.type(screen.getByLabelText('File to import'), '/tmp/x/vault.age');
-    await user.type(screen.getByLabelText('Passphrase of the file'), 'export passphrase 1');
-    await user.click(screen.getByRole('button', { name: 'Import' }));
-    expect(backend.VaultImport).toHaveBeenCalledWith('/tmp/x/vault.age', 'export passphrase 1');
+    await user.click(screen.getByRole('button', { name: 'Import…' }));
     expect(await screen.findByTestId('vault-import-status')).toHaveTextContent('Imported 3; skipped 2 duplicates.');
     expect(await screen.findByText('Imported thing')).toBeInTheDocument();
     expect(screen.getByLabelText('Passphrase of the file')).toHaveValue('');
 
     backend.VaultImport.mockRejectedValue('The passphrase or recovery code is wrong.');
     await user.type(screen.getByLabelText('Passphrase of the file'), 'nope nope nope');
-    await user.click(screen.getByRole('button', { name: 'Import' }));
+    await user.click(screen.getByRole('button', { name: 'Import…' }));
     expect(await screen.findByTestId('vault-import-error')).toHaveTextContent('The passphrase or recovery code is wrong.');
   });
 
