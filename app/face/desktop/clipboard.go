@@ -26,9 +26,12 @@ const EventClipboard = "clipboard"
 // which ordinary copies (the account's clipboard delay) would not leave.
 const OneTimeClear = 5 * time.Minute
 
-// Holders of a copy of a secret shown once: a credential's confirmation
-// (its id) or the invitation's passphrase.
-const passphraseHolder = -1
+// Holders of a value shown once besides a credential's confirmation (its
+// id): the invitation's passphrase and a new recovery code.
+const (
+	passphraseHolder = -1
+	recoveryHolder   = -2
+)
 
 // pendingTTL bounds how long an unconfirmed secret stays in memory.
 const pendingTTL = 15 * time.Minute
@@ -43,17 +46,17 @@ type pending struct {
 // on the clipboard: it remembers only a digest of the copied text, and
 // clears the clipboard only if it still holds exactly that.
 type clipKeeper struct {
-	mu      sync.Mutex
-	board   Clipboard
-	after   func(time.Duration, func())
-	emit    func(name string, data ...any)
-	clock   func() time.Time
+	mu    sync.Mutex
+	board Clipboard
+	after func(time.Duration, func())
+	emit  func(name string, data ...any)
+	clock func() time.Time
+	// pending holds the values shown once whose dialogs are open: a new
+	// credential's secret (by its id), the invitation's passphrase
+	// (passphraseHolder), a new recovery code (recoveryHolder).
 	pending map[int64]pending
-	// passphrase is the passphrase of the invitation just written, held
-	// like a secret while its dialog is open (with at zero when none).
-	passphrase pending
-	ours       *[sha256.Size]byte
-	copies     int
+	ours    *[sha256.Size]byte
+	copies  int
 	// holder is the confirmation whose open dialog keeps the latest copy
 	// on the clipboard (a credential id, passphraseHolder), 0 for none;
 	// oneTime marks that copy as a secret shown once (extendable).
@@ -69,10 +72,13 @@ func newClipKeeper(clock func() time.Time) *clipKeeper {
 		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 }
 
+// hold keeps a value shown once while its dialog is open, in place of
+// any other of id.
 func (k *clipKeeper) hold(id int64, key, secret string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.prune()
+	k.wipe(id)
 	k.pending[id] = pending{key: key, secret: []byte(secret), at: k.clock()}
 }
 
@@ -90,40 +96,6 @@ func (k *clipKeeper) prune() {
 			k.wipe(id)
 		}
 	}
-	if k.clock().Sub(k.passphrase.at) > pendingTTL {
-		k.wipePassphrase()
-	}
-}
-
-// holdPassphrase keeps an invitation's passphrase for copying, in place of
-// any other.
-func (k *clipKeeper) holdPassphrase(pass string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.wipePassphrase()
-	k.passphrase = pending{secret: []byte(pass), at: k.clock()}
-}
-
-// heldPassphrase returns the held passphrase, if any.
-func (k *clipKeeper) heldPassphrase() (string, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.prune()
-	return string(k.passphrase.secret), k.passphrase.secret != nil
-}
-
-func (k *clipKeeper) dropPassphrase() {
-	k.mu.Lock()
-	k.wipePassphrase()
-	k.mu.Unlock()
-	k.release(passphraseHolder)
-}
-
-// wipePassphrase overwrites and forgets the held passphrase; k.mu must be
-// held.
-func (k *clipKeeper) wipePassphrase() {
-	clear(k.passphrase.secret)
-	k.passphrase = pending{}
 }
 
 // wipe overwrites and forgets a held secret; k.mu must be held.
@@ -150,7 +122,6 @@ func (k *clipKeeper) forget() {
 	for id := range k.pending {
 		k.wipe(id)
 	}
-	k.wipePassphrase()
 	k.mu.Unlock()
 	k.clearIfOurs(-1)
 }
@@ -162,9 +133,9 @@ func (k *clipKeeper) copy(text string, clearAfter time.Duration) error {
 }
 
 // copyHeld puts a secret shown once on the clipboard for the confirmation
-// holder: no timer runs while it is open; when it closes (drop,
-// dropPassphrase), the clipboard is cleared after OneTimeClear, which the
-// user may extend (Extend) or call off (Keep).
+// holder: no timer runs while it is open; when it closes (drop), the
+// clipboard is cleared after OneTimeClear, which the user may extend
+// (Extend) or call off (Keep).
 func (k *clipKeeper) copyHeld(text string, holder int64) error {
 	return k.put(text, holder, 0)
 }

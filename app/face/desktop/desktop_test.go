@@ -218,6 +218,8 @@ var openToAll = map[string]bool{
 	"TeamStatus": true, "DismissInvitationPassphrase": true,
 	// The clipboard is the user's: these only time the clearing of a copy.
 	"ExtendClipboard": true, "KeepClipboard": true,
+	// Each user's own vault's recovery code, while its dialog is open.
+	"CopyRecoveryCode": true, "RecoverySheet": true, "SaveRecoveryCode": true, "DismissRecoveryCode": true,
 }
 
 // firstRunOnly are the first-run screen's methods besides Setup: open to

@@ -310,7 +310,7 @@ func (a *App) InviteMachine(withPassword bool) (InviteResult, error) {
 	if err != nil {
 		return InviteResult{}, a.fail("invite", err)
 	}
-	a.clip.holdPassphrase(pass)
+	a.clip.hold(passphraseHolder, "", pass)
 	return InviteResult{Saved: true, Path: path, Passphrase: pass, Expires: inv.Expires.Format(time.RFC3339), WithPassword: withPassword}, nil
 }
 
@@ -325,7 +325,7 @@ func (a *App) CopyInvitationPassphrase() (CopyResult, error) {
 	if err != nil {
 		return CopyResult{}, a.fail("copy-passphrase", err)
 	}
-	pass, ok := a.clip.heldPassphrase()
+	_, pass, ok := a.clip.held(passphraseHolder)
 	if !ok {
 		return CopyResult{}, a.fail("copy-passphrase", errs.Invalidf("passphrase", "The passphrase is no longer available; it is shown only once. Invite again."))
 	}
@@ -338,7 +338,7 @@ func (a *App) CopyInvitationPassphrase() (CopyResult, error) {
 // DismissInvitationPassphrase forgets the passphrase of the invitation
 // just written: its dialog closed.
 func (a *App) DismissInvitationPassphrase() error {
-	a.clip.dropPassphrase() // whoever asks: forgetting is always safe
+	a.clip.drop(passphraseHolder) // whoever asks: forgetting is always safe
 	_, err := a.session(a.ctx())
 	return a.fail("dismiss-passphrase", err)
 }

@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -157,6 +158,9 @@ func (a *App) VaultSetup(passphrase, confirm string, withRecovery bool) (VaultSe
 		return VaultSetupResult{}, a.vaultFail("vault-setup", err)
 	}
 	a.openVault(v)
+	if code != "" {
+		a.clip.hold(recoveryHolder, "", code)
+	}
 	st, err := a.VaultStatus()
 	return VaultSetupResult{Status: st, RecoveryCode: code}, err
 }
@@ -351,7 +355,112 @@ func (a *App) VaultNewRecoveryCode() (string, error) {
 		return "", a.vaultFail("vault-recovery", err)
 	}
 	code, err := v.NewRecoveryCode(a.ctx(), id)
+	if err == nil {
+		a.clip.hold(recoveryHolder, "", code)
+	}
 	return code, a.vaultFail("vault-recovery", err)
+}
+
+// The recovery code just shown, while its dialog is open: copied (kept on
+// the clipboard as a credential's secret), saved to a file, or printed
+// from its sheet; DismissRecoveryCode forgets it.
+
+// CopyRecoveryCode copies the recovery code just shown, while its dialog
+// is open; it stays on the clipboard while the dialog is open, then
+// OneTimeClear (CopyCredential).
+func (a *App) CopyRecoveryCode() (CopyResult, error) {
+	if _, err := a.session(a.ctx()); err != nil {
+		return CopyResult{}, a.fail("copy-recovery", err)
+	}
+	_, code, ok := a.clip.held(recoveryHolder)
+	if !ok {
+		return CopyResult{}, a.fail("copy-recovery", errRecoveryGone)
+	}
+	if err := a.clip.copyHeld(code, recoveryHolder); err != nil {
+		return CopyResult{}, a.fail("copy-recovery", err)
+	}
+	return CopyResult{Held: true}, nil
+}
+
+// RecoverySheet is the printable page of the recovery code just shown:
+// whose vault it opens, when it was made, and how to use it.
+func (a *App) RecoverySheet() (string, error) {
+	sheet, err := a.recoverySheet()
+	return sheet, a.fail("recovery-sheet", err)
+}
+
+// SaveRecoveryCode writes the recovery sheet (RecoverySheet) to a file the
+// user chooses in the system's Save dialog: 0600, never over an existing
+// file.
+func (a *App) SaveRecoveryCode() (ExportResult, error) {
+	sheet, err := a.recoverySheet()
+	if err != nil {
+		return ExportResult{}, a.fail("save-recovery", err)
+	}
+	path, err := a.chooseFile(FileDialog{Save: true, Title: "Save the recovery code", Dir: documents(),
+		DefaultName: "keysmith-recovery-code-" + a.clock().Format("2006-01-02") + ".txt",
+		Filter:      "*.txt", FilterName: "Text files (*.txt)"})
+	if err != nil || path == "" {
+		return ExportResult{}, a.fail("save-recovery", err)
+	}
+	if !filepath.IsAbs(path) {
+		return ExportResult{}, a.fail("save-recovery", errs.Invalidf("path", "Choose a full path for the file."))
+	}
+	if err := vault.WriteFile(path, []byte(sheet)); err != nil {
+		return ExportResult{}, a.fail("save-recovery", err)
+	}
+	return ExportResult{Saved: true, Path: path}, nil
+}
+
+// DismissRecoveryCode forgets the recovery code just shown: its dialog
+// closed.
+func (a *App) DismissRecoveryCode() error {
+	a.clip.drop(recoveryHolder) // whoever asks: forgetting is always safe
+	_, err := a.session(a.ctx())
+	return a.fail("dismiss-recovery", err)
+}
+
+var errRecoveryGone = errs.Invalidf("recovery", "The recovery code is no longer available; it is shown only once. Make a new one.")
+
+// recoverySheet is the text of the recovery sheet of the signed-in user's
+// held recovery code.
+func (a *App) recoverySheet() (string, error) {
+	id, err := a.session(a.ctx())
+	if err != nil {
+		return "", err
+	}
+	_, code, ok := a.clip.held(recoveryHolder)
+	if !ok {
+		return "", errRecoveryGone
+	}
+	acc, err := a.core.Accounts.Account(a.ctx())
+	if err != nil {
+		return "", err
+	}
+	u, err := a.core.Accounts.Actor(a.ctx(), id)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`Keysmith vault recovery code
+
+Account:   %s
+User:      %s <%s>
+Made on:   %s
+
+Recovery code:   %s
+
+What it opens: the Keysmith vault of %s on this account, if the vault
+passphrase is forgotten. Anyone holding this code and signed in as this
+user can read every secret in the vault: keep it apart from the computer
+and from the passphrase (in a safe, or another password manager).
+
+How to use it: in Keysmith, open Vault, choose "Use recovery code instead"
+and type the code (capitals, small letters and dashes do not matter), then
+choose a new passphrase under "Change passphrase". From the command line:
+KEYSMITH_VAULT_RECOVERY holds the code instead of the passphrase.
+
+A new recovery code replaces this one; it stops working then.
+`, acc.Name, u.Name, u.Email, a.clock().Format("2 January 2006 15:04 MST"), code, u.Name), nil
 }
 
 // VaultRemoveRecoveryCode removes the recovery code.

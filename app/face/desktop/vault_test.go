@@ -301,3 +301,74 @@ func TestEmptyListsCrossAsArrays(t *testing.T) {
 		}
 	}
 }
+
+// A new recovery code can be copied (kept on the clipboard while its dialog
+// is open), saved as a sheet through the Save dialog, and printed from the
+// same sheet, until its dialog closes; then it is gone.
+func TestRecoveryCodeKeptSafely(t *testing.T) {
+	t.Parallel()
+	c, _, _ := vaultCore(t)
+	a, board, rec := window(t, c)
+	a.SignIn("ada@acme.test", testkit.AdminPassword)
+	if _, err := a.CopyRecoveryCode(); problem(t, err).Field != "recovery" {
+		t.Fatalf("copy with no code shown: %v", err)
+	}
+	res, err := a.VaultSetup(vaultPhrase, vaultPhrase, true)
+	if err != nil || res.RecoveryCode == "" {
+		t.Fatal(res, err)
+	}
+	code := res.RecoveryCode
+	if cr, err := a.CopyRecoveryCode(); err != nil || !cr.Held {
+		t.Fatalf("copy: %+v %v", cr, err)
+	}
+	if got, _ := board.Text(); got != code {
+		t.Fatal("the code was not copied")
+	}
+	sheet, err := a.RecoverySheet()
+	for _, want := range []string{code, "Acme", "Ada", "ada@acme.test", "Use recovery code instead", "KEYSMITH_VAULT_RECOVERY"} {
+		if err != nil || !strings.Contains(sheet, want) {
+			t.Fatalf("the sheet lacks %q: %v\n%s", want, err, sheet)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "code.txt")
+	board.answer(path)
+	if sr, err := a.SaveRecoveryCode(); err != nil || !sr.Saved || sr.Path != path {
+		t.Fatalf("save: %+v %v", sr, err)
+	}
+	if d := board.dialogs[len(board.dialogs)-1]; !d.Save || d.Filter != "*.txt" || !strings.HasPrefix(d.DefaultName, "keysmith-recovery-code-") {
+		t.Fatalf("the Save dialog: %+v", d)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the saved sheet: %v %v", fi, err)
+	}
+	if saved, _ := os.ReadFile(path); string(saved) != sheet {
+		t.Fatal("the saved file is not the sheet")
+	}
+	if _, err := a.SaveRecoveryCode(); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("a save over the file: %v", err)
+	}
+	if err := a.DismissRecoveryCode(); err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"copy":  func() error { _, err := a.CopyRecoveryCode(); return err },
+		"sheet": func() error { _, err := a.RecoverySheet(); return err },
+		"save":  func() error { _, err := a.SaveRecoveryCode(); return err },
+	} {
+		if err := call(); problem(t, err).Field != "recovery" {
+			t.Errorf("%s after the dialog closed: %v", name, err)
+		}
+	}
+	if strings.Contains(rec.all(), code) {
+		t.Fatal("an event carried the recovery code")
+	}
+	// A new code is held again; sign-out forgets it.
+	if _, err := a.VaultNewRecoveryCode(); err != nil {
+		t.Fatal(err)
+	}
+	a.SignOut()
+	a.SignIn("ada@acme.test", testkit.AdminPassword)
+	if _, err := a.RecoverySheet(); problem(t, err).Field != "recovery" {
+		t.Fatalf("the code survived sign-out: %v", err)
+	}
+}
