@@ -21,7 +21,7 @@ const EXPORT_PASS = 'export-Canyon-48-sparrow';
 
 
 /** Sets up the signed-in user's vault from the Vault page; returns the recovery code (or ''). */
-async function setUpVault(page, passphrase, { recovery }) {
+async function setUpVault(page, passphrase, { recovery, backend, sheet, screenshot }) {
   await byId(page, 'nav-vault').click();
   await byId(page, 'vault-setup-form').waitFor();
   await expectText(page, 'Keysmith cannot recover a forgotten passphrase.');
@@ -35,6 +35,22 @@ async function setUpVault(page, passphrase, { recovery }) {
     await dialog.waitFor();
     code = (await byId(page, 'vault-recovery-code').textContent()).trim();
     assert.ok(code.replace(/[^A-Za-z0-9]/g, '').length >= 26, `recovery code ${code}`);
+    // Kept three ways: copied, saved as a sheet (the dev build's Save dialog answers sheet), printable.
+    await byId(page, 'vault-recovery-copy').click();
+    assert.equal(await waitForClipboard(backend.display, code), code, 'the recovery code was copied');
+    if (sheet) {
+      await byId(page, 'vault-recovery-save').click();
+      await waitForTextIn(page, 'vault-recovery-kept', `Saved to ${sheet}.`);
+      const text = fs.readFileSync(sheet, 'utf8');
+      assert.ok(text.includes(code) && text.includes('Acme Ltd') && text.includes('Use recovery code instead'), text);
+      assert.equal(fs.statSync(sheet).mode & 0o777, 0o600);
+      fs.rmSync(sheet); // the dialog stand-in answers the export's Save dialog with the same path
+    }
+    // It closes once its last 6 characters are typed back.
+    await byId(page, 'vault-recovery-done').click({ force: true }); // aria-disabled: says what is missing
+    await byId(page, 'vault-recovery-problem').waitFor();
+    if (screenshot) await screenshot('recovery-code');
+    await byId(page, 'vault-recovery-confirm').fill(code.replace(/[^A-Za-z0-9]/g, '').slice(-6).toLowerCase());
     await byId(page, 'vault-recovery-done').click();
     await dialog.waitFor({ state: 'detached' });
     assert.ok(!(await page.content()).includes(code), 'the recovery code is gone from the page');
@@ -55,7 +71,7 @@ const file = path.join(tmp, 'vault.age');
 journey('a vault keeps a saved credential, locks, exports, and another user imports it', async ({ page, backend, screenshot }) => {
   try {
     await setup(page);
-    const code = await setUpVault(page, VAULT_PASS, { recovery: true });
+    const code = await setUpVault(page, VAULT_PASS, { recovery: true, backend, sheet: file, screenshot });
     assert.ok(code);
     await byId(page, 'vault-empty').waitFor();
 

@@ -296,6 +296,14 @@ export const api = {
   vaultRemoveRecoveryCode: () => call(() => App.VaultRemoveRecoveryCode()),
   /** Replaces the vault's data key and re-encrypts every item; resolves to how many. */
   vaultRotateKey: () => call(() => App.VaultRotateKey()),
+  /** Copies the recovery code just shown (kept on the clipboard while its dialog is open). */
+  copyRecoveryCode: () => call(() => App.CopyRecoveryCode()),
+  /** Saves the recovery sheet through the system's Save dialog; saved is false when it was closed. */
+  saveRecoveryCode: (): Promise<VaultExportResult> => call(() => App.SaveRecoveryCode()),
+  /** The printable sheet of the recovery code just shown. */
+  recoverySheet: () => call(() => App.RecoverySheet()),
+  /** Tells the backend to forget the recovery code of a closed dialog. */
+  dismissRecoveryCode: () => call(() => App.DismissRecoveryCode()),
   /** Asks where to save in the system's Save dialog, then exports; saved is false when it was closed. */
   vaultExport: (passphrase: string, confirm: string): Promise<VaultExportResult> =>
     call(() => App.VaultExport(passphrase, confirm)),

@@ -40,6 +40,10 @@ export const backend = {
   CopyCredential: vi.fn(),
   DismissSecret: vi.fn(),
   ExtendClipboard: vi.fn(),
+  CopyRecoveryCode: vi.fn(),
+  SaveRecoveryCode: vi.fn(),
+  RecoverySheet: vi.fn(),
+  DismissRecoveryCode: vi.fn(),
   KeepClipboard: vi.fn(),
   VerifierStatus: vi.fn(),
   StartVerifier: vi.fn(),
@@ -141,6 +145,8 @@ export function resetBackend() {
   backend.DismissSecret.mockResolvedValue(undefined);
   backend.ExtendClipboard.mockResolvedValue({ clearAfterSeconds: 300, held: false });
   backend.KeepClipboard.mockResolvedValue(undefined);
+  backend.CopyRecoveryCode.mockResolvedValue({ clearAfterSeconds: 0, held: true });
+  backend.DismissRecoveryCode.mockResolvedValue(undefined);
   backend.VerifierStatus.mockResolvedValue({ running: false, address: '', port: 8787, strictMethod: false });
   backend.ListVerifiers.mockResolvedValue([]);
   backend.VaultStatus.mockResolvedValue({ exists: false, unlocked: false, hasRecovery: false, items: 0, lockMinutes: 5 });

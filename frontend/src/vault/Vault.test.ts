@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import Vault from './Vault.svelte';
+import RecoveryCodeDialog from './RecoveryCodeDialog.svelte';
 import { problem, backend, emit } from '../test/backend';
 
 const PASS = 'correct horse battery staple';
@@ -157,10 +158,62 @@ describe('Vault setup', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Your recovery code' });
     expect(within(dialog).getByTestId('vault-recovery-code')).toHaveTextContent(CODE);
     expect(within(dialog).getByTestId('vault-recovery-code')).toHaveClass('mono');
+    // It closes only once the last characters are typed back, Escape included.
+    await user.click(within(dialog).getByRole('button', { name: 'I have stored it' }));
+    expect(within(dialog).getByTestId('vault-recovery-problem')).toHaveTextContent('Type the last 6 characters of the code first');
+    expect(within(dialog).getByLabelText('Type the last 6 characters of the code')).toHaveFocus();
+    await user.keyboard('{Escape}');
+    expect(screen.getByTestId('vault-recovery-dialog')).toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText('Type the last 6 characters of the code'), 'xxxxxx');
+    await user.click(within(dialog).getByRole('button', { name: 'I have stored it' }));
+    expect(screen.getByTestId('vault-recovery-dialog')).toBeInTheDocument();
+    await user.clear(within(dialog).getByLabelText('Type the last 6 characters of the code'));
+    await user.type(within(dialog).getByLabelText('Type the last 6 characters of the code'), CODE.replaceAll('-', '').slice(-6).toLowerCase());
     await user.click(within(dialog).getByRole('button', { name: 'I have stored it' }));
     await waitFor(() => expect(screen.queryByTestId('vault-recovery-dialog')).not.toBeInTheDocument());
     expect(document.body.innerHTML).not.toContain(CODE);
+    expect(backend.DismissRecoveryCode).toHaveBeenCalled();
     expect(screen.getByTestId('vault-recovery-state')).toHaveTextContent('A recovery code is set.');
+  });
+});
+
+describe('Keeping the recovery code', () => {
+  function openDialog() {
+    const onclose = vi.fn();
+    render(RecoveryCodeDialog, { code: CODE, onclose });
+    return { onclose, user: userEvent.setup(), dialog: screen.getByTestId('vault-recovery-dialog') };
+  }
+
+  it('copies it through Go and says so', async () => {
+    const { user, dialog } = openDialog();
+    await user.click(within(dialog).getByRole('button', { name: 'Copy' }));
+    expect(backend.CopyRecoveryCode).toHaveBeenCalledOnce();
+    expect(await within(dialog).findByTestId('vault-recovery-kept')).toHaveTextContent('Copied.');
+  });
+
+  it('saves the recovery sheet through the Save dialog, and says where', async () => {
+    const { user, dialog } = openDialog();
+    backend.SaveRecoveryCode.mockResolvedValueOnce({ saved: false, path: '' });
+    await user.click(within(dialog).getByRole('button', { name: 'Save as file…' }));
+    expect(within(dialog).getByTestId('vault-recovery-kept')).toHaveTextContent('');
+    backend.SaveRecoveryCode.mockResolvedValueOnce({ saved: true, path: '/home/ada/Documents/keysmith-recovery-code.txt' });
+    await user.click(within(dialog).getByRole('button', { name: 'Save as file…' }));
+    expect(await within(dialog).findByTestId('vault-recovery-kept')).toHaveTextContent(
+      'Saved to /home/ada/Documents/keysmith-recovery-code.txt.',
+    );
+    backend.SaveRecoveryCode.mockRejectedValueOnce('That file already exists; choose another name.');
+    await user.click(within(dialog).getByRole('button', { name: 'Save as file…' }));
+    expect(await within(dialog).findByTestId('vault-recovery-problem')).toHaveTextContent('That file already exists');
+  });
+
+  it('prints the recovery sheet the backend writes', async () => {
+    const print = vi.spyOn(window, 'print').mockImplementation(() => {});
+    backend.RecoverySheet.mockResolvedValueOnce('Keysmith vault recovery code\n\nRecovery code:   ' + CODE);
+    const { user, dialog } = openDialog();
+    await user.click(within(dialog).getByRole('button', { name: 'Print…' }));
+    await waitFor(() => expect(print).toHaveBeenCalledOnce());
+    expect(dialog.querySelector('.print-sheet')).toHaveTextContent('Keysmith vault recovery code');
+    print.mockRestore();
   });
 });
 
@@ -465,6 +518,7 @@ describe('Managing the vault', () => {
     await user.click(screen.getByRole('button', { name: 'New recovery code' }));
     const dialog = await screen.findByRole('dialog', { name: 'Your recovery code' });
     expect(within(dialog).getByTestId('vault-recovery-code')).toHaveTextContent(CODE);
+    await user.type(within(dialog).getByLabelText('Type the last 6 characters of the code'), 'tvwxyz');
     await user.keyboard('{Escape}');
     await waitFor(() => expect(screen.queryByTestId('vault-recovery-dialog')).not.toBeInTheDocument());
     expect(document.body.innerHTML).not.toContain(CODE);
