@@ -58,7 +58,9 @@ describe('API Settings', () => {
     expect(screen.getByTestId('create-legacy')).toBeInTheDocument();
     expect(screen.queryByRole('note')).not.toBeInTheDocument();
     // Where the credentials work: wherever a verifier runs, not only on this computer.
-    expect(document.body).toHaveTextContent('checked wherever a Keysmith verifier of this account runs');
+    expect(await screen.findByTestId('where-checked')).toHaveTextContent(
+      'No Keysmith verifier of this account runs now, so no service accepts these credentials yet',
+    );
     expect(document.body).not.toHaveTextContent(/your own applications/);
     // Each section lists its own type.
     for (const type of ['basic', 'hmac', 'legacy']) {

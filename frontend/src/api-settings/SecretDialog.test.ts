@@ -112,6 +112,7 @@ describe('Copying from the confirmation', () => {
     expect(within(dialog).getByTestId('secret-clipboard-note')).toHaveTextContent(
       'A copied secret stays on the clipboard while this confirmation is open, and for 5 minutes after you click Ok',
     );
+    expect(await within(dialog).findByTestId('secret-where-checked')).toHaveTextContent('no service accepts these credentials yet');
     await user.click(within(dialog).getByRole('button', { name: 'Copy credentials' }));
     expect(backend.CopyCredential).toHaveBeenCalledWith(7, 'both');
     expect(await within(dialog).findByTestId('secret-copied')).toHaveTextContent('API Key and API Secret copied.');
