@@ -440,7 +440,7 @@ describe('Credential lists', () => {
     const user = await renderPage({ debounceMs: 20 });
     const filter = screen.getByLabelText('Filter Basic keys');
     expect(screen.getByLabelText('Filter HMAC keys')).toBeInTheDocument();
-    expect(screen.getByLabelText('Filter Legacy keys')).toBeInTheDocument();
+    expect(screen.getByLabelText('Filter Legacy credentials')).toBeInTheDocument();
     expect(await screen.findByTestId('count-basic')).toHaveTextContent('2 keys');
     await user.type(filter, 'alp');
     await waitFor(() =>
@@ -478,7 +478,7 @@ describe('Credential lists', () => {
     await screen.findByTestId('credential-list-basic');
     const row = (name: string) =>
       screen.getAllByTestId('credential-row').find((r) => within(r).getByTestId('credential-name').textContent === name)!;
-    expect(within(row('soon')).getByTestId('credential-expiry')).toHaveTextContent('expires in 5 days');
+    expect(within(row('soon')).getByTestId('credential-expiry')).toHaveTextContent('in 5 days');
     expect(within(row('soon')).getByTestId('credential-last-used')).toHaveTextContent('never');
     expect(within(row('gone')).getByTestId('credential-expiry')).toHaveTextContent('expired');
     expect(within(row('gone')).getByTestId('credential-status')).toHaveTextContent('Expired');

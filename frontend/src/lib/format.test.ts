@@ -1,21 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { expiryView, personName, timeLeft } from './format';
+import { countKeys, expiryView, personName, timeLeft } from './format';
 
 const DAY = 86_400_000;
 const now = Date.parse('2026-01-10T12:00:00Z');
 const at = (ms: number) => new Date(now + ms).toISOString();
 
 describe('expiryView', () => {
-  it('says never, expired, expires in N days within 30 days, else the date', () => {
-    expect(expiryView('', now)).toEqual({ kind: 'never', text: 'never' });
-    expect(expiryView(at(-1000), now).text).toBe('expired');
-    expect(expiryView(at(0), now).text).toBe('expired');
-    expect(expiryView(at(30 * DAY + 900), now).text).toBe('expires in 30 days'); // a stale clock tick
-    expect(expiryView(at(30 * DAY - 900), now).text).toBe('expires in 30 days');
-    expect(expiryView(at(5 * DAY - 60_000), now).text).toBe('expires in 5 days');
-    expect(expiryView(at(3600_000), now).text).toBe('expires in 1 day');
-    expect(expiryView(at(31 * DAY), now).kind).toBe('date');
-    expect(expiryView('not a date', now)).toEqual({ kind: 'date', text: 'not a date' });
+  // Local times: the words count the user's calendar days, not 24-hour spans.
+  const noon = new Date(2026, 0, 10, 12, 0).getTime();
+  const local = (days: number, hour: number, min = 0) => new Date(2026, 0, 10 + days, hour, min).toISOString();
+
+  it.each([
+    ['later today', local(0, 23, 59), 'today'],
+    ['tomorrow morning, under 24 hours away', local(1, 0, 1), 'tomorrow'],
+    ['tomorrow night, over 24 hours away', local(1, 23, 0), 'tomorrow'],
+    ['in 5 days', local(5, 8), 'in 5 days'],
+    ['a 30-day key, on the clock tick either side', local(30, 12, 0), 'in 30 days'],
+  ])('%s: %s', (_name, expires, text) => {
+    expect(expiryView(expires, noon)).toMatchObject({ kind: 'soon', text });
+  });
+
+  it('says never, expired, and the date beyond 30 days', () => {
+    expect(expiryView('', noon)).toEqual({ kind: 'never', text: 'never' });
+    expect(expiryView(new Date(noon - 1000).toISOString(), noon).text).toBe('expired');
+    expect(expiryView(new Date(noon).toISOString(), noon).text).toBe('expired');
+    expect(expiryView(local(31, 12), noon).kind).toBe('date');
+    expect(expiryView('not a date', noon)).toEqual({ kind: 'date', text: 'not a date' });
+  });
+});
+
+describe('countKeys', () => {
+  it('counts keys, and Legacy credentials as credentials', () => {
+    expect(countKeys(1)).toBe('1 key');
+    expect(countKeys(100001)).toBe((100001).toLocaleString() + ' keys');
+    expect(countKeys(1, true)).toBe('1 credential');
+    expect(countKeys(2, true)).toBe('2 credentials');
   });
 });
 

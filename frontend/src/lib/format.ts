@@ -49,16 +49,29 @@ export type ExpiryView =
 /** Days from now that count as "expiring soon". */
 export const EXPIRY_WARNING_DAYS = 30;
 
+/** Whole local calendar days from the day of a to the day of b (DST-proof). */
+function localDays(a: number, b: number): number {
+  const day = (t: number) => {
+    const d = new Date(t);
+    return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+  };
+  return Math.round((day(b) - day(a)) / DAY_MS);
+}
+
+/**
+ * An expiry in the user's local days: "today", "tomorrow", "in N days" up to
+ * EXPIRY_WARNING_DAYS (a warning), a date after that, "expired" once past.
+ * The words follow a label ("Expires"), so they do not repeat it.
+ */
 export function expiryView(expiresAt: string, now: number): ExpiryView {
   if (!expiresAt) return { kind: 'never', text: 'never' };
   const t = new Date(expiresAt).getTime();
   if (Number.isNaN(t)) return { kind: 'date', text: expiresAt };
   if (t <= now) return { kind: 'expired', text: 'expired' };
-  // Rounded, so a 30-day key reads "expires in 30 days" whether the clock
-  // ticked just before or just after; never less than 1 while it still works.
-  const days = Math.max(1, Math.round((t - now) / DAY_MS));
+  const days = localDays(now, t);
   if (days <= EXPIRY_WARNING_DAYS) {
-    return { kind: 'soon', days, text: `expires in ${days} ${days === 1 ? 'day' : 'days'}` };
+    const text = days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days`;
+    return { kind: 'soon', days, text };
   }
   return { kind: 'date', text: formatDate(expiresAt) };
 }
@@ -78,7 +91,8 @@ export function timeLeft(until: string, now: number): string {
   return `${pad(Math.floor(secs / 3600))}:${pad(Math.floor((secs % 3600) / 60))}:${pad(secs % 60)}`;
 }
 
-/** "1 key", "2 keys". */
-export function countKeys(n: number): string {
-  return `${n.toLocaleString()} ${n === 1 ? 'key' : 'keys'}`;
+/** "1 key", "2 keys"; for Legacy credentials (a username and password), "1 credential". */
+export function countKeys(n: number, legacy = false): string {
+  const [one, many] = legacy ? ['credential', 'credentials'] : ['key', 'keys'];
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }

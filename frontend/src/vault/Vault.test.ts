@@ -293,7 +293,10 @@ describe('The unlocked vault', () => {
     await user.click(within(r).getByRole('button', { name: 'Copy secret of Basic key: Website orders' }));
     expect(backend.VaultCopy).toHaveBeenCalledWith(1, 'secret');
     expect(await screen.findByTestId('vault-status')).toHaveTextContent('Copied the secret of Basic key: Website orders.');
-    await user.click(within(r).getByRole('button', { name: 'Copy username of Basic key: Website orders' }));
+    // A Basic or HMAC key's "username" is its API key, and the button says so.
+    const copyKey = within(r).getByRole('button', { name: 'Copy API key of Basic key: Website orders' });
+    expect(copyKey).toHaveTextContent('Copy key');
+    await user.click(copyKey);
     expect(backend.VaultCopy).toHaveBeenLastCalledWith(1, 'username');
     expect(document.body.innerHTML).not.toContain(SECRET);
   });
