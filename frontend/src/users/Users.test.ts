@@ -142,14 +142,30 @@ describe('Users', () => {
     await waitFor(() => expect(within(row('bob@example.com')).getByTestId('user-status')).toHaveTextContent('Active'));
   });
 
-  it("shows the backend's refusal to disable the last Administrator", async () => {
+  it('does not offer Disable or Delete on the only active Administrator, and says why', async () => {
+    await renderUsers();
+    const ada = row('ada@example.com');
+    expect(within(ada).queryByRole('button', { name: 'Disable Ada Admin' })).toBeNull();
+    expect(within(ada).queryByRole('button', { name: 'Delete Ada Admin' })).toBeNull();
+    expect(within(ada).getByTestId('user-last-admin')).toHaveTextContent('The only active Administrator');
+    expect(within(row('bob@example.com')).getByRole('button', { name: 'Disable Bob Basic' })).toBeInTheDocument();
+  });
+
+  it("with a second Administrator both are offered, and the backend's refusal still shows", async () => {
+    const second = { ...basic, id: 3, name: 'Cy Admin', email: 'cy@example.com', role: 'Administrator' };
+    backend.ListUsers.mockResolvedValue([admin, basic, second]);
     backend.SetUserDisabled.mockRejectedValue('The last active Administrator cannot be disabled.');
     const user = await renderUsers();
+    expect(screen.queryByTestId('user-last-admin')).toBeNull();
     await user.click(within(row('ada@example.com')).getByRole('button', { name: 'Disable Ada Admin' }));
-    expect(await screen.findByTestId('users-error')).toHaveTextContent(
-      'The last active Administrator cannot be disabled.',
-    );
+    expect(await screen.findByTestId('users-error')).toHaveTextContent('The last active Administrator cannot be disabled.');
     expect(within(row('ada@example.com')).getByTestId('user-status')).toHaveTextContent('Active');
+
+    backend.DeleteUser.mockRejectedValue('The last active Administrator cannot be deleted.');
+    await user.click(within(row('cy@example.com')).getByRole('button', { name: 'Delete Cy Admin' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete user' });
+    await user.type(within(dialog).getByLabelText("Type the user's email to confirm"), 'cy@example.com{Enter}');
+    expect(await within(dialog).findByText('The last active Administrator cannot be deleted.')).toBeInTheDocument();
   });
 
   it('deletes a user only after their email is typed', async () => {
@@ -157,31 +173,21 @@ describe('Users', () => {
     const user = await renderUsers();
     await user.click(within(row('bob@example.com')).getByRole('button', { name: 'Delete Bob Basic' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete user' });
-    await user.type(within(dialog).getByLabelText("Type the user's email to confirm"), 'bob@example.org');
-    await user.click(within(dialog).getByRole('button', { name: 'Delete user' }));
-    expect(within(dialog).getByTestId('delete-user-error')).toHaveTextContent(
-      "Type the user's email exactly as shown to confirm.",
-    );
-    expect(backend.DeleteUser).not.toHaveBeenCalled();
+    const submit = within(dialog).getByRole('button', { name: 'Delete user' });
+    expect(submit).toBeDisabled();
     const input = within(dialog).getByLabelText("Type the user's email to confirm");
+    await user.type(input, 'bob@example.org');
+    expect(submit).toBeDisabled();
+    expect(within(dialog).getByTestId('delete-user-match')).toHaveTextContent('Not the email yet');
     await user.clear(input);
-    await user.type(input, 'bob@example.com');
-    await user.click(within(dialog).getByRole('button', { name: 'Delete user' }));
+    await user.type(input, 'BOB@example.com');
+    expect(submit).toBeEnabled();
+    await user.click(submit);
     expect(backend.DeleteUser).toHaveBeenCalledWith(2);
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(screen.getAllByTestId('user-row')).toHaveLength(1);
     expect(screen.queryByText('bob@example.com')).not.toBeInTheDocument();
     expect(screen.getByTestId('users-status')).toHaveTextContent('Deleted Bob Basic.');
-  });
-
-  it("shows the backend's refusal to delete the last Administrator inside the dialog", async () => {
-    backend.DeleteUser.mockRejectedValue('The last active Administrator cannot be deleted.');
-    const user = await renderUsers();
-    await user.click(within(row('ada@example.com')).getByRole('button', { name: 'Delete Ada Admin' }));
-    const dialog = screen.getByRole('dialog', { name: 'Delete user' });
-    await user.type(within(dialog).getByLabelText("Type the user's email to confirm"), 'ada@example.com{Enter}');
-    expect(await within(dialog).findByText('The last active Administrator cannot be deleted.')).toBeInTheDocument();
-    expect(screen.getAllByTestId('user-row')).toHaveLength(2);
   });
 
   it('resets a password', async () => {
