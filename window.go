@@ -73,7 +73,7 @@ func openWindow(dir string) int {
 	}
 	appMenu := menu.NewMenu()
 	file := appMenu.AddSubmenu("Keysmith")
-	file.AddText("Sign out", nil, func(*menu.CallbackData) {
+	signOut := file.AddText("Sign out", nil, func(*menu.CallbackData) {
 		facade.SignOut()
 		runtime.EventsEmit(wctx, desktop.EventSessionEnded, map[string]any{"reason": "signed-out"})
 	})
@@ -84,14 +84,30 @@ func openWindow(dir string) int {
 	file.AddSeparator()
 	file.AddText("Quit", keys.CmdOrCtrl("q"), func(*menu.CallbackData) { runtime.Quit(wctx) })
 	settings := appMenu.AddSubmenu("Settings")
-	settings.AddText("API Settings", keys.Combo("a", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("api-settings"))
-	settings.AddText("Users", keys.Combo("u", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("users"))
-	settings.AddText("General", keys.CmdOrCtrl(","), navigate("general"))
-	settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit"))
-	settings.AddText("Verification", nil, navigate("verification"))
-	settings.AddText("Team", nil, navigate("team"))
-	settings.AddText("Vault", keys.Combo("v", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("vault"))
-	settings.AddText("Change password", nil, navigate("password"))
+	// Each page with who may open it: anyone signed in, or Administrators.
+	pages := []struct {
+		item  *menu.MenuItem
+		admin bool
+	}{
+		{settings.AddText("API Settings", keys.Combo("a", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("api-settings")), false},
+		{settings.AddText("Users", keys.Combo("u", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("users")), true},
+		{settings.AddText("General", keys.CmdOrCtrl(","), navigate("general")), false},
+		{settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit")), true},
+		{settings.AddText("Verification", nil, navigate("verification")), true},
+		{settings.AddText("Team", nil, navigate("team")), false},
+		{settings.AddText("Vault", keys.Combo("v", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("vault")), false},
+		{settings.AddText("Change password", nil, navigate("password")), false},
+	}
+	// The menu offers what the signed-in user may open, and nothing but
+	// About and Quit before anyone signs in (the core refuses the rest
+	// anyway).
+	offer := func(role string) {
+		signOut.Disabled = role == ""
+		for _, p := range pages {
+			p.item.Disabled = role == "" || (p.admin && role != "Administrator")
+		}
+	}
+	offer("")
 
 	sum := sha256.Sum256([]byte(dir))
 	err := wails.Run(&options.App{
@@ -120,6 +136,10 @@ func openWindow(dir string) int {
 				Emit:       func(name string, data ...any) { runtime.EventsEmit(ctx, name, data...) },
 				Clipboard:  clipboard{ctx},
 				ChooseFile: chooseFile(ctx),
+				Session: func(role string) {
+					offer(role)
+					runtime.MenuUpdateApplicationMenu(ctx)
+				},
 			})
 		},
 		OnShutdown: func(ctx context.Context) {

@@ -78,8 +78,9 @@ type App struct {
 	mu          sync.Mutex
 	emit        Emitter
 	choose      ChooseFile
-	headCtx     context.Context // the audit head is saved while it lasts
-	stopHead    func()          // stops saving the current core's head; nil when not saving
+	onSession   func(role string) // Window.Session
+	headCtx     context.Context   // the audit head is saved while it lasts
+	stopHead    func()            // stops saving the current core's head; nil when not saving
 	userID      int64
 	lastActive  time.Time
 	vault       *vault.Session
@@ -158,6 +159,10 @@ type Window struct {
 	After func(d time.Duration, f func())
 	// ChooseFile asks the user for a file in the system's dialog.
 	ChooseFile ChooseFile
+	// Session is told who is signed in whenever that changes: the role
+	// ("Administrator", "Advanced", "Basic"), or "" once nobody is (the
+	// window's menu offers what the role may open). Nil for none.
+	Session func(role string)
 }
 
 // ChooseFile shows the system's dialog to open or to save a file, and
@@ -184,6 +189,7 @@ func Attach(ctx context.Context, a *App, w Window) {
 	a.mu.Lock()
 	a.emit = w.Emit
 	a.choose = w.ChooseFile
+	a.onSession = w.Session
 	a.stop = stop
 	a.headCtx = hctx
 	a.mu.Unlock()
@@ -280,8 +286,12 @@ func (a *App) fail(op string, err error) error {
 	}
 	if errors.Is(err, errs.ErrSignedOut) {
 		a.mu.Lock()
+		was := a.userID
 		a.userID = 0
 		a.mu.Unlock()
+		if was != 0 {
+			a.sessionChanged("")
+		}
 	}
 	a.health.noteFailure(err)
 	return &Failure{p}
@@ -380,6 +390,9 @@ func (a *App) signOut(ctx context.Context, reason string) {
 	id := a.userID
 	a.userID = 0
 	a.mu.Unlock()
+	if id != 0 {
+		a.sessionChanged("")
+	}
 	if id != 0 && a.core != nil {
 		if err := a.core.Accounts.SignOut(ctx, id, reason); err != nil {
 			a.log.Warn("record sign-out", "err", err.Error())
@@ -390,9 +403,21 @@ func (a *App) signOut(ctx context.Context, reason string) {
 func (a *App) signIn(u accounts.User) {
 	releaseKDFMemory()
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.userID = u.ID
 	a.lastActive = a.clock()
+	a.mu.Unlock()
+	a.sessionChanged(string(u.Role))
+}
+
+// sessionChanged tells the window who is signed in now (role, "" for
+// nobody); a.mu must not be held.
+func (a *App) sessionChanged(role string) {
+	a.mu.Lock()
+	tell := a.onSession
+	a.mu.Unlock()
+	if tell != nil {
+		tell(role)
+	}
 }
 
 // releaseKDFMemory hands the memory of a password or passphrase hash

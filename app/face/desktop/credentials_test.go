@@ -283,3 +283,31 @@ func TestLegacyPasswordWarning(t *testing.T) {
 		}
 	}
 }
+
+// The window is told who is signed in whenever that changes, so that its
+// menu offers only what the role may open.
+func TestSessionChangesReachTheWindow(t *testing.T) {
+	t.Parallel()
+	a, _, _, _ := seeded(t)
+	var mu sync.Mutex
+	var told []string
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	desktop.Attach(ctx, a, desktop.Window{Emit: func(string, ...any) {}, Session: func(role string) {
+		mu.Lock()
+		told = append(told, role)
+		mu.Unlock()
+	}})
+	if _, err := a.SignIn("bea@acme.test", testkit.BasicPassword); err != nil {
+		t.Fatal(err)
+	}
+	a.SignOut()
+	if _, err := a.SignIn("ada@acme.test", testkit.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(told, ","); got != "Basic,,Administrator" {
+		t.Fatalf("told %q, want Basic, nobody, Administrator", got)
+	}
+}

@@ -234,6 +234,7 @@ func (a *App) replaceCore(op string, replace func(c *core.Core, ctx context.Cont
 	}
 	a.keepHead()
 	a.mu.Unlock()
+	a.sessionChanged("")
 	if err != nil {
 		return State{}, a.fail(op, err)
 	}
