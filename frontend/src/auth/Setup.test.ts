@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { render, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import App from '../App.svelte';
-import { admin, backend, stateFor } from '../test/backend';
+import { admin, backend, problem, stateFor } from '../test/backend';
 
 const needsSetup = { needsSetup: true, account: '', user: null, settings: { idleMinutes: 15, theme: 'system' } };
 
@@ -73,6 +73,19 @@ describe('Setup', () => {
     const alert = await screen.findByText('This password is too common. Choose another.');
     await waitFor(() => expect(alert).toHaveFocus());
     expect(screen.getByRole('heading', { name: 'Create your account' })).toBeInTheDocument();
+  });
+
+  it('focuses the first field at once, and marks the field a backend refusal names', async () => {
+    backend.Setup.mockRejectedValue(
+      problem('invalid', 'Password is too common or easy to guess; use a longer passphrase of several unrelated words.', 'password'),
+    );
+    const user = await renderSetup();
+    expect(screen.getByLabelText('Business name')).toHaveFocus();
+    await fill(user, complete);
+    await user.click(screen.getByRole('button', { name: 'Create account' }));
+    await screen.findByText(/Password is too common/);
+    expect(screen.getByLabelText('Password')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Business name')).not.toHaveAttribute('aria-invalid', 'true');
   });
 
   it('submits with Enter (email trimmed, names as typed) and switches to the app on success', async () => {

@@ -5,7 +5,7 @@ import App from '../App.svelte';
 import { admin, backend, stateFor } from '../test/backend';
 
 describe('Sign in', () => {
-  it("shows the backend's message when sign-in fails and clears the password", async () => {
+  it("shows the backend's message when sign-in fails, clears the password and puts the cursor back in it", async () => {
     backend.State.mockResolvedValue(stateFor(null));
     backend.SignIn.mockRejectedValue('The email or password is incorrect.');
     render(App);
@@ -14,9 +14,13 @@ describe('Sign in', () => {
     await user.type(screen.getByLabelText('Password'), 'wrong password{Enter}');
     const alert = await screen.findByText('The email or password is incorrect.');
     expect(alert).toHaveAttribute('role', 'alert');
-    await waitFor(() => expect(alert).toHaveFocus());
+    const password = screen.getByLabelText('Password');
+    await waitFor(() => expect(password).toHaveFocus());
+    expect(password).toHaveAttribute('aria-invalid', 'true');
+    expect(password).toHaveAccessibleDescription('The email or password is incorrect.');
     expect(backend.SignIn).toHaveBeenCalledWith('ada@example.com', 'wrong password');
-    expect(screen.getByLabelText('Password')).toHaveValue('');
+    expect(password).toHaveValue('');
+    expect(screen.getByLabelText('Email')).toHaveValue('ada@example.com');
     expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
   });
 
