@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	goruntime "runtime"
+	"sync"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -68,12 +69,30 @@ func openWindow(dir string) int {
 	}()
 
 	var wctx context.Context
-	navigate := func(route string) func(*menu.CallbackData) {
-		return func(*menu.CallbackData) { runtime.EventsEmit(wctx, desktop.EventNavigate, route) }
+	// Who is signed in (Window.Session): what the menu may do. On Linux,
+	// Wails v2 cannot change a menu once the window shows it (its update
+	// builds a menu bar it never packs), so there the items stay and do
+	// nothing for someone who may not use them.
+	var menuMu sync.Mutex
+	var role string
+	allowed := func(admin bool) bool {
+		menuMu.Lock()
+		defer menuMu.Unlock()
+		return role != "" && (!admin || role == "Administrator")
+	}
+	navigate := func(route string, admin bool) func(*menu.CallbackData) {
+		return func(*menu.CallbackData) {
+			if allowed(admin) {
+				runtime.EventsEmit(wctx, desktop.EventNavigate, route)
+			}
+		}
 	}
 	appMenu := menu.NewMenu()
 	file := appMenu.AddSubmenu("Keysmith")
 	signOut := file.AddText("Sign out", nil, func(*menu.CallbackData) {
+		if !allowed(false) {
+			return
+		}
 		facade.SignOut()
 		runtime.EventsEmit(wctx, desktop.EventSessionEnded, map[string]any{"reason": "signed-out"})
 	})
@@ -89,19 +108,26 @@ func openWindow(dir string) int {
 		item  *menu.MenuItem
 		admin bool
 	}{
-		{settings.AddText("API Settings", keys.Combo("a", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("api-settings")), false},
-		{settings.AddText("Users", keys.Combo("u", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("users")), true},
-		{settings.AddText("General", keys.CmdOrCtrl(","), navigate("general")), false},
-		{settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit")), true},
-		{settings.AddText("Verification", nil, navigate("verification")), true},
-		{settings.AddText("Team", nil, navigate("team")), false},
-		{settings.AddText("Vault", keys.Combo("v", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("vault")), false},
-		{settings.AddText("Change password", nil, navigate("password")), false},
+		{settings.AddText("API Settings", keys.Combo("a", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("api-settings", false)), false},
+		{settings.AddText("Users", keys.Combo("u", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("users", true)), true},
+		{settings.AddText("General", keys.CmdOrCtrl(","), navigate("general", false)), false},
+		{settings.AddText("Audit log", keys.Combo("l", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("audit", true)), true},
+		{settings.AddText("Verification", nil, navigate("verification", true)), true},
+		{settings.AddText("Team", nil, navigate("team", false)), false},
+		{settings.AddText("Vault", keys.Combo("v", keys.CmdOrCtrlKey, keys.ShiftKey), navigate("vault", false)), false},
+		{settings.AddText("Change password", nil, navigate("password", false)), false},
 	}
 	// The menu offers what the signed-in user may open, and nothing but
 	// About and Quit before anyone signs in (the core refuses the rest
 	// anyway).
-	offer := func(role string) {
+	menuUpdates := goruntime.GOOS != "linux"
+	offer := func(now string) {
+		menuMu.Lock()
+		defer menuMu.Unlock()
+		role = now
+		if !menuUpdates {
+			return
+		}
 		signOut.Disabled = role == ""
 		for _, p := range pages {
 			p.item.Disabled = role == "" || (p.admin && role != "Administrator")
@@ -138,7 +164,9 @@ func openWindow(dir string) int {
 				ChooseFile: chooseFile(ctx),
 				Session: func(role string) {
 					offer(role)
-					runtime.MenuUpdateApplicationMenu(ctx)
+					if menuUpdates {
+						runtime.MenuUpdateApplicationMenu(ctx)
+					}
 				},
 			})
 		},
