@@ -77,11 +77,12 @@ journey('an Administrator creates Basic and HMAC keys and copies each secret onc
   await row(page, 'basic', basic.key).getByRole('button', { name: 'Copy key of Website orders' }).click();
   assert.equal(await waitForClipboard(backend.display, basic.key), basic.key);
 
-  // The row: created today by the admin, never used, never expires, Active.
+  // The row: created today by the admin, never used, expiring in 90 days (the default: a date), Active.
   const r = row(page, 'basic', basic.key);
   assert.match(await r.getByTestId('credential-created').textContent(), /by Ada Admin/);
   assert.match(await r.getByTestId('credential-last-used').textContent(), /never/);
-  assert.match(await r.getByTestId('credential-expiry').textContent(), /never/);
+  const in90 = new Date(Date.now() + 90 * 86_400_000).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  assert.equal((await r.getByTestId('credential-expiry').textContent()).trim(), in90);
   assert.equal((await r.getByTestId('credential-status').textContent()).trim(), 'Active');
   assert.equal((await byId(page, 'count-basic').textContent()).trim(), '1 key');
 

@@ -389,6 +389,9 @@ func TestParseExpiryAndGrace(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "", "never": "", "30d": "2026-12-26T09:00:00Z", "365D": "2027-11-26T09:00:00Z", "2027-01-31": "2027-02-01T00:00:00Z",
 		"2026-11-26": "2026-11-27T00:00:00Z",
+		// Through the end of the day in the user's own time zone.
+		"2027-01-31+01:00": "2027-01-31T23:00:00Z", "2027-01-31-05:00": "2027-02-01T05:00:00Z",
+		"2026-11-26+14:00": "2026-11-26T10:00:00Z",
 	} {
 		got, err := credentials.ParseExpiry(in, now)
 		s := ""
@@ -399,7 +402,8 @@ func TestParseExpiryAndGrace(t *testing.T) {
 			t.Errorf("ParseExpiry(%q) = %q, %v; want %q", in, s, err, want)
 		}
 	}
-	for _, bad := range []string{"0d", "-5d", "3651d", "030d", "tomorrow", "2026-11-25", "2026-02-30", "31/01/2027"} {
+	for _, bad := range []string{"0d", "-5d", "3651d", "030d", "tomorrow", "2026-11-25", "2026-02-30", "31/01/2027",
+		"2026-11-25+14:00", "2027-01-31+25:00", "2027-01-31+01:0x", "2027-01-31 01:00", "0001-01-01+00:00"} {
 		if _, err := credentials.ParseExpiry(bad, now); err == nil {
 			t.Errorf("ParseExpiry(%q) accepted", bad)
 		}

@@ -10,7 +10,9 @@ import (
 
 // ParseExpiry reads an expiry choice: "" or "never"; "Nd" for N days from now
 // (1..3650; the window offers 30d, 90d and 365d); or a date "YYYY-MM-DD",
-// meaning the credential works through that day (UTC).
+// meaning the credential works through that day (UTC), or through that day
+// in the time zone a UTC offset follows it with, "YYYY-MM-DD+01:00" (the
+// window sends the offset of the user's own day).
 func ParseExpiry(s string, now time.Time) (*time.Time, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
 	if s == "" || s == "never" {
@@ -24,11 +26,18 @@ func ParseExpiry(s string, now time.Time) (*time.Time, error) {
 		t := now.UTC().AddDate(0, 0, days)
 		return &t, nil
 	}
-	d, err := time.Parse(time.DateOnly, s)
+	layout := time.DateOnly
+	if len(s) == len("2006-01-02+01:00") {
+		layout = "2006-01-02-07:00"
+	}
+	d, err := time.Parse(layout, s)
+	if err == nil && d.Year() < 2000 {
+		err = strconv.ErrRange
+	}
 	if err != nil {
 		return nil, errs.Invalidf("expires", "Expiry must be never, a number of days like 30d, or a date like 2027-01-31.")
 	}
-	t := d.AddDate(0, 0, 1) // through the end of that day
+	t := d.AddDate(0, 0, 1).UTC() // through the end of that day, in its zone
 	if !t.After(now) {
 		return nil, errs.Invalidf("expires", "Expiry date must be today or later.")
 	}

@@ -72,8 +72,14 @@ describe('Creating Basic and HMAC keys', () => {
     const form = screen.getByRole('dialog', { name: 'Create Basic API key' });
     await user.type(within(form).getByLabelText('Name'), 'Website orders');
     expect(within(form).getByLabelText('Name')).toHaveAccessibleDescription(/1 to 100 characters/);
+    // A limited life by default; "Never" is warned about.
+    expect(within(form).getByLabelText('Expires')).toHaveValue('90d');
+    expect(within(form).queryByTestId('new-key-never-warning')).toBeNull();
+    await user.selectOptions(within(form).getByLabelText('Expires'), 'never');
+    expect(within(form).getByTestId('new-key-never-warning')).toHaveTextContent('keeps working wherever it was copied');
+    await user.selectOptions(within(form).getByLabelText('Expires'), '90d');
     await user.click(within(form).getByRole('button', { name: 'Create Key' }));
-    expect(backend.CreateKey).toHaveBeenCalledWith({ type: 'basic', name: 'Website orders', expires: 'never' });
+    expect(backend.CreateKey).toHaveBeenCalledWith({ type: 'basic', name: 'Website orders', expires: '90d' });
 
     const dialog = await screen.findByTestId('secret-dialog');
     expect(dialog).toHaveAttribute('open');
@@ -118,7 +124,7 @@ describe('Creating Basic and HMAC keys', () => {
     expect(backend.CreateKey).not.toHaveBeenCalled();
     await fireEvent.input(within(form).getByLabelText('Expiry date'), { target: { value: '2031-02-03' } });
     await user.click(within(form).getByRole('button', { name: 'Create Key' }));
-    expect(backend.CreateKey).toHaveBeenCalledWith({ type: 'hmac', name: 'Signer', expires: '2031-02-03' });
+    expect(backend.CreateKey).toHaveBeenCalledWith({ type: 'hmac', name: 'Signer', expires: expect.stringMatching(/^2031-02-03[+-]\d\d:\d\d$/) });
     const dialog = await screen.findByTestId('secret-dialog');
     expect(dialog).toHaveTextContent('Your HMAC API credentials Signer are ready.');
   });
@@ -253,7 +259,7 @@ describe('Legacy API credentials', () => {
       username: 'shop2024',
       password: 'Secret99',
       confirm: 'Secret99',
-      expires: 'never',
+      expires: '90d',
     });
     const done = await screen.findByRole('dialog', { name: 'Legacy API credentials created' });
     expect(within(done).getByTestId('legacy-created-username')).toHaveTextContent('shop2024');
