@@ -123,6 +123,7 @@ journey('Legacy credentials follow the platform rules and the password can be ed
   const attempts = [
     ['shop', 'Secret99', 'Secret99', /at least 5 characters/],
     ['ShopOne', 'Secret99', 'Secret99', /must be lowercase/],
+    ['Shop One', 'Secret99', 'Secret99', /cannot contain spaces\. Username must be lowercase\./], // every broken rule at once
     ['shop_one!', 'Secret99', 'Secret99', /no special characters/],
     ['shop one', 'Secret99', 'Secret99', /cannot contain spaces/],
     ['shopone', 'secret99', 'secret99', /at least one upper-case letter/],

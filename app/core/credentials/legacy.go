@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -22,41 +23,57 @@ const (
 	MaxLegacyPassword = 50
 )
 
-// CheckUsername applies the platform's username rules, one message per rule.
+// CheckUsername applies the platform's username rules and names every rule
+// u breaks, in one message.
 func CheckUsername(u string) error {
-	switch {
-	case u == "":
+	if u == "" {
 		return errs.Invalidf("username", "Username is required.")
-	case strings.ContainsFunc(u, unicode.IsSpace):
-		return errs.Invalidf("username", "Username cannot contain spaces.")
-	case strings.ContainsFunc(u, unicode.IsUpper):
-		return errs.Invalidf("username", "Username must be lowercase.")
-	case strings.ContainsFunc(u, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }):
-		return errs.Invalidf("username", "Username can only contain lowercase letters a–z and digits 0–9, no special characters.")
-	case len(u) < MinUsername:
-		return errs.Invalidf("username", "Username must be at least %d characters.", MinUsername)
-	case len(u) > MaxUsername:
-		return errs.Invalidf("username", "Username must be at most %d characters.", MaxUsername)
 	}
-	return nil
+	other := func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || unicode.IsSpace(r) || unicode.IsUpper(r))
+	}
+	return broken("username", []rule{
+		{strings.ContainsFunc(u, unicode.IsSpace), "Username cannot contain spaces."},
+		{strings.ContainsFunc(u, unicode.IsUpper), "Username must be lowercase."},
+		{strings.ContainsFunc(u, other), "Username can only contain lowercase letters a–z and digits 0–9, no special characters."},
+		{len(u) < MinUsername, fmt.Sprintf("Username must be at least %d characters.", MinUsername)},
+		{len(u) > MaxUsername, fmt.Sprintf("Username must be at most %d characters.", MaxUsername)},
+	})
 }
 
-// CheckLegacyPassword applies the platform's password rules, one message per
-// rule. Messages never quote the password.
+// CheckLegacyPassword applies the platform's password rules and names every
+// rule p breaks, in one message. Messages never quote the password.
 func CheckLegacyPassword(p string) error {
-	switch {
-	case p == "":
+	if p == "" {
 		return errs.Invalidf("password", "Password is required.")
-	case strings.ContainsFunc(p, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }):
-		return errs.Invalidf("password", "Password can only contain letters A–Z, a–z and digits 0–9.")
-	case len(p) < MinLegacyPassword:
-		return errs.Invalidf("password", "Password must be at least %d characters.", MinLegacyPassword)
-	case len(p) > MaxLegacyPassword:
-		return errs.Invalidf("password", "Password must be at most %d characters.", MaxLegacyPassword)
-	case !strings.ContainsFunc(p, unicode.IsUpper):
-		return errs.Invalidf("password", "Password must include at least one upper-case letter.")
 	}
-	return nil
+	return broken("password", []rule{
+		{strings.ContainsFunc(p, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }),
+			"Password can only contain letters A–Z, a–z and digits 0–9."},
+		{len(p) < MinLegacyPassword, fmt.Sprintf("Password must be at least %d characters.", MinLegacyPassword)},
+		{len(p) > MaxLegacyPassword, fmt.Sprintf("Password must be at most %d characters.", MaxLegacyPassword)},
+		{!strings.ContainsFunc(p, unicode.IsUpper), "Password must include at least one upper-case letter."},
+	})
+}
+
+// rule is one of the platform's rules: whether it is broken, and its sentence.
+type rule struct {
+	broken   bool
+	sentence string
+}
+
+// broken is the refusal of field naming every broken rule, or nil.
+func broken(field string, rules []rule) error {
+	var out []string
+	for _, r := range rules {
+		if r.broken {
+			out = append(out, r.sentence)
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return errs.Invalidf(field, "%s", strings.Join(out, " "))
 }
 
 // WeakLegacyScore is the zxcvbn score below which a Legacy password that

@@ -25,6 +25,10 @@ func TestLegacyRules(t *testing.T) {
 		{"johnsmith", "password1", "at least one upper-case letter"},
 		{"johnsmith", "Pass word1", "only contain letters"},
 		{"johnsmith", "Passw0rd!", "only contain letters"},
+		// Every broken rule at once.
+		{"Shop One", "Passw0rd", "Username cannot contain spaces. Username must be lowercase."},
+		{"Ab!", "Passw0rd", "Username must be lowercase. Username can only contain lowercase letters a–z and digits 0–9, no special characters. Username must be at least 5 characters."},
+		{"johnsmith", "pa ss", "Password can only contain letters A–Z, a–z and digits 0–9. Password must be at least 6 characters. Password must include at least one upper-case letter."},
 	}
 	for _, tc := range cases {
 		_, err := c.Credentials.CreateLegacy(ctx, u.Admin.ID, tc.username, tc.password, nil)
