@@ -342,6 +342,26 @@ describe('Managing credentials', () => {
     await waitFor(() => expect(within(row).getByTestId('credential-status')).toHaveTextContent('Active'));
   });
 
+  it('offers Undo after a disable, and keeps focus on the pressed button', async () => {
+    const c = credential({ id: 33, name: 'Oops' });
+    store([c]);
+    backend.SetCredentialDisabled.mockImplementation(async (_id: number, disabled: boolean) => ({
+      ...c,
+      status: disabled ? 'disabled' : 'active',
+    }));
+    const user = await renderPage();
+    const row = await screen.findByTestId('credential-row');
+    const disable = within(row).getByRole('button', { name: 'Disable Oops' });
+    await user.click(disable);
+    await waitFor(() => expect(screen.getByTestId('status-basic')).toHaveTextContent('Oops is disabled'));
+    expect(within(row).getByRole('button', { name: 'Enable Oops' })).toHaveFocus();
+    await user.click(screen.getByTestId('undo-basic'));
+    expect(backend.SetCredentialDisabled).toHaveBeenLastCalledWith(33, false);
+    await waitFor(() => expect(within(row).getByTestId('credential-status')).toHaveTextContent('Active'));
+    expect(screen.getByTestId('status-basic')).toHaveTextContent('Oops is enabled.');
+    expect(screen.queryByTestId('undo-basic')).toBeNull();
+  });
+
   it('rolls a secret with the chosen grace period and shows the new secret once', async () => {
     const c = credential({ id: 32, name: 'Rolling', key: KEY });
     const items = store([c]);

@@ -172,9 +172,14 @@ export class ListState<T> {
 
   /**
    * Runs a row action on the item with key id: busyId is id until it ends,
-   * and whatever it throws is shown (see fail).
+   * whatever it throws is shown (see fail), and the focus stays on the
+   * control that started it.
    */
   async act(id: number, action: () => Promise<void>): Promise<void> {
+    // The row's buttons are disabled while busy, which drops the pressed
+    // button's focus to the page: give it back afterwards if nothing else
+    // took it (the error box does, on a failure).
+    const had = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     this.busyId = id;
     try {
       await action();
@@ -183,6 +188,9 @@ export class ListState<T> {
     } finally {
       this.busyId = null;
     }
+    await tick();
+    const now = document.activeElement;
+    if (had?.isConnected && (now === null || now === document.body)) had.focus();
   }
 
   /** Shows a status message, clearing any error. */
