@@ -10,3 +10,6 @@ var Exchange = exchange
 
 // CloseCore closes the facade's core, whichever it has now.
 func CloseCore(a *App) { Close(a) }
+
+// Cell is cell, for its test.
+var Cell = cell

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"keysmith/app/core/agefile"
 	"keysmith/app/core/errs"
 	"keysmith/app/core/vault"
 	"keysmith/app/face/views"
@@ -406,7 +407,7 @@ func (a *App) SaveRecoveryCode() (ExportResult, error) {
 	if !filepath.IsAbs(path) {
 		return ExportResult{}, a.fail("save-recovery", errs.Invalidf("path", "Choose a full path for the file."))
 	}
-	if err := vault.WriteFile(path, []byte(sheet)); err != nil {
+	if err := agefile.Write(path, []byte(sheet), recoverySheetFile); err != nil {
 		return ExportResult{}, a.fail("save-recovery", err)
 	}
 	return ExportResult{Saved: true, Path: path}, nil
@@ -419,6 +420,9 @@ func (a *App) DismissRecoveryCode() error {
 	_, err := a.session(a.ctx())
 	return a.fail("dismiss-recovery", err)
 }
+
+// recoverySheetFile names a saved recovery sheet in messages about its file.
+var recoverySheetFile = agefile.Kind{Noun: "recovery sheet", Example: "keysmith-recovery-code.txt"}
 
 var errRecoveryGone = errs.Invalidf("recovery", "The recovery code is no longer available; it is shown only once. Make a new one.")
 
