@@ -1,7 +1,13 @@
 // Account journeys against the real Go backend, each on a fresh data dir.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { journey, expectText } from './harness.mjs';
 import { ADMIN, BASIC, byId, chooseLocal, setup, signIn, signOut, addUser, expectRefused } from './steps.mjs';
+
+// The dev build answers the Save dialog with this file (a browser cannot reach the system's dialogs).
+const EXPORT = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keysmith-audit-e2e-')), 'audit.csv');
 
 const ADVANCED = { name: 'Avi Advanced', email: 'avi@acme.test', password: 'amber-Kettle-71-orbit', role: 'Advanced' };
 
@@ -69,9 +75,20 @@ journey('admin sets up, adds users; a Basic user is kept out of API Settings', a
   // The audit log recorded it all, and the chain verifies.
   await byId(page, 'nav-audit').click();
   await byId(page, 'audit-row').first().waitFor();
+  assert.match(await byId(page, 'audit-table').textContent(), /User added/); // words, not codes
   await byId(page, 'audit-verify').click();
   await expectText(page, 'Chain intact');
-});
+
+  // The filtered view exports as CSV, every entry it matches.
+  await byId(page, 'audit-filter').fill('user.add');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-row"]').length === 2);
+  await byId(page, 'audit-export-csv').click();
+  await expectText(page, `Exported to ${EXPORT}.`);
+  const lines = fs.readFileSync(EXPORT, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'seq,time_utc,actor,action,target,detail');
+  assert.equal(lines.length, 3, lines.join('\n'));
+  assert.ok(lines.slice(1).every((l) => l.includes(',user.add,')), lines.join('\n'));
+}, { env: { KEYSMITH_DEV_CHOOSE_FILE: EXPORT } });
 
 journey('a wrong password shows the message and signs nobody in', async ({ page }) => {
   await setup(page);

@@ -3,6 +3,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import AuditLog from './AuditLog.svelte';
 import { backend, emit } from '../test/backend';
+import { formatTime } from '../lib/format';
 
 function entry(seq: number, detail = `detail ${seq}`) {
   return { seq, at: '2025-05-06T07:08:09Z', actor: 'ada@example.com', action: 'user.add', target: `user ${seq}`, detail };
@@ -15,11 +16,45 @@ describe('Audit log', () => {
     const rows = await screen.findAllByTestId('audit-row');
     expect(rows).toHaveLength(2);
     expect(rows[0]).toHaveTextContent('ada@example.com');
-    expect(rows[0]).toHaveTextContent('user.add');
+    expect(within(rows[0]).getByTestId('audit-action')).toHaveTextContent('User added'); // words, the code in its title
+    expect(within(rows[0]).getByTestId('audit-action')).toHaveAttribute('title', 'user.add');
     expect(rows[0]).toHaveTextContent('user 2');
     expect(rows[0]).toHaveTextContent('detail 2');
     expect(within(rows[0]).getByRole('cell', { name: /2025/ })).toBeInTheDocument();
     expect(backend.ListAudit).toHaveBeenCalledWith({ query: '', target: '', limit: 50, offset: 0 });
+  });
+
+  it('writes moments in a detail in local time, and keeps a key on one line', async () => {
+    const roll = {
+      ...entry(3, 'Secret rolled; the old one works until 2026-11-30T09:00:00Z'),
+      action: 'credential.roll',
+      target: 'qCABRIEa2RRFVwno7ZFl',
+    };
+    backend.ListAudit.mockResolvedValue({ entries: [roll], total: 1 });
+    render(AuditLog);
+    const row = (await screen.findAllByTestId('audit-row'))[0];
+    expect(within(row).getByTestId('audit-detail')).toHaveTextContent(
+      `the old one works until ${formatTime('2026-11-30T09:00:00Z')}`,
+    );
+    expect(within(row).getByTestId('audit-detail')).not.toHaveTextContent('2026-11-30T09');
+    expect(within(row).getByTestId('audit-target')).toHaveClass('nowrap');
+    expect(within(row).getByText('qCABRIEa2RRFVwno7ZFl')).toHaveClass('mono');
+    expect(within(row).getByTestId('audit-action')).toHaveTextContent('Secret rolled');
+  });
+
+  it('exports what the filter shows as CSV or JSON', async () => {
+    backend.ListAudit.mockResolvedValue({ entries: [entry(1)], total: 1 });
+    backend.ExportAudit.mockResolvedValueOnce({ saved: true, path: '/home/ada/Documents/keysmith-audit.csv' });
+    render(AuditLog, { debounceMs: 10 });
+    await screen.findAllByTestId('audit-row');
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText(/filter/i), 'roll');
+    await user.click(screen.getByRole('button', { name: 'CSV…' }));
+    expect(backend.ExportAudit).toHaveBeenCalledWith({ query: 'roll', target: '', limit: 0, offset: 0 }, 'csv');
+    expect(await screen.findByTestId('audit-export-status')).toHaveTextContent('Exported to /home/ada/Documents/keysmith-audit.csv.');
+    backend.ExportAudit.mockResolvedValueOnce({ saved: false, path: '' });
+    await user.click(screen.getByRole('button', { name: 'JSON…' }));
+    expect(backend.ExportAudit).toHaveBeenLastCalledWith({ query: 'roll', target: '', limit: 0, offset: 0 }, 'json');
   });
 
   it('reloads by itself when the log grows, keeping the filter', async () => {

@@ -231,6 +231,9 @@ export const api = {
   apiSettings: (): Promise<APISettingsView> => call(() => App.APISettings()),
   getSettings: (): Promise<Settings> => call(() => App.GetSettings()),
   saveSettings: (s: Settings): Promise<State> => call(() => App.SaveSettings(s)),
+  /** Exports the entries a filter matches as CSV or JSON through the Save dialog; saved is false when it was closed. */
+  exportAudit: (f: AuditFilter, format: 'csv' | 'json'): Promise<VaultExportResult> =>
+    call(() => App.ExportAudit(f, format)),
   listAudit: (f: AuditFilter): Promise<AuditPage> => call(() => App.ListAudit(f)),
   verifyAudit: (): Promise<AuditVerifyResult> => call(() => App.VerifyAudit()),
   auditRetention: () => call(() => App.AuditRetention()),

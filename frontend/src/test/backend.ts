@@ -39,6 +39,7 @@ export const backend = {
   DeleteCredential: vi.fn(),
   CopyCredential: vi.fn(),
   DismissSecret: vi.fn(),
+  ExportAudit: vi.fn(),
   ExtendClipboard: vi.fn(),
   CopyRecoveryCode: vi.fn(),
   SaveRecoveryCode: vi.fn(),
