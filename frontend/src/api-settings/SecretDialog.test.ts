@@ -107,6 +107,14 @@ describe('Save to vault from the confirmation', () => {
 });
 
 describe('Copying from the confirmation', () => {
+  it('shows the secret in groups of 5 that copy as one value', () => {
+    const { dialog } = open();
+    const value = within(dialog).getByTestId('secret-value');
+    expect(value.textContent).toBe(SECRET);
+    expect([...value.querySelectorAll('.group')].map((g) => g.textContent)).toEqual(SECRET.match(/.{1,5}/g));
+    expect(value).toHaveClass('mono');
+  });
+
   it('says plainly how long a copied secret stays on the clipboard', async () => {
     const { user, dialog } = open();
     expect(within(dialog).getByTestId('secret-clipboard-note')).toHaveTextContent(
