@@ -72,15 +72,18 @@ describe('Test these credentials', () => {
     await user.type(secret, 'wrong-one');
     await user.click(within(dialog).getByRole('button', { name: 'Run live check' }));
     expect(backend.TestCredential).toHaveBeenLastCalledWith(7, 'wrong-one');
-    const result = within(dialog).getByRole('status');
+    // The verdict leads, in plain words; the details follow.
+    const verdict = within(dialog).getByRole('status');
+    expect(verdict).toHaveAttribute('data-testid', 'test-verdict');
+    const result = within(dialog).getByTestId('test-result');
     await waitFor(() => expect(result).toHaveTextContent('Refused (HTTP 401)'));
-    expect(result).toHaveAttribute('data-testid', 'test-result');
-    expect(result).toHaveClass('error');
+    expect(verdict).toHaveTextContent(/^These credentials do not work\./);
+    expect(verdict).toHaveClass('error');
 
     await user.clear(secret);
     expect(result).toHaveTextContent(''); // a verdict for another secret goes
     await user.type(secret, PASTED);
-    await user.click(within(dialog).getByRole('button', { name: 'Show snippets' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Show how a client sends it' }));
     expect(backend.CredentialSnippets).toHaveBeenCalledWith(7, PASTED);
     expect(await within(dialog).findByTestId('test-authorization')).toHaveTextContent(SNIPPETS.authorization);
     expect(within(dialog).getByTestId('test-curl').textContent).toBe(SNIPPETS.curl);
@@ -90,7 +93,10 @@ describe('Test these credentials', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Run live check' }));
     expect(backend.TestCredential).toHaveBeenLastCalledWith(7, PASTED);
     await waitFor(() => expect(result).toHaveTextContent(ACCEPTED.message));
-    expect(result).toHaveClass('status');
+    expect(verdict).toHaveTextContent(/^These credentials work\./);
+    expect(verdict).toHaveClass('status');
+    // The technical detail sits in a disclosure.
+    expect(within(dialog).getByTestId('test-snippets').closest('details')).not.toBeNull();
     expect(within(dialog).queryByTestId('test-stopped')).not.toBeInTheDocument();
 
     await user.click(within(dialog).getByRole('button', { name: 'Close' }));
@@ -114,7 +120,7 @@ describe('Test these credentials', () => {
     await user.click(await screen.findByRole('button', { name: 'Test shopone' }));
     const dialog = await screen.findByRole('dialog', { name: 'Test these credentials' });
     await user.type(within(dialog).getByLabelText('Secret (or password) to test with'), PASTED);
-    await user.click(within(dialog).getByRole('button', { name: 'Show snippets' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Show how a client sends it' }));
     await within(dialog).findByTestId('test-curl');
     await user.keyboard('{Escape}');
     await waitFor(() => expect(screen.queryByTestId('test-dialog')).not.toBeInTheDocument());
@@ -131,6 +137,9 @@ describe('Test these credentials', () => {
     await user.click(await screen.findByRole('button', { name: 'Test Billing' }));
     const dialog = await screen.findByRole('dialog', { name: 'Test these credentials' });
     expect(await within(dialog).findByTestId('test-stopped')).toHaveTextContent('The verification endpoint is stopped');
+    // The way forward is the primary button, not a live check that cannot run.
+    expect(within(dialog).getByRole('button', { name: 'Run live check' })).not.toHaveClass('primary');
+    expect(within(dialog).getByTestId('test-open-verification')).toHaveClass('primary');
     await user.type(within(dialog).getByLabelText('Secret (or password) to test with'), PASTED);
     await user.click(within(dialog).getByRole('button', { name: 'Run live check' }));
     await waitFor(() => expect(within(dialog).getByTestId('test-error')).toHaveTextContent(STOPPED));
@@ -153,7 +162,7 @@ describe('Test these credentials', () => {
     const user = await renderWith(items);
     const dialog = await testFromConfirmation(user, 'Website orders');
     expect(within(dialog).queryByLabelText('Secret (or password) to test with')).not.toBeInTheDocument();
-    await user.click(within(dialog).getByRole('button', { name: 'Show snippets' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Show how a client sends it' }));
     expect(backend.CredentialSnippets).toHaveBeenCalledWith(11, '');
     await within(dialog).findByTestId('test-node');
     await user.click(within(dialog).getByRole('button', { name: 'Run live check' }));
