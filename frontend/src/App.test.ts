@@ -31,6 +31,20 @@ async function reopenFromMenu(page: string, route: string) {
 }
 
 describe('App', () => {
+  it('offers "Skip to content" as the first stop of the keyboard, to the page heading', async () => {
+    await renderSignedIn();
+    const user = userEvent.setup();
+    (document.activeElement as HTMLElement | null)?.blur();
+    await user.tab();
+    const skip = screen.getByRole('link', { name: 'Skip to content' });
+    expect(skip).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('heading', { name: 'API Settings', level: 1 })).toHaveFocus();
+    // Then the page's first control is one Tab away.
+    await user.tab();
+    expect(document.activeElement?.closest('main')).not.toBeNull();
+  });
+
   it('shows one banner while the team database cannot be reached, with the controls disabled, until it is back', async () => {
     await renderSignedIn();
     const user = userEvent.setup();
