@@ -14,6 +14,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['./src/vitest-setup.ts'],
+    // The global stylesheet is read as text by the contrast test (lib/contrast.test.ts).
+    css: { include: [/app\.css/] },
     // Generous limits: CI machines are small and may be busy.
     testTimeout: 30_000,
   },
