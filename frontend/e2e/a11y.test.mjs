@@ -73,6 +73,15 @@ journey('axe-core finds no violation on any screen, in either theme', async ({ p
   await check('add user dialog');
   await page.keyboard.press('Escape');
 
+  // At 320 px wide the header wraps rather than clip the account's and the user's names.
+  await page.setViewportSize({ width: 320, height: 800 });
+  for (const id of ['account-name', 'user-name']) {
+    const clipped = await byId(page, id).evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+    assert.equal(clipped, false, `${id} is clipped at 320 px`);
+  }
+  await check('320 px wide');
+  await page.setViewportSize({ width: 1100, height: 800 });
+
   await signOut(page);
   await check('sign in');
 
