@@ -285,13 +285,7 @@ func (a *App) fail(op string, err error) error {
 		a.log.Warn("request failed", "op", op, "err", err.Error())
 	}
 	if errors.Is(err, errs.ErrSignedOut) {
-		a.mu.Lock()
-		was := a.userID
-		a.userID = 0
-		a.mu.Unlock()
-		if was != 0 {
-			a.sessionChanged("")
-		}
+		a.forgetUser()
 	}
 	a.health.noteFailure(err)
 	return &Failure{p}
@@ -386,13 +380,7 @@ func (a *App) signOut(ctx context.Context, reason string) {
 	a.await()
 	a.lockVault("sign-out")
 	a.clip.forget()
-	a.mu.Lock()
-	id := a.userID
-	a.userID = 0
-	a.mu.Unlock()
-	if id != 0 {
-		a.sessionChanged("")
-	}
+	id := a.forgetUser()
 	if id != 0 && a.core != nil {
 		if err := a.core.Accounts.SignOut(ctx, id, reason); err != nil {
 			a.log.Warn("record sign-out", "err", err.Error())
@@ -407,6 +395,19 @@ func (a *App) signIn(u accounts.User) {
 	a.lastActive = a.clock()
 	a.mu.Unlock()
 	a.sessionChanged(string(u.Role))
+}
+
+// forgetUser ends the session in this window (nobody is signed in) and
+// returns who was, 0 for nobody; the window hears of it when someone was.
+func (a *App) forgetUser() int64 {
+	a.mu.Lock()
+	id := a.userID
+	a.userID = 0
+	a.mu.Unlock()
+	if id != 0 {
+		a.sessionChanged("")
+	}
+	return id
 }
 
 // sessionChanged tells the window who is signed in now (role, "" for
